@@ -1,0 +1,246 @@
+"""THE choke point: every operation that produces a Tensor goes through `apply`.
+
+`apply` unwraps the inputs to backend arrays, runs the primitive's forward, wraps the result,
+and - only when grad mode is on and some input requires grad - records the graph node that
+remembers what backward needs. In-place operations go through `update_inplace`, which writes
+an out-of-place result back into the tensor's own memory and rewires the graph.
+Tracing, autocast and profiling plug in here later.
+"""
+from __future__ import annotations
+
+import traceback
+
+import numpy as np
+
+from ._device import data_ptr
+from ._dtype import FROM_NP, can_cast
+from ._tensor import Tensor
+from .autograd.graph import Node, accumulator_of, freed_error, init_node
+from .autograd.grad_mode import STATE
+
+_wrap = Tensor._wrap
+_generic = np.generic
+
+
+class Primitive(Node):
+    """A primitive op: `forward` on backend arrays and `backward` in flambeau ops.
+
+    Class attributes declare what the node keeps for backward:
+      save_inputs  keep the input tensors (ctx.inputs), checked against in-place changes
+      save_output  keep the result (ctx.output)
+      is_view      the result shares memory with inputs[0]
+      variadic     forward takes the tuple of arrays as its first argument (cat, stack, ...)
+      differentiable  False for ops whose result never carries a gradient (comparisons, argmax)
+    forward(*arrays, *args) -> array;  backward(ctx, grad) -> one grad (or None) per input.
+    """
+
+    __slots__ = ("saved", "versions", "args", "out_data", "out_vc", "out_version")
+    save_inputs = False
+    save_output = False
+    is_view = False
+    variadic = False
+    differentiable = True
+
+    def name(self) -> str:
+        return type(self).__name__ + "Backward0"
+
+    @property
+    def inputs(self) -> tuple:
+        if self.released:
+            raise freed_error()
+        for t, v in zip(self.saved, self.versions):
+            if t._vc[0] != v:
+                raise _modified_error(t, self, v)
+        return self.saved
+
+    @property
+    def output(self) -> Tensor:
+        if self.released:
+            raise freed_error()
+        if self.out_vc[0] != self.out_version:
+            t = _wrap(self.out_data)
+            raise _modified_error(t, self, self.out_version, self.out_vc[0])
+        t = _wrap(self.out_data)
+        t._vc = self.out_vc
+        t._rg = True
+        t.grad_fn = self
+        return t
+
+    def needs_input_grad(self, i: int) -> bool:
+        return self.next[i] is not None
+
+    def apply(self, grads):
+        if self.released:
+            raise freed_error()
+        return self.backward(grads[0])
+
+    def release(self):
+        self.released = True
+        self.saved = self.out_data = None
+
+    @staticmethod
+    def forward(*arrays):
+        raise NotImplementedError
+
+    def backward(self, grad):
+        raise NotImplementedError
+
+
+def _modified_error(t, node, expected, actual=None):
+    actual = t._vc[0] if actual is None else actual
+    return RuntimeError(
+        "one of the variables needed for gradient computation has been modified by an inplace operation: "
+        f"[{t.type()} {list(t.shape)}] is at version {actual}; expected version {expected} instead "
+        f"(saved by {node.name()}). Hint: the backtrace further above shows the operation that failed to "
+        "compute its gradient. Enable anomaly detection with torch.autograd.set_detect_anomaly(True) "
+        "to find the forward operation.")
+
+
+def apply(prim, inputs: tuple, *args):
+    """Run primitive `prim` on the Tensors `inputs` with extra non-tensor `args`."""
+    if prim.variadic:
+        out = prim.forward(tuple([t._data for t in inputs]), *args)
+    elif len(inputs) == 1:
+        out = prim.forward(inputs[0]._data, *args)
+    else:
+        out = prim.forward(*[t._data for t in inputs], *args)
+    if isinstance(out, _generic):  # NumPy returns scalars from 0-d computations
+        out = np.asarray(out)
+    if STATE.enabled and prim.differentiable and out.dtype.kind in "fc":
+        for t in inputs:
+            if t._rg:
+                return _record(prim, inputs, args, out)
+    result = _wrap(out)
+    if prim.is_view:
+        _link_view(result, inputs[0])
+    return result
+
+
+def _link_view(view: Tensor, source: Tensor) -> None:
+    if np.may_share_memory(view._data, source._data):
+        view._base = source._base if source._base is not None else source
+        view._vc = source._vc
+
+
+def _edge(t: Tensor):
+    fn = t.grad_fn
+    if fn is not None:
+        return (fn, t._output_nr)
+    if t._rg:
+        return (accumulator_of(t), 0)
+    return None
+
+
+def _record(prim, inputs, args, out):
+    node = prim.__new__(prim)
+    init_node(node, tuple([_edge(t) for t in inputs]),
+              tuple([(t._data.shape, t._data.dtype) for t in inputs]))
+    node.args = args
+    if prim.save_inputs:
+        node.saved = inputs
+        node.versions = tuple([t._vc[0] for t in inputs])
+    else:
+        node.saved = ()
+        node.versions = ()
+    result = _wrap(out)
+    result._rg = True
+    result.grad_fn = node
+    if prim.save_output:
+        node.out_data = out
+        node.out_vc = result._vc
+        node.out_version = 0
+    else:
+        node.out_data = None
+    if STATE.anomaly:
+        node.trace = traceback.format_stack()[:-3]
+    if prim.is_view:
+        _link_view(result, inputs[0])
+    return result
+
+
+# ----------------------------------------------------------------------------------------------
+# In-place operations
+
+
+def check_inplace(self: Tensor) -> None:
+    if STATE.enabled and self._rg and self.grad_fn is None:
+        if self._base is not None and self._base._rg and self._base.grad_fn is None:
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+
+
+def update_inplace(self: Tensor, result: Tensor, name: str = "") -> Tensor:
+    """Write `result` (computed out of place) into `self`'s memory and make `self` carry its history."""
+    check_inplace(self)
+    dst = self._data
+    src = result._data
+    if src.shape != dst.shape:
+        if np.broadcast_shapes(src.shape, dst.shape) != dst.shape:
+            raise RuntimeError(f"output with shape {list(dst.shape)} doesn't match the broadcast shape "
+                               f"{list(np.broadcast_shapes(src.shape, dst.shape))}")
+    if src.dtype != dst.dtype and not can_cast(FROM_NP[src.dtype], FROM_NP[dst.dtype]):
+        raise RuntimeError(f"result type {_type_name(src.dtype)} can't be cast to the desired output type "
+                           f"{_type_name(dst.dtype)}")
+    if result.grad_fn is not None:
+        _snapshot_saved_self(result.grad_fn, self._vc)
+    if dst.ndim == 0:
+        dst[()] = src
+    else:
+        dst[...] = src
+    self._vc[0] += 1
+    if result.grad_fn is not None and STATE.enabled:
+        if result._data.dtype != dst.dtype or result._data.shape != dst.shape:
+            from .ops.elementwise import _cast_like
+            result = _cast_like(result, self)
+        _rebase_history(self, result)
+    return self
+
+
+def _snapshot_saved_self(node, vc) -> None:
+    """The node that computed an in-place result may have saved `self` (or a view of its memory),
+    which the write is about to overwrite: keep the original values, like PyTorch's original_self."""
+    if not isinstance(node, Primitive) or not node.saved or all(t._vc is not vc for t in node.saved):
+        return
+    node.saved = tuple(_original(t) if t._vc is vc else t for t in node.saved)
+    node.versions = tuple([t._vc[0] for t in node.saved])
+
+
+def _original(t: Tensor) -> Tensor:
+    copy = _wrap(t._data.copy())
+    copy.grad_fn, copy._rg, copy._output_nr = t.grad_fn, t._rg, t._output_nr
+    return copy
+
+
+def _type_name(np_dtype) -> str:
+    return {"f": "Float", "i": "Long", "u": "Byte", "b": "Bool", "c": "ComplexFloat"}[np_dtype.kind] \
+        if np_dtype.kind != "f" or np_dtype.itemsize == 4 else {2: "Half", 8: "Double"}[np_dtype.itemsize]
+
+
+def _rebase_history(self: Tensor, result: Tensor) -> None:
+    base = self._base
+    if base is None:
+        self.grad_fn = result.grad_fn
+        self._output_nr = result._output_nr
+        self._rg = True
+        return
+    # self is a view: the base's history becomes "old base with this region replaced by result"
+    # (PyTorch's CopySlices), and the view's history is re-derived from the new base.
+    from .ops.view_scatter import AsStrided, AsStridedScatter
+    geometry = _view_geometry(self._data, base._data)
+    old_base = _wrap(base._data)
+    old_base._vc = base._vc
+    old_base.grad_fn, old_base._rg, old_base._output_nr = base.grad_fn, base._rg, base._output_nr
+    if base.grad_fn is None and base._rg:  # views of leaves were refused above
+        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
+    new_base = apply(AsStridedScatter, (old_base, result), geometry, True)
+    base.grad_fn, base._output_nr, base._rg = new_base.grad_fn, 0, True
+    new_view = apply(AsStrided, (base,), geometry, True)
+    self.grad_fn, self._output_nr, self._rg = new_view.grad_fn, 0, True
+
+
+def _view_geometry(view, base) -> tuple:
+    """Where `view` lies in `base`'s memory: (view shape, view strides, offset, base shape, base strides),
+    strides and offset in elements."""
+    item = base.itemsize
+    return (view.shape, tuple(s // item for s in view.strides), (data_ptr(view) - data_ptr(base)) // item,
+            base.shape, tuple(s // item for s in base.strides))

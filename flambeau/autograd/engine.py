@@ -1,0 +1,126 @@
+"""The backward engine: a loop over the graph, never recursion.
+
+Nodes run once all their consumers have delivered gradients (a ready-count per node);
+gradients reaching the same node output are summed. Deep graphs (an RNN over 10,000
+steps) never touch Python's recursion limit.
+"""
+from __future__ import annotations
+
+from .graph import AccumulateGrad
+from .grad_mode import STATE
+
+
+def _dependencies(roots) -> dict:
+    """Count, for every node reachable from `roots`, how many edges point to it."""
+    deps = {}
+    seen = set()
+    stack = [n for n in roots if n is not None]
+    for n in stack:
+        seen.add(n)
+    while stack:
+        node = stack.pop()
+        for edge in node.next:
+            if edge is None:
+                continue
+            nxt = edge[0]
+            deps[nxt] = deps.get(nxt, 0) + 1
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    return deps
+
+
+def _validate(grad, meta, node, i):
+    """Sum a broadcast gradient back to the input's shape and cast it to the input's dtype."""
+    shape, dtype = meta
+    if grad._data.shape != shape:
+        from ..ops.reduction import sum_to_shape
+        try:
+            grad = sum_to_shape(grad, shape)
+        except ValueError:
+            raise RuntimeError(f"Function {node.name()} returned an invalid gradient at index {i} - got "
+                               f"{list(grad.shape)} but expected shape compatible with {list(shape)}") from None
+    if grad._data.dtype != dtype:
+        from ..ops.elementwise import cast
+        grad = cast(grad, dtype)
+    return grad
+
+
+def run_backward(roots: list, grads: list, retain_graph: bool, create_graph: bool,
+                 capture: dict | None = None, accumulate_into=None) -> list | None:
+    """Propagate `grads` from the edges `roots` ((node, output_nr) pairs).
+
+    capture: {(node, output_nr): position} - return the gradients arriving there instead of
+             accumulating into leaves (autograd.grad). accumulate_into: a set of AccumulateGrad
+             nodes allowed to run (backward(inputs=...)); None means all.
+    """
+    root_nodes = [r[0] for r in roots]
+    deps = _dependencies(root_nodes)
+    buffers: dict = {}
+    for (node, nr), g in zip(roots, grads):
+        buf = buffers.get(node)
+        if buf is None:
+            buf = buffers[node] = [None] * node.n_outputs
+        buf[nr] = g if buf[nr] is None else buf[nr] + g
+    ready = [n for n in dict.fromkeys(root_nodes) if deps.get(n, 0) == 0]
+    captured = [None] * len(capture) if capture is not None else None
+    prev_mode = STATE.enabled
+    STATE.enabled = create_graph
+    try:
+        while ready:
+            node = ready.pop()
+            node_grads = buffers.pop(node)
+            if node.pre_hooks:
+                for hook in node.pre_hooks:
+                    new = hook(node_grads)
+                    if new is not None:
+                        node_grads = new
+            if capture is not None:
+                for nr in range(node.n_outputs):
+                    pos = capture.get((node, nr))
+                    if pos is not None:
+                        captured[pos] = node_grads[nr]
+            if isinstance(node, AccumulateGrad):
+                if capture is None and (accumulate_into is None or node in accumulate_into):
+                    node.apply(node_grads)
+                continue
+            if all(g is None for g in node_grads):
+                in_grads = (None,) * len(node.next)
+            else:
+                in_grads = node.apply(node_grads)
+                if STATE.anomaly:
+                    _check_anomaly(node, in_grads)
+                if node.hooks:
+                    for hook in node.hooks:
+                        new = hook(tuple(in_grads), tuple(node_grads))
+                        if new is not None:
+                            in_grads = new
+            if not retain_graph:
+                node.release()
+            for i, edge in enumerate(node.next):
+                if edge is None:
+                    continue
+                nxt, nr = edge
+                g = in_grads[i]
+                if g is not None:
+                    g = _validate(g, node.metas[i], node, i)
+                    buf = buffers.get(nxt)
+                    if buf is None:
+                        buf = buffers[nxt] = [None] * nxt.n_outputs
+                    buf[nr] = g if buf[nr] is None else buf[nr] + g
+                elif nxt not in buffers:
+                    buffers[nxt] = [None] * nxt.n_outputs
+                deps[nxt] -= 1
+                if deps[nxt] == 0:
+                    ready.append(nxt)
+    finally:
+        STATE.enabled = prev_mode
+    return captured
+
+
+def _check_anomaly(node, in_grads) -> None:
+    for i, g in enumerate(in_grads):
+        if g is not None and g._data.dtype.kind in "fc" and bool((g._data != g._data).any()):
+            trace = "".join(node.trace or ["(no forward trace recorded)\n"])
+            raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.\n"
+                               f"Traceback of the forward call that caused the error:\n{trace}")

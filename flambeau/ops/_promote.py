@@ -1,0 +1,72 @@
+"""Operands for elementwise ops: Python scalars become tensors, dtypes follow PyTorch's promotion,
+devices must agree."""
+from __future__ import annotations
+
+import numpy as np
+
+from .._dtype import FROM_NP, result_type_of, scalar_dtype
+from .._tensor import Tensor
+
+_wrap = Tensor._wrap
+
+
+def scalar_tensor(value, np_dtype, like: Tensor | None = None) -> Tensor:
+    """A 0-d tensor holding a Python scalar, on the device of `like`."""
+    try:
+        arr = np.asarray(value, dtype=np_dtype)
+    except OverflowError:  # PyTorch wraps out-of-range integers (uint8 + 300)
+        arr = np.asarray(value).astype(np_dtype)
+    if like is not None and not isinstance(like._data, np.ndarray):
+        from .._device import xp_for
+        arr = xp_for(like.device).asarray(arr)
+    return _wrap(arr)
+
+
+def result_dtype(*operands):
+    """PyTorch's result_type over tensors and Python scalars, as a numpy dtype."""
+    dims, zeros, scalars = [], [], []
+    for x in operands:
+        if isinstance(x, Tensor):
+            (dims if x._data.ndim else zeros).append(FROM_NP[x._data.dtype])
+        elif isinstance(x, (bool, int, float, complex, np.number, np.bool_)):
+            scalars.append(scalar_dtype(x.item() if isinstance(x, np.generic) else x))
+        else:
+            raise TypeError(f"expected Tensor or Python scalar, but got {type(x).__name__}")
+    return result_type_of(dims, zeros, scalars).np
+
+
+def check_same_device(a: Tensor, b: Tensor) -> None:
+    if type(a._data) is not type(b._data) or (not isinstance(a._data, np.ndarray) and a.device != b.device):
+        # PyTorch lets a 0-d CPU tensor join a CUDA computation as a scalar
+        if a._data.ndim and b._data.ndim:
+            raise RuntimeError("Expected all tensors to be on the same device, but found at least two devices, "
+                               f"{a.device} and {b.device}!")
+
+
+def promote(a, b):
+    """Two operands -> two tensors of the common dtype."""
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        da, db = a._data.dtype, b._data.dtype
+        if da == db:
+            if type(a._data) is not np.ndarray or type(b._data) is not np.ndarray:
+                check_same_device(a, b)
+            return a, b
+        check_same_device(a, b)
+        dt = result_dtype(a, b)
+        return (a if da == dt else cast(a, dt)), (b if db == dt else cast(b, dt))
+    if isinstance(a, Tensor):
+        dt = result_dtype(a, b)
+        return (a if a._data.dtype == dt else cast(a, dt)), scalar_tensor(b, dt, a)
+    if isinstance(b, Tensor):
+        dt = result_dtype(a, b)
+        return scalar_tensor(a, dt, b), (b if b._data.dtype == dt else cast(b, dt))
+    raise TypeError(f"expected at least one Tensor operand, got {type(a).__name__} and {type(b).__name__}")
+
+
+def as_tensor_operand(x, like: Tensor) -> Tensor:
+    return x if isinstance(x, Tensor) else scalar_tensor(x, result_dtype(like, x), like)
+
+
+def cast(t: Tensor, np_dtype) -> Tensor:
+    from .elementwise import cast as _cast
+    return _cast(t, np_dtype)
