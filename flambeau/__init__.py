@@ -9,19 +9,24 @@ from ._tensor import Size, Tensor
 from . import ops as _ops  # binds Tensor's methods
 from . import autograd
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
-from .ops.conversion import clone
-from .ops.creation import (as_tensor, asarray, empty, empty_like, from_dlpack, from_numpy, full, full_like,
-                           ones, ones_like, tensor, zeros, zeros_like)
-from .ops.elementwise import (add, bitwise_and, bitwise_not, bitwise_or, bitwise_xor, div, eq, exp, ge,
-                              greater, greater_equal, gt, le, less, less_equal, log, lt, mul, ne, neg,
-                              not_equal, pow, sub, where)
-from .ops.reduction import sum
-from .ops.shape import permute, reshape, t, transpose
+from .ops.conversion import *  # noqa: F401,F403  (each ops module's __all__ is its public API)
+from .ops.creation import *  # noqa: F401,F403
+from .ops.elementwise import *  # noqa: F401,F403
+from .ops.elementwise_math import *  # noqa: F401,F403
+from .ops.elementwise_rounding import *  # noqa: F401,F403
+from .ops.indexing import *  # noqa: F401,F403
+from .ops.joining import *  # noqa: F401,F403
+from .ops.linalg import *  # noqa: F401,F403
+from .ops.random import *  # noqa: F401,F403
+from .ops.reduction import *  # noqa: F401,F403
+from .ops.shape import *  # noqa: F401,F403
+from .ops.sorting import *  # noqa: F401,F403
+from .ops.special import *  # noqa: F401,F403
+from ._runtime import *  # noqa: F401,F403
 
 bool = _dtype.bool_
 half, float, double = float16, float32, float64
 short, int, long = int16, int32, int64
 cfloat, cdouble = complex64, complex128
-swapaxes = swapdims = transpose
 
 __version__ = "0.1.0"

@@ -1,14 +1,17 @@
 """Primitives and public functions, one family per module.
 
-Each family module lists its Tensor methods in TENSOR_METHODS; `bind_methods` attaches them
-to the Tensor class, so `_tensor.py` stays about the tensor object itself.
+Each family module lists its public functions in `__all__` (exported as flambeau.<name>) and its
+Tensor methods in TENSOR_METHODS; `bind_methods` attaches those to the Tensor class, so
+`_tensor.py` stays about the tensor object itself.
 """
 from __future__ import annotations
 
 from .._tensor import Tensor
-from . import conversion, creation, elementwise, reduction, shape
+from . import (conversion, creation, elementwise, elementwise_math, elementwise_rounding, indexing, joining,
+               linalg, random, reduction, shape, sorting, special)
 
-FAMILIES = [elementwise, reduction, shape, creation, conversion]
+FAMILIES = [elementwise, elementwise_math, elementwise_rounding, special, reduction, sorting, shape, joining,
+            indexing, linalg, creation, random, conversion]
 
 
 def bind_methods(families) -> None:

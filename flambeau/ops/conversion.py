@@ -103,3 +103,5 @@ TENSOR_METHODS = {
     "long": _as(_d.int64), "int": _as(_d.int32), "short": _as(_d.int16), "char": _as(_d.int8),
     "byte": _as(_d.uint8), "bool": _as(_d.bool_),
 }
+
+__all__ = ['clone']

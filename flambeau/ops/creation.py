@@ -214,3 +214,5 @@ def rebuild_tensor(array, requires_grad: bool) -> Tensor:
     t = _wrap(array)
     t._rg = requires_grad
     return t
+
+__all__ = ['as_tensor', 'asarray', 'empty', 'empty_like', 'from_dlpack', 'from_numpy', 'full', 'full_like', 'ones', 'ones_like', 'tensor', 'zeros', 'zeros_like']

@@ -369,3 +369,5 @@ INPLACE = ["add", "sub", "mul", "div", "neg", "exp", "log", "pow", "eq", "ne", "
            "subtract", "multiply", "divide", "true_divide", "negative", "bitwise_and", "bitwise_or",
            "bitwise_xor", "bitwise_not", "less", "less_equal", "greater", "greater_equal", "not_equal"]
 TENSOR_METHODS.update({name + "_": _inplace(TENSOR_METHODS[name]) for name in INPLACE})
+
+__all__ = ['less', 'less_equal', 'greater', 'greater_equal', 'not_equal', 'add', 'bitwise_and', 'bitwise_not', 'bitwise_or', 'bitwise_xor', 'div', 'eq', 'exp', 'ge', 'gt', 'le', 'log', 'lt', 'mul', 'ne', 'neg', 'pow', 'sub', 'where']

@@ -70,3 +70,5 @@ TENSOR_METHODS = {"sum": sum, "sum_to_size": lambda self, *size: sum_to_shape(se
 
 def _size_arg(size) -> tuple:
     return tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else tuple(size)
+
+__all__ = ['sum']

@@ -187,3 +187,5 @@ TENSOR_METHODS = {
     "swapaxes": transpose, "swapdims": transpose, "t": t, "expand_as": expand_as, "view_as": view_as,
     "reshape_as": reshape_as, "mT": property(_mT), "T": property(_T), "mH": property(_mT),
 }
+
+__all__ = ['permute', 'reshape', 't', 'transpose']
