@@ -20,6 +20,7 @@ from .autograd.grad_mode import STATE
 
 _wrap = Tensor._wrap
 _generic = np.generic
+_ndarray = np.ndarray
 
 
 class Primitive(Node):
@@ -98,18 +99,23 @@ def _modified_error(t, node, expected, actual=None):
 
 def apply(prim, inputs: tuple, *args):
     """Run primitive `prim` on the Tensors `inputs` with extra non-tensor `args`."""
+    # NOTE: unrolled for one and two inputs: this function is the per-op overhead of everything
     if prim.variadic:
         out = prim.forward(tuple([t._data for t in inputs]), *args)
+    elif len(inputs) == 2:
+        out = prim.forward(inputs[0]._data, inputs[1]._data, *args)
     elif len(inputs) == 1:
         out = prim.forward(inputs[0]._data, *args)
     else:
         out = prim.forward(*[t._data for t in inputs], *args)
-    if isinstance(out, _generic):  # NumPy returns scalars from 0-d computations
+    if out.__class__ is not _ndarray and isinstance(out, _generic):  # NumPy returns scalars from 0-d math
         out = np.asarray(out)
-    if STATE.enabled and prim.differentiable and out.dtype.kind in "fc":
+    if STATE.enabled and prim.differentiable:
         for t in inputs:
             if t._rg:
-                return _record(prim, inputs, args, out)
+                if out.dtype.kind in "fc":
+                    return _record(prim, inputs, args, out)
+                break
     result = _wrap(out)
     if prim.is_view:
         _link_view(result, inputs[0])
