@@ -84,7 +84,7 @@ def run_backward(roots: list, grads: list, retain_graph: bool, create_graph: boo
                 if capture is None and (accumulate_into is None or node in accumulate_into):
                     node.apply(node_grads)
                 continue
-            if all(g is None for g in node_grads):
+            if node_grads.count(None) == len(node_grads):
                 in_grads = (None,) * len(node.next)
             else:
                 in_grads = node.apply(node_grads)
@@ -97,21 +97,26 @@ def run_backward(roots: list, grads: list, retain_graph: bool, create_graph: boo
                             in_grads = new
             if not retain_graph:
                 node.release()
-            for i, edge in enumerate(node.next):
+            i = -1
+            for edge in node.next:
+                i += 1
                 if edge is None:
                     continue
                 nxt, nr = edge
                 g = in_grads[i]
                 if g is not None:
-                    g = _validate(g, node.metas[i], node, i)
+                    meta = node.metas[i]
+                    if g._data.shape != meta[0] or g._data.dtype != meta[1]:
+                        g = _validate(g, meta, node, i)
                     buf = buffers.get(nxt)
                     if buf is None:
                         buf = buffers[nxt] = [None] * nxt.n_outputs
                     buf[nr] = g if buf[nr] is None else buf[nr] + g
                 elif nxt not in buffers:
                     buffers[nxt] = [None] * nxt.n_outputs
-                deps[nxt] -= 1
-                if deps[nxt] == 0:
+                left = deps[nxt] - 1
+                deps[nxt] = left
+                if left == 0:
                     ready.append(nxt)
     finally:
         STATE.enabled = prev_mode
