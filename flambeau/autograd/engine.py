@@ -84,9 +84,12 @@ def run_backward(roots: list, grads: list, retain_graph: bool, create_graph: boo
                 if capture is None and (accumulate_into is None or node in accumulate_into):
                     node.apply(node_grads)
                 continue
-            if node_grads.count(None) == len(node_grads):
+            for g in node_grads:
+                if g is not None:
+                    break
+            else:  # nothing flows through this node
                 in_grads = (None,) * len(node.next)
-            else:
+            if g is not None:
                 in_grads = node.apply(node_grads)
                 if STATE.anomaly:
                     _check_anomaly(node, in_grads)
