@@ -4,6 +4,8 @@ from __future__ import annotations
 from .engine import run_backward
 from .graph import accumulator_of
 
+_NOTHING = frozenset()  # autograd.grad accumulates into no leaf
+
 
 def _as_tuple(x) -> tuple:
     if x is None:
@@ -38,8 +40,9 @@ def _root_edges_and_grads(outputs, grad_outputs, create_graph):
                                    f"has a shape of {out.shape}.")
             if g.device != out.device:
                 raise RuntimeError(f"invalid gradient at index {i} - expected device {out.device} but got {g.device}")
-            if g._data.dtype.kind != out._data.dtype.kind:
-                raise RuntimeError(f"invalid gradient at index {i} - expected dtype {out.dtype} but got {g.dtype}")
+            if g._data.dtype != out._data.dtype:  # PyTorch casts a root gradient to its output's dtype
+                from ..ops.elementwise import cast
+                g = cast(g, out._data.dtype)
             if not create_graph:
                 g = g.detach()
         edges.append((out.grad_fn, out._output_nr) if out.grad_fn is not None else (accumulator_of(out), 0))
@@ -53,18 +56,22 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool =
     if retain_graph is None:
         retain_graph = create_graph
     edges, grads = _root_edges_and_grads(outputs, grad_outputs, create_graph)
-    only = None
-    if inputs is not None:
-        inputs = _as_tuple(inputs)
-        if not inputs:
-            raise RuntimeError("'inputs' argument to backward() cannot be empty.")
-        only = set()
-        for t in inputs:
-            if t.grad_fn is not None:
-                raise NotImplementedError("backward(inputs=...) with non-leaf inputs is not supported by flambeau; "
-                                          "use retain_grad() or autograd.grad")
-            only.add(accumulator_of(t))
-    run_backward(edges, grads, retain_graph, create_graph, accumulate_into=only)
+    if inputs is None:
+        run_backward(edges, grads, retain_graph, create_graph)
+        return
+    inputs = _as_tuple(inputs)
+    if not inputs:
+        raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
+    # leaves accumulate through their AccumulateGrad; non-leaf inputs get their gradient captured
+    leaves = {accumulator_of(t) for t in inputs if t.grad_fn is None}
+    non_leaves = [t for t in inputs if t.grad_fn is not None]
+    capture = {(t.grad_fn, t._output_nr): i for i, t in enumerate(non_leaves)}
+    captured = run_backward(edges, grads, retain_graph, create_graph, capture=capture, accumulate_into=leaves)
+    for t in non_leaves:
+        g = captured[capture[(t.grad_fn, t._output_nr)]]
+        if g is not None:
+            g = g if create_graph else g.detach()
+            t._grad = g if t._grad is None else t._grad + g
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bool = False,
@@ -77,14 +84,17 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
         retain_graph = create_graph
     if allow_unused is None:
         allow_unused = materialize_grads
+    elif materialize_grads and not allow_unused:
+        raise ValueError("Expected allow_unused to be True or not passed when materialize_grads=True, "
+                         "but got: allow_unused=False.")
     edges, grads = _root_edges_and_grads(outputs, grad_outputs, create_graph)
     capture = {}
-    for i, t in enumerate(inputs_t):
+    for t in inputs_t:
         if not t._rg:
-            raise RuntimeError(f"One of the differentiated Tensors does not require grad")
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
         key = (t.grad_fn, t._output_nr) if t.grad_fn is not None else (accumulator_of(t), 0)
-        capture.setdefault(key, i)
-    captured = run_backward(edges, grads, retain_graph, create_graph, capture=capture)
+        capture.setdefault(key, len(capture))
+    captured = run_backward(edges, grads, retain_graph, create_graph, capture=capture, accumulate_into=_NOTHING)
     result = []
     for i, t in enumerate(inputs_t):
         key = (t.grad_fn, t._output_nr) if t.grad_fn is not None else (accumulator_of(t), 0)
@@ -94,7 +104,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
                 from ..ops.creation import zeros_like
                 g = zeros_like(t)
             elif not allow_unused:
-                raise RuntimeError("One of the differentiated Tensors appears to not have been used in the graph. "
-                                   "Set allow_unused=True if this is the desired behavior.")
+                raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have been used in the "
+                                   "graph. Set allow_unused=True if this is the desired behavior.")
         result.append(g)
     return tuple(result)

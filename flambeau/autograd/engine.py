@@ -6,6 +6,8 @@ steps) never touch Python's recursion limit.
 """
 from __future__ import annotations
 
+import warnings
+
 from .graph import AccumulateGrad
 from .grad_mode import STATE
 
@@ -81,7 +83,7 @@ def run_backward(roots: list, grads: list, retain_graph: bool, create_graph: boo
                     if pos is not None:
                         captured[pos] = node_grads[nr]
             if isinstance(node, AccumulateGrad):
-                if capture is None and (accumulate_into is None or node in accumulate_into):
+                if accumulate_into is None or node in accumulate_into:
                     node.apply(node_grads)
                 continue
             for g in node_grads:
@@ -90,9 +92,7 @@ def run_backward(roots: list, grads: list, retain_graph: bool, create_graph: boo
             else:  # nothing flows through this node
                 in_grads = (None,) * len(node.next)
             if g is not None:
-                in_grads = node.apply(node_grads)
-                if STATE.anomaly:
-                    _check_anomaly(node, in_grads)
+                in_grads = node.apply(node_grads) if not STATE.anomaly else _apply_with_anomaly(node, node_grads)
                 if node.hooks:
                     for hook in node.hooks:
                         new = hook(tuple(in_grads), tuple(node_grads))
@@ -126,9 +126,21 @@ def run_backward(roots: list, grads: list, retain_graph: bool, create_graph: boo
     return captured
 
 
-def _check_anomaly(node, in_grads) -> None:
-    for i, g in enumerate(in_grads):
-        if g is not None and g._data.dtype.kind in "fc" and bool((g._data != g._data).any()):
-            trace = "".join(node.trace or ["(no forward trace recorded)\n"])
-            raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.\n"
-                               f"Traceback of the forward call that caused the error:\n{trace}")
+def _apply_with_anomaly(node, node_grads):
+    """node.apply, naming the forward operation (and its stack trace) when backward fails or makes NaN."""
+    try:
+        in_grads = node.apply(node_grads)
+    except Exception:
+        warnings.warn(f"Error detected in {node.name()}. {_forward_trace(node)}", stacklevel=2)
+        raise
+    if STATE.check_nan:
+        for i, g in enumerate(in_grads):
+            if g is not None and g._data.dtype.kind in "fc" and bool((g._data != g._data).any()):
+                raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.\n"
+                                   f"{_forward_trace(node)}")
+    return in_grads
+
+
+def _forward_trace(node) -> str:
+    trace = "".join(node.trace) if node.trace else "(no forward trace recorded)\n"
+    return f"Traceback of forward call that caused the error:\n{trace}"

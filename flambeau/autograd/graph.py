@@ -46,35 +46,67 @@ class Node:
 
     def register_prehook(self, fn):
         """fn(grad_outputs) -> new grad_outputs or None, before this node runs."""
-        return self._add_pre_hook(lambda grads: _call_prehook(fn, grads))
-
-    def _add_pre_hook(self, fn):
-        if self.pre_hooks is None:
-            self.pre_hooks = []
-        self.pre_hooks.append(fn)
-        return _RemovableHandle(self.pre_hooks, fn)
+        return self._add_pre_hook(_PreHook(_NODE_HOOK, fn))
 
     def _add_tensor_hook(self, output_nr: int, fn):
         """A Tensor.register_hook on one of this node's outputs."""
-        def prehook(grads):
-            g = grads[output_nr]
-            if g is None:
-                return None
-            new = fn(g)
-            if new is None:
-                return None
-            grads = list(grads)
-            grads[output_nr] = new
-            return grads
-        return self._add_pre_hook(prehook)
+        return self._add_pre_hook(_TensorHook(_TENSOR_HOOK, fn, output_nr))
+
+    def _add_retain_grad_hook(self, output_nr: int, fn):
+        """Tensor.retain_grad: sees the gradient after all the tensor's own hooks, like PyTorch."""
+        return self._add_pre_hook(_TensorHook(_RETAIN_HOOK, fn, output_nr))
+
+    def _add_pre_hook(self, hook):
+        # PyTorch runs tensor hooks, then retain_grad, then node pre-hooks, whatever the registration order
+        if self.pre_hooks is None:
+            self.pre_hooks = []
+        hooks = self.pre_hooks
+        at = len(hooks)
+        while at and hooks[at - 1].rank > hook.rank:
+            at -= 1
+        hooks.insert(at, hook)
+        return _RemovableHandle(hooks, hook)
 
     def __repr__(self) -> str:
         return f"<{self.name()} object at {id(self):#x}>"
 
 
-def _call_prehook(fn, grads):
-    out = fn(tuple(grads))
-    return None if out is None else list(out)
+_TENSOR_HOOK, _RETAIN_HOOK, _NODE_HOOK = 0, 1, 2
+
+
+class _PreHook:
+    """fn(grad_outputs tuple) -> new grad_outputs or None."""
+
+    __slots__ = ("rank", "fn")
+
+    def __init__(self, rank: int, fn):
+        self.rank, self.fn = rank, fn
+
+    def __call__(self, grads):
+        out = self.fn(tuple(grads))
+        return None if out is None else list(out)
+
+
+class _TensorHook(_PreHook):
+    """fn(grad of one output) -> new grad or None."""
+
+    __slots__ = ("output_nr",)
+
+    def __init__(self, rank: int, fn, output_nr: int):
+        super().__init__(rank, fn)
+        self.output_nr = output_nr
+
+    def __call__(self, grads):
+        nr = self.output_nr
+        g = grads[nr]
+        if g is None:
+            return None
+        new = self.fn(g)
+        if new is None:
+            return None
+        grads = list(grads)
+        grads[nr] = new
+        return grads
 
 
 def init_node(node: Node, edges: tuple, metas: tuple) -> None:
