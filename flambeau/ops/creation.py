@@ -1,34 +1,77 @@
-"""Creation functions: tensor, as_tensor, from_numpy, zeros/ones/full/empty and their *_like and new_* forms."""
+"""Creation functions: tensor, as_tensor, from_numpy, zeros/ones/full/empty and their *_like and new_*
+forms, ranges (arange, linspace, logspace) and eye."""
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
 from .._device import CPU, device_of, to_device, xp_for
-from .._dtype import bool_, get_default_dtype, int64, to_dtype
-from .._tensor import Tensor
+from .._dtype import (bool_, complex64, complex128, dtype as _dtype_cls, float64, from_numpy_dtype,
+                      get_default_dtype, int64, promote_types, scalar_dtype, to_dtype)
+from .._tensor import Size, Tensor
 from .shape import size_args
 
 _wrap = Tensor._wrap
 
 
-def infer_np_dtype(data):
-    """The dtype PyTorch infers for Python data: floats -> default dtype, ints -> int64, bools -> bool."""
-    arr = np.asarray(data)
-    kind = arr.dtype.kind
-    if kind == "f":
-        return arr, get_default_dtype().np
-    if kind in "iu":
-        return arr, int64.np
-    if kind == "b":
-        return arr, bool_.np
-    if kind == "c":
-        return arr, np.dtype(np.complex128 if get_default_dtype().name == "float64" else np.complex64)
-    raise TypeError(f"Could not infer dtype of {type(data).__name__}")
+# ------------------------------------------------------------------------------------ data -> array
+
+def _leaf_dtype(x) -> _dtype_cls | None:
+    """The dtype PyTorch infers for Python data: the promotion of its leaves' dtypes, where Python
+    floats take the default dtype, ints int64, bools bool, and tensors / NumPy values their own."""
+    if isinstance(x, (list, tuple)):
+        result = None
+        for item in x:
+            d = _leaf_dtype(item)
+            if d is not None:
+                result = d if result is None else promote_types(result, d)
+        return result
+    if isinstance(x, Tensor):
+        return x.dtype
+    if isinstance(x, (np.ndarray, np.generic)):
+        return from_numpy_dtype(x.dtype)
+    if isinstance(x, (bool, int, float, complex)):
+        return scalar_dtype(x)
+    if isinstance(x, str):
+        raise TypeError(f"new(): invalid data type '{type(x).__name__}'")
+    raise RuntimeError(f"Could not infer dtype of {type(x).__name__}")
+
+
+def _plain(x):
+    """Nested data with tensors replaced by Python values (one-element tensors count as scalars)."""
+    if isinstance(x, Tensor):
+        if x._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return x.item()
+    if isinstance(x, (list, tuple)):
+        return [_plain(item) for item in x]
+    return x
+
+
+def _host_array(data, dt: _dtype_cls | None) -> np.ndarray:
+    """Python data, a NumPy array or a tensor -> a host ndarray of dtype `dt` (inferred when None);
+    ndarrays of the right dtype are returned as they are (no copy)."""
+    if isinstance(data, Tensor):
+        arr = data._data if isinstance(data._data, np.ndarray) else data._data.get()
+    elif isinstance(data, (np.ndarray, np.generic)):
+        arr = np.asarray(data)
+        from_numpy_dtype(arr.dtype)  # refuses unsupported dtypes with PyTorch's message
+    else:
+        if dt is None:
+            dt = _leaf_dtype(data) or get_default_dtype()
+        try:
+            return np.array(_plain(data), dtype=dt.np)
+        except ValueError as e:
+            if "inhomogeneous" in str(e) or "sequence" in str(e):
+                raise ValueError(f"expected sequences of equal length to make a tensor: {e}") from None
+            raise
+    return arr if dt is None else arr.astype(dt.np, copy=False)
 
 
 def _finish(array, device, requires_grad: bool) -> Tensor:
     dev = to_device(device)
-    if dev is not CPU and dev.type != "cpu":
+    if dev.type != "cpu":
         array = xp_for(dev).asarray(array)
     t = _wrap(array)
     if requires_grad:
@@ -36,67 +79,38 @@ def _finish(array, device, requires_grad: bool) -> Tensor:
     return t
 
 
-def _host_array(data):
-    """Python data (possibly holding tensors or arrays) -> an ndarray plus whether its dtype is explicit."""
-    if isinstance(data, Tensor):
-        return data._data if isinstance(data._data, np.ndarray) else data._data.get(), True
-    if isinstance(data, np.ndarray):
-        return data, True
-    if isinstance(data, np.generic):
-        return np.asarray(data), True
-    if isinstance(data, (list, tuple)) and data and any(isinstance(x, Tensor) for x in _flatten_first(data)):
-        data = _tensors_to_lists(data)
-    try:
-        arr, dt = infer_np_dtype(data)
-    except (ValueError, TypeError) as e:
-        raise (ValueError if "inhomogeneous" in str(e) else TypeError)(
-            f"could not convert {type(data).__name__} to a tensor: {e}") from None
-    return arr.astype(dt, copy=False), False
-
-
-def _flatten_first(data):
-    while isinstance(data, (list, tuple)) and data:
-        yield data[0]
-        data = data[0]
-
-
-def _tensors_to_lists(data):
-    if isinstance(data, Tensor):
-        return data.tolist()
-    if isinstance(data, (list, tuple)):
-        return [_tensors_to_lists(x) for x in data]
-    return data
+def _refuse_negative_strides(arr: np.ndarray) -> None:
+    if any(s < 0 for s in arr.strides):
+        raise ValueError("At least one stride in the given numpy array is negative, and tensors with negative "
+                         "strides are not currently supported. (You can probably work around this by making a "
+                         "copy of your array  with array.copy().) ")
 
 
 def tensor(data, *, dtype=None, device=None, requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
-    arr, _ = _host_array(data)
-    arr = np.array(arr, dtype=to_dtype(dtype).np if dtype is not None else None, copy=True)
-    return _finish(arr, device, requires_grad)
+    """A new tensor holding a copy of `data` (nested lists, scalars, NumPy arrays or tensors)."""
+    arr = _host_array(data, to_dtype(dtype) if dtype is not None else None)
+    return _finish(np.array(arr, copy=True), device, requires_grad)
 
 
 def as_tensor(data, dtype=None, device=None) -> Tensor:
+    """Like tensor(), but shares memory with a tensor or NumPy array when dtype and device allow."""
     if isinstance(data, Tensor):
-        out = data
-        if dtype is not None:
-            out = out.to(to_dtype(dtype))
-        return out.to(device) if device is not None else out
-    arr, _ = _host_array(data)
-    if dtype is not None:
-        arr = arr.astype(to_dtype(dtype).np, copy=False)
-    return _finish(arr, device, False)
+        out = data if dtype is None else data.to(to_dtype(dtype))
+        return out if device is None else out.to(device)
+    if isinstance(data, np.ndarray):
+        _refuse_negative_strides(data)
+    return _finish(_host_array(data, to_dtype(dtype) if dtype is not None else None), device, False)
 
 
 asarray = as_tensor
 
 
 def from_numpy(ndarray: np.ndarray) -> Tensor:
+    """A tensor sharing memory with `ndarray`."""
     if not isinstance(ndarray, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
-    if any(s < 0 for s in ndarray.strides):
-        raise ValueError("At least one stride in the given numpy array is negative, and tensors with negative "
-                         "strides are not currently supported. (You can probably work around this by making a "
-                         "copy of your array  with array.copy().) ")
-    to_dtype(ndarray.dtype)  # refuses unsupported dtypes with PyTorch's message
+    _refuse_negative_strides(ndarray)
+    from_numpy_dtype(ndarray.dtype)
     return _wrap(ndarray)
 
 
@@ -109,50 +123,106 @@ def from_dlpack(ext) -> Tensor:
     return _wrap(xp_for(to_device("cuda")).from_dlpack(ext))
 
 
+def scalar_tensor(s, *, dtype=None, layout=None, device=None, requires_grad: bool = False,
+                  pin_memory: bool = False) -> Tensor:
+    np_dtype = to_dtype(dtype).np if dtype is not None else get_default_dtype().np
+    return _finish(np.asarray(s, dtype=np_dtype), device, requires_grad)
+
+
+# ------------------------------------------------------------------------------------ filled tensors
+
 def _np_dtype(dtype, default=None):
     if dtype is None:
         return (default or get_default_dtype()).np
     return to_dtype(dtype).np
 
 
-def _filled(fill, size, dtype, device, requires_grad, default=None) -> Tensor:
-    shape = size_args(size)
+def _check_shape(shape: tuple, name: str) -> None:
     if any(s < 0 for s in shape):
-        raise RuntimeError(f"Trying to create tensor with negative dimension {min(shape)}: {list(shape)}")
+        raise RuntimeError(f"{name}: Dimension size must be non-negative.")
+
+
+def _filled(fill, shape: tuple, np_dtype, device, requires_grad: bool, out: Tensor | None = None) -> Tensor:
+    if out is not None:
+        return _fill_out(out, fill, shape)
     xp = xp_for(to_device(device))
-    np_dtype = _np_dtype(dtype, default)
     arr = xp.empty(shape, dtype=np_dtype) if fill is None else xp.full(shape, fill, dtype=np_dtype)
-    t = _wrap(arr)
+    return _finish_grad(_wrap(arr), requires_grad)
+
+
+def _finish_grad(t: Tensor, requires_grad: bool) -> Tensor:
     if requires_grad:
         t.requires_grad_(True)
     return t
 
 
+def _fill_out(out: Tensor, fill, shape: tuple) -> Tensor:
+    """The out= form: resize `out` to `shape` if needed and fill it (a write PyTorch counts as a version bump)."""
+    if out._data.shape != tuple(shape):
+        out._data = xp_for(out.device).empty(shape, dtype=out._data.dtype)
+    if fill is not None:
+        out._data[...] = fill
+    out._vc[0] += 1
+    return out
+
+
 def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad: bool = False) -> Tensor:
-    return _filled(0, size, dtype, device, requires_grad)
+    shape = size_args(size)
+    _check_shape(shape, "zeros")
+    return _filled(0, shape, _np_dtype(dtype), device, requires_grad, out)
 
 
 def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad: bool = False) -> Tensor:
-    return _filled(1, size, dtype, device, requires_grad)
+    shape = size_args(size)
+    _check_shape(shape, "ones")
+    return _filled(1, shape, _np_dtype(dtype), device, requires_grad, out)
 
 
 def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad: bool = False,
           pin_memory: bool = False, memory_format=None) -> Tensor:
-    return _filled(None, size, dtype, device, requires_grad)
+    shape = size_args(size)
+    _check_shape(shape, "empty")
+    return _filled(None, shape, _np_dtype(dtype), device, requires_grad, out)
+
+
+def _fill_scalar(fill_value):
+    if isinstance(fill_value, (Tensor, np.generic)):
+        fill_value = fill_value.item()
+    if not isinstance(fill_value, (bool, int, float, complex)):
+        raise TypeError(f"full(): argument 'fill_value' (position 2) must be Number, not {type(fill_value).__name__}")
+    return fill_value
 
 
 def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad: bool = False) -> Tensor:
-    if dtype is None:
-        from .._dtype import scalar_dtype
-        default = scalar_dtype(fill_value.item() if isinstance(fill_value, (Tensor, np.generic)) else fill_value)
-        return _filled(fill_value, (size,), None, device, requires_grad, default)
-    return _filled(fill_value, (size,), dtype, device, requires_grad)
+    """A tensor filled with `fill_value`; its dtype follows the value (bool, int64, default float) unless given."""
+    fill_value = _fill_scalar(fill_value)
+    shape = size_args((size,))
+    _check_shape(shape, "full")
+    np_dtype = _np_dtype(dtype, scalar_dtype(fill_value))
+    return _filled(_cast_fill(fill_value, np_dtype), shape, np_dtype, device, requires_grad, out)
+
+
+def _cast_fill(value, np_dtype):
+    # NOTE: a float fill in an integer tensor truncates toward zero, like a C cast
+    if np_dtype.kind in "iu" and isinstance(value, float) and math.isfinite(value):
+        return int(value)
+    return value
+
+
+def empty_strided(size, stride, *, dtype=None, layout=None, device=None, requires_grad: bool = False,
+                  pin_memory: bool = False) -> Tensor:
+    shape, strides = size_args((size,)), size_args((stride,))
+    np_dtype = _np_dtype(dtype)
+    span = 1 + sum((n - 1) * s for n, s in zip(shape, strides)) if all(shape) else 0
+    buffer = xp_for(to_device(device)).empty(span, dtype=np_dtype)
+    arr = np.lib.stride_tricks.as_strided(buffer, shape, tuple(s * np_dtype.itemsize for s in strides))
+    return _finish_grad(_wrap(arr), requires_grad)
 
 
 def _like(fill, input: Tensor, dtype, device, requires_grad) -> Tensor:
-    dtype = to_dtype(dtype) if dtype is not None else input.dtype
+    np_dtype = to_dtype(dtype).np if dtype is not None else input._data.dtype
     device = device if device is not None else device_of(input._data)
-    return _filled(fill, (input._data.shape,), dtype, device, requires_grad)
+    return _filled(fill, input._data.shape, np_dtype, device, requires_grad)
 
 
 def zeros_like(input: Tensor, *, dtype=None, layout=None, device=None, requires_grad: bool = False,
@@ -172,19 +242,28 @@ def empty_like(input: Tensor, *, dtype=None, layout=None, device=None, requires_
 
 def full_like(input: Tensor, fill_value, *, dtype=None, layout=None, device=None, requires_grad: bool = False,
               memory_format=None) -> Tensor:
-    return _like(fill_value, input, dtype, device, requires_grad)
+    np_dtype = to_dtype(dtype).np if dtype is not None else input._data.dtype
+    return _like(_cast_fill(_fill_scalar(fill_value), np_dtype), input, dtype, device, requires_grad)
 
 
 def _new(fill):
-    def method(self: Tensor, *size, dtype=None, device=None, requires_grad: bool = False, **_) -> Tensor:
-        dtype = dtype if dtype is not None else self.dtype
+    def method(self: Tensor, *size, dtype=None, device=None, requires_grad: bool = False, layout=None,
+               pin_memory: bool = False) -> Tensor:
+        np_dtype = to_dtype(dtype).np if dtype is not None else self._data.dtype
         device = device if device is not None else device_of(self._data)
-        return _filled(fill, size, dtype, device, requires_grad)
+        shape = size_args(size)
+        _check_shape(shape, "new_empty" if fill is None else "new_zeros" if fill == 0 else "new_ones")
+        return _filled(fill, shape, np_dtype, device, requires_grad)
     return method
 
 
-def new_full(self: Tensor, size, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    return _new(fill_value)(self, size, dtype=dtype, device=device, requires_grad=requires_grad)
+def new_full(self: Tensor, size, fill_value, *, dtype=None, device=None, requires_grad: bool = False,
+             layout=None, pin_memory: bool = False) -> Tensor:
+    np_dtype = to_dtype(dtype).np if dtype is not None else self._data.dtype
+    device = device if device is not None else device_of(self._data)
+    shape = size_args((size,))
+    _check_shape(shape, "full")
+    return _filled(_cast_fill(_fill_scalar(fill_value), np_dtype), shape, np_dtype, device, requires_grad)
 
 
 def new_tensor(self: Tensor, data, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
@@ -193,18 +272,105 @@ def new_tensor(self: Tensor, data, *, dtype=None, device=None, requires_grad: bo
     return tensor(data, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
+def new_empty_strided(self: Tensor, size, stride, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return empty_strided(size, stride, dtype=dtype if dtype is not None else self.dtype,
+                         device=device if device is not None else device_of(self._data), requires_grad=requires_grad)
+
+
+# ------------------------------------------------------------------------------------ ranges
+
+def _number(x):
+    return x.item() if isinstance(x, (Tensor, np.generic)) else x
+
+
+def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,
+           requires_grad: bool = False) -> Tensor:
+    """Values start, start+step, ... below end: int64 for integer arguments, the default float otherwise."""
+    if end is None:
+        start, end = 0, start
+    start, end, step = _number(start), _number(end), _number(step)
+    if dtype is None:
+        floating = any(isinstance(v, float) for v in (start, end, step))
+        dt = get_default_dtype() if floating else int64
+    else:
+        dt = to_dtype(dtype)
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if not (math.isfinite(start) and math.isfinite(end)):
+        raise RuntimeError(f"unsupported range: {start} -> {end}")
+    if (end - start) * step < 0:
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+    n = max(0, math.ceil((end - start) / step))
+    if dt.category <= 1:  # integral results: PyTorch casts start and step to the dtype first
+        start, step = int(start), int(step)
+    arr = (start + np.arange(n, dtype=np.float64 if dt.category >= 2 else np.int64) * step).astype(dt.np)
+    return _range_result(arr, out, device, requires_grad)
+
+
+def _range_result(arr: np.ndarray, out, device, requires_grad: bool) -> Tensor:
+    if out is not None:
+        _fill_out(out, None, arr.shape)
+        out._data[...] = arr
+        return out
+    return _finish(arr, device, requires_grad)
+
+
+def _linspace_values(start, end, steps: int, np_dtype) -> np.ndarray:
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    start, end = _number(start), _number(end)
+    work = np.complex128 if np_dtype.kind == "c" else np.float64
+    if steps == 1:
+        return np.array([start], dtype=work)
+    i = np.arange(steps)
+    step = (end - start) / (steps - 1)
+    # NOTE: the second half counts back from `end`, so the last value is exactly `end` (PyTorch's rule)
+    return np.where(i < steps // 2, start + step * i, end - step * (steps - 1 - i)).astype(work)
+
+
+def _range_dtype(dtype, *values):
+    if dtype is not None:
+        return to_dtype(dtype).np
+    if any(isinstance(_number(v), complex) for v in values):
+        return (complex128 if get_default_dtype() is float64 else complex64).np
+    return get_default_dtype().np
+
+
+def linspace(start, end, steps: int, *, out=None, dtype=None, layout=None, device=None,
+             requires_grad: bool = False) -> Tensor:
+    np_dtype = _range_dtype(dtype, start, end)
+    return _range_result(_linspace_values(start, end, steps, np_dtype).astype(np_dtype), out, device, requires_grad)
+
+
+def logspace(start, end, steps: int, base: float = 10.0, *, out=None, dtype=None, layout=None, device=None,
+             requires_grad: bool = False) -> Tensor:
+    np_dtype = _range_dtype(dtype, start, end)
+    values = np.power(_number(base), _linspace_values(start, end, steps, np_dtype))
+    return _range_result(values.astype(np_dtype), out, device, requires_grad)
+
+
+def eye(n: int, m: int | None = None, *, out=None, dtype=None, layout=None, device=None,
+        requires_grad: bool = False) -> Tensor:
+    if n < 0:
+        raise RuntimeError(f"n must be greater or equal to 0, got {n}")
+    if m is not None and m < 0:
+        raise RuntimeError(f"m must be greater or equal to 0, got {m}")
+    arr = xp_for(to_device(device)).eye(n, n if m is None else m, dtype=_np_dtype(dtype))
+    if out is not None:
+        return _range_result(arr, out, device, requires_grad)
+    return _finish_grad(_wrap(arr), requires_grad)
+
+
 TENSOR_METHODS = {
     "new_zeros": _new(0), "new_ones": _new(1), "new_empty": _new(None), "new_full": new_full,
-    "new_tensor": new_tensor,
+    "new_tensor": new_tensor, "new_empty_strided": new_empty_strided,
 }
 
 
 def legacy_tensor_data(args: tuple, device):
     """Data for the legacy constructor Tensor(*args): sizes make uninitialised floats, a sequence copies."""
-    if len(args) == 1 and not isinstance(args[0], (int, np.integer)) and not (
-            isinstance(args[0], tuple) and all(isinstance(a, int) for a in args[0]) and type(args[0]) is not tuple):
-        arr, _ = _host_array(args[0])
-        return np.array(arr, dtype=get_default_dtype().np)
+    if len(args) == 1 and not isinstance(args[0], (int, np.integer, Size)):  # Tensor(Size) means a shape
+        return np.array(_host_array(args[0], get_default_dtype()), copy=True)
     shape = size_args(args) if args else (0,)
     return xp_for(to_device(device)).zeros(shape, dtype=get_default_dtype().np)
 
@@ -215,4 +381,7 @@ def rebuild_tensor(array, requires_grad: bool) -> Tensor:
     t._rg = requires_grad
     return t
 
-__all__ = ['as_tensor', 'asarray', 'empty', 'empty_like', 'from_dlpack', 'from_numpy', 'full', 'full_like', 'ones', 'ones_like', 'tensor', 'zeros', 'zeros_like']
+
+__all__ = ['arange', 'as_tensor', 'asarray', 'empty', 'empty_like', 'empty_strided', 'eye', 'from_dlpack',
+           'from_numpy', 'full', 'full_like', 'linspace', 'logspace', 'ones', 'ones_like', 'scalar_tensor', 'tensor',
+           'zeros', 'zeros_like']
