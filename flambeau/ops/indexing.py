@@ -125,10 +125,7 @@ def _along_key(index, dim: int) -> tuple:
 class Gather(Primitive):
     @staticmethod
     def forward(x, index, dim):
-        try:
-            return x[_along_key(index, dim)]
-        except IndexError as e:
-            raise RuntimeError(_index_error(e)) from None
+        return x[_along_key(index, dim)]
 
     def backward(ctx, g):
         index, dim = ctx.args
@@ -139,10 +136,7 @@ class ScatterAdd(Primitive):
     @staticmethod
     def forward(base, src, index, dim):
         out = base.copy()
-        try:
-            _xp(out).add.at(out, _along_key(index, dim), src)
-        except IndexError as e:
-            raise RuntimeError(_index_error(e)) from None
+        _xp(out).add.at(out, _along_key(index, dim), src)
         return out
 
     def backward(ctx, g):
@@ -156,10 +150,7 @@ class Scatter(Primitive):
     @staticmethod
     def forward(base, src, index, dim):
         out = base.copy()
-        try:
-            out[_along_key(index, dim)] = src
-        except IndexError as e:
-            raise RuntimeError(_index_error(e)) from None
+        out[_along_key(index, dim)] = src
         return out
 
     def backward(ctx, g):
@@ -193,12 +184,9 @@ class ScatterReduce(Primitive):
         xp = _xp(base)
         out = base.copy()
         key = _along_key(index, dim)
-        try:
-            if not include_self:
-                out[key] = _identity(reduce, out.dtype)
-            getattr(xp, _REDUCE_UFUNCS[reduce]).at(out, key, src)
-        except IndexError as e:
-            raise RuntimeError(_index_error(e)) from None
+        if not include_self:
+            out[key] = _identity(reduce, out.dtype)
+        getattr(xp, _REDUCE_UFUNCS[reduce]).at(out, key, src)
         if reduce == "mean":
             count = _scatter_count(base, index, dim, include_self)
             count = xp.maximum(count, 1)  # untouched positions keep their value
@@ -218,15 +206,17 @@ class ScatterReduce(Primitive):
         if reduce == "prod":
             return _prod_backward(g, base, src, ctx.output, index, dim, include_self)
         # amax / amin: the gradient is shared evenly among the elements equal to the result
+        # NOTE: like PyTorch, an element of self equal to the result counts in the share even when
+        # include_self=False (it then receives no gradient itself)
         out = ctx.output
         base_hit = base == out
-        if not include_self:
-            base_hit = base_hit & ~_scattered(base, index, dim)
         src_hit = src == apply(Gather, (out,), index, dim)
         count = base_hit.to(g.dtype) + apply(ScatterAdd, (g.new_zeros(out.shape), src_hit.to(g.dtype)), index, dim)
         share = g / (count + (count == 0).to(g.dtype))  # no 0/0 where nothing is hit
         zero = g.new_zeros(())
         from .elementwise import where
+        if not include_self:
+            base_hit = base_hit & ~_scattered(base, index, dim)
         return where(base_hit, share, zero), where(src_hit, apply(Gather, (share,), index, dim), zero)
 
 
@@ -400,9 +390,20 @@ def _region_ndim(x, basic, adv) -> int:
     return ndim
 
 
+_INDEX_PUT_DTYPES = ("Index put requires the source and destination dtypes match, got {self} for the destination "
+                     "and {src} for the source.")
+
+
+def _put_values(value, self: Tensor, adv) -> Tensor:
+    """Assigned values: basic assignment casts a tensor to self's dtype, index put insists on it."""
+    if adv is not None and isinstance(value, Tensor):
+        return _same_dtype(value, self, _INDEX_PUT_DTYPES)
+    return _value_like(value, self)
+
+
 def setitem(self: Tensor, key, value) -> None:
     basic, adv = parse_key(self._data.shape, key, self._data)
-    values = _value_like(value, self)
+    values = _put_values(value, self, adv)
     if STATE.enabled and (self._rg or values._rg):
         update_inplace(self, index_put_key(self, basic, adv, values, False))
         return
@@ -427,15 +428,30 @@ def _index_arg(index, op: str, dtypes=("int64",)) -> Tensor:
 
 
 def _along_operands(op: str, input: Tensor, dim: int, index: Tensor) -> int:
-    """Check an along-axis index against input; returns dim wrapped."""
+    """Check an along-axis index against input (no negative indices there); returns dim wrapped."""
     d = _wrap_dim(dim, input._data.ndim)
     if index._data.ndim != input._data.ndim and index._data.size:
         raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
+    bad = _out_of_range(index._data, input._data.shape[d] if input._data.ndim else 1, False)
+    if bad is not None:
+        raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {input._data.shape[d]}")
     for i, (n, m) in enumerate(zip(index._data.shape, input._data.shape)):
         if i != d and n > m:
             raise RuntimeError(f"Size does not match at dimension {i} expected index {list(index.shape)} to be no "
                                f"larger than self {list(input.shape)} apart from dimension {d}")
     return d
+
+
+def _out_of_range(index, size: int, negative_ok: bool = True):
+    """The first offending index value (an int) or None."""
+    if not index.size:
+        return None
+    lo, hi = int(index.min()), int(index.max())
+    if hi >= size:
+        return hi
+    if lo < (-size if negative_ok else 0):
+        return lo
+    return None
 
 
 def _crop(t: Tensor, shape: tuple, keep: int | None) -> Tensor:
@@ -462,15 +478,14 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False,
 def _scatter_src(input: Tensor, index: Tensor, src, value) -> Tensor:
     src = value if src is None else src
     if isinstance(src, Tensor):
-        from .elementwise import cast
         if src._data.dtype != input._data.dtype:
-            raise RuntimeError(f"scatter(): Expected self.dtype to be equal to src.dtype")
+            raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
         return _crop(_lift0(src), _lift0(index)._data.shape, None)
     return scalar_tensor(src, input._data.dtype, input)
 
 
 def _scatter_args(op, input, dim, index):
-    _index_arg(index, op)
+    _index_arg(index, op, ("int64", "int32"))
     d = _along_operands(op, input, dim, index)
     return d, _lift0(input), _lift0(index)._data
 
@@ -551,48 +566,68 @@ def _vector_index(op: str, index, ndim: int) -> Tensor:
 def index_select(input: Tensor, dim: int, index: Tensor, *, out=None) -> Tensor:
     d = _wrap_dim(dim, input._data.ndim)
     idx = _vector_index("index_select", index, input._data.ndim)._data
-    size = input._data.shape[d] if input._data.ndim else 1
-    if idx.size and (idx.min() < -size or idx.max() >= size):
+    if _out_of_range(idx, input._data.shape[d] if input._data.ndim else 1, False) is not None:
         raise IndexError("index out of range in self")
     x = _lift0(input)
     result = apply(AdvancedIndex, (x,), _dim_key(x._data.ndim, d, idx))
     return _finish(_same_rank(result, input) if index._data.ndim == 0 else result, out)
 
 
-def _index_put_along(op: str, input: Tensor, dim: int, index: Tensor, source: Tensor, accumulate: bool) -> Tensor:
+def _along_dim(op: str, input: Tensor, dim: int, index: Tensor, error, negative_ok: bool = False, prefix: str = ""):
+    """(input as >= 1-d, wrapped dim, index array) for the index_* family, with PyTorch's range errors."""
     d = _wrap_dim(dim, input._data.ndim)
     idx = _vector_index(op, index, input._data.ndim)._data
     x = _lift0(input)
-    size = x._data.shape[d]
-    if idx.size and (idx.min() < -size or idx.max() >= size):
-        bad = int(idx.max() if idx.max() >= size else idx.min())
-        raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {size}")
-    result = index_put_key(x, None, _dim_key(x._data.ndim, d, idx), _value_like(source, x), accumulate)
-    return _same_rank(result, input)
+    bad = _out_of_range(idx, x._data.shape[d], negative_ok)
+    if bad is not None:
+        raise error(f"{prefix}index {bad} is out of bounds for dimension {d} with size {x._data.shape[d]}")
+    return x, d, idx
+
+
+def _same_dtype(source: Tensor, input: Tensor, message: str) -> Tensor:
+    if source._data.dtype != input._data.dtype:
+        raise RuntimeError(message.format(self=_dtype_title(input), src=_dtype_title(source)))
+    return source
+
+
+def _dtype_title(t: Tensor) -> str:
+    from .elementwise import _dtype_title as title
+    return {"int64": "Long", "int32": "Int", "bool": "Bool"}.get(t.dtype.name, title(t))
 
 
 def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1) -> Tensor:
+    x, d, idx = _along_dim("index_add", input, dim, index, RuntimeError)
+    _same_dtype(source, input, "index_add_(): self ({self}) and source ({src}) must have the same scalar type")
     if alpha != 1:
         source = source * alpha
-    return _index_put_along("index_add", input, dim, index, source, True)
+    return _same_rank(index_put_key(x, None, _dim_key(x._data.ndim, d, idx), source, True), input)
 
 
 def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor:
-    return _index_put_along("index_copy", input, dim, index, source, False)
+    x, d, idx = _along_dim("index_copy", input, dim, index, IndexError, prefix="index_copy_(): ")
+    _same_dtype(source, input, "index_copy_(): self and source expected to have the same dtype, but got (self) "
+                               "{self} and (source) {src}")
+    return _same_rank(index_put_key(x, None, _dim_key(x._data.ndim, d, idx), source, False), input)
 
 
 def index_fill(input: Tensor, dim: int, index: Tensor, value) -> Tensor:
     if isinstance(value, Tensor) and value._data.ndim:
         raise RuntimeError("index_fill_ only supports a 0-dimensional value tensor, but got tensor with "
                            f"{value._data.ndim} dimension(s).")
-    return _index_put_along("index_fill", input, dim, index, value, False)
+    x, d, idx = _along_dim("index_fill", input, dim, index, IndexError, negative_ok=True)
+    # a mask rather than an index put: a repeated index fills (and feeds value's gradient) once
+    hit = _xp(idx).zeros(x._data.shape[d], dtype=bool)
+    hit[idx] = True
+    from .elementwise import where
+    mask = _wrap(hit.reshape((-1,) + (1,) * (x._data.ndim - d - 1)))
+    return _same_rank(where(mask, _value_like(value, x), x), input)
 
 
 def index_put(input: Tensor, indices, values, accumulate: bool = False) -> Tensor:
     if not isinstance(indices, (tuple, list)):
         raise TypeError("index_put(): argument 'indices' must be tuple of Tensors")
     basic, adv = parse_key(input._data.shape, tuple(indices), input._data)
-    return index_put_key(input, basic, adv, _value_like(values, input), accumulate)
+    return index_put_key(input, basic, adv, _put_values(values, input, adv), accumulate)
 
 
 # ------------------------------------------------------------------------------- masked_*, take, put
@@ -630,8 +665,9 @@ def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
     count = positions[0].size
     if count > source._data.size:
         raise RuntimeError("masked_scatter: expected source to have at least as many elements as ones in mask")
+    _same_dtype(source, input, "masked_scatter: expected self and source to have same dtypes but got{self} and {src}")
     values = source.reshape(-1)[:count]
-    return _same_rank(index_put_key(x, None, positions, _value_like(values, x), False), input)
+    return _same_rank(index_put_key(x, None, positions, values, False), input)
 
 
 def take(input: Tensor, index: Tensor) -> Tensor:
@@ -655,9 +691,10 @@ def put(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) 
         bad = int(idx.max() if idx.max() >= n else idx.min())
         raise IndexError(f"out of range: tried to access index {bad} on a tensor of {n} elements.")
     if source._data.size != idx.size:
-        raise RuntimeError(f"put_(): Expected source and index to have the same number of elements, but got "
+        raise IndexError(f"put_(): Expected source and index to have the same number of elements, but got "
                            f"source.numel() = {source._data.size}, index.numel() = {idx.size}")
-    flat = index_put_key(input.reshape(-1), None, (idx,), _value_like(source.reshape(-1), input), accumulate)
+    flat = index_put_key(input.reshape(-1), None, (idx,), _same_dtype(source, input, _INDEX_PUT_DTYPES).reshape(-1),
+                        accumulate)
     return flat.reshape(input._data.shape)
 
 
