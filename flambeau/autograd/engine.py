@@ -12,11 +12,12 @@ from .graph import AccumulateGrad
 from .grad_mode import STATE
 
 
-def _dependencies(roots) -> dict:
-    """Count, for every node reachable from `roots`, how many edges point to it."""
+def _dependencies(roots, needed=None) -> dict:
+    """Count, for every node reachable from `roots`, how many edges point to it (only edges between
+    `needed` nodes when given)."""
     deps = {}
     seen = set()
-    stack = [n for n in roots if n is not None]
+    stack = [n for n in roots if n is not None and (needed is None or n in needed)]
     for n in stack:
         seen.add(n)
     while stack:
@@ -25,11 +26,32 @@ def _dependencies(roots) -> dict:
             if edge is None:
                 continue
             nxt = edge[0]
+            if needed is not None and nxt not in needed:
+                continue
             deps[nxt] = deps.get(nxt, 0) + 1
             if nxt not in seen:
                 seen.add(nxt)
                 stack.append(nxt)
     return deps
+
+
+def _needed(roots, targets) -> set:
+    """The nodes on some path from `roots` to a node of `targets` (iterative post-order walk), so that
+    autograd.grad and backward(inputs=...) run - and free - only the part of the graph they need."""
+    done = {}
+    expanded = set()
+    stack = list(roots)
+    while stack:
+        node = stack[-1]
+        if node in done:
+            stack.pop()
+        elif node not in expanded:
+            expanded.add(node)
+            stack.extend(e[0] for e in node.next if e is not None and e[0] not in done)
+        else:
+            stack.pop()
+            done[node] = node in targets or any(done.get(e[0], False) for e in node.next if e is not None)
+    return {n for n, keep in done.items() if keep}
 
 
 def _validate(grad, meta, node, i):
@@ -57,14 +79,17 @@ def run_backward(roots: list, grads: list, retain_graph: bool, create_graph: boo
              nodes allowed to run (backward(inputs=...)); None means all.
     """
     root_nodes = [r[0] for r in roots]
-    deps = _dependencies(root_nodes)
+    needed = None
+    if capture is not None or accumulate_into is not None:
+        needed = _needed(root_nodes, {key[0] for key in capture or ()}.union(accumulate_into or ()))
+    deps = _dependencies(root_nodes, needed)
     buffers: dict = {}
     for (node, nr), g in zip(roots, grads):
         buf = buffers.get(node)
         if buf is None:
             buf = buffers[node] = [None] * node.n_outputs
         buf[nr] = g if buf[nr] is None else buf[nr] + g
-    ready = [n for n in dict.fromkeys(root_nodes) if deps.get(n, 0) == 0]
+    ready = [n for n in dict.fromkeys(root_nodes) if deps.get(n, 0) == 0 and (needed is None or n in needed)]
     captured = [None] * len(capture) if capture is not None else None
     prev_mode = STATE.enabled
     STATE.enabled = create_graph
@@ -86,6 +111,8 @@ def run_backward(roots: list, grads: list, retain_graph: bool, create_graph: boo
                 if accumulate_into is None or node in accumulate_into:
                     node.apply(node_grads)
                 continue
+            if needed is not None and not any(e is not None and e[0] in needed for e in node.next):
+                continue  # a captured tensor whose own history is not needed: neither run nor freed
             for g in node_grads:
                 if g is not None:
                     break
@@ -103,7 +130,7 @@ def run_backward(roots: list, grads: list, retain_graph: bool, create_graph: boo
             i = -1
             for edge in node.next:
                 i += 1
-                if edge is None:
+                if edge is None or (needed is not None and edge[0] not in needed):
                     continue
                 nxt, nr = edge
                 g = in_grads[i]
