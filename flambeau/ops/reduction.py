@@ -1,10 +1,22 @@
-"""Reductions: sum and friends, with dim (int or tuple) and keepdim."""
+"""Reductions and scans: sum, mean, prod, max/min, var/std, norms, logsumexp, cumsum/cumprod/cummax, all/any.
+
+`dim` is None, an int or a tuple (negative allowed); `keepdim` keeps reduced axes as size 1.
+Selections (max with dim, cummax, and sorting.py's sort/topk/median) compute indices without gradient
+and take the values with indexing's gather, so the gradient goes to the selected elements; whole-tensor max/min/amax/amin share ties evenly, like PyTorch.
+"""
 from __future__ import annotations
+
+import collections
+import math
 
 import numpy as np
 
-from .._dispatch import Primitive, apply
+from .._dispatch import Primitive, _type_name, apply, update_inplace
+from .._dtype import to_dtype
 from .._tensor import Tensor, _wrap_dim
+from .elementwise import _float_input, cast, exp, log, where
+
+_INT64 = np.dtype(np.int64)
 
 
 def normalize_dims(dim, ndim: int) -> tuple:
@@ -12,12 +24,60 @@ def normalize_dims(dim, ndim: int) -> tuple:
     if dim is None:
         return tuple(range(ndim))
     if isinstance(dim, (int, np.integer)):
-        return (_wrap_dim(int(dim), ndim),)
-    dims = tuple(_wrap_dim(int(d), ndim) for d in dim)
-    if len(set(dims)) != len(dims):
-        raise RuntimeError(f"dim {dims} appears multiple times in the list of dims")
+        dims = (_wrap_dim(int(dim), ndim),)
+    else:
+        dims = tuple(_wrap_dim(int(d), ndim) for d in dim)
+        if len(set(dims)) != len(dims):
+            raise RuntimeError(f"dim {dims} appears multiple times in the list of dims")
+    if ndim == 0:  # dim 0 / -1 of a 0-d tensor is the tensor itself
+        return ()
     return tuple(sorted(dims)) if dims else tuple(range(ndim))
 
+
+def _kept_shape(shape: tuple, axes: tuple) -> tuple:
+    return tuple(1 if i in axes else s for i, s in enumerate(shape))
+
+
+def _count(shape: tuple, axes: tuple) -> int:
+    return math.prod(shape[a] for a in axes)
+
+
+def _keep(t: Tensor, shape: tuple, axes: tuple, keepdim: bool) -> Tensor:
+    """A reduced result (or its gradient) reshaped so that it broadcasts against the input."""
+    return t if keepdim else t.reshape(_kept_shape(shape, axes))
+
+
+def _check_nonempty(name: str, shape: tuple, axes: tuple) -> None:
+    for a in axes:
+        if shape[a] == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {a} to have non-zero size.")
+
+
+def _acc_dtype(input: Tensor, dtype):
+    """dtype= if given; integer and bool sums/products accumulate in int64, like PyTorch."""
+    if dtype is not None:
+        return to_dtype(dtype).np
+    return _INT64 if input._data.dtype.kind in "biu" else None
+
+
+def return_type(name: str, fields: tuple):
+    """A named tuple like torch.return_types.<name>, printed the same way."""
+    cls = collections.namedtuple(name, fields)
+
+    def __repr__(self) -> str:
+        body = ",\n".join(f"{f}={v!r}" for f, v in zip(fields, self))
+        return f"torch.return_types.{name}(\n{body})"
+    cls.__repr__ = __repr__
+    return cls
+
+
+def pick(x: Tensor, index: Tensor, axis: int) -> Tensor:
+    """x's values at `index` along `axis`, differentiable (gradient to the selected elements)."""
+    from .indexing import gather
+    return gather(x, axis, index)
+
+
+# ------------------------------------------------------------------------------- sum, mean, prod
 
 class Sum(Primitive):
     @staticmethod
@@ -27,24 +87,15 @@ class Sum(Primitive):
     def backward(ctx, g):
         axes, keepdim, _ = ctx.args
         shape = ctx.metas[0][0]
-        if not keepdim:
-            g = g.reshape(_kept_shape(shape, axes))
-        return (g.expand(shape),)
-
-
-def _kept_shape(shape: tuple, axes: tuple) -> tuple:
-    return tuple(1 if i in axes else s for i, s in enumerate(shape))
+        return (_keep(g, shape, axes, keepdim).expand(shape),)
 
 
 def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
-    if dtype is not None:
-        from .._dtype import to_dtype
-        np_dtype = to_dtype(dtype).np
-    elif input._data.dtype.kind in "biu":
-        np_dtype = np.dtype(np.int64)  # integer sums accumulate in int64, like PyTorch
-    else:
-        np_dtype = None
-    return apply(Sum, (input,), normalize_dims(dim, input._data.ndim), keepdim, np_dtype)
+    return apply(Sum, (input,), normalize_dims(dim, input._data.ndim), keepdim, _acc_dtype(input, dtype))
+
+
+def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    return sum(where(input != input, 0, input), dim, keepdim, dtype=dtype)
 
 
 def sum_to_shape(t: Tensor, shape: tuple) -> Tensor:
@@ -65,10 +116,500 @@ def sum_to_shape(t: Tensor, shape: tuple) -> Tensor:
     return out.reshape(shape) if out._data.shape != shape else out
 
 
-TENSOR_METHODS = {"sum": sum, "sum_to_size": lambda self, *size: sum_to_shape(self, _size_arg(size))}
+def _float_reduction_input(name: str, input: Tensor, dtype) -> Tensor:
+    if dtype is not None:
+        return cast(input, to_dtype(dtype).np)
+    if input._data.dtype.kind not in "fc":
+        raise RuntimeError(f"{name}(): could not infer output dtype. Input dtype must be either a floating point "
+                           f"or complex dtype. Got: {_type_name(input._data.dtype)}")
+    return input
+
+
+def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    x = _float_reduction_input("mean", input, dtype)
+    axes = normalize_dims(dim, x._data.ndim)
+    return apply(Sum, (x,), axes, keepdim, None) / _count(x._data.shape, axes)
+
+
+def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    x = _float_reduction_input("nanmean", input, dtype)
+    present = x == x
+    return sum(where(present, x, 0), dim, keepdim) / sum(present, dim, keepdim)
+
+
+class Prod(Primitive):
+    save_inputs = True
+    save_output = True
+
+    @staticmethod
+    def forward(x, axes, keepdim, np_dtype):
+        return np.prod(x, axis=axes, keepdims=keepdim, dtype=np_dtype)
+
+    def backward(ctx, g):
+        axes, keepdim, _ = ctx.args
+        x = ctx.inputs[0]
+        shape = ctx.metas[0][0]
+        g, out = _keep(g, shape, axes, keepdim), _keep(ctx.output, shape, axes, keepdim)
+        # NOTE: d out / d x_i is the product of the others. Without zeros that is out / x_i; with one zero
+        # it is the product of the non-zeros at the zero (0 elsewhere); with two or more zeros it is 0.
+        zero = x == 0
+        safe = where(zero, 1, x)
+        lone_zero = sum(zero, axes, keepdim=True) == 1
+        others = apply(Prod, (safe,), axes, True, None)
+        return (g * where(zero, where(lone_zero, others, 0), out / safe),)
+
+
+def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    if dim is not None and not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"prod(): argument 'dim' must be int, not {type(dim).__name__}")
+    return apply(Prod, (input,), normalize_dims(dim, input._data.ndim), keepdim, _acc_dtype(input, dtype))
+
+
+# ------------------------------------------------------------------------------- max, min and friends
+
+class Amax(Primitive):
+    """max over axes; the gradient is shared evenly among tied maxima."""
+    save_inputs = True
+    save_output = True
+    reduce = staticmethod(np.max)
+    nan_ties = False
+
+    @classmethod
+    def forward(cls, x, axes, keepdim):
+        return cls.reduce(x, axis=axes, keepdims=keepdim)
+
+    def backward(ctx, g):
+        axes, keepdim = ctx.args
+        return (distribute_ties(g, ctx.inputs[0], ctx.output, axes, keepdim, ctx.nan_ties),)
+
+
+class Amin(Amax):
+    reduce = staticmethod(np.min)
+
+
+class MaxAll(Amax):
+    """max() of the whole tensor: like amax, but a NaN result sends its gradient to the NaNs."""
+    nan_ties = True
+
+
+class MinAll(Amin):
+    nan_ties = True
+
+
+def distribute_ties(g: Tensor, x: Tensor, out: Tensor, axes: tuple, keepdim: bool, nan_ties: bool) -> Tensor:
+    """Gradient of a reduction whose value is one of the inputs: shared by all inputs equal to it.
+    NOTE: without nan_ties a NaN result has no equal input and its gradient is NaN, as in PyTorch's amax."""
+    shape = x._data.shape
+    g, out = _keep(g, shape, axes, keepdim), _keep(out, shape, axes, keepdim)
+    hit = x == out
+    if nan_ties:
+        hit = hit | ((x != x) & (out != out))
+    return g / sum(hit, axes, keepdim=True) * hit
+
+
+class Argmax(Primitive):
+    differentiable = False
+    reduce = staticmethod(np.argmax)
+
+    @classmethod
+    def forward(cls, x, axis, keepdim):
+        if axis is None:  # over the flattened tensor
+            out = cls.reduce(x)
+            return np.full((1,) * x.ndim, out, dtype=_INT64) if keepdim else np.asarray(out, dtype=_INT64)
+        return cls.reduce(x.reshape(1) if x.ndim == 0 else x, axis=axis, keepdims=keepdim).reshape(
+            _kept_shape(x.shape, (axis,)) if keepdim else x.shape[:axis] + x.shape[axis + 1:])
+
+
+class Argmin(Argmax):
+    reduce = staticmethod(np.argmin)
+
+
+MAX = return_type("max", ("values", "indices"))
+MIN = return_type("min", ("values", "indices"))
+AMINMAX = return_type("aminmax", ("min", "max"))
+
+
+def _extreme(name: str, prim, arg_prim, result_type, input: Tensor, dim, keepdim: bool, other):
+    if isinstance(dim, Tensor):
+        other = dim
+    if other is not None:  # max(a, b) is the elementwise maximum
+        return input.maximum(other) if prim is MaxAll else input.minimum(other)
+    shape = input._data.shape
+    if dim is None:
+        if input._data.size == 0:
+            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
+                               "Specify the reduction dim with the 'dim' argument.")
+        return apply(prim, (input,), tuple(range(len(shape))), False)
+    axis = _wrap_dim(dim, len(shape))
+    _check_nonempty(name, shape, (axis,) if shape else ())
+    x = input.reshape(1) if not shape else input
+    index = apply(arg_prim, (x,), axis, True)
+    values = pick(x, index, axis)
+    if keepdim and shape:
+        return result_type(values, index)
+    out_shape = _kept_shape(shape, (axis,)) if keepdim else shape[:axis] + shape[axis + 1:]
+    return result_type(values.reshape(out_shape), index.reshape(out_shape))
+
+
+def max(input: Tensor, dim=None, keepdim: bool = False, *, other=None):
+    return _extreme("max", MaxAll, Argmax, MAX, input, dim, keepdim, other)
+
+
+def min(input: Tensor, dim=None, keepdim: bool = False, *, other=None):
+    return _extreme("min", MinAll, Argmin, MIN, input, dim, keepdim, other)
+
+
+def amax(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
+    axes = normalize_dims(dim, input._data.ndim)
+    _check_nonempty("amax", input._data.shape, axes)
+    return apply(Amax, (input,), axes, keepdim)
+
+
+def amin(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
+    axes = normalize_dims(dim, input._data.ndim)
+    _check_nonempty("amin", input._data.shape, axes)
+    return apply(Amin, (input,), axes, keepdim)
+
+
+def aminmax(input: Tensor, *, dim=None, keepdim: bool = False):
+    if dim is None and input._data.size == 0:
+        raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the operation has no "
+                           "identity.")
+    return AMINMAX(amin(input, dim, keepdim), amax(input, dim, keepdim))
+
+
+def _arg_extreme(name: str, prim, input: Tensor, dim, keepdim: bool) -> Tensor:
+    shape = input._data.shape
+    if dim is None:
+        if input._data.size == 0:
+            raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
+        return apply(prim, (input,), None, keepdim)
+    axis = _wrap_dim(dim, len(shape))
+    _check_nonempty(name, shape, (axis,) if shape else ())
+    return apply(prim, (input,), axis, keepdim)
+
+
+def argmax(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    return _arg_extreme("argmax", Argmax, input, dim, keepdim)
+
+
+def argmin(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    return _arg_extreme("argmin", Argmin, input, dim, keepdim)
+
+
+# ------------------------------------------------------------------------------- var, std
+
+def _correction(unbiased, correction) -> float:
+    if correction is not None:
+        return correction
+    return 1 if unbiased is None or unbiased else 0
+
+
+def _var_mean(input: Tensor, dim, unbiased, keepdim: bool, correction):
+    if isinstance(dim, bool):  # var(x, unbiased)
+        dim, unbiased = None, dim
+    if input._data.dtype.kind not in "fc":
+        raise RuntimeError("std and var only support floating point and complex dtypes")
+    axes = normalize_dims(dim, input._data.ndim)
+    m = apply(Sum, (input,), axes, True, None) / _count(input._data.shape, axes)
+    d = input - m
+    dof = _count(input._data.shape, axes) - _correction(unbiased, correction)
+    var_ = apply(Sum, (d * d,), axes, keepdim, None) / (dof if dof > 0 else 0)
+    return var_, _keep_or_squeeze(m, input._data.shape, axes, keepdim)
+
+
+def _keep_or_squeeze(t: Tensor, shape: tuple, axes: tuple, keepdim: bool) -> Tensor:
+    return t if keepdim else t.reshape(tuple(s for i, s in enumerate(shape) if i not in axes))
+
+
+def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
+    return _var_mean(input, dim, unbiased, keepdim, correction)[0]
+
+
+def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
+    return _var_mean(input, dim, unbiased, keepdim, correction)[0].sqrt()
+
+
+def var_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> tuple:
+    return _var_mean(input, dim, unbiased, keepdim, correction)
+
+
+def std_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> tuple:
+    v, m = _var_mean(input, dim, unbiased, keepdim, correction)
+    return v.sqrt(), m
+
+
+# ------------------------------------------------------------------------------- norms, logsumexp
+
+class VectorNorm(Primitive):
+    save_inputs = True
+    save_output = True
+
+    @staticmethod
+    def forward(x, ord, axes, keepdim):
+        a = np.abs(x)
+        if ord == math.inf:
+            return np.max(a, axis=axes, keepdims=keepdim)
+        if ord == -math.inf:
+            return np.min(a, axis=axes, keepdims=keepdim)
+        if ord == 0:
+            return np.sum(a != 0, axis=axes, keepdims=keepdim, dtype=a.dtype)
+        if ord == 1:
+            return np.sum(a, axis=axes, keepdims=keepdim)
+        if ord == 2:
+            return np.sqrt(np.sum(a * a, axis=axes, keepdims=keepdim))
+        return np.sum(a ** ord, axis=axes, keepdims=keepdim) ** (1 / ord)
+
+    def backward(ctx, g):
+        ord, axes, keepdim = ctx.args
+        x = ctx.inputs[0]
+        shape = x._data.shape
+        g, out = _keep(g, shape, axes, keepdim), _keep(ctx.output, shape, axes, keepdim)
+        if ord == 0:
+            return ((g * 0).expand(shape),)
+        if ord == 1:
+            return (g * x.sign(),)
+        if abs(ord) == math.inf:
+            return (x.sign() * distribute_ties(g, x.abs(), out, axes, True, False),)
+        # NOTE: where the norm (or, for p != 2, the element) is 0 the gradient is defined as 0, like
+        # PyTorch; the `safe` operands keep the unused where-branch free of inf/nan for double backward.
+        flat = out == 0
+        out_safe = where(flat, 1, out)
+        if ord == 2:
+            return (where(flat, 0, g * x / out_safe),)
+        a = x.abs()
+        off = (a == 0) | flat
+        a_safe = where(off, 1, a)
+        return (where(off, 0, g * x.sign() * (a_safe / out_safe) ** (ord - 1)),)
+
+
+def vector_norm(x: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """The vector p-norm over `dim` (all elements when None): linalg.vector_norm's math."""
+    if x._data.dtype.kind not in "fc":
+        raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. "
+                           f"Got {_type_name(x._data.dtype)}")
+    if dtype is not None:
+        x = cast(x, to_dtype(dtype).np)
+    axes = normalize_dims(dim, x._data.ndim)
+    ord = float(ord)
+    if ord < 0 and _count(x._data.shape, axes) == 0:
+        raise RuntimeError(f"linalg.vector_norm cannot compute the {ord:g} norm on an empty tensor because "
+                           "the operation does not have an identity")
+    if ord == math.inf and 0 in [x._data.shape[a] for a in axes]:
+        raise RuntimeError("linalg.vector_norm cannot compute the inf norm on an empty tensor because the "
+                           "operation does not have an identity")
+    return apply(VectorNorm, (x,), ord, axes, keepdim)
+
+
+def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
+    if isinstance(p, str):
+        if p == "nuc":
+            from .linalg import matrix_norm
+            return matrix_norm(input, "nuc", (-2, -1) if dim is None else dim, keepdim, dtype=dtype)
+        if p != "fro":
+            raise RuntimeError(f"norm(): unsupported norm type {p!r}")
+        p = 2
+    return vector_norm(input, 2 if p is None else p, dim, keepdim, dtype=dtype)
+
+
+def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
+    x = _float_input(input)
+    shape = x._data.shape
+    axes = normalize_dims(dim, x._data.ndim)
+    if _count(shape, axes) == 0:
+        return log(sum(exp(x), axes, keepdim))
+    # NOTE: shifting by the (constant) max keeps exp from overflowing; infinite maxima are not shifted
+    m = amax(x.detach(), axes, keepdim=True)
+    m = where((m == math.inf) | (m == -math.inf), 0, m)
+    out = log(sum(exp(x - m), axes, keepdim=True)) + m
+    return _keep_or_squeeze(out, shape, axes, keepdim)
+
+
+# ------------------------------------------------------------------------------- scans
+
+def _scan_axis(input: Tensor, dim) -> int:
+    return _wrap_dim(dim, input._data.ndim)
+
+
+def _scan(fn, x, axis: int, np_dtype):
+    """np.cumsum/np.cumprod along axis; a 0-d array scans as one element."""
+    if x.ndim == 0:
+        return fn(x.reshape(1), axis=0, dtype=np_dtype).reshape(())
+    return fn(x, axis=axis, dtype=np_dtype)
+
+
+class Cumsum(Primitive):
+    @staticmethod
+    def forward(x, axis, np_dtype):
+        return _scan(np.cumsum, x, axis, np_dtype)
+
+    def backward(ctx, g):
+        return (_reverse_cumsum(g, ctx.args[0]),)
+
+
+def _reverse_cumsum(g: Tensor, axis: int) -> Tensor:
+    """sum_{j >= i} g_j along axis."""
+    if g._data.ndim == 0:
+        return g
+    return sum(g, axis, keepdim=True) - apply(Cumsum, (g,), axis, None) + g
+
+
+def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
+    return apply(Cumsum, (input,), _scan_axis(input, dim), _acc_dtype(input, dtype))
+
+
+class Cumprod(Primitive):
+    save_inputs = True
+    save_output = True
+
+    @staticmethod
+    def forward(x, axis, np_dtype):
+        return _scan(np.cumprod, x, axis, np_dtype)
+
+    def backward(ctx, g):
+        axis = ctx.args[0]
+        x = ctx.inputs[0]
+        if x._data.ndim == 0:
+            return (g,)
+        # NOTE: d out_i / d x_k = prod_{j <= i, j != k} x_j. Before the first zero that is out_i / x_k; at
+        # the first zero it is the cumprod with that zero replaced by 1; after it, 0.
+        zero = x == 0
+        seen = apply(Cumsum, (zero,), axis, _INT64)
+        before, first = seen == 0, zero & (seen == 1)
+        g_before = _reverse_cumsum(g * ctx.output, axis) / where(before, x, 1)
+        g_first = _reverse_cumsum(g * apply(Cumprod, (where(first, 1, x),), axis, None), axis)
+        return (where(before, g_before, where(first, g_first, 0)),)
+
+
+def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
+    return apply(Cumprod, (input,), _scan_axis(input, dim), _acc_dtype(input, dtype))
+
+
+class CumArgmax(Primitive):
+    """Index of the running maximum: the latest among ties; a NaN stays until the next NaN, like PyTorch."""
+    differentiable = False
+    better = staticmethod(np.greater_equal)
+
+    @classmethod
+    def forward(cls, x, axis):
+        moved = np.moveaxis(x, axis, 0)
+        out = np.zeros_like(moved, dtype=_INT64)
+        best = moved[0].copy() if len(moved) else None
+        for i in range(1, len(moved)):
+            v = moved[i]
+            take = (v != v) | ((best == best) & cls.better(v, best))
+            best = np.where(take, v, best)
+            out[i] = np.where(take, i, out[i - 1])
+        return np.moveaxis(out, 0, axis)
+
+
+class CumArgmin(CumArgmax):
+    better = staticmethod(np.less_equal)
+
+
+CUMMAX = return_type("cummax", ("values", "indices"))
+CUMMIN = return_type("cummin", ("values", "indices"))
+
+
+def _cum_extreme(prim, result_type, input: Tensor, dim: int):
+    axis = _scan_axis(input, dim)
+    x = input.reshape(1) if input._data.ndim == 0 else input
+    index = apply(prim, (x,), axis)
+    values = pick(x, index, axis)
+    if input._data.ndim == 0:
+        return result_type(values.reshape(()), index.reshape(()))
+    return result_type(values, index)
+
+
+def cummax(input: Tensor, dim: int):
+    return _cum_extreme(CumArgmax, CUMMAX, input, dim)
+
+
+def cummin(input: Tensor, dim: int):
+    return _cum_extreme(CumArgmin, CUMMIN, input, dim)
+
+
+# ------------------------------------------------------------------------------- logical reductions, comparisons
+
+class All(Primitive):
+    differentiable = False
+    reduce = staticmethod(np.all)
+
+    @classmethod
+    def forward(cls, x, axes, keepdim):
+        out = cls.reduce(x, axis=axes, keepdims=keepdim)
+        return out.astype(np.uint8) if x.dtype == np.uint8 else out  # uint8 stays uint8, like PyTorch
+
+
+class Any(All):
+    reduce = staticmethod(np.any)
+
+
+def all(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    return apply(All, (input,), normalize_dims(dim, input._data.ndim), keepdim)
+
+
+def any(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    return apply(Any, (input,), normalize_dims(dim, input._data.ndim), keepdim)
+
+
+class CountNonzero(Primitive):
+    differentiable = False
+
+    @staticmethod
+    def forward(x, axes):
+        return np.sum(x != 0, axis=axes, dtype=_INT64)
+
+
+def count_nonzero(input: Tensor, dim=None) -> Tensor:
+    return apply(CountNonzero, (input,), normalize_dims(dim, input._data.ndim))
+
+
+class AllClose(Primitive):
+    differentiable = False
+
+    @staticmethod
+    def forward(a, b, rtol, atol, equal_nan):
+        return np.asarray(np.all(np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)))
+
+
+def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
+    if input._data.dtype != other._data.dtype:
+        raise RuntimeError(f"{_type_name(input._data.dtype)} did not match {_type_name(other._data.dtype)}")
+    return bool(apply(AllClose, (input, other), rtol, atol, equal_nan)._data)
+
+
+class Equal(Primitive):
+    differentiable = False
+
+    @staticmethod
+    def forward(a, b):
+        return np.asarray(a.shape == b.shape and bool(np.all(a == b)))
+
+
+def equal(input: Tensor, other: Tensor) -> bool:
+    return bool(apply(Equal, (input, other))._data)
+
+
+def _inplace(fn):
+    def op(self: Tensor, *args, **kwargs) -> Tensor:
+        return update_inplace(self, fn(self, *args, **kwargs))
+    return op
 
 
 def _size_arg(size) -> tuple:
     return tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else tuple(size)
 
-__all__ = ['sum']
+
+TENSOR_METHODS = {
+    "sum": sum, "sum_to_size": lambda self, *size: sum_to_shape(self, _size_arg(size)), "nansum": nansum,
+    "mean": mean, "nanmean": nanmean, "prod": prod, "max": max, "min": min, "amax": amax, "amin": amin,
+    "aminmax": aminmax, "argmax": argmax, "argmin": argmin, "var": var, "std": std, "norm": norm,
+    "logsumexp": logsumexp, "cumsum": cumsum, "cumprod": cumprod, "cummax": cummax, "cummin": cummin,
+    "cumsum_": _inplace(cumsum), "cumprod_": _inplace(cumprod), "all": all, "any": any,
+    "count_nonzero": count_nonzero, "allclose": allclose, "equal": equal,
+}
+
+__all__ = ["sum", "nansum", "mean", "nanmean", "prod", "max", "min", "amax", "amin", "aminmax", "argmax", "argmin",
+           "var", "std", "var_mean", "std_mean", "norm", "logsumexp", "cumsum", "cumprod", "cummax", "cummin",
+           "all", "any", "count_nonzero", "allclose", "equal"]
