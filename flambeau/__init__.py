@@ -30,3 +30,4 @@ short, int, long = int16, int32, int64
 cfloat, cdouble = complex64, complex128
 
 __version__ = "0.1.0"
+from . import accelerator, backends, cuda  # noqa: E402,F401

@@ -13,8 +13,8 @@ from .elementwise import cast
 
 class Clone(Primitive):
     @staticmethod
-    def forward(x):
-        return x.copy()
+    def forward(x, order):
+        return x.copy(order=order)
 
     def backward(ctx, g):
         return (g,)
@@ -22,7 +22,7 @@ class Clone(Primitive):
 
 class ToDevice(Primitive):
     @staticmethod
-    def forward(x, dev):
+    def forward(x, dev, source):
         if dev.type == "cpu":
             return x if isinstance(x, np.ndarray) else x.get()
         return xp_for(dev).asarray(x)
@@ -32,13 +32,15 @@ class ToDevice(Primitive):
 
 
 def clone(input: Tensor, *, memory_format=None) -> Tensor:
-    return apply(Clone, (input,))
+    """A copy with the same strides (PyTorch's preserve_format), or row-major for contiguous_format."""
+    order = "C" if str(memory_format) == "torch.contiguous_format" else "K"
+    return apply(Clone, (input,), order)
 
 
 def contiguous(input: Tensor, memory_format=None) -> Tensor:
     if input._data.flags.c_contiguous:
         return input
-    return apply(Clone, (input,))
+    return apply(Clone, (input,), "C")
 
 
 def _to_device(t: Tensor, dev) -> Tensor:
@@ -47,30 +49,46 @@ def _to_device(t: Tensor, dev) -> Tensor:
     return apply(ToDevice, (t,), dev, device_of(t._data))
 
 
-def _parse_to_args(self: Tensor, args, kwargs):
-    dev = kwargs.pop("device", None)
-    dt = kwargs.pop("dtype", None)
-    for a in args:
-        if isinstance(a, Tensor):
-            dev, dt = device_of(a._data), a.dtype
-        elif isinstance(a, _dtype_cls) or a in (float, int, bool):
-            dt = a
-        elif isinstance(a, (str, device, int)):
-            dev = a
-        elif a is not None:
-            raise TypeError(f"to() received an invalid combination of arguments - got ({type(a).__name__})")
+def _is_dtype(a) -> bool:
+    return isinstance(a, _dtype_cls) or a in _PY_TYPES
+
+
+_PY_TYPES = (float, int, bool, complex)
+
+
+def _parse_to_args(args: tuple, kwargs: dict):
+    """to(dtype), to(device, dtype=None), to(tensor), with dtype=/device= keywords -> (device, dtype)."""
+    dev, dt = kwargs.pop("device", None), kwargs.pop("dtype", None)
+    if kwargs:
+        raise TypeError(f"to() got an unexpected keyword argument '{next(iter(kwargs))}'")
+    if args:
+        first, rest = args[0], args[1:]
+        if isinstance(first, Tensor):
+            dev, dt = device_of(first._data), first.dtype
+        elif _is_dtype(first):
+            dt = first
+        elif isinstance(first, (str, device, int)) and not isinstance(first, bool):
+            dev = first
+            if rest and _is_dtype(rest[0]):
+                dt, rest = rest[0], rest[1:]
+        else:
+            rest = args
+        if rest:
+            names = ", ".join(type(a).__name__ for a in args)
+            raise TypeError(f"to() received an invalid combination of arguments - got ({names})")
     return (to_device(dev) if dev is not None else None), (to_dtype(dt) if dt is not None else None)
 
 
 def to(self: Tensor, *args, non_blocking: bool = False, copy: bool = False, memory_format=None, **kwargs) -> Tensor:
-    dev, dt = _parse_to_args(self, args, kwargs)
+    """The tensor on another device and/or with another dtype; `self` itself when nothing changes."""
+    dev, dt = _parse_to_args(args, kwargs)
     out = self
     if dev is not None:
         out = _to_device(out, dev)
     if dt is not None:
         out = cast(out, dt.np)
     if copy and out is self:
-        out = clone(self)
+        out = clone(self, memory_format=memory_format)
     return out
 
 
@@ -101,7 +119,7 @@ TENSOR_METHODS = {
     "clone": clone, "contiguous": contiguous, "to": to, "cpu": cpu, "cuda": cuda, "type_as": type_as,
     "float": _as(_d.float32), "double": _as(_d.float64), "half": _as(_d.float16), "bfloat16": _as(_d.bfloat16),
     "long": _as(_d.int64), "int": _as(_d.int32), "short": _as(_d.int16), "char": _as(_d.int8),
-    "byte": _as(_d.uint8), "bool": _as(_d.bool_),
+    "byte": _as(_d.uint8), "bool": _as(_d.bool_), "cfloat": _as(_d.complex64), "cdouble": _as(_d.complex128),
 }
 
 __all__ = ['clone']
