@@ -78,10 +78,7 @@ class IndexPut(Primitive):
         if ctx.needs_input_grad(0):
             g_base = g if accumulate else apply(IndexPut, (g, g.new_zeros(())), basic, adv, False)
         if ctx.needs_input_grad(1):
-            g_values = _index(g, basic, adv)
-            shape = ctx.metas[1][0]
-            if g_values._data.ndim < len(shape):  # values carried extra leading 1-dims
-                g_values = g_values.reshape(_pad_shape(g_values._data.shape, len(shape)))
+            g_values = _index(g, basic, adv)  # the engine sums it back to a broadcast value's shape
         return g_base, g_values
 
 
@@ -108,10 +105,6 @@ def _index(t: Tensor, basic, adv) -> Tensor:
     if adv is not None:
         t = apply(AdvancedIndex, (t,), adv)
     return t
-
-
-def _pad_shape(shape: tuple, ndim: int) -> tuple:
-    return (1,) * (ndim - len(shape)) + tuple(shape)
 
 
 def _along_key(index, dim: int) -> tuple:
@@ -175,7 +168,6 @@ def _identity(reduce: str, dtype):
 
 
 class ScatterReduce(Primitive):
-    differentiable = True
     save_inputs = True
     save_output = True
 
@@ -188,10 +180,8 @@ class ScatterReduce(Primitive):
             out[key] = _identity(reduce, out.dtype)
         getattr(xp, _REDUCE_UFUNCS[reduce]).at(out, key, src)
         if reduce == "mean":
-            count = _scatter_count(base, index, dim, include_self)
-            count = xp.maximum(count, 1)  # untouched positions keep their value
-            out = out / count if out.dtype.kind in "fc" else out // count
-            out = out.astype(base.dtype, copy=False)
+            count = _mean_count(base, index, dim, include_self)
+            out = (out / count if out.dtype.kind in "fc" else out // count).astype(base.dtype, copy=False)
         return out
 
     def backward(ctx, g):
@@ -199,8 +189,7 @@ class ScatterReduce(Primitive):
         index, dim, reduce, include_self = ctx.args
         if reduce in ("sum", "mean"):
             if reduce == "mean":
-                g = g / _wrap(_xp(base._data).maximum(_scatter_count(base._data, index, dim, include_self), 1)
-                          .astype(g._data.dtype))
+                g = g / _wrap(_mean_count(base._data, index, dim, include_self).astype(g._data.dtype))
             g_base = g if include_self else g.masked_fill(_scattered(base, index, dim), 0)
             return g_base, apply(Gather, (g,), index, dim)
         if reduce == "prod":
@@ -228,6 +217,11 @@ def _scatter_count(base, index, dim: int, include_self: bool):
     return count
 
 
+def _mean_count(base, index, dim: int, include_self: bool):
+    """The divisor of a scattered mean; 1 where nothing is reduced, so those positions keep their value."""
+    return _xp(base).maximum(_scatter_count(base, index, dim, include_self), 1)
+
+
 def _scattered(base: Tensor, index, dim: int) -> Tensor:
     """Positions of `base` that receive at least one scattered value (a bool tensor)."""
     return _wrap(_scatter_count(base._data, index, dim, False) > 0)
@@ -246,8 +240,9 @@ def _prod_backward(g, base, src, out, index, dim, include_self):
                          index, dim, "prod", True)
     g_out = g * out
     only_zero = g * where(zeros == 1, nonzero_prod, zero)
-    g_base = where(base_zero, only_zero, g_out / where(base_zero, one, base_used))
-    if not include_self:
+    if include_self:
+        g_base = where(base_zero, only_zero, g_out / where(base_zero, one, base_used))
+    else:  # positions that were reduced ignore self; the others keep it unchanged
         g_base = where(scattered, zero, g)
     g_src = where(src_zero, apply(Gather, (only_zero,), index, dim),
                   apply(Gather, (g_out,), index, dim) / where(src_zero, one, src))
@@ -276,8 +271,10 @@ def _index_array(item):
     kind = arr.dtype.kind
     if kind == "b" or arr.dtype == np.uint8:
         return arr, True
-    if kind in "iu" or (arr.size == 0 and not isinstance(item, Tensor)):  # [] is an empty int64 index
-        return (arr if kind in "iu" else arr.astype(np.int64)), False
+    if kind in "iu":
+        return arr, False
+    if not isinstance(item, Tensor) and kind == "f":  # Python lists of floats index like ints in PyTorch
+        return arr.astype(np.int64), False
     raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
 
 
@@ -301,7 +298,8 @@ def parse_key(shape: tuple, key, like):
             basic.append(None)
             adv.append(_FULL)
             has_basic = True
-        elif isinstance(item, (bool, np.bool_)) or (isinstance(item, Tensor) and item._data.ndim == 0):
+        elif isinstance(item, (bool, np.bool_)) or (isinstance(item, Tensor) and item._data.ndim == 0
+                                                     and item._data.dtype == np.bool_):
             # a 0-d mask: a new dimension of size 1 (True) or 0 (False), selected by an index array
             basic.append(None)
             adv.append(_on_device(np.zeros(1 if bool(item) else 0, dtype=_INT64), like))
@@ -430,11 +428,12 @@ def _index_arg(index, op: str, dtypes=("int64",)) -> Tensor:
 def _along_operands(op: str, input: Tensor, dim: int, index: Tensor) -> int:
     """Check an along-axis index against input (no negative indices there); returns dim wrapped."""
     d = _wrap_dim(dim, input._data.ndim)
-    if index._data.ndim != input._data.ndim and index._data.size:
+    if max(index._data.ndim, 1) != max(input._data.ndim, 1) and index._data.size:
         raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
-    bad = _out_of_range(index._data, input._data.shape[d] if input._data.ndim else 1, False)
+    size = input._data.shape[d] if input._data.ndim else 1
+    bad = _out_of_range(index._data, size, False)
     if bad is not None:
-        raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {input._data.shape[d]}")
+        raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {size}")
     for i, (n, m) in enumerate(zip(index._data.shape, input._data.shape)):
         if i != d and n > m:
             raise RuntimeError(f"Size does not match at dimension {i} expected index {list(index.shape)} to be no "
