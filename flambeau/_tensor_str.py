@@ -79,18 +79,21 @@ class _Formatter:
         finite = flat[np.isfinite(flat) & (flat != 0)]
         if finite.size == 0:
             return
-        absolute = np.abs(finite.astype(np.float64))
+        values = finite.astype(np.float64)
+        absolute = np.abs(values)
         lo, hi = absolute.min(), absolute.max()
         self.int_mode = bool(np.all(finite == np.ceil(finite)))
+        self.sci_mode = hi / lo > 1000.0 or hi > 1.0e8 or (not self.int_mode and lo < 1.0e-4)
+        if PRINT_OPTS.sci_mode is not None:  # a forced notation also sets the column width
+            self.sci_mode = PRINT_OPTS.sci_mode
         p = PRINT_OPTS.precision
-        values = finite.astype(np.float64).tolist()
-        if hi / lo > 1000.0 or hi > 1.0e8 or (not self.int_mode and lo < 1.0e-4):
-            self.sci_mode = True
-            self.max_width = max(self.max_width, *(len(f"{v:.{p}e}") for v in values))
+        if self.sci_mode:
+            widths = (len(f"{v:.{p}e}") for v in values.tolist())
         elif self.int_mode:  # integers get a trailing "." to show the tensor is floating point
-            self.max_width = max(self.max_width, *(len(f"{v:.0f}") + 1 for v in values))
+            widths = (len(f"{v:.0f}") + 1 for v in values.tolist())
         else:
-            self.max_width = max(self.max_width, *(len(f"{v:.{p}f}") for v in values))
+            widths = (len(f"{v:.{p}f}") for v in values.tolist())
+        self.max_width = max(self.max_width, *widths)
 
     def format(self, value) -> str:
         if self.floating:
