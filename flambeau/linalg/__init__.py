@@ -1,0 +1,20 @@
+"""flambeau.linalg: torch.linalg - factorizations, inverses, norms.
+
+Heavy math runs in numpy.linalg (LAPACK); results keep the input's dtype (float32 stays float32).
+Gradients follow the standard matrix-calculus formulas, written in flambeau ops.
+"""
+from ..ops.linalg import diagonal as _diagonal, matmul, tensordot
+from ._common import LinAlgError
+from .decompositions import cholesky, eigh, eigvalsh, qr, svd, svdvals
+from .inverse import det, inv, lstsq, matrix_power, multi_dot, pinv, slogdet, solve
+from .norms import cross, matrix_norm, matrix_rank, norm, vecdot, vector_norm
+
+
+def diagonal(A, *, offset: int = 0, dim1: int = -2, dim2: int = -1):
+    """linalg.diagonal: the diagonal of the last two dims by default (torch.diagonal's are 0 and 1)."""
+    return _diagonal(A, offset, dim1, dim2)
+
+
+__all__ = ["LinAlgError", "cholesky", "cross", "det", "diagonal", "eigh", "eigvalsh", "inv", "lstsq", "matmul",
+           "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet", "solve",
+           "svd", "svdvals", "tensordot", "vecdot", "vector_norm"]

@@ -1,0 +1,79 @@
+"""Shared pieces of torch.linalg: input checks, LAPACK errors, result tuples, the decomposition-output primitive."""
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+
+from .._dispatch import Primitive
+from .._tensor import Tensor
+from ..autograd.grad_mode import STATE
+
+
+class LinAlgError(RuntimeError):
+    """torch.linalg.LinAlgError: a factorization failed (singular or not positive-definite input)."""
+
+
+_TITLES = {"float16": "Half", "bfloat16": "BFloat16", "int64": "Long", "int32": "Int", "int16": "Short",
+           "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+
+
+def check_float(A: Tensor, name: str) -> None:
+    kind = A._data.dtype
+    if kind.name in ("float16", "bfloat16"):
+        raise RuntimeError(f"{name}: Low precision dtypes not supported. Got {_TITLES[kind.name]}")
+    if kind.kind not in "fc":
+        raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. Got {_TITLES[kind.name]}")
+
+
+def check_matrix(A: Tensor, name: str, square: bool = False) -> None:
+    """A float (batch of) matrix; square ones for inv, det, solve, cholesky, eigh."""
+    shape = A._data.shape
+    if len(shape) < 2:
+        raise RuntimeError(f"{name}: The input tensor A must have at least 2 dimensions.")
+    check_float(A, name)
+    if square and shape[-1] != shape[-2]:
+        raise RuntimeError(f"{name}: A must be batches of square matrices, but they are {shape[-2]} by {shape[-1]} "
+                           "matrices")
+
+
+def lapack(message: str, fn, *arrays, **kwargs):
+    """Run a numpy.linalg routine, turning its LinAlgError into ours (PyTorch's type, our message)."""
+    try:
+        return fn(*arrays, **kwargs)
+    except np.linalg.LinAlgError:
+        raise LinAlgError(message) from None
+
+
+class Factor(Primitive):
+    """One output of a factorization that the public function computed once: the last arg holds all
+    the outputs as arrays and `index` picks this one. Each output's backward adds its own part of the
+    gradient (the engine sums the parts). `factors(ctx)` gives the outputs as tensors to a formula."""
+    save_inputs = True
+    index = 0
+
+    @classmethod
+    def forward(cls, x, *args):
+        return args[-1][cls.index]
+
+    def factors(ctx, recompute) -> tuple:
+        # differentiating the formula itself (create_graph) needs the outputs as functions of A
+        if STATE.enabled:
+            return recompute(ctx.inputs[0], *ctx.args[:-1])
+        return tuple(Tensor._wrap(a) for a in ctx.args[-1])
+
+
+def batched_eye(n: int, like: Tensor) -> Tensor:
+    return Tensor._wrap(np.eye(n, dtype=like._data.dtype, like=like._data))
+
+
+def unsqueeze2(t: Tensor) -> Tensor:
+    """(...,) -> (..., 1, 1): a per-matrix scalar that broadcasts over its matrix."""
+    return t.reshape(t._data.shape + (1, 1))
+
+
+SlogdetResult = namedtuple("linalg_slogdet", ["sign", "logabsdet"])
+QRResult = namedtuple("linalg_qr", ["Q", "R"])
+SVDResult = namedtuple("linalg_svd", ["U", "S", "Vh"])
+EighResult = namedtuple("linalg_eigh", ["eigenvalues", "eigenvectors"])
+LstsqResult = namedtuple("linalg_lstsq", ["solution", "residuals", "rank", "singular_values"])

@@ -1,0 +1,215 @@
+"""Factorizations: cholesky, qr, svd/svdvals, eigh/eigvalsh.
+
+A factorization with several outputs runs LAPACK once in its public function; each output is a
+`Factor` primitive whose backward is that output's share of the standard matrix-calculus formula
+(the engine adds the shares up), written in flambeau ops so it can itself be differentiated.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .._dispatch import Primitive, apply
+from .._tensor import Tensor
+from ._common import EighResult, Factor, QRResult, SVDResult, batched_eye, check_matrix, lapack
+from .inverse import solve
+
+_NOT_PD = ("linalg.cholesky: The factorization could not be completed because the input is not "
+           "positive-definite.")
+
+
+def _row(v: Tensor) -> Tensor:
+    """(..., k) -> (..., 1, k): scales the columns of a matrix it multiplies."""
+    return v.reshape(v._data.shape[:-1] + (1, v._data.shape[-1]))
+
+
+def _col(v: Tensor) -> Tensor:
+    return v.reshape(v._data.shape + (1,))
+
+
+def _gap_inverse(d: Tensor) -> Tensor:
+    """F[i, j] = 1 / (d[j] - d[i]) off the diagonal and 0 on it."""
+    eye = batched_eye(d._data.shape[-1], d)
+    return (1 - eye) / (_row(d) - _col(d) + eye)
+
+
+# ------------------------------------------------------------------------------- cholesky
+
+class Cholesky(Primitive):
+    save_output = True
+
+    @staticmethod
+    def forward(a):
+        return lapack(_NOT_PD, np.linalg.cholesky, a).astype(a.dtype, copy=False)
+
+    def backward(ctx, g):
+        # A = L L^T:  gA = L^-T Phi L^-1 with Phi the symmetric matrix built from tril(L^T gL),
+        # its diagonal halved (Murray 2016)
+        L = ctx.output
+        p = (L.mT @ g).tril()
+        phi = (p + p.tril(-1).mT) * 0.5
+        return (solve(L, solve(L.mT, phi), left=False),)
+
+
+def cholesky(A: Tensor, *, upper: bool = False, out=None) -> Tensor:
+    check_matrix(A, "linalg.cholesky", square=True)
+    L = apply(Cholesky, (A,))
+    return _out(L.mT if upper else L, out)
+
+
+# ------------------------------------------------------------------------------- eigh
+
+class EighValues(Factor):
+    index = 0
+
+    def backward(ctx, g):
+        _, v = ctx.factors(eigh)
+        return ((v * _row(g)) @ v.mT,)
+
+
+class EighVectors(Factor):
+    index = 1
+
+    def backward(ctx, g):
+        w, v = ctx.factors(eigh)
+        return (v @ (_gap_inverse(w) * (v.mT @ g)) @ v.mT,)
+
+
+def _eigh_arrays(A: Tensor, UPLO: str, name: str):
+    check_matrix(A, name, square=True)
+    if UPLO not in ("L", "U"):
+        raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
+    w, v = np.linalg.eigh(A._data, UPLO=UPLO)
+    return w.astype(A._data.dtype, copy=False), v.astype(A._data.dtype, copy=False)
+
+
+def eigh(A: Tensor, UPLO: str = "L", *, out=None) -> EighResult:
+    cache = _eigh_arrays(A, UPLO, "linalg.eigh")
+    return EighResult(apply(EighValues, (A,), UPLO, cache), apply(EighVectors, (A,), UPLO, cache))
+
+
+def eigvalsh(A: Tensor, UPLO: str = "L", *, out=None) -> Tensor:
+    return apply(EighValues, (A,), UPLO, _eigh_arrays(A, UPLO, "linalg.eigvalsh"))
+
+
+# ------------------------------------------------------------------------------- svd
+
+class SvdU(Factor):
+    index = 0
+
+    def backward(ctx, g):
+        u, s, vh = _thin(ctx.factors(svd))
+        k = s._data.shape[-1]
+        g = g[..., :k]
+        skew = u.mT @ g
+        inner = (_gap_inverse(s * s) * (skew - skew.mT)) * _row(s)
+        ga = u @ inner @ vh
+        if u._data.shape[-2] > k:  # the part of gU outside U's span (tall A)
+            ga = ga + (g - u @ skew) @ (vh / _col(s))
+        return (ga,)
+
+
+class SvdS(Factor):
+    index = 1
+
+    def backward(ctx, g):
+        u, _, vh = _thin(ctx.factors(svd))
+        return ((u * _row(g)) @ vh,)
+
+
+class SvdVh(Factor):
+    index = 2
+
+    def backward(ctx, g):
+        u, s, vh = _thin(ctx.factors(svd))
+        k = s._data.shape[-1]
+        gv = g[..., :k, :].mT
+        v = vh.mT
+        skew = v.mT @ gv
+        inner = _col(s) * (_gap_inverse(s * s) * (skew - skew.mT))
+        ga = u @ inner @ vh
+        if v._data.shape[-2] > k:  # the part of gV outside V's span (wide A)
+            ga = ga + (u / _row(s)) @ (gv - v @ skew).mT
+        return (ga,)
+
+
+def _thin(factors) -> tuple:
+    """U, S, Vh cut to the k = min(m, n) singular vectors that the gradient depends on."""
+    u, s, vh = factors
+    k = s._data.shape[-1]
+    return u[..., :k], s, vh[..., :k, :]
+
+
+def svd(A: Tensor, full_matrices: bool = True, *, driver=None, out=None) -> SVDResult:
+    check_matrix(A, "linalg.svd")
+    u, s, vh = np.linalg.svd(A._data, full_matrices=full_matrices)
+    dt = A._data.dtype
+    cache = (u.astype(dt, copy=False), s.astype(dt, copy=False), vh.astype(dt, copy=False))
+    return SVDResult(*(apply(p, (A,), full_matrices, cache) for p in (SvdU, SvdS, SvdVh)))
+
+
+def svdvals(A: Tensor, *, driver=None, out=None) -> Tensor:
+    check_matrix(A, "linalg.svdvals")
+    if not A._rg:
+        return Tensor._wrap(np.linalg.svd(A._data, compute_uv=False).astype(A._data.dtype, copy=False))
+    return svd(A, full_matrices=False).S
+
+
+# ------------------------------------------------------------------------------- qr
+
+class QrQ(Factor):
+    index = 0
+
+    def backward(ctx, g):
+        q, r = _qr_factors(ctx)
+        return (_qr_grad(q, r, g - q @ _copyltu(g.mT @ q)),)
+
+
+class QrR(Factor):
+    index = 1
+
+    def backward(ctx, g):
+        q, r = _qr_factors(ctx)
+        return (_qr_grad(q, r, q @ _copyltu(r @ g.mT)),)
+
+
+def _qr_factors(ctx):
+    mode = ctx.args[0]
+    m, n = ctx.metas[0][0][-2:]
+    if mode == "r":
+        raise RuntimeError("The derivative of linalg.qr depends on Q, which is not computed when mode='r'. "
+                           "Please use linalg.qr(A, mode='reduced') if you are going to differentiate through "
+                           "linalg.qr.")
+    if m < n or (mode == "complete" and m > n):
+        raise NotImplementedError("flambeau: the derivative of linalg.qr is implemented for m >= n "
+                                  "(mode='reduced', or 'complete' with square inputs)")
+    return ctx.factors(qr)
+
+
+def _copyltu(m: Tensor) -> Tensor:
+    """The symmetric matrix with m's lower triangle."""
+    return m.tril() + m.tril(-1).mT
+
+
+def _qr_grad(q: Tensor, r: Tensor, b: Tensor) -> Tensor:
+    """gA = b R^-T (Walter & Lehmann's formula for A = QR, m >= n)."""
+    return solve(r.mT, b, left=False)
+
+
+def qr(A: Tensor, mode: str = "reduced", *, out=None) -> QRResult:
+    check_matrix(A, "linalg.qr")
+    if mode not in ("reduced", "complete", "r"):
+        raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of 'reduced' (default), "
+                           "'r', or 'complete'")
+    q, r = np.linalg.qr(A._data, mode="complete" if mode == "complete" else "reduced")
+    dt = A._data.dtype
+    cache = (q.astype(dt, copy=False), r.astype(dt, copy=False))
+    R = apply(QrR, (A,), mode, cache)
+    Q = Tensor._wrap(np.zeros((0,), dtype=dt)) if mode == "r" else apply(QrQ, (A,), mode, cache)
+    return QRResult(Q, R)
+
+
+def _out(result, out):
+    if out is None:
+        return result
+    from ..ops.elementwise import _out as copy_out
+    return copy_out(result, out)
