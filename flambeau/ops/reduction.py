@@ -404,8 +404,8 @@ def vector_norm(x: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None
 def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
     if isinstance(p, str):
         if p == "nuc":
-            from .linalg import matrix_norm
-            return matrix_norm(input, "nuc", (-2, -1) if dim is None else dim, keepdim, dtype=dtype)
+            from ..linalg.norms import matrix_norm
+            return matrix_norm(input, "nuc", tuple(range(input.ndim)) if dim is None else dim, keepdim, dtype=dtype)
         if p != "fro":
             raise RuntimeError(f"norm(): unsupported norm type {p!r}")
         p = 2
