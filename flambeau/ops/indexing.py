@@ -330,7 +330,7 @@ def parse_key(shape: tuple, key, like):
             if is_mask:
                 _check_mask(arr.shape, shape, dim)
                 basic.extend([_FULL] * arr.ndim)
-                adv.extend(_xp(arr).nonzero(arr))
+                adv.append(arr)  # numpy reads a k-dim mask in a key as its k nonzero() index arrays
                 dim += arr.ndim
             else:
                 basic.append(_FULL)
@@ -366,25 +366,29 @@ def _value_like(value, self: Tensor) -> Tensor:
     return scalar_tensor(value, self._data.dtype, self)
 
 
-def _fit_values(values: Tensor, target_ndim: int) -> Tensor:
-    """Drop leading size-1 dims a value may carry beyond the indexed region's rank, like PyTorch."""
-    extra = values._data.ndim - target_ndim
-    if extra > 0 and all(s == 1 for s in values._data.shape[:extra]):
-        return values.reshape(values._data.shape[extra:])
+def _fit_values(values: Tensor, x, basic, adv) -> Tensor:
+    """Drop leading size-1 dims a value may carry beyond the rank of x[basic][adv], like PyTorch."""
+    shape = values._data.shape
+    if not shape or shape[0] != 1:
+        return values
+    extra = len(shape) - _region_ndim(x, basic, adv)
+    if extra > 0 and all(s == 1 for s in shape[:extra]):
+        return values.reshape(shape[extra:])
     return values
 
 
 def index_put_key(self: Tensor, basic, adv, values: Tensor, accumulate: bool) -> Tensor:
     """self with values put at self[basic][adv], out of place."""
-    region_ndim = _region_ndim(self._data, basic, adv)
-    return apply(IndexPut, (self, _fit_values(values, region_ndim)), basic, adv, accumulate)
+    return apply(IndexPut, (self, _fit_values(values, self._data, basic, adv)), basic, adv, accumulate)
 
 
 def _region_ndim(x, basic, adv) -> int:
+    """The rank of x[basic][adv]: the index arrays' dimensions are replaced by their broadcast rank."""
     ndim = (x if basic is None else x[basic]).ndim
     if adv is not None:
-        arrays = [a.shape for a in adv if not isinstance(a, slice)]
-        ndim += len(np.broadcast_shapes(*arrays)) - len(arrays)
+        arrays = [a for a in adv if not isinstance(a, slice)]
+        ndim += max(1 if a.dtype == np.bool_ else a.ndim for a in arrays)
+        ndim -= sum(a.ndim if a.dtype == np.bool_ else 1 for a in arrays)
     return ndim
 
 
@@ -410,7 +414,7 @@ def setitem(self: Tensor, key, value) -> None:
 
 def _setitem_no_grad(self: Tensor, basic, adv, values: Tensor) -> None:
     """The no-autograd fast path: write straight into self's memory instead of copying all of self."""
-    values = _fit_values(values, _region_ndim(self._data, basic, adv))
+    values = _fit_values(values, self._data, basic, adv)
     _write(self._data if basic is None else self._data[basic], adv, values._data, False)
     self._vc[0] += 1
 
@@ -652,7 +656,7 @@ def masked_select(input: Tensor, mask: Tensor, *, out=None) -> Tensor:
     shape = np.broadcast_shapes(input._data.shape, mask._data.shape)
     x = input if input._data.shape == shape else input.expand(shape)
     m = mask._data if mask._data.shape == shape else _xp(mask._data).broadcast_to(mask._data, shape)
-    return _finish(apply(AdvancedIndex, (x,), _xp(m).nonzero(m)), out)
+    return _finish(apply(AdvancedIndex, (x,), (m,)), out)
 
 
 def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
@@ -660,13 +664,12 @@ def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
     shape = np.broadcast_shapes(input._data.shape, mask._data.shape)
     x = _lift0(input if input._data.shape == shape else input.expand(shape))
     m = _xp(mask._data).broadcast_to(mask._data, x._data.shape)
-    positions = _xp(m).nonzero(m)
-    count = positions[0].size
+    count = int(m.sum())
     if count > source._data.size:
         raise RuntimeError("masked_scatter: expected source to have at least as many elements as ones in mask")
     _same_dtype(source, input, "masked_scatter: expected self and source to have same dtypes but got{self} and {src}")
     values = source.reshape(-1)[:count]
-    return _same_rank(index_put_key(x, None, positions, values, False), input)
+    return _same_rank(index_put_key(x, None, (m,), values, False), input)
 
 
 def take(input: Tensor, index: Tensor) -> Tensor:
