@@ -429,7 +429,7 @@ def _index_arg(index, op: str, dtypes=("int64",)) -> Tensor:
     return index
 
 
-def _along_operands(op: str, input: Tensor, dim: int, index: Tensor) -> int:
+def _along_operands(input: Tensor, dim: int, index: Tensor) -> int:
     """Check an along-axis index against input (no negative indices there); returns dim wrapped."""
     d = _wrap_dim(dim, input._data.ndim)
     if max(index._data.ndim, 1) != max(input._data.ndim, 1) and index._data.size:
@@ -472,7 +472,7 @@ def _lift0(t: Tensor) -> Tensor:
 
 def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False, out=None) -> Tensor:
     _index_arg(index, "gather", ("int64", "int32"))
-    d = _along_operands("gather", input, dim, index)
+    d = _along_operands(input, dim, index)
     idx = _lift0(index)._data
     result = apply(Gather, (_crop(_lift0(input), idx.shape, d),), idx, d)
     return _finish(result.reshape(()) if index._data.ndim == 0 else result, out)
@@ -489,7 +489,7 @@ def _scatter_src(input: Tensor, index: Tensor, src, value) -> Tensor:
 
 def _scatter_args(op, input, dim, index):
     _index_arg(index, op, ("int64", "int32"))
-    d = _along_operands(op, input, dim, index)
+    d = _along_operands(input, dim, index)
     return d, _lift0(input), _lift0(index)._data
 
 
@@ -552,11 +552,11 @@ def _finish(result: Tensor, out) -> Tensor:
 
 # ------------------------------------------------------------------------------- index_*
 
-def _dim_key(ndim: int, dim: int, index) -> tuple:
+def _dim_key(dim: int, index) -> tuple:
     return (_FULL,) * dim + (index,)
 
 
-def _vector_index(op: str, index, ndim: int) -> Tensor:
+def _vector_index(op: str, index) -> Tensor:
     if not isinstance(index, Tensor):
         raise TypeError(f"{op}(): argument 'index' must be Tensor, not {type(index).__name__}")
     if index._data.dtype.name not in ("int64", "int32"):
@@ -568,18 +568,18 @@ def _vector_index(op: str, index, ndim: int) -> Tensor:
 
 def index_select(input: Tensor, dim: int, index: Tensor, *, out=None) -> Tensor:
     d = _wrap_dim(dim, input._data.ndim)
-    idx = _vector_index("index_select", index, input._data.ndim)._data
+    idx = _vector_index("index_select", index)._data
     if _out_of_range(idx, input._data.shape[d] if input._data.ndim else 1, False) is not None:
         raise IndexError("index out of range in self")
     x = _lift0(input)
-    result = apply(AdvancedIndex, (x,), _dim_key(x._data.ndim, d, idx))
+    result = apply(AdvancedIndex, (x,), _dim_key(d, idx))
     return _finish(_same_rank(result, input) if index._data.ndim == 0 else result, out)
 
 
 def _along_dim(op: str, input: Tensor, dim: int, index: Tensor, error, negative_ok: bool = False, prefix: str = ""):
     """(input as >= 1-d, wrapped dim, index array) for the index_* family, with PyTorch's range errors."""
     d = _wrap_dim(dim, input._data.ndim)
-    idx = _vector_index(op, index, input._data.ndim)._data
+    idx = _vector_index(op, index)._data
     x = _lift0(input)
     bad = _out_of_range(idx, x._data.shape[d], negative_ok)
     if bad is not None:
@@ -603,14 +603,14 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1
     _same_dtype(source, input, "index_add_(): self ({self}) and source ({src}) must have the same scalar type")
     if alpha != 1:
         source = source * alpha
-    return _same_rank(index_put_key(x, None, _dim_key(x._data.ndim, d, idx), source, True), input)
+    return _same_rank(index_put_key(x, None, _dim_key(d, idx), source, True), input)
 
 
 def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor:
     x, d, idx = _along_dim("index_copy", input, dim, index, IndexError, prefix="index_copy_(): ")
     _same_dtype(source, input, "index_copy_(): self and source expected to have the same dtype, but got (self) "
                                "{self} and (source) {src}")
-    return _same_rank(index_put_key(x, None, _dim_key(x._data.ndim, d, idx), source, False), input)
+    return _same_rank(index_put_key(x, None, _dim_key(d, idx), source, False), input)
 
 
 def index_fill(input: Tensor, dim: int, index: Tensor, value) -> Tensor:
@@ -672,32 +672,29 @@ def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
     return _same_rank(index_put_key(x, None, (m,), values, False), input)
 
 
-def take(input: Tensor, index: Tensor) -> Tensor:
+def _flat_index(op: str, input: Tensor, index) -> object:
+    """The array of a take/put index into input's flattened elements, range-checked."""
     if not isinstance(index, Tensor) or index._data.dtype != _INT64:
-        raise RuntimeError("take(): Expected a long tensor for index, but got "
+        raise RuntimeError(f"{op}(): Expected a long tensor for index, but got "
                            f"{getattr(index, 'dtype', type(index).__name__)}")
     n = input._data.size
-    idx = index._data
-    if idx.size and (idx.min() < -n or idx.max() >= n):
-        bad = int(idx.max() if idx.max() >= n else idx.min())
+    bad = _out_of_range(index._data, n)
+    if bad is not None:
         raise IndexError(f"out of range: tried to access index {bad} on a tensor of {n} elements.")
-    return apply(AdvancedIndex, (input.reshape(-1),), (idx,))
+    return index._data
+
+
+def take(input: Tensor, index: Tensor) -> Tensor:
+    return apply(AdvancedIndex, (input.reshape(-1),), (_flat_index("take", input, index),))
 
 
 def put(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) -> Tensor:
-    if not isinstance(index, Tensor) or index._data.dtype != _INT64:
-        raise RuntimeError("put_(): Expected a long tensor for index")
-    n = input._data.size
-    idx = index._data.reshape(-1)
-    if idx.size and (idx.min() < -n or idx.max() >= n):
-        bad = int(idx.max() if idx.max() >= n else idx.min())
-        raise IndexError(f"out of range: tried to access index {bad} on a tensor of {n} elements.")
+    idx = _flat_index("put_", input, index).reshape(-1)
     if source._data.size != idx.size:
         raise IndexError(f"put_(): Expected source and index to have the same number of elements, but got "
-                           f"source.numel() = {source._data.size}, index.numel() = {idx.size}")
-    flat = index_put_key(input.reshape(-1), None, (idx,), _same_dtype(source, input, _INDEX_PUT_DTYPES).reshape(-1),
-                        accumulate)
-    return flat.reshape(input._data.shape)
+                         f"source.numel() = {source._data.size}, index.numel() = {idx.size}")
+    values = _same_dtype(source, input, _INDEX_PUT_DTYPES).reshape(-1)
+    return index_put_key(input.reshape(-1), None, (idx,), values, accumulate).reshape(input._data.shape)
 
 
 # ------------------------------------------------------------------------------- nonzero, searchsorted
