@@ -12,9 +12,9 @@ from .graph import AccumulateGrad
 from .grad_mode import STATE
 
 
-def _dependencies(roots, needed=None) -> dict:
+def _dependencies(roots, needed=None, stop=()) -> dict:
     """Count, for every node reachable from `roots`, how many edges point to it (only edges between
-    `needed` nodes when given)."""
+    `needed` nodes when given, and none out of the `stop` nodes, which will not run)."""
     deps = {}
     seen = set()
     stack = [n for n in roots if n is not None and (needed is None or n in needed)]
@@ -22,6 +22,8 @@ def _dependencies(roots, needed=None) -> dict:
         seen.add(n)
     while stack:
         node = stack.pop()
+        if node in stop:
+            continue
         for edge in node.next:
             if edge is None:
                 continue
@@ -35,7 +37,7 @@ def _dependencies(roots, needed=None) -> dict:
     return deps
 
 
-def _needed(roots, targets) -> set:
+def _needed(roots, targets, stop_at_targets: bool) -> set:
     """The nodes on some path from `roots` to a node of `targets` (iterative post-order walk), so that
     autograd.grad and backward(inputs=...) run - and free - only the part of the graph they need."""
     done = {}
@@ -45,6 +47,9 @@ def _needed(roots, targets) -> set:
         node = stack[-1]
         if node in done:
             stack.pop()
+        elif stop_at_targets and node in targets:
+            stack.pop()
+            done[node] = True
         elif node not in expanded:
             expanded.add(node)
             stack.extend(e[0] for e in node.next if e is not None and e[0] not in done)
@@ -71,18 +76,20 @@ def _validate(grad, meta, node, i):
 
 
 def run_backward(roots: list, grads: list, retain_graph: bool, create_graph: bool,
-                 capture: dict | None = None, accumulate_into=None) -> list | None:
+                 capture: dict | None = None, accumulate_into=None, stop_at_capture: bool = False) -> list | None:
     """Propagate `grads` from the edges `roots` ((node, output_nr) pairs).
 
-    capture: {(node, output_nr): position} - return the gradients arriving there instead of
-             accumulating into leaves (autograd.grad). accumulate_into: a set of AccumulateGrad
-             nodes allowed to run (backward(inputs=...)); None means all.
+    capture: {(node, output_nr): position} - return the gradients arriving there (autograd.grad).
+    accumulate_into: a set of AccumulateGrad nodes allowed to run (backward(inputs=...)); None means all.
+    stop_at_capture: never run a captured node, even when it leads to another one (checkpoint's
+             recomputation stops at the edge of its segment).
     """
     root_nodes = [r[0] for r in roots]
     needed = None
     if capture is not None or accumulate_into is not None:
-        needed = _needed(root_nodes, {key[0] for key in capture or ()}.union(accumulate_into or ()))
-    deps = _dependencies(root_nodes, needed)
+        targets = {key[0] for key in capture or ()}.union(accumulate_into or ())
+        needed = _needed(root_nodes, targets, stop_at_capture)
+    deps = _dependencies(root_nodes, needed, targets if stop_at_capture else ())
     buffers: dict = {}
     for (node, nr), g in zip(roots, grads):
         buf = buffers.get(node)
@@ -111,7 +118,8 @@ def run_backward(roots: list, grads: list, retain_graph: bool, create_graph: boo
                 if accumulate_into is None or node in accumulate_into:
                     node.apply(node_grads)
                 continue
-            if needed is not None and not any(e is not None and e[0] in needed for e in node.next):
+            if needed is not None and (not any(e is not None and e[0] in needed for e in node.next)
+                                       or stop_at_capture and node in targets):
                 continue  # a captured tensor whose own history is not needed: neither run nor freed
             for g in node_grads:
                 if g is not None:
