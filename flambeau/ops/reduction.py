@@ -77,6 +77,20 @@ def pick(x: Tensor, index: Tensor, axis: int) -> Tensor:
     return gather(x, axis, index)
 
 
+def slices_along(input: Tensor, dim: int) -> tuple:
+    """(input as at least 1-d, the wrapped axis): a 0-d tensor acts as one element along dim 0 / -1."""
+    return (input.reshape(1) if input._data.ndim == 0 else input), _wrap_dim(dim, input._data.ndim)
+
+
+def selection(result_type, input: Tensor, values: Tensor, index: Tensor, axis: int, keepdim: bool):
+    """(values, indices) taken along `axis` of `input`: the axis dropped unless keepdim, 0-d for 0-d input."""
+    shape = input._data.shape
+    if keepdim and shape:
+        return result_type(values, index)
+    out = _kept_shape(shape, (axis,)) if keepdim else shape[:axis] + shape[axis + 1:]
+    return result_type(values.reshape(out), index.reshape(out))
+
+
 # ------------------------------------------------------------------------------- sum, mean, prod
 
 class Sum(Primitive):
@@ -240,15 +254,10 @@ def _extreme(name: str, prim, arg_prim, result_type, input: Tensor, dim, keepdim
             raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
                                "Specify the reduction dim with the 'dim' argument.")
         return apply(prim, (input,), tuple(range(len(shape))), False)
-    axis = _wrap_dim(dim, len(shape))
-    _check_nonempty(name, shape, (axis,) if shape else ())
-    x = input.reshape(1) if not shape else input
+    x, axis = slices_along(input, dim)
+    _check_nonempty(name, x._data.shape, (axis,))
     index = apply(arg_prim, (x,), axis, True)
-    values = pick(x, index, axis)
-    if keepdim and shape:
-        return result_type(values, index)
-    out_shape = _kept_shape(shape, (axis,)) if keepdim else shape[:axis] + shape[axis + 1:]
-    return result_type(values.reshape(out_shape), index.reshape(out_shape))
+    return selection(result_type, input, pick(x, index, axis), index, axis, keepdim)
 
 
 def max(input: Tensor, dim=None, keepdim: bool = False, *, other=None):
@@ -427,10 +436,6 @@ def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
 
 # ------------------------------------------------------------------------------- scans
 
-def _scan_axis(input: Tensor, dim) -> int:
-    return _wrap_dim(dim, input._data.ndim)
-
-
 def _scan(fn, x, axis: int, np_dtype):
     """np.cumsum/np.cumprod along axis; a 0-d array scans as one element."""
     if x.ndim == 0:
@@ -455,7 +460,7 @@ def _reverse_cumsum(g: Tensor, axis: int) -> Tensor:
 
 
 def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
-    return apply(Cumsum, (input,), _scan_axis(input, dim), _acc_dtype(input, dtype))
+    return apply(Cumsum, (input,), _wrap_dim(dim, input._data.ndim), _acc_dtype(input, dtype))
 
 
 class Cumprod(Primitive):
@@ -482,7 +487,7 @@ class Cumprod(Primitive):
 
 
 def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
-    return apply(Cumprod, (input,), _scan_axis(input, dim), _acc_dtype(input, dtype))
+    return apply(Cumprod, (input,), _wrap_dim(dim, input._data.ndim), _acc_dtype(input, dtype))
 
 
 class CumArgmax(Primitive):
@@ -512,13 +517,9 @@ CUMMIN = return_type("cummin", ("values", "indices"))
 
 
 def _cum_extreme(prim, result_type, input: Tensor, dim: int):
-    axis = _scan_axis(input, dim)
-    x = input.reshape(1) if input._data.ndim == 0 else input
+    x, axis = slices_along(input, dim)
     index = apply(prim, (x,), axis)
-    values = pick(x, index, axis)
-    if input._data.ndim == 0:
-        return result_type(values.reshape(()), index.reshape(()))
-    return result_type(values, index)
+    return selection(result_type, input, pick(x, index, axis), index, axis, True)
 
 
 def cummax(input: Tensor, dim: int):

@@ -9,7 +9,7 @@ import numpy as np
 
 from .._dispatch import Primitive, _type_name, apply
 from .._tensor import Tensor, _wrap_dim
-from .reduction import _check_nonempty, distribute_ties, pick, return_type
+from .reduction import _check_nonempty, distribute_ties, pick, return_type, selection, slices_along
 
 _INT64 = np.dtype(np.int64)
 
@@ -67,29 +67,11 @@ class ModeIndex(Primitive):
         return np.moveaxis(out.reshape(kept), -1, axis)
 
 
-def _slices(input: Tensor, dim: int):
-    """The input as at least 1-d and the axis; 0-d tensors act as one element."""
-    x = input.reshape(1) if input._data.ndim == 0 else input
-    return x, _wrap_dim(dim, input._data.ndim)
-
-
-def _shaped(result_type, input: Tensor, values: Tensor, index: Tensor, axis: int, keepdim: bool):
-    """Drop the selected axis (unless keepdim), and give 0-d inputs 0-d results."""
-    shape = input._data.shape
-    if keepdim and shape:
-        return result_type(values, index)
-    out = tuple(1 if i == axis else s for i, s in enumerate(shape)) if keepdim else shape[:axis] + shape[axis + 1:]
-    return result_type(values.reshape(out), index.reshape(out))
-
-
 def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False):
     """Always stable (so `stable` changes nothing): equal elements keep their order, as with stable=True."""
-    x, axis = _slices(input, dim)
+    x, axis = slices_along(input, dim)
     index = apply(Argsort, (x,), axis, descending, None)
-    values = pick(x, index, axis)
-    if input._data.ndim == 0:
-        return SORT(values.reshape(()), index.reshape(()))
-    return SORT(values, index)
+    return selection(SORT, input, pick(x, index, axis), index, axis, True)
 
 
 def argsort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
@@ -101,22 +83,19 @@ def msort(input: Tensor) -> Tensor:
 
 
 def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):
-    x, axis = _slices(input, dim)
+    x, axis = slices_along(input, dim)
     if not 0 <= k <= x._data.shape[axis]:
         raise RuntimeError("selected index k out of range")
     index = apply(Argsort, (x,), axis, largest, range(k))
-    values = pick(x, index, axis)
-    if input._data.ndim == 0:
-        return TOPK(values.reshape(()), index.reshape(()))
-    return TOPK(values, index)
+    return selection(TOPK, input, pick(x, index, axis), index, axis, True)
 
 
 def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False):
-    x, axis = _slices(input, dim)
+    x, axis = slices_along(input, dim)
     if not 1 <= k <= x._data.shape[axis]:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {axis}")
     index = apply(Argsort, (x,), axis, False, range(k - 1, k))
-    return _shaped(KTHVALUE, input, pick(x, index, axis), index, axis, keepdim)
+    return selection(KTHVALUE, input, pick(x, index, axis), index, axis, keepdim)
 
 
 class MedianAll(Primitive):
@@ -141,10 +120,10 @@ class MedianAll(Primitive):
 def _median(name: str, result_type, skip_nan: bool, input: Tensor, dim, keepdim: bool):
     if dim is None:
         return apply(MedianAll, (input,), skip_nan)
-    x, axis = _slices(input, dim)
+    x, axis = slices_along(input, dim)
     _check_nonempty(name, x._data.shape, (axis,))
     index = apply(MedianIndex, (x,), axis, skip_nan)
-    return _shaped(result_type, input, pick(x, index, axis), index, axis, keepdim)
+    return selection(result_type, input, pick(x, index, axis), index, axis, keepdim)
 
 
 def median(input: Tensor, dim=None, keepdim: bool = False):
@@ -156,10 +135,10 @@ def nanmedian(input: Tensor, dim=None, keepdim: bool = False):
 
 
 def mode(input: Tensor, dim: int = -1, keepdim: bool = False):
-    x, axis = _slices(input, dim)
+    x, axis = slices_along(input, dim)
     _check_nonempty("mode", x._data.shape, (axis,))
     index = apply(ModeIndex, (x,), axis)
-    return _shaped(MODE, input, pick(x, index, axis), index, axis, keepdim)
+    return selection(MODE, input, pick(x, index, axis), index, axis, keepdim)
 
 
 # ------------------------------------------------------------------------------- counting
