@@ -44,7 +44,10 @@ class Stack(Primitive):
 
     @staticmethod
     def forward(arrays, dim, np_dtype):
-        return np.stack(arrays, axis=dim, dtype=np_dtype)
+        shape = arrays[0].shape
+        shape = shape[:dim] + (1,) + shape[dim:]
+        # NOTE: reshape + concatenate is about twice as fast as np.stack for many small inputs
+        return np.concatenate([a.reshape(shape) for a in arrays], axis=dim, dtype=np_dtype)
 
     def backward(ctx, g):
         dim = ctx.args[0]
@@ -66,44 +69,43 @@ class Repeat(Primitive):
 
 # ------------------------------------------------------------------------------- joining
 
-def _tensor_list(tensors, op: str) -> list:
+def _tensor_list(tensors, op: str) -> tuple:
     if isinstance(tensors, Tensor) or not isinstance(tensors, (tuple, list)):
         raise TypeError(f"{op}(): argument 'tensors' must be tuple of Tensors, not {type(tensors).__name__}")
     for i, x in enumerate(tensors):
         if not isinstance(x, Tensor):
             raise TypeError(f"{op}(): expected Tensor as element {i} in argument 0, but got {type(x).__name__}")
-    return list(tensors)
+    return tuple(tensors)
 
 
-def _common_dtype(tensors: list):
-    """Every input counts alike (no 0-d or scalar priority), as in PyTorch's cat and stack."""
-    first = tensors[0]._data.dtype
-    if all(x._data.dtype == first for x in tensors):
-        return first
-    return result_type_of([FROM_NP[x._data.dtype] for x in tensors], (), ()).np
-
-
-def _check_device(tensors: list, op: str) -> None:
-    kind = type(tensors[0]._data)
-    if any(type(x._data) is not kind for x in tensors) or (
-            kind is not np.ndarray and any(x.device != tensors[0].device for x in tensors)):
+def _common_dtype(tensors: tuple, op: str):
+    """One device and the promoted dtype; every input counts alike (no 0-d priority), as in PyTorch's cat and stack."""
+    kinds = {type(x._data) for x in tensors}
+    if len(kinds) > 1 or (np.ndarray not in kinds and len({x.device for x in tensors}) > 1):
         raise RuntimeError(f"Expected all tensors to be on the same device, but found at least two devices ({op})")
+    dtypes = {x._data.dtype for x in tensors}
+    if len(dtypes) == 1:
+        return dtypes.pop()
+    return result_type_of([FROM_NP[d] for d in dtypes], (), ()).np
 
 
 def cat(tensors, dim: int = 0, *, axis: int | None = None) -> Tensor:
     tensors = _tensor_list(tensors, "cat")
     if not tensors:
         raise ValueError("torch.cat(): expected a non-empty list of Tensors")
-    for i, x in enumerate(tensors):
-        if x._data.ndim == 0:
-            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
-    _check_device(tensors, "cat")
-    kept = [x for x in tensors if x._data.shape != (0,)] or tensors
-    ref = kept[0]._data.shape
+    shapes = [x._data.shape for x in tensors]
+    if () in shapes:
+        raise RuntimeError(f"zero-dimensional tensor (at position {shapes.index(())}) cannot be concatenated")
+    ref = next((s for s in shapes if s != (0,)), (0,))
     d = _wrap_dim(dim if axis is None else axis, len(ref))
-    for i, x in enumerate(tensors):
-        shape = x._data.shape
-        if shape == (0,) and x is not kept[0]:
+    if shapes.count(ref) != len(shapes):
+        _check_cat_shapes(shapes, ref, d)
+    return apply(Cat, tensors, d, _common_dtype(tensors, "cat"))
+
+
+def _check_cat_shapes(shapes: list, ref: tuple, d: int) -> None:
+    for i, shape in enumerate(shapes):
+        if shape == (0,):
             continue
         if len(shape) != len(ref):
             raise RuntimeError(f"Tensors must have same number of dimensions: got {len(ref)} and {len(shape)}")
@@ -111,7 +113,6 @@ def cat(tensors, dim: int = 0, *, axis: int | None = None) -> Tensor:
             if j != d and a != b:
                 raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. Expected size {a} but got "
                                    f"size {b} for tensor number {i} in the list.")
-    return apply(Cat, tuple(tensors), d, _common_dtype(tensors))
 
 
 concat = concatenate = cat
@@ -121,17 +122,17 @@ def stack(tensors, dim: int = 0) -> Tensor:
     tensors = _tensor_list(tensors, "stack")
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")
-    ref = tensors[0]._data.shape
-    for i, x in enumerate(tensors):
-        if x._data.shape != ref:
-            raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(ref)} at entry 0 and "
-                               f"{list(x._data.shape)} at entry {i}")
-    _check_device(tensors, "stack")
+    shapes = [x._data.shape for x in tensors]
+    ref = shapes[0]
+    if shapes.count(ref) != len(shapes):
+        i = next(i for i, s in enumerate(shapes) if s != ref)
+        raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(ref)} at entry 0 and "
+                           f"{list(shapes[i])} at entry {i}")
     d = _wrap_dim(dim, len(ref) + 1)
-    return apply(Stack, tuple(tensors), d, _common_dtype(tensors))
+    return apply(Stack, tensors, d, _common_dtype(tensors, "stack"))
 
 
-def _nonempty(tensors, op: str) -> list:
+def _nonempty(tensors, op: str) -> tuple:
     tensors = _tensor_list(tensors, op)
     if not tensors:
         raise RuntimeError(f"{op} expects a non-empty TensorList")

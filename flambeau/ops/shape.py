@@ -218,24 +218,34 @@ def unsqueeze(input: Tensor, dim: int) -> Tensor:
 
 
 def atleast_1d(*tensors):
-    return _atleast(tensors, lambda x: reshape(x, (1,)) if x._data.ndim == 0 else x)
+    return _atleast(tensors, _to_1d)
 
 
 def atleast_2d(*tensors):
-    return _atleast(tensors, lambda x: reshape(x, (1,) * (2 - x._data.ndim) + x._data.shape) if x._data.ndim < 2
-                    else x)
+    return _atleast(tensors, _to_2d)
 
 
 def atleast_3d(*tensors):
     return _atleast(tensors, _to_3d)
 
 
-def _to_3d(x: Tensor) -> Tensor:
+def _to_1d(x: Tensor) -> Tensor:
+    return reshape(x, (1,)) if x._data.ndim == 0 else x
+
+
+def _to_2d(x: Tensor) -> Tensor:
     shape = x._data.shape
-    if len(shape) >= 3:
-        return x
+    return reshape(x, (1,) * (2 - len(shape)) + shape) if len(shape) < 2 else x
+
+
+def _to_3d(x: Tensor) -> Tensor:
     # (,) -> (1, 1, 1); (n,) -> (1, n, 1); (m, n) -> (m, n, 1), like NumPy
-    return reshape(x, {0: (1, 1, 1), 1: (1,) + shape + (1,), 2: shape + (1,)}[len(shape)])
+    shape = x._data.shape
+    if len(shape) == 0:
+        return reshape(x, (1, 1, 1))
+    if len(shape) == 1:
+        return reshape(x, (1,) + shape + (1,))
+    return reshape(x, shape + (1,)) if len(shape) == 2 else x
 
 
 def _atleast(tensors: tuple, fn):
@@ -286,9 +296,10 @@ def movedim(input: Tensor, source, destination) -> Tensor:
     for name, given, wrapped in (("source", src, src_w), ("destination", dst, dst_w)):
         if len(set(wrapped)) != len(wrapped):
             raise RuntimeError(f"movedim: repeated dim in `{name}` ({list(given)})")
-    rest = iter(d for d in range(n) if d not in src_w)
-    placed = dict(zip(dst_w, src_w))
-    return apply(Permute, (input,), tuple(placed[i] if i in placed else next(rest) for i in range(n)))
+    perm = [d for d in range(n) if d not in src_w]
+    for dst_d, src_d in sorted(zip(dst_w, src_w)):  # ascending destinations: each insert lands in its final place
+        perm.insert(dst_d, src_d)
+    return apply(Permute, (input,), tuple(perm))
 
 
 # ------------------------------------------------------------------------------- broadcasting
@@ -330,42 +341,36 @@ def broadcast_to(input: Tensor, size) -> Tensor:
 
 def broadcast_shapes(*shapes) -> Size:
     shapes = [(int(s),) if isinstance(s, (int, np.integer)) else tuple(s) for s in shapes]
-    out = [1] * max((len(s) for s in shapes), default=0)
-    for i, shape in enumerate(shapes):
-        for j, s in enumerate(shape, len(out) - len(shape)):
-            if s < 0:
-                raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(shape)}")
-            if s != 1 and out[j] not in (1, s):
-                raise RuntimeError(f"Attempting to broadcast a dimension of length {s} at {j - len(out)}! Mismatching "
-                                   f"argument at index {i} had {shape}; but expected shape should be broadcastable "
-                                   f"to {out}")
-            if s != 1:
-                out[j] = s
-    return Size(out)
+    for shape in shapes:
+        if any(s < 0 for s in shape):
+            raise RuntimeError(f"Trying to create tensor with negative dimension {min(shape)}: {list(shape)}")
+    return Size(_broadcast(shapes))
 
 
 def broadcast_tensors(*tensors) -> tuple:
     if len(tensors) == 1 and not isinstance(tensors[0], Tensor):
         tensors = tuple(tensors[0])
-    shape = tensors[0]._data.shape if tensors else ()
-    for x in tensors[1:]:
-        shape = _broadcast_pair(shape, x._data.shape)
+    shape = _broadcast([x._data.shape for x in tensors])
     return tuple(expand(x, shape) for x in tensors)
 
 
-def _broadcast_pair(a: tuple, b: tuple) -> tuple:
-    n = max(len(a), len(b))
-    a, b = (1,) * (n - len(a)) + a, (1,) * (n - len(b)) + b
-    for i, (x, y) in enumerate(zip(a, b)):
-        if x != y and x != 1 and y != 1:
-            raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
-                               f"non-singleton dimension {i}")
-    return tuple(y if x == 1 else x for x, y in zip(a, b))
+def _broadcast(shapes) -> tuple:
+    out = [1] * max((len(s) for s in shapes), default=0)
+    for shape in shapes:
+        for j, s in enumerate(shape, len(out) - len(shape)):
+            if s != 1:
+                if out[j] != 1 and out[j] != s:
+                    raise RuntimeError(f"The size of tensor a ({out[j]}) must match the size of tensor b ({s}) at "
+                                       f"non-singleton dimension {j}")
+                out[j] = s
+    return tuple(out)
 
 
 def meshgrid(*tensors, indexing: str | None = None) -> tuple:
     if len(tensors) == 1 and not isinstance(tensors[0], Tensor):
         tensors = tuple(tensors[0])
+    if not tensors:
+        raise RuntimeError("meshgrid expects a non-empty TensorList")
     if indexing is None:
         warnings.warn("torch.meshgrid: in an upcoming release, it will be required to pass the indexing argument.",
                       UserWarning, stacklevel=2)
@@ -422,7 +427,9 @@ def select(input: Tensor, dim: int, index) -> Tensor:
 # ------------------------------------------------------------------------------- flips
 
 def flip(input: Tensor, *dims) -> Tensor:
-    return apply(Flip, (input,), wrap_dims(size_args(dims), input._data.ndim))
+    ndim = input._data.ndim
+    dims = wrap_dims(size_args(dims), ndim)
+    return apply(Flip, (input,), dims if ndim else ())  # a 0-d tensor accepts dim 0 and has nothing to flip
 
 
 def fliplr(input: Tensor) -> Tensor:

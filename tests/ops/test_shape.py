@@ -35,6 +35,7 @@ CASES = [
     ("mT", lambda t, x: x.mT, (2, 2, 3)),
     ("movedim", lambda t, x: t.movedim(x, 0, -1), (2, 3, 2)),
     ("movedim_tuple", lambda t, x: x.movedim((0, 1), (2, 0)), (2, 3, 2)),
+    ("movedim_order", lambda t, x: t.movedim(x, (-1, 0), (1, 3)), (2, 3, 1, 2)),
     ("moveaxis", lambda t, x: t.moveaxis(x, -1, 0), (2, 3)),
     ("expand", lambda t, x: x.expand(2, 3, -1), (3, 1)),
     ("expand_as", lambda t, x: x.expand_as(t.zeros(2, 3)), (1, 3)),
@@ -49,6 +50,7 @@ CASES = [
     ("flip", lambda t, x: t.flip(x, (0, -1)), (2, 3)),
     ("flip_method", lambda t, x: x.flip(1), (2, 3)),
     ("flip_0d", lambda t, x: x.flip(()), ()),
+    ("flip_0d_dim", lambda t, x: t.flip(x, (-1,)), ()),
     ("fliplr", lambda t, x: t.fliplr(x), (2, 3)),
     ("flipud", lambda t, x: x.flipud(), (2, 3)),
     ("rot90", lambda t, x: t.rot90(x), (2, 3)),
@@ -173,7 +175,7 @@ ERRORS = [
     lambda t, x: x.flip(2), lambda t, x: x[0].fliplr(), lambda t, x: x.sum().flipud(), lambda t, x: x[0].rot90(),
     lambda t, x: x.rot90(1, (0, 0)), lambda t, x: x.rot90(1, (0, 1, 2)), lambda t, x: x.rot90(1, (0, 2)),
     lambda t, x: t.meshgrid(x, indexing="ij"), lambda t, x: t.meshgrid(x[0], x[0].float(), indexing="ij"),
-    lambda t, x: t.meshgrid(x[0], x[1], indexing="ab"),
+    lambda t, x: t.meshgrid(x[0], x[1], indexing="ab"), lambda t, x: t.meshgrid([], indexing="ij"),
 ]
 
 
