@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from .._device import CPU, device_of, to_device, xp_for
-from .._dtype import (bool_, complex64, complex128, dtype as _dtype_cls, float64, from_numpy_dtype,
+from .._dtype import (FLOAT, bool_, complex64, complex128, dtype as _dtype_cls, float64, from_numpy_dtype,
                       get_default_dtype, int64, promote_types, scalar_dtype, to_dtype)
 from .._tensor import Size, Tensor
 from .shape import size_args
@@ -58,15 +58,36 @@ def _host_array(data, dt: _dtype_cls | None) -> np.ndarray:
         arr = np.asarray(data)
         from_numpy_dtype(arr.dtype)  # refuses unsupported dtypes with PyTorch's message
     else:
-        if dt is None:
-            dt = _leaf_dtype(data) or get_default_dtype()
-        try:
-            return np.array(_plain(data), dtype=dt.np)
-        except ValueError as e:
-            if "inhomogeneous" in str(e) or "sequence" in str(e):
-                raise ValueError(f"expected sequences of equal length to make a tensor: {e}") from None
-            raise
+        natural = _leaf_dtype(data) or get_default_dtype()
+        if dt is None or dt.category >= FLOAT:
+            return _python_array(data, (dt or natural).np)
+        return _checked_int_cast(_python_array(data, None), dt)
     return arr if dt is None else arr.astype(dt.np, copy=False)
+
+
+def _python_array(data, np_dtype) -> np.ndarray:
+    try:
+        return np.array(_plain(data), dtype=np_dtype)
+    except ValueError as e:
+        if "inhomogeneous" in str(e) or "sequence" in str(e):
+            raise ValueError(f"expected sequences of equal length to make a tensor: {e}") from None
+        raise
+    except OverflowError:
+        raise ValueError("Overflow when unpacking long long") from None
+
+
+def _checked_int_cast(arr: np.ndarray, dt: _dtype_cls) -> np.ndarray:
+    """Python numbers into an integer dtype: out-of-range values are an error, as in PyTorch (which lets
+    floats keep a fractional part below max + 1, and negative ints wrap into uint8)."""
+    if arr.dtype.kind in "uO":  # Python ints beyond int64
+        raise ValueError("Overflow when unpacking long long")
+    if dt is not bool_ and arr.size and arr.dtype.kind in "fiu":
+        info = np.iinfo(dt.np)
+        low = -int(info.max) if info.min == 0 and arr.dtype.kind != "f" else int(info.min)
+        high = int(info.max) + 1 if arr.dtype.kind == "f" else int(info.max) + 0.5
+        if arr.min() < low or arr.max() >= high:
+            raise RuntimeError(f"value cannot be converted to type {dt.name} without overflow")
+    return arr.astype(dt.np)
 
 
 def _finish(array, device, requires_grad: bool) -> Tensor:
@@ -319,6 +340,8 @@ def _linspace_values(start, end, steps: int, np_dtype) -> np.ndarray:
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
     start, end = _number(start), _number(end)
+    if np_dtype.kind in "biu":  # integral results: PyTorch casts the endpoints to the dtype first
+        start, end = int(start), int(end)
     work = np.complex128 if np_dtype.kind == "c" else np.float64
     if steps == 1:
         return np.array([start], dtype=work)
