@@ -52,6 +52,8 @@ CASES = [
     ("cholesky_upper", lambda t, a: t.linalg.cholesky(spd(t, a), upper=True), (randn(2, 3, 3),), True),
     ("qr_tall", lambda t, a: t.linalg.qr(a), (randn(4, 3),), True),
     ("qr_square_complete", lambda t, a: t.linalg.qr(a, mode="complete"), (randn(2, 3, 3),), True),
+    ("qr_wide", lambda t, a: t.linalg.qr(a), (randn(2, 3),), True),
+    ("qr_wide_r_only", lambda t, a: t.linalg.qr(a)[1], (randn(2, 2, 4),), True),
     ("qr_r", lambda t, a: t.linalg.qr(a.detach(), mode="r")[1].abs(), (randn(3, 3),), False),
     ("qr_complete_wide_values", lambda t, a: t.linalg.qr(a.detach(), mode="complete"), (randn(2, 4),), False),
     ("svd_tall", lambda t, a: svd_inv(t, a, False), (randn(4, 3),), True),
@@ -142,7 +144,8 @@ ERRORS = [
     (lambda t, a: t.linalg.multi_dot([a]), (randn(3, 2),)),
     (lambda t, a: t.linalg.multi_dot([a, a.reshape(2, 3, 1), a.mT]), (randn(3, 2),)),
     (lambda t, a: t.linalg.cross(a, a), (randn(3, 2),)),
-    (lambda t, a: t.linalg.qr(a, mode="r")[1].sum().backward(), (randn(3, 3),)),
+    (lambda t, a: t.linalg.qr(a.requires_grad_(), mode="r")[1].sum().backward(), (randn(3, 3),)),
+    (lambda t, a: t.linalg.qr(a.requires_grad_(), mode="complete")[0].sum().backward(), (randn(3, 2),)),
 ]
 
 

@@ -160,39 +160,52 @@ class QrQ(Factor):
     index = 0
 
     def backward(ctx, g):
-        q, r = _qr_factors(ctx)
-        return (_qr_grad(q, r, g - q @ _copyltu(g.mT @ q)),)
+        return (_qr_backward(ctx, g, None),)
 
 
 class QrR(Factor):
     index = 1
 
     def backward(ctx, g):
-        q, r = _qr_factors(ctx)
-        return (_qr_grad(q, r, q @ _copyltu(r @ g.mT)),)
+        return (_qr_backward(ctx, None, g),)
 
 
-def _qr_factors(ctx):
+def _qr_backward(ctx, gq: Tensor | None, gr: Tensor | None) -> Tensor:
     mode = ctx.args[0]
     m, n = ctx.metas[0][0][-2:]
     if mode == "r":
         raise RuntimeError("The derivative of linalg.qr depends on Q, which is not computed when mode='r'. "
                            "Please use linalg.qr(A, mode='reduced') if you are going to differentiate through "
                            "linalg.qr.")
-    if m < n or (mode == "complete" and m > n):
-        raise NotImplementedError("flambeau: the derivative of linalg.qr is implemented for m >= n "
-                                  "(mode='reduced', or 'complete' with square inputs)")
-    return ctx.factors(qr)
+    if mode == "complete" and m > n:
+        raise RuntimeError("The QR decomposition is not differentiable when mode='complete' and nrows > ncols.")
+    q, r = ctx.factors(qr)
+    if m >= n:
+        return _qr_tall(q, r, gq, gr)
+    # wide A = [X | Y] with X square: X = Q R[:, :m] is a square QR and Y = Q R[:, m:]
+    from ..ops.joining import cat
+    a = ctx.inputs[0]
+    if gr is None:
+        return cat([_qr_tall(q, r[..., :m], gq, None), a[..., m:] * 0], -1)
+    gv = gr[..., m:]
+    return cat([_qr_tall(q, r[..., :m], a[..., m:] @ gv.mT, gr[..., :m]), q @ gv], -1)
+
+
+def _qr_tall(q: Tensor, r: Tensor, gq: Tensor | None, gr: Tensor | None) -> Tensor:
+    """gA for A = QR with m >= n (Walter & Lehmann): M = R gR^T - gQ^T Q, b = gQ + Q copyltu(M),
+    gA = b R^-T; either gradient may be absent."""
+    m = -(gq.mT @ q) if gq is not None else None
+    if gr is not None:
+        m = r @ gr.mT if m is None else m + r @ gr.mT
+    b = q @ _copyltu(m)
+    if gq is not None:
+        b = b + gq
+    return solve(r.mT, b, left=False)
 
 
 def _copyltu(m: Tensor) -> Tensor:
     """The symmetric matrix with m's lower triangle."""
     return m.tril() + m.tril(-1).mT
-
-
-def _qr_grad(q: Tensor, r: Tensor, b: Tensor) -> Tensor:
-    """gA = b R^-T (Walter & Lehmann's formula for A = QR, m >= n)."""
-    return solve(r.mT, b, left=False)
 
 
 def qr(A: Tensor, mode: str = "reduced", *, out=None) -> QRResult:

@@ -521,7 +521,9 @@ def trace(input: Tensor) -> Tensor:
 
 
 def block_diag(*tensors) -> Tensor:
+    from ._promote import result_dtype
     from .creation import zeros
+    from .elementwise import cast
     from .joining import cat
     blocks = [t.reshape(1, -1) if t._data.ndim < 2 else t for t in tensors]
     for i, t in enumerate(blocks):
@@ -529,30 +531,17 @@ def block_diag(*tensors) -> Tensor:
             raise RuntimeError(f"torch.block_diag: Input tensors must have 2 or fewer dimensions. Input {i} has "
                                f"{t._data.ndim} dimensions")
     if not blocks:
-        return Tensor._wrap(np.zeros((1, 0), dtype=np.float32))
-    from ._promote import result_dtype
+        return zeros(1, 0)
     dt = result_dtype(*blocks)
+    blocks = [cast(t, dt) for t in blocks]
+    dtype = blocks[0].dtype
     cols = sum(t._data.shape[1] for t in blocks)
     rows, left = [], 0
-    for t in blocks:
+    for t in blocks:  # each block padded with zeros to the full width
         r, c = t._data.shape
-        parts = [zeros(r, left, dtype=t.dtype), t, zeros(r, cols - left - c, dtype=t.dtype)]
-        rows.append(cat([p.to(dtype=_from_np(dt)) for p in parts], 1))
+        rows.append(cat([zeros(r, left, dtype=dtype), t, zeros(r, cols - left - c, dtype=dtype)], 1))
         left += c
     return cat(rows, 0)
-
-
-def _from_np(np_dtype):
-    from .._dtype import FROM_NP
-    return FROM_NP[np_dtype]
-
-
-def _tril_(self: Tensor, diagonal: int = 0) -> Tensor:
-    return update_inplace(self, tril(self, diagonal))
-
-
-def _triu_(self: Tensor, diagonal: int = 0) -> Tensor:
-    return update_inplace(self, triu(self, diagonal))
 
 
 def _inplace(fn):
@@ -611,12 +600,12 @@ def cholesky_inverse(input: Tensor, upper: bool = False) -> Tensor:
 
 
 TENSOR_METHODS = {
-    "matmul": matmul, "__matmul__": matmul, "__rmatmul__": _rmatmul, "__imatmul__": _inplace(matmul),
+    "matmul": matmul, "__matmul__": matmul, "__rmatmul__": _rmatmul,
     "mm": mm, "bmm": bmm, "mv": mv, "dot": dot, "vdot": vdot, "inner": inner, "outer": outer, "ger": outer,
     "addmm": addmm, "addmv": addmv, "addbmm": addbmm, "baddbmm": baddbmm, "addr": addr,
     "addmm_": _inplace(addmm), "addmv_": _inplace(addmv), "addbmm_": _inplace(addbmm),
     "baddbmm_": _inplace(baddbmm), "addr_": _inplace(addr),
-    "kron": kron, "cross": cross, "trace": trace, "tril": tril, "triu": triu, "tril_": _tril_, "triu_": _triu_,
+    "kron": kron, "cross": cross, "trace": trace, "tril": tril, "triu": triu, "tril_": _inplace(tril), "triu_": _inplace(triu),
     "diag": diag, "diagonal": diagonal, "diag_embed": diag_embed, "diagflat": diagflat,
     "det": det, "logdet": logdet, "slogdet": slogdet, "inverse": inverse, "pinverse": pinverse,
     "matrix_power": matrix_power, "cholesky_inverse": cholesky_inverse,

@@ -75,6 +75,8 @@ CASES = [
     ("diag_2d", lambda t, a: t.diag(a, 1), (r(3, 3),), True),
     ("diagflat", lambda t, a: t.diagflat(a), (r(2, 2),), True),
     ("block_diag", lambda t, a, b, c: t.block_diag(a, b, c), (r(2, 3), r(1), r(2, 1)), True),
+    ("block_diag_promote", lambda t, a, b: t.block_diag(a, b.int()), (r(2, 3), r(2)), True),
+    ("block_diag_empty", lambda t, a: t.block_diag(), (r(1),), False),
 ]
 
 
