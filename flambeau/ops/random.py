@@ -299,10 +299,8 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *, g
         rows = [np.searchsorted(c, r, side="right") for c, r in zip(cdf, u)]
         idx = np.minimum(np.stack(rows), probs.shape[1] - 1)
     else:
-        if np.any(np.count_nonzero(probs, axis=1) < num_samples):
-            raise RuntimeError("invalid multinomial distribution (with replacement=False, not enough non-negative "
-                               "category to sample)")
-        # NOTE: sampling without replacement = the order of arrival in an exponential race (Gumbel top-k)
+        # NOTE: sampling without replacement = the order of arrival in an exponential race (Gumbel top-k);
+        # zero-probability categories come last, in index order, as in PyTorch
         with np.errstate(divide="ignore"):
             keys = rng.exponential(size=probs.shape) / probs
         idx = np.argsort(keys, axis=1, kind="stable")[:, :num_samples]
