@@ -338,6 +338,22 @@ def cross(input: Tensor, other: Tensor, dim: int | None = None, *, out=None) -> 
     return linalg_cross(input, other, dim=dim, out=out)
 
 
+def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode: str = "use_mm_for_euclid_dist_if_necessary") -> Tensor:
+    """p-norm distances between the rows of x1 (..., P, M) and x2 (..., R, M): (..., P, R)."""
+    from .reduction import vector_norm
+    for name, t in (("X1", x1), ("X2", x2)):
+        if t._data.ndim < 2:
+            raise RuntimeError(f"cdist only supports at least 2D tensors, {name} got: {t._data.ndim}D")
+    if x1._data.shape[-1] != x2._data.shape[-1]:
+        raise RuntimeError(f"X1 and X2 must have the same number of columns. X1: {x1._data.shape[-1]} "
+                           f"X2: {x2._data.shape[-1]}")
+    if p < 0:
+        raise RuntimeError("cdist only supports non-negative p values")
+    s1, s2 = x1._data.shape, x2._data.shape
+    diff = x1.reshape(s1[:-1] + (1, s1[-1])) - x2.reshape(s2[:-2] + (1,) + s2[-2:])
+    return vector_norm(diff, p, -1)
+
+
 # ------------------------------------------------------------------------------- einsum
 
 @lru_cache(maxsize=256)
@@ -613,5 +629,5 @@ TENSOR_METHODS = {
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "inner", "outer", "addmm", "addmv", "addbmm",
            "baddbmm", "addr", "einsum", "tensordot", "kron", "cross", "trace", "tril", "triu", "diag", "diagonal",
-           "diag_embed", "diagflat", "block_diag", "det", "logdet", "slogdet", "inverse", "pinverse",
+           "diag_embed", "diagflat", "block_diag", "cdist", "det", "logdet", "slogdet", "inverse", "pinverse",
            "matrix_power", "chain_matmul", "cholesky_inverse", "ger"]

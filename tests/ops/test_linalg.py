@@ -76,6 +76,10 @@ CASES = [
     ("diagflat", lambda t, a: t.diagflat(a), (r(2, 2),), True),
     ("block_diag", lambda t, a, b, c: t.block_diag(a, b, c), (r(2, 3), r(1), r(2, 1)), True),
     ("block_diag_promote", lambda t, a, b: t.block_diag(a, b.int()), (r(2, 3), r(2)), True),
+    ("cdist", lambda t, a, b: t.cdist(a, b), (r(3, 2), r(4, 2)), True),
+    ("cdist_p1_batched", lambda t, a, b: t.cdist(a, b, p=1), (r(2, 3, 2), r(1, 4, 2)), False),
+    ("cdist_inf", lambda t, a, b: t.cdist(a, b, p=float("inf")), (r(3, 2), r(4, 2)), False),
+    ("cdist_p3", lambda t, a, b: t.cdist(a, b, p=3), (r(3, 2), r(4, 2)), False),
     ("block_diag_empty", lambda t, a: t.block_diag(), (r(1),), False),
 ]
 
@@ -146,6 +150,9 @@ ERRORS = [
     (lambda t, a, b: t.diagonal(a, 0, 0, 2), (r(3, 3), r(1))),
     (lambda t, a, b: t.diag(a), (r(2, 2, 2), r(1))),
     (lambda t, a, b: t.block_diag(a), (r(2, 2, 2), r(1))),
+    (lambda t, a, b: t.cdist(a, b), (r(3), r(3, 3))),
+    (lambda t, a, b: t.cdist(a, b), (r(3, 2), r(3, 3))),
+    (lambda t, a, b: t.cdist(a, b, p=-1), (r(3, 3), r(3, 3))),
 ]
 
 
