@@ -396,8 +396,23 @@ def _labels(term: str) -> list:
     return list(head) + ([dots] if dots else []) + list(tail)
 
 
+def _sublist_equation(args) -> tuple:
+    """einsum(a, [0, 1], b, [1, 2], [0, 2]) -> ("ab,bc->ac", (a, b)); Ellipsis stands for '...'."""
+    def term(sub) -> str:
+        return "".join("..." if s is Ellipsis else ascii_letters[s] for s in sub)
+    operands, terms = args[0::2], args[1::2]
+    if len(args) % 2:  # an output sublist closes the call
+        operands, out = args[0:-1:2], "->" + term(args[-1])
+    else:
+        out = ""
+    return ",".join(term(t) for t in terms) + out, tuple(operands)
+
+
 def einsum(*args) -> Tensor:
-    equation, operands = args[0], args[1:]
+    if args and isinstance(args[0], Tensor):
+        equation, operands = _sublist_equation(args)
+    else:
+        equation, operands = args[0], args[1:]
     if not isinstance(equation, str):
         raise RuntimeError("einsum(): must specify the equation string and at least one operand, or at least one "
                            "operand and its subscripts list")

@@ -50,6 +50,8 @@ CASES = [
     ("einsum_ellipsis_sum", lambda t, a, b: t.einsum("...i,...i->", a, b), (r(4, 3), r(1, 3)), True),
     ("einsum_ellipsis_mid", lambda t, a: t.einsum("i...j->j...i", a), (r(2, 3, 1, 4),), True),
     ("einsum_three", lambda t, a, b, c: t.einsum("ab,bc,cd->ad", a, b, c), (r(2, 3), r(3, 2), r(2, 2)), True),
+    ("einsum_sublist", lambda t, a, b: t.einsum(a, [0, 1], b, [1, 2], [0, 2]), (r(2, 3), r(3, 2)), True),
+    ("einsum_sublist_implicit", lambda t, a, b: t.einsum(a, [..., 1], b, [1, 3]), (r(2, 2, 3), r(3, 2)), True),
     ("einsum_outer_spaces", lambda t, a, b: t.einsum("i, j -> ij", a, b), (r(3), r(2)), True),
     ("tensordot_int", lambda t, a, b: t.tensordot(a, b, 1), (r(2, 3), r(3, 2)), True),
     ("tensordot_lists", lambda t, a, b: t.tensordot(a, b, ([0, 2], [1, 0])), (r(2, 3, 2), r(2, 2, 3)), True),
