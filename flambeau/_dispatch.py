@@ -126,9 +126,12 @@ def _link_view(view: Tensor, source: Tensor) -> None:
     if np.may_share_memory(view._data, source._data):
         view._base = source._base if source._base is not None else source
         view._vc = source._vc
+        view._view_version = source._vc[0]
 
 
 def _edge(t: Tensor):
+    if t._base is not None and getattr(t, "_view_version", -1) != t._vc[0]:
+        _refresh_view_history(t)
     fn = t.grad_fn
     if fn is not None:
         return (fn, t._output_nr)
@@ -242,6 +245,19 @@ def _rebase_history(self: Tensor, result: Tensor) -> None:
     base.grad_fn, base._output_nr, base._rg = new_base.grad_fn, 0, True
     new_view = apply(AsStrided, (base,), geometry, True)
     self.grad_fn, self._output_nr, self._rg = new_view.grad_fn, 0, True
+    self._view_version = self._vc[0]
+
+
+def _refresh_view_history(view: Tensor) -> None:
+    """The base of `view` was written in place (directly or through another view) after the view's
+    history was recorded: re-derive the view from the base's current history, as PyTorch does."""
+    base = view._base
+    view._view_version = view._vc[0]
+    if base.grad_fn is None and not base._rg:
+        return
+    from .ops.view_scatter import AsStrided
+    regenerated = apply(AsStrided, (base,), _view_geometry(view._data, base._data))
+    view.grad_fn, view._output_nr, view._rg = regenerated.grad_fn, 0, True
 
 
 def _view_geometry(view, base) -> tuple:

@@ -41,7 +41,7 @@ _TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "
 
 class Tensor:
     __slots__ = ("_data", "_rg", "grad_fn", "_grad", "_vc", "_base", "_output_nr", "_accum",
-                 "_leaf_hooks", "_post_accumulate_hooks", "_retains_grad", "__weakref__")
+                 "_leaf_hooks", "_post_accumulate_hooks", "_retains_grad", "_view_version", "__weakref__")
     # ndarray + Tensor defers to Tensor.__radd__; np.exp(tensor) still converts through __array__
     __array_priority__ = 1000
 
@@ -197,8 +197,7 @@ class Tensor:
 
     def detach(self) -> "Tensor":
         t = Tensor._wrap(self._data)
-        t._vc = self._vc
-        t._base = self._base if self._base is not None else self
+        t._vc = self._vc  # shares memory and versions, but is not an autograd view
         return t
 
     def detach_(self) -> "Tensor":
@@ -367,7 +366,7 @@ _new = object.__new__
 def _init(t: Tensor, array) -> None:
     """Fill the slots of a tensor made by a constructor or a subclass (nn.Parameter)."""
     src = Tensor._wrap(array)
-    for name in Tensor.__slots__[:-1]:
+    for name in Tensor.__slots__[:-2]:
         setattr(t, name, getattr(src, name))
 
 

@@ -168,7 +168,7 @@ def _view_dtype(input: Tensor, dtype) -> Tensor:
     if dtype.itemsize != input._data.itemsize:
         raise RuntimeError("view(dtype) with a different element size is not supported by flambeau")
     out = Tensor._wrap(input._data.view(dtype.np))
-    out._base, out._vc = (input._base if input._base is not None else input), input._vc
+    out._vc = input._vc  # shares memory; not differentiable, so not an autograd view
     return out
 
 

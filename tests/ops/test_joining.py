@@ -112,8 +112,6 @@ def test_writes_through_views(name, fn, shapes):
     check(write, randn(*shapes[0]), grad=not multi)
 
 
-@pytest.mark.xfail(strict=True, reason="core: a view created before a write through an overlapping sibling view "
-                                       "keeps its stale grad_fn (_rebase_history rewires only the written view)")
 def test_writes_through_overlapping_pieces_grad():
     def write(t, x):
         base = x * 1
