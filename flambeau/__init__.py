@@ -23,6 +23,7 @@ from .ops.shape import *  # noqa: F401,F403
 from .ops.sorting import *  # noqa: F401,F403
 from .ops.special import *  # noqa: F401,F403
 from ._runtime import *  # noqa: F401,F403
+from . import accelerator, backends, cuda, linalg  # noqa: E402,F401
 
 bool = _dtype.bool_
 half, float, double = float16, float32, float64
@@ -30,4 +31,3 @@ short, int, long = int16, int32, int64
 cfloat, cdouble = complex64, complex128
 
 __version__ = "0.1.0"
-from . import accelerator, backends, cuda  # noqa: E402,F401
