@@ -204,3 +204,35 @@ def test_errors(fn):
     def run(t, a):
         return fn(t, a.detach().requires_grad_())
     check_raises(run, randn(3))
+
+
+def _wrong_backward(t):
+    class Wrong(t.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 3
+    return Wrong.apply
+
+
+@pytest.mark.parametrize("call", [
+    lambda t, x: t.autograd.gradcheck(_wrong_backward(t), (x,)),                    # Jacobian mismatch
+    lambda t, x: t.autograd.gradcheck(lambda a: a * 2, (x.detach(),)),              # nothing requires grad
+    lambda t, x: t.autograd.gradcheck(lambda a: a.detach() * 3, (x,)),              # undetected dependence
+    lambda t, x: t.autograd.gradgradcheck(lambda a: _wrong_backward(t)(a) * a, (x,)),
+])
+def test_gradcheck_failures(call):
+    check_raises(lambda t, a: call(t, a.requires_grad_()), randn(3))
+
+
+def test_gradcheck_results():
+    def fn(t):
+        x = t.tensor(randn(2, 3)).t().requires_grad_()  # a non-contiguous input
+        ok = t.autograd.gradcheck(lambda a: (a * a).exp(), (x,))
+        bad = t.autograd.gradcheck(_wrong_backward(t), (x,), raise_exception=False)
+        gg = t.autograd.gradgradcheck(lambda a: (a * a).exp(), (x,), gen_non_contig_grad_outputs=True)
+        return ok, bad, gg
+    both(fn)
