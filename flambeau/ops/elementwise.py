@@ -50,7 +50,11 @@ class Mul(Primitive):
 
 class Div(Primitive):
     save_inputs = True
-    forward = staticmethod(np.true_divide)
+
+    @staticmethod
+    def forward(a, b):
+        with np.errstate(all="ignore"):  # x / 0 is inf or nan, like PyTorch, without NumPy's warning
+            return np.true_divide(a, b)
 
     def backward(ctx, g):
         a, b = ctx.inputs
@@ -68,7 +72,11 @@ class Neg(Primitive):
 
 class Exp(Primitive):
     save_output = True
-    forward = staticmethod(np.exp)
+
+    @staticmethod
+    def forward(x):
+        with np.errstate(all="ignore"):
+            return np.exp(x)
 
     def backward(ctx, g):
         return (g * ctx.output,)
@@ -76,7 +84,11 @@ class Exp(Primitive):
 
 class Log(Primitive):
     save_inputs = True
-    forward = staticmethod(np.log)
+
+    @staticmethod
+    def forward(x):
+        with np.errstate(all="ignore"):
+            return np.log(x)
 
     def backward(ctx, g):
         return (g / ctx.inputs[0],)
@@ -88,9 +100,10 @@ class Pow(Primitive):
 
     @staticmethod
     def forward(a, b):
-        if b.dtype.kind in "iu" and a.dtype.kind in "iu" and (b < 0).any():
-            raise RuntimeError("Integers to negative integer powers are not allowed.")
-        return np.power(a, b)
+        with np.errstate(all="ignore"):
+            if a.dtype.kind in "iu" and (b < 0).any():
+                return _int_pow_negative(a, b)
+            return np.power(a, b)
 
     def backward(ctx, g):
         a, b = ctx.inputs
@@ -102,6 +115,15 @@ class Pow(Primitive):
             # NOTE: d/db a**b = a**b * log(a); defined as 0 where a == 0 and b >= 0, like PyTorch
             gb = where((a == 0) & (b >= 0), 0.0, g * ctx.output * log(a))
         return ga, gb
+
+
+def _int_pow_negative(a, b):
+    """Integer powers with negative exponents, as PyTorch defines them: 1 for a == 1, +-1 for
+    a == -1, 0 otherwise."""
+    r = np.power(a, np.maximum(b, 0))
+    one = np.ones((), a.dtype)
+    neg_value = np.where(a == 1, one, np.where(a == -1, np.where(b % 2 == 0, one, -one), np.zeros((), a.dtype)))
+    return np.where(b < 0, neg_value, r)
 
 
 class Where(Primitive):
@@ -119,65 +141,140 @@ class Where(Primitive):
                 where(cond, zero, g) if ctx.needs_input_grad(2) else None)
 
 
-class Equal(Primitive):
+class _NonDifferentiable(Primitive):
+    """Ops whose result never carries a gradient: `forward` is the NumPy function."""
     differentiable = False
+
+
+class Equal(_NonDifferentiable):
     forward = staticmethod(np.equal)
 
 
-class NotEqual(Primitive):
-    differentiable = False
+class NotEqual(_NonDifferentiable):
     forward = staticmethod(np.not_equal)
 
 
-class Less(Primitive):
-    differentiable = False
+class Less(_NonDifferentiable):
     forward = staticmethod(np.less)
 
 
-class LessEqual(Primitive):
-    differentiable = False
+class LessEqual(_NonDifferentiable):
     forward = staticmethod(np.less_equal)
 
 
-class Greater(Primitive):
-    differentiable = False
+class Greater(_NonDifferentiable):
     forward = staticmethod(np.greater)
 
 
-class GreaterEqual(Primitive):
-    differentiable = False
+class GreaterEqual(_NonDifferentiable):
     forward = staticmethod(np.greater_equal)
 
 
-class LogicalAnd(Primitive):
-    differentiable = False
+class LogicalAnd(_NonDifferentiable):
     forward = staticmethod(np.logical_and)
 
 
-class BitwiseAnd(Primitive):
-    differentiable = False
+class LogicalOr(_NonDifferentiable):
+    forward = staticmethod(np.logical_or)
+
+
+class LogicalXor(_NonDifferentiable):
+    forward = staticmethod(np.logical_xor)
+
+
+class LogicalNot(_NonDifferentiable):
+    forward = staticmethod(np.logical_not)
+
+
+class BitwiseAnd(_NonDifferentiable):
     forward = staticmethod(np.bitwise_and)
 
 
-class BitwiseOr(Primitive):
-    differentiable = False
+class BitwiseOr(_NonDifferentiable):
     forward = staticmethod(np.bitwise_or)
 
 
-class BitwiseXor(Primitive):
-    differentiable = False
+class BitwiseXor(_NonDifferentiable):
     forward = staticmethod(np.bitwise_xor)
 
 
-class BitwiseNot(Primitive):
-    differentiable = False
-
+class BitwiseNot(_NonDifferentiable):
     @staticmethod
     def forward(x):
         return np.logical_not(x) if x.dtype == np.bool_ else np.invert(x)
 
 
+# NOTE: NumPy's shifts already give PyTorch's results for shift counts outside [0, bits):
+# 0 for left shifts, the sign fill for right shifts
+class LeftShift(_NonDifferentiable):
+    forward = staticmethod(np.left_shift)
+
+
+class RightShift(_NonDifferentiable):
+    forward = staticmethod(np.right_shift)
+
+
+class Predicate(_NonDifferentiable):
+    """A boolean test of each element: forward(x, fn) = fn(x)."""
+
+    @staticmethod
+    def forward(x, fn):
+        return fn(x)
+
+
+def _isposinf(x):
+    return np.isinf(x) & (x > 0)
+
+
+def _isneginf(x):
+    return np.isinf(x) & (x < 0)
+
+
+def _none(x):
+    return np.zeros_like(x, dtype=np.bool_)
+
+
+def _all(x):
+    return np.ones_like(x, dtype=np.bool_)
+
+
+class IsClose(_NonDifferentiable):
+    @staticmethod
+    def forward(a, b, rtol, atol, equal_nan):
+        close = a == b
+        if a.dtype.kind not in "fc":
+            if a.dtype == np.bool_ or (rtol == 0 and atol == 0):
+                return close
+            a, b = a.astype(np.float64), b.astype(np.float64)
+        if equal_nan:
+            close |= np.isnan(a) & np.isnan(b)
+        with np.errstate(all="ignore"):
+            error = np.abs(a - b)
+            return close | (np.isfinite(error) & (error <= atol + np.abs(rtol * b)))
+
+
 # ------------------------------------------------------------------------------- public functions
+
+def binary(prim, operands: tuple, *args) -> Tensor:
+    """apply() for a broadcasting binary primitive, with PyTorch's error for shapes that do not broadcast."""
+    try:
+        return apply(prim, operands, *args)
+    except ValueError:
+        a, b = operands[0]._data.shape, operands[1]._data.shape
+        try:
+            np.broadcast_shapes(a, b)
+        except ValueError:
+            raise RuntimeError(_broadcast_message(a, b)) from None
+        raise
+
+
+def _broadcast_message(a: tuple, b: tuple) -> str:
+    for i in range(1, min(len(a), len(b)) + 1):
+        if a[-i] != b[-i] and a[-i] != 1 and b[-i] != 1:
+            return (f"The size of tensor a ({a[-i]}) must match the size of tensor b ({b[-i]}) at non-singleton "
+                    f"dimension {max(len(a), len(b)) - i}")
+    return f"shapes {list(a)} and {list(b)} cannot be broadcast together"
+
 
 def cast(t: Tensor, np_dtype) -> Tensor:
     if t._data.dtype == np_dtype:
@@ -202,46 +299,74 @@ def _float_operands(a, b):
     return a, b
 
 
-def add(input, other, *, alpha=1, out=None) -> Tensor:
+def _scaled(b: Tensor, alpha) -> Tensor:
+    """`alpha * b` for add/sub, with PyTorch's checks on alpha's type."""
+    kind = b._data.dtype.kind
+    if isinstance(alpha, bool) and kind != "b":
+        raise RuntimeError("Boolean alpha only supported for Boolean results.")
+    if isinstance(alpha, float) and kind in "biu":
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
+    return b * alpha
+
+
+def add(input, other, *, alpha=1, out: Tensor | None = None) -> Tensor:
     a, b = promote(input, other)
-    if alpha != 1:
-        b = b * alpha
-    return _out(apply(Add, (a, b)), out)
+    if alpha != 1 or isinstance(alpha, bool):
+        b = _scaled(b, alpha)
+    return _out(binary(Add, (a, b)), out)
 
 
-def sub(input, other, *, alpha=1, out=None) -> Tensor:
+def _is_bool(x) -> bool:
+    return x._data.dtype == np.bool_ if isinstance(x, Tensor) else isinstance(x, bool)
+
+
+def sub(input, other, *, alpha=1, out: Tensor | None = None) -> Tensor:
+    if _is_bool(input) or _is_bool(other):
+        if _is_bool(input) and _is_bool(other):
+            raise NotImplementedError("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                                      "Use the `^` or `logical_xor()` operator instead.")
+        raise NotImplementedError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                                  "If you are trying to invert a mask, use the `~` or `logical_not()` operator "
+                                  "instead.")
+    a, b = promote(input, other)
+    if alpha != 1 or isinstance(alpha, bool):
+        b = _scaled(b, alpha)
+    return _out(binary(Sub, (a, b)), out)
+
+
+def rsub(input, other, *, alpha=1) -> Tensor:
+    return sub(other, input, alpha=alpha)
+
+
+def mul(input, other, *, out: Tensor | None = None) -> Tensor:
     a, b = promote(input, other)
     if a._data.dtype == np.bool_:
-        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
-                           "Use the `^` or `logical_xor()` operator instead.")
-    if alpha != 1:
-        b = b * alpha
-    return _out(apply(Sub, (a, b)), out)
+        return _out(binary(LogicalAnd, (a, b)), out)
+    return _out(binary(Mul, (a, b)), out)
 
 
-def mul(input, other, *, out=None) -> Tensor:
-    a, b = promote(input, other)
-    if a._data.dtype == np.bool_:
-        return _out(apply(LogicalAnd, (a, b)), out)
-    return _out(apply(Mul, (a, b)), out)
-
-
-def div(input, other, *, rounding_mode: str | None = None, out=None) -> Tensor:
+def div(input, other, *, rounding_mode: str | None = None, out: Tensor | None = None) -> Tensor:
     if rounding_mode is None:
-        return _out(apply(Div, _float_operands(input, other)), out)
-    from .elementwise_rounding import floor_divide, trunc_divide
+        return _out(binary(Div, _float_operands(input, other)), out)
+    from .elementwise_rounding import div_floor, div_trunc
     if rounding_mode == "floor":
-        return _out(floor_divide(input, other), out)
+        return _out(div_floor(input, other), out)
     if rounding_mode == "trunc":
-        return _out(trunc_divide(input, other), out)
-    raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
+        return _out(div_trunc(input, other), out)
+    raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
 
 
-def neg(input, *, out=None) -> Tensor:
+def neg(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     if input._data.dtype == np.bool_:
-        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. "
-                           "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+        raise NotImplementedError("Negation, the `-` operator, on a bool tensor is not supported. If you are "
+                                  "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
     return _out(apply(Neg, (input,)), out)
+
+
+def positive(input: Tensor) -> Tensor:
+    if input._data.dtype == np.bool_:
+        raise NotImplementedError("The `+` operator, on a bool tensor is not supported.")
+    return input
 
 
 def _float_input(x: Tensor) -> Tensor:
@@ -252,17 +377,22 @@ def _float_input(x: Tensor) -> Tensor:
     return x
 
 
-def exp(input, *, out=None) -> Tensor:
+def exp(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     return _out(apply(Exp, (_float_input(input),)), out)
 
 
-def log(input, *, out=None) -> Tensor:
+def log(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     return _out(apply(Log, (_float_input(input),)), out)
 
 
-def pow(input, exponent, *, out=None) -> Tensor:
+def pow(input, exponent, *, out: Tensor | None = None) -> Tensor:
     a, b = promote(input, exponent)
-    return _out(apply(Pow, (a, b)), out)
+    kind = a._data.dtype.kind
+    if kind == "b":
+        raise NotImplementedError("\"pow\" not implemented for 'Bool'")
+    if kind in "iu" and not isinstance(exponent, Tensor) and exponent < 0:
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    return _out(binary(Pow, (a, b)), out)
 
 
 def where(condition, input=None, other=None) -> Tensor:
@@ -277,8 +407,8 @@ def where(condition, input=None, other=None) -> Tensor:
 
 
 def _compare(prim):
-    def op(input, other, *, out=None) -> Tensor:
-        return _out(apply(prim, promote(input, other)), out)
+    def op(input, other, *, out: Tensor | None = None) -> Tensor:
+        return _out(binary(prim, promote(input, other)), out)
     return op
 
 
@@ -291,28 +421,93 @@ ge = _compare(GreaterEqual)
 less, less_equal, greater, greater_equal, not_equal = lt, le, gt, ge, ne
 
 
-def _bitwise(prim, name):
-    def op(input, other, *, out=None) -> Tensor:
-        a, b = promote(input, other)
-        if a._data.dtype.kind not in "biu":
-            raise RuntimeError(f"\"{name}_cpu\" not implemented for '{_dtype_title(a)}'")
-        return _out(apply(prim, (a, b)), out)
+def require_tensor(name: str, arg: str, position: int, x) -> None:
+    """Functions whose `other` must be a Tensor (no Python scalars) raise TypeError like PyTorch."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{name}(): argument '{arg}' (position {position}) must be Tensor, not {type(x).__name__}")
+
+
+def _logical(prim, name):
+    def op(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
+        require_tensor(name, "other", 2, other)
+        return _out(binary(prim, (input, other)), out)
     return op
 
 
+logical_and = _logical(LogicalAnd, "logical_and")
+logical_or = _logical(LogicalOr, "logical_or")
+logical_xor = _logical(LogicalXor, "logical_xor")
+
+
+def logical_not(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    return _out(apply(LogicalNot, (input,)), out)
+
+
+_DTYPE_TITLES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long",
+                 "float16": "Half", "bfloat16": "BFloat16", "float32": "Float", "float64": "Double",
+                 "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+
+
 def _dtype_title(t: Tensor) -> str:
-    return {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16"}.get(t.dtype.name, t.dtype.name)
+    return _DTYPE_TITLES[t.dtype.name]
 
 
-bitwise_and = _bitwise(BitwiseAnd, "bitwise_and")
-bitwise_or = _bitwise(BitwiseOr, "bitwise_or")
-bitwise_xor = _bitwise(BitwiseXor, "bitwise_xor")
+def not_implemented(kernel: str, t: Tensor) -> NotImplementedError:
+    """PyTorch's error for a dtype a kernel does not support."""
+    return NotImplementedError(f"\"{kernel}\" not implemented for '{_dtype_title(t)}'")
 
 
-def bitwise_not(input, *, out=None) -> Tensor:
+def _integral(prim, kernel, allow_bool=True):
+    def op(input, other, *, out: Tensor | None = None) -> Tensor:
+        a, b = promote(input, other)
+        if a._data.dtype.kind not in ("biu" if allow_bool else "iu"):
+            raise not_implemented(kernel, a)
+        return _out(binary(prim, (a, b)), out)
+    return op
+
+
+bitwise_and = _integral(BitwiseAnd, "bitwise_and_cpu")
+bitwise_or = _integral(BitwiseOr, "bitwise_or_cpu")
+bitwise_xor = _integral(BitwiseXor, "bitwise_xor_cpu")
+bitwise_left_shift = _integral(LeftShift, "lshift_cpu", allow_bool=False)
+bitwise_right_shift = _integral(RightShift, "rshift_cpu", allow_bool=False)
+
+
+def bitwise_not(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     if input._data.dtype.kind not in "biu":
-        raise RuntimeError(f"\"bitwise_not_cpu\" not implemented for '{_dtype_title(input)}'")
+        raise not_implemented("bitwise_not_cpu", input)
     return _out(apply(BitwiseNot, (input,)), out)
+
+
+def _invert(self: Tensor) -> Tensor:
+    if self._data.dtype.kind not in "biu":
+        raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
+    return apply(BitwiseNot, (self,))
+
+
+def _predicate(fn, otherwise):
+    """A test that is `fn` on floating-point tensors and `otherwise` (constant) on integer ones."""
+    def op(input: Tensor) -> Tensor:
+        return apply(Predicate, (input,), fn if input._data.dtype.kind in "fc" else otherwise)
+    return op
+
+
+isnan = _predicate(np.isnan, _none)
+isinf = _predicate(np.isinf, _none)
+isposinf = _predicate(_isposinf, _none)
+isneginf = _predicate(_isneginf, _none)
+isfinite = _predicate(np.isfinite, _all)
+
+
+def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
+    require_tensor("isclose", "other", 2, other)
+    if input._data.dtype != other._data.dtype:
+        raise RuntimeError(f"{_dtype_title(input)} did not match {_dtype_title(other)}")
+    if rtol < 0:
+        raise RuntimeError(f"rtol must be greater than or equal to zero, but got {rtol}")
+    if atol < 0:
+        raise RuntimeError(f"atol must be greater than or equal to zero, but got {atol}")
+    return binary(IsClose, (input, other), rtol, atol, equal_nan)
 
 
 def _out(result: Tensor, out: Tensor | None) -> Tensor:
@@ -345,29 +540,91 @@ def _inplace(fn):
     return op
 
 
+class Overwrite(Primitive):
+    """In-place comparisons x.lt_(y) as a node of inputs (x, values, y): the gradients to x and y
+    are zero, like PyTorch. (Its logical and bitwise in-place ops leave the history as it was.)"""
+
+    @staticmethod
+    def forward(x, values, other):
+        return values.astype(x.dtype)
+
+    def backward(ctx, g):
+        return g.new_zeros(ctx.metas[0][0]), None, g.new_zeros(ctx.metas[2][0])
+
+
+def _inplace_comparison(fn):
+    def op(self, other):
+        result = fn(self, other)
+        if self._rg or getattr(other, "_rg", False):
+            other = other if isinstance(other, Tensor) else result
+            result = apply(Overwrite, (self, result, other))
+        return update_inplace(self, result)
+    op.__name__ = fn.__name__ + "_"
+    return op
+
+
+def add_inplace_variants(methods: dict, names, namespace: dict | None = None, exported=()) -> None:
+    """Give every method in `names` its in-place `_` form; those in `exported` also become
+    module-level functions (torch.relu_, torch.exp_...) in `namespace`."""
+    for name in names:
+        methods[name + "_"] = _inplace(methods[name])
+    for name in exported:
+        namespace[name + "_"] = methods[name + "_"]
+
+
+def _floor_divide(a, b):
+    from .elementwise_rounding import floor_divide
+    return floor_divide(a, b)
+
+
+def _remainder(a, b):
+    from .elementwise_rounding import remainder
+    return remainder(a, b)
+
+
+def _abs(self: Tensor) -> Tensor:
+    from .elementwise_math import abs
+    return abs(self)
+
+
 TENSOR_METHODS = {
     "add": add, "sub": sub, "mul": mul, "div": div, "neg": neg, "exp": exp, "log": log, "pow": pow,
-    "eq": eq, "ne": ne, "lt": lt, "le": le, "gt": gt, "ge": ge,
+    "positive": positive, "eq": eq, "ne": ne, "lt": lt, "le": le, "gt": gt, "ge": ge,
     "less": lt, "less_equal": le, "greater": gt, "greater_equal": ge, "not_equal": ne,
     "subtract": sub, "multiply": mul, "divide": div, "true_divide": div, "negative": neg,
+    "logical_and": logical_and, "logical_or": logical_or, "logical_xor": logical_xor, "logical_not": logical_not,
     "bitwise_and": bitwise_and, "bitwise_or": bitwise_or, "bitwise_xor": bitwise_xor, "bitwise_not": bitwise_not,
+    "bitwise_left_shift": bitwise_left_shift, "bitwise_right_shift": bitwise_right_shift,
     "where": lambda self, condition, other: where(condition, self, other),
+    "isnan": isnan, "isinf": isinf, "isposinf": isposinf, "isneginf": isneginf, "isfinite": isfinite,
+    "isclose": isclose,
     "__add__": add, "__radd__": _reflect(add), "__iadd__": _inplace(add),
     "__sub__": sub, "__rsub__": _reflect(sub), "__isub__": _inplace(sub),
     "__mul__": mul, "__rmul__": _reflect(mul), "__imul__": _inplace(mul),
     "__truediv__": div, "__rtruediv__": _reflect(div), "__itruediv__": _inplace(div),
+    "__floordiv__": _floor_divide, "__rfloordiv__": _reflect(_floor_divide), "__ifloordiv__": _inplace(_floor_divide),
+    "__mod__": _remainder, "__rmod__": _reflect(_remainder), "__imod__": _inplace(_remainder),
     "__pow__": pow, "__rpow__": _reflect(pow), "__ipow__": _inplace(pow),
-    "__neg__": neg,
+    "__neg__": neg, "__pos__": positive, "__abs__": _abs, "__invert__": _invert,
     "__eq__": eq, "__ne__": ne, "__lt__": lt, "__le__": le, "__gt__": gt, "__ge__": ge,
     "__and__": bitwise_and, "__rand__": _reflect(bitwise_and), "__iand__": _inplace(bitwise_and),
     "__or__": bitwise_or, "__ror__": _reflect(bitwise_or), "__ior__": _inplace(bitwise_or),
     "__xor__": bitwise_xor, "__rxor__": _reflect(bitwise_xor), "__ixor__": _inplace(bitwise_xor),
-    "__invert__": bitwise_not,
+    "__lshift__": bitwise_left_shift, "__rlshift__": _reflect(bitwise_left_shift),
+    "__ilshift__": _inplace(bitwise_left_shift),
+    "__rshift__": bitwise_right_shift, "__rrshift__": _reflect(bitwise_right_shift),
+    "__irshift__": _inplace(bitwise_right_shift),
 }
-# every method above that has an in-place form gets its `_` variant
-INPLACE = ["add", "sub", "mul", "div", "neg", "exp", "log", "pow", "eq", "ne", "lt", "le", "gt", "ge",
-           "subtract", "multiply", "divide", "true_divide", "negative", "bitwise_and", "bitwise_or",
-           "bitwise_xor", "bitwise_not", "less", "less_equal", "greater", "greater_equal", "not_equal"]
-TENSOR_METHODS.update({name + "_": _inplace(TENSOR_METHODS[name]) for name in INPLACE})
+add_inplace_variants(TENSOR_METHODS, [
+    "add", "sub", "mul", "div", "neg", "exp", "log", "pow", "subtract", "multiply", "divide", "true_divide",
+    "negative", "logical_and", "logical_or", "logical_xor", "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor",
+    "bitwise_not", "bitwise_left_shift", "bitwise_right_shift"], globals(), exported=["exp", "log", "neg", "negative"])
+TENSOR_METHODS.update({name + "_": _inplace_comparison(TENSOR_METHODS[name]) for name in (
+    "eq", "ne", "lt", "le", "gt", "ge", "less", "less_equal", "greater", "greater_equal", "not_equal")})
 
-__all__ = ['less', 'less_equal', 'greater', 'greater_equal', 'not_equal', 'add', 'bitwise_and', 'bitwise_not', 'bitwise_or', 'bitwise_xor', 'div', 'eq', 'exp', 'ge', 'gt', 'le', 'log', 'lt', 'mul', 'ne', 'neg', 'pow', 'sub', 'where']
+__all__ = ["add", "sub", "rsub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "neg", "negative",
+           "positive", "exp", "log", "pow", "where", "eq", "ne", "lt", "le", "gt", "ge", "less", "less_equal",
+           "greater", "greater_equal", "not_equal", "logical_and", "logical_or", "logical_xor", "logical_not",
+           "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "bitwise_left_shift", "bitwise_right_shift",
+           "isnan", "isinf", "isposinf", "isneginf", "isfinite", "isclose", "exp_", "log_", "neg_", "negative_"]
+subtract, multiply, divide, true_divide, negative = sub, mul, div, div, neg
