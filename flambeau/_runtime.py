@@ -85,6 +85,8 @@ _TENSOR_TYPES = {"FloatTensor": _dtype.float32, "DoubleTensor": _dtype.float64, 
 
 def set_default_tensor_type(t) -> None:
     """The legacy form of set_default_dtype: accepts 'torch.FloatTensor'-style names of float types."""
+    warnings.warn("torch.set_default_tensor_type() is deprecated as of PyTorch 2.1, please use "
+                  "torch.set_default_dtype() and torch.set_default_device() as alternatives.", UserWarning)
     name = t if isinstance(t, str) else getattr(t, "__name__", None)
     d = _TENSOR_TYPES.get(name.rsplit(".", 1)[-1]) if isinstance(name, str) else None
     if d is None:

@@ -71,11 +71,12 @@ def test_runtime_errors(fn):
 
 def test_set_default_tensor_type():
     try:
-        flambeau.set_default_tensor_type("torch.DoubleTensor")
+        with pytest.warns(UserWarning):
+            flambeau.set_default_tensor_type("torch.DoubleTensor")
         assert flambeau.get_default_dtype() == flambeau.float64
         assert flambeau.tensor([1.5]).dtype == flambeau.float64
     finally:
-        flambeau.set_default_tensor_type("torch.FloatTensor")
+        flambeau.set_default_dtype(flambeau.float32)
     assert flambeau.get_default_dtype() == flambeau.float32
 
 

@@ -17,10 +17,20 @@ _wrap = Tensor._wrap
 
 # ------------------------------------------------------------------------------------ data -> array
 
+_PY_NUMBERS = frozenset((bool, int, float, complex))
+_BY_RANK = (complex, float, int, bool)  # the first present decides a list of plain Python numbers
+
+
 def _leaf_dtype(x) -> _dtype_cls | None:
     """The dtype PyTorch infers for Python data: the promotion of its leaves' dtypes, where Python
     floats take the default dtype, ints int64, bools bool, and tensors / NumPy values their own."""
     if isinstance(x, (list, tuple)):
+        types = set(map(type, x))
+        if types <= _PY_NUMBERS:  # fast path: a flat list of Python numbers, typed in C
+            for kind in _BY_RANK:
+                if kind in types:
+                    return scalar_dtype(kind(0))
+            return None
         result = None
         for item in x:
             d = _leaf_dtype(item)
@@ -44,7 +54,7 @@ def _plain(x):
         if x._data.size != 1:
             raise ValueError("only one element tensors can be converted to Python scalars")
         return x.item()
-    if isinstance(x, (list, tuple)):
+    if isinstance(x, (list, tuple)) and not set(map(type, x)) <= _PY_NUMBERS:
         return [_plain(item) for item in x]
     return x
 
