@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from .._device import CPU, device_of, to_device, xp_for
+from .._device import device_of, to_device, xp_for
 from .._dtype import (FLOAT, bool_, complex64, complex128, dtype as _dtype_cls, float64, from_numpy_dtype,
                       get_default_dtype, int64, promote_types, scalar_dtype, to_dtype)
 from .._tensor import Size, Tensor
