@@ -8,7 +8,8 @@ from ._dtype import (bfloat16, complex64, complex128, dtype, finfo, float16, flo
 from ._tensor import Size, Tensor
 from . import ops as _ops  # binds Tensor's methods
 from . import autograd
-from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd import (enable_grad, inference_mode, is_anomaly_check_nan_enabled, is_anomaly_enabled,
+                       is_grad_enabled, is_inference_mode_enabled, no_grad, set_detect_anomaly, set_grad_enabled)
 from .ops.conversion import *  # noqa: F401,F403  (each ops module's __all__ is its public API)
 from .ops.creation import *  # noqa: F401,F403
 from .ops.elementwise import *  # noqa: F401,F403
@@ -23,7 +24,7 @@ from .ops.shape import *  # noqa: F401,F403
 from .ops.sorting import *  # noqa: F401,F403
 from .ops.special import *  # noqa: F401,F403
 from ._runtime import *  # noqa: F401,F403
-from . import accelerator, backends, cuda, linalg  # noqa: E402,F401
+from . import accelerator, backends, cuda, linalg, utils  # noqa: E402,F401
 
 bool = _dtype.bool_
 half, float, double = float16, float32, float64

@@ -71,7 +71,7 @@ class Primitive(Node):
         return self.next[i] is not None
 
     def apply(self, grads):
-        if self.released:
+        if self.released and (self.save_inputs or self.save_output):  # nodes that saved nothing run again
             raise freed_error()
         return self.backward(grads[0])
 
@@ -113,7 +113,7 @@ def apply(prim, inputs: tuple, *args):
     if STATE.enabled and prim.differentiable:
         for t in inputs:
             if t._rg:
-                if out.dtype.kind in "fc":
+                if out.dtype.kind in "fc" and not STATE.inference:
                     return _record(prim, inputs, args, out)
                 break
     result = _wrap(out)

@@ -10,7 +10,6 @@ import numpy as np
 
 from ._device import data_ptr, device_of
 from ._dtype import FROM_NP, FLOAT, COMPLEX, to_dtype
-from .autograd.grad_mode import STATE
 
 
 class Size(tuple):
@@ -156,8 +155,6 @@ class Tensor:
             return
         if value and self._data.dtype.kind not in "fc":
             raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
-        if value and STATE.inference:
-            raise RuntimeError("Setting requires_grad=True on inference tensor outside InferenceMode is not allowed.")
         self._rg = bool(value)
 
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
@@ -230,7 +227,7 @@ class Tensor:
             t = ref()
             if t is not None:
                 t._grad = grad.detach() if t._grad is None else t._grad + grad
-        self.grad_fn._add_tensor_hook(self._output_nr, store)
+        self.grad_fn._add_retain_grad_hook(self._output_nr, store)
         self._retains_grad = True
 
     def register_hook(self, hook):
