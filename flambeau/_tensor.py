@@ -137,7 +137,10 @@ class Tensor:
             name = _TYPE_NAMES[self.dtype.name]
             return ("torch.cuda." if self.is_cuda else "torch.") + name
         if isinstance(dtype, str) and dtype.endswith("Tensor"):
-            dtype = {v: k for k, v in _TYPE_NAMES.items()}[dtype.split(".")[-1]]
+            names = {v: k for k, v in _TYPE_NAMES.items()}
+            if dtype.split(".")[-1] not in names:
+                raise ValueError(f"invalid type: '{dtype}'")
+            dtype = names[dtype.split(".")[-1]]
         return self.to(to_dtype(dtype))
 
     # ---------------------------------------------------------------- autograd attributes
@@ -319,7 +322,7 @@ class Tensor:
 
     def __dlpack__(self, *args, **kwargs):
         if self._rg:
-            raise RuntimeError("Can't export tensors that require gradient, use tensor.detach()")
+            raise BufferError("Can't export tensors that require gradient, use tensor.detach()")
         return self._data.__dlpack__(*args, **kwargs)
 
     def __dlpack_device__(self):
@@ -333,7 +336,7 @@ class Tensor:
         return self.__repr__()
 
     def __format__(self, spec: str) -> str:
-        if self._data.ndim == 0 and spec:
+        if self._data.ndim == 0:
             return self.item().__format__(spec)
         return self.__repr__()
 

@@ -54,6 +54,8 @@ def promote(a, b):
         check_same_device(a, b)
         dt = result_dtype(a, b)
         return (a if da == dt else cast(a, dt)), (b if db == dt else cast(b, dt))
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):  # NumPy arrays act as tensors, like torch
+        return promote(_wrap(a) if isinstance(a, np.ndarray) else a, _wrap(b) if isinstance(b, np.ndarray) else b)
     if isinstance(a, Tensor):
         dt = result_dtype(a, b)
         return (a if a._data.dtype == dt else cast(a, dt)), scalar_tensor(b, dt, a)
