@@ -242,7 +242,7 @@ class IsClose(_NonDifferentiable):
     @staticmethod
     def forward(a, b, rtol, atol, equal_nan):
         close = a == b
-        if a.dtype.kind not in "fc":
+        if a.dtype.kind in "biu":
             if a.dtype == np.bool_ or (rtol == 0 and atol == 0):
                 return close
             a, b = a.astype(np.float64), b.astype(np.float64)
@@ -488,7 +488,7 @@ def _invert(self: Tensor) -> Tensor:
 def _predicate(fn, otherwise):
     """A test that is `fn` on floating-point tensors and `otherwise` (constant) on integer ones."""
     def op(input: Tensor) -> Tensor:
-        return apply(Predicate, (input,), fn if input._data.dtype.kind in "fc" else otherwise)
+        return apply(Predicate, (input,), fn if input._data.dtype.kind not in "biu" else otherwise)
     return op
 
 

@@ -328,7 +328,7 @@ class ClampScalar(Primitive):
 
     @staticmethod
     def forward(x, lo, hi):
-        return np.clip(x, lo, hi)
+        return np.clip(x, lo, hi).astype(x.dtype, copy=False)  # bfloat16 would come back as float32
 
     def backward(ctx, g):
         x = ctx.inputs[0]
@@ -345,7 +345,7 @@ class NanToNum(Primitive):
 
     @staticmethod
     def forward(x, nan, posinf, neginf):
-        if x.dtype.kind != "f":
+        if x.dtype.kind in "biu":
             return x.copy()
         return np.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
 
@@ -444,7 +444,7 @@ def _float_kernel(prim, kernel: str, name: str):
     def op(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
         require_tensor(name, "other", 2, other)
         a, b = promote(input, other)
-        if a._data.dtype.kind != "f":
+        if a._data.dtype.kind in "biu":
             raise not_implemented(kernel, a)
         return _out(binary(prim, (a, b)), out)
     return op
@@ -510,7 +510,7 @@ def lerp(input: Tensor, end: Tensor, weight, *, out: Tensor | None = None) -> Te
     for name, t in (("end", end), ("weight", weight)):
         if isinstance(t, Tensor) and t._data.dtype != input._data.dtype:
             raise RuntimeError(f"expected dtype {input.dtype} for `{name}` but got dtype {t.dtype}")
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind in "biu":
         raise not_implemented("lerp_kernel_scalar", input)
     return _out(input + weight * (end - input), out)
 

@@ -24,7 +24,7 @@ class Step(Primitive):
 def _rounded(fn):
     """Apply a NumPy rounding function to floats; integers are already whole (returned as a copy)."""
     def forward(x):
-        return fn(x) if x.dtype.kind == "f" else x.copy()
+        return x.copy() if x.dtype.kind in "biu" else fn(x)
     return staticmethod(forward)
 
 
@@ -53,7 +53,7 @@ class Frac(Primitive):
 class Round(Step):
     @staticmethod
     def forward(x, decimals):
-        if x.dtype.kind != "f":
+        if x.dtype.kind in "biu":
             return x.copy()
         if decimals == 0:
             return np.rint(x)  # halves to even, like PyTorch
@@ -90,7 +90,7 @@ class DivTrunc(Step):
     def forward(a, b):
         _check_int_divisor(a, b)
         with np.errstate(all="ignore"):
-            if a.dtype.kind == "f":
+            if a.dtype.kind not in "biu":
                 return np.trunc(a / b)
             q = np.floor_divide(a, b)
             # floor and truncation differ by one where the quotient is negative and inexact
@@ -158,7 +158,7 @@ def round(input: Tensor, *, decimals: int = 0, out: Tensor | None = None) -> Ten
 
 
 def frac(input: Tensor, *, out: Tensor | None = None) -> Tensor:
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind in "biu":
         raise not_implemented("frac_cpu", input)
     return _out(apply(Frac, (input,)), out)
 

@@ -263,7 +263,8 @@ def test_bool_ops(fn):
 SCALAR_CASES = [
     ("pow_int_scalar_float_tensor", lambda t, x: (x ** 2, 2 ** x, x ** 0.5, x ** 0)),
     ("float32_stays_float32", lambda t, x: (x + 1e10, x * 3.3, x / 3, x - 0.1, t.clamp(x, 0.1), t.atan2(x, x))),
-    ("zero_dim_operand", lambda t, x: (x + t.tensor(2.0, dtype=t.float64), x * t.tensor(3), t.minimum(x, t.tensor(0.)))),
+    ("zero_dim_operand",
+     lambda t, x: (x + t.tensor(2.0, dtype=t.float64), x * t.tensor(3), t.minimum(x, t.tensor(0.)))),
     ("comparison_scalars", lambda t, x: (x < 0, 0 < x, x == 1.5, 2 >= x, x.ne(0), x.eq(x))),
     ("logical_not", lambda t, x: (t.logical_not(x), x.logical_not())),
     ("sub_add_alpha", lambda t, x: (t.sub(x, x, alpha=2), t.add(x, 1, alpha=3), x.add(2, alpha=0.5))),
@@ -275,6 +276,30 @@ SCALAR_CASES = [
 def test_scalar_and_promotion(fn):
     check(fn, randn(6).astype(np.float32), atol=1e-5)
     check(fn, randn(6))
+
+
+LOW_PRECISION = ["abs", "sign", "reciprocal", "sqrt", "rsqrt", "square", "exp", "exp2", "expm1", "log", "log2",
+                 "log10", "log1p", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh",
+                 "atanh", "sigmoid", "logit", "erf", "erfc", "erfinv", "relu", "floor", "ceil", "round", "trunc",
+                 "frac", "deg2rad", "rad2deg", "nan_to_num"]
+LOW_PRECISION_BINARY = [
+    lambda t, a, b: (a + b, a * 2.5, a / b, a ** b, a // b, a % b, a.maximum(b), a.clamp(0.3, 0.6), a.lerp(b, 0.3)),
+    lambda t, a, b: (a.atan2(b), a.hypot(b), a.xlogy(b), a.copysign(-b), a.logaddexp(b), a < b),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+@pytest.mark.parametrize("name", LOW_PRECISION)
+def test_low_precision_unary(name, dtype):
+    check(lambda t, x: getattr(t, name)(x.to(getattr(t, dtype))), prob(6), atol=1e-2, rtol=1e-2, grad=False)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+@pytest.mark.parametrize("fn", LOW_PRECISION_BINARY)
+def test_low_precision_binary(fn, dtype):
+    def cast_fn(t, a, b):
+        return fn(t, a.to(getattr(t, dtype)), b.to(getattr(t, dtype)))
+    check(cast_fn, prob(6), prob(6), atol=1e-2, rtol=1e-2, grad=False)
 
 
 # ------------------------------------------------------------------------------- edge values
@@ -375,10 +400,13 @@ INPLACE_BINARY = [
     ("add_", lambda y, b: y.add_(b, alpha=2)), ("sub_", lambda y, b: y.sub_(b)), ("mul_", lambda y, b: y.mul_(b)),
     ("div_", lambda y, b: y.div_(b)), ("div_floor_", lambda y, b: y.div_(b, rounding_mode="floor")),
     ("pow_", lambda y, b: y.abs_().pow_(b)), ("iadd", lambda y, b: y.__iadd__(b)),
-    ("isub", lambda y, b: y.__isub__(2)), ("imul", lambda y, b: y.__imul__(b)), ("itruediv", lambda y, b: y.__itruediv__(b)),
-    ("ipow", lambda y, b: y.__ipow__(2)), ("imod", lambda y, b: y.__imod__(b)), ("remainder_", lambda y, b: y.remainder_(b)),
+    ("isub", lambda y, b: y.__isub__(2)),
+    ("imul", lambda y, b: y.__imul__(b)), ("itruediv", lambda y, b: y.__itruediv__(b)),
+    ("ipow", lambda y, b: y.__ipow__(2)),
+    ("imod", lambda y, b: y.__imod__(b)), ("remainder_", lambda y, b: y.remainder_(b)),
     ("fmod_", lambda y, b: y.fmod_(b)), ("atan2_", lambda y, b: y.atan2_(b)), ("arctan2_", lambda y, b: y.arctan2_(b)),
-    ("hypot_", lambda y, b: y.hypot_(b)), ("copysign_", lambda y, b: y.copysign_(b)), ("xlogy_", lambda y, b: y.xlogy_(b)),
+    ("hypot_", lambda y, b: y.hypot_(b)),
+    ("copysign_", lambda y, b: y.copysign_(b)), ("xlogy_", lambda y, b: y.xlogy_(b)),
     ("lerp_", lambda y, b: y.lerp_(b, 0.25)), ("addcmul_", lambda y, b: y.addcmul_(b, b, value=3)),
     ("addcdiv_", lambda y, b: y.addcdiv_(b, b + 3)), ("clamp_", lambda y, b: y.clamp_(-0.5, 0.5)),
     ("clamp_tensor_", lambda y, b: y.clamp_(min=b)), ("clip_", lambda y, b: y.clip_(max=0.2)),
@@ -432,33 +460,42 @@ def test_out_argument():
 
 ERRORS = [
     ("int_floordiv_zero", lambda t, a, b: a // 0), ("int_mod_zero", lambda t, a, b: a % (b * 0)),
-    ("int_fmod_zero", lambda t, a, b: t.fmod(a, 0)), ("int_trunc_zero", lambda t, a, b: t.div(a, 0, rounding_mode="trunc")),
+    ("int_fmod_zero", lambda t, a, b: t.fmod(a, 0)),
+    ("int_trunc_zero", lambda t, a, b: t.div(a, 0, rounding_mode="trunc")),
     ("int_negative_scalar_pow", lambda t, a, b: a ** -1), ("bool_sub", lambda t, a, b: (a > 0) - (b > 0)),
     ("bool_sub_scalar", lambda t, a, b: (a > 0) - 1), ("bool_rsub_scalar", lambda t, a, b: 1 - (a > 0)),
-    ("bool_neg", lambda t, a, b: -(a > 0)), ("bool_pos", lambda t, a, b: +(a > 0)), ("bool_abs", lambda t, a, b: abs(a > 0)),
+    ("bool_neg", lambda t, a, b: -(a > 0)),
+    ("bool_pos", lambda t, a, b: +(a > 0)), ("bool_abs", lambda t, a, b: abs(a > 0)),
     ("bool_pow", lambda t, a, b: (a > 0) ** (b > 0)), ("bool_floordiv", lambda t, a, b: (a > 0) // (b > 0)),
     ("bool_remainder", lambda t, a, b: (a > 0) % (b > 0)), ("bool_shift", lambda t, a, b: (a > 0) << (b > 0)),
     ("bool_relu", lambda t, a, b: t.relu(a > 0)), ("bool_round", lambda t, a, b: t.round(a > 0)),
     ("bool_trunc", lambda t, a, b: t.trunc(a > 0)), ("bool_clamp", lambda t, a, b: t.clamp(a > 0, min=True)),
-    ("float_shift", lambda t, a, b: a.double() << 1), ("float_bitwise_and", lambda t, a, b: t.bitwise_and(a.double(), b.double())),
+    ("float_shift", lambda t, a, b: a.double() << 1),
+    ("float_bitwise_and", lambda t, a, b: t.bitwise_and(a.double(), b.double())),
     ("float_invert", lambda t, a, b: ~a.double()), ("int_frac", lambda t, a, b: t.frac(a)),
     ("int_round_decimals", lambda t, a, b: t.round(a, decimals=1)), ("int_hypot", lambda t, a, b: t.hypot(a, b)),
     ("int_logaddexp", lambda t, a, b: t.logaddexp(a, b)), ("int_lerp", lambda t, a, b: t.lerp(a, b, 0.5)),
-    ("int_addcdiv", lambda t, a, b: t.addcdiv(a, a, b)), ("bool_addcmul", lambda t, a, b: t.addcmul(a > 0, a > 0, b > 0)),
-    ("int_add_float_alpha", lambda t, a, b: t.add(a, b, alpha=0.5)), ("int_sub_bool_alpha", lambda t, a, b: t.sub(a, b, alpha=True)),
+    ("int_addcdiv", lambda t, a, b: t.addcdiv(a, a, b)),
+    ("bool_addcmul", lambda t, a, b: t.addcmul(a > 0, a > 0, b > 0)),
+    ("int_add_float_alpha", lambda t, a, b: t.add(a, b, alpha=0.5)),
+    ("int_sub_bool_alpha", lambda t, a, b: t.sub(a, b, alpha=True)),
     ("clamp_no_bounds", lambda t, a, b: t.clamp(a)), ("clamp_mixed_bounds", lambda t, a, b: t.clamp(a, b, 3)),
     ("minimum_scalar", lambda t, a, b: t.minimum(a, 2)), ("atan2_scalar", lambda t, a, b: t.atan2(a, 2)),
     ("hypot_scalar", lambda t, a, b: t.hypot(a.double(), 2.0)), ("isclose_scalar", lambda t, a, b: t.isclose(a, 1)),
-    ("isclose_dtypes", lambda t, a, b: t.isclose(a, b.double())), ("isclose_negative_rtol", lambda t, a, b: t.isclose(a, b, rtol=-1)),
+    ("isclose_dtypes", lambda t, a, b: t.isclose(a, b.double())),
+    ("isclose_negative_rtol", lambda t, a, b: t.isclose(a, b, rtol=-1)),
     ("logical_and_scalar", lambda t, a, b: t.logical_and(a, 1)), ("fmod_scalar_first", lambda t, a, b: t.fmod(5, a)),
-    ("heaviside_dtypes", lambda t, a, b: t.heaviside(a, b.double())), ("heaviside_scalar", lambda t, a, b: t.heaviside(a, 0.5)),
+    ("heaviside_dtypes", lambda t, a, b: t.heaviside(a, b.double())),
+    ("heaviside_scalar", lambda t, a, b: t.heaviside(a, 0.5)),
     ("lerp_dtypes", lambda t, a, b: t.lerp(a.float(), b.double(), 0.5)),
     ("lerp_weight_dtype", lambda t, a, b: t.lerp(a.float(), b.float(), b.double())),
     ("div_bad_rounding_mode", lambda t, a, b: t.div(a, b, rounding_mode="round")),
-    ("inplace_int_true_divide", lambda t, a, b: a.clone().div_(b)), ("inplace_int_sqrt", lambda t, a, b: a.clone().sqrt_()),
+    ("inplace_int_true_divide", lambda t, a, b: a.clone().div_(b)),
+    ("inplace_int_sqrt", lambda t, a, b: a.clone().sqrt_()),
     ("inplace_int_add_float", lambda t, a, b: a.clone().add_(0.5)),
     ("float_power_inplace_float32", lambda t, a, b: a.float().float_power_(2)),
-    ("broadcast_mismatch", lambda t, a, b: a[:2] + b), ("inplace_broadcast_grow", lambda t, a, b: a[:1].clone().add_(b)),
+    ("broadcast_mismatch", lambda t, a, b: a[:2] + b),
+    ("inplace_broadcast_grow", lambda t, a, b: a[:1].clone().add_(b)),
     ("floor_divide_backward", lambda t, a, b: (a.double().requires_grad_() // 2).sum().backward()),
     ("heaviside_backward", lambda t, a, b: t.heaviside(a.double().requires_grad_(), b.double()).sum().backward()),
     ("leaf_inplace", lambda t, a, b: a.double().requires_grad_().exp_()),
