@@ -9,9 +9,7 @@ import numpy as np
 
 from .._dispatch import Primitive, apply, update_inplace
 from .._tensor import Tensor
-from ._promote import promote, result_dtype
-
-_FLOAT32 = np.dtype(np.float32)
+from ._promote import promote
 
 
 # ------------------------------------------------------------------------------- primitives
