@@ -123,7 +123,12 @@ def apply(prim, inputs: tuple, *args):
 
 
 def _link_view(view: Tensor, source: Tensor) -> None:
-    if np.may_share_memory(view._data, source._data):
+    owner = view._data.base
+    if owner is None:
+        return
+    src = source._data
+    # NumPy points a view at the array owning the memory: the identity tests settle the usual cases
+    if owner is src or owner is src.base or np.may_share_memory(view._data, src):
         view._base = source._base if source._base is not None else source
         view._vc = source._vc
         view._view_version = source._vc[0]

@@ -96,7 +96,7 @@ def selection(result_type, input: Tensor, values: Tensor, index: Tensor, axis: i
 class Sum(Primitive):
     @staticmethod
     def forward(x, axes, keepdim, np_dtype):
-        return np.sum(x, axis=axes, keepdims=keepdim, dtype=np_dtype)
+        return x.sum(axis=axes, dtype=np_dtype, keepdims=keepdim)  # the method: np.sum adds ~1 us of Python
 
     def backward(ctx, g):
         axes, keepdim, _ = ctx.args

@@ -14,10 +14,10 @@ def size_args(size) -> tuple:
     """Accept f(2, 3), f((2, 3)), f([2, 3]) and f(torch.Size([2, 3]))."""
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = size[0]
-    return tuple(int(s) for s in size)
+    return tuple(map(int, size))
 
 
-def infer_shape(shape: tuple, numel: int, src_shape: tuple) -> tuple:
+def infer_shape(shape: tuple, numel: int) -> tuple:
     """Resolve one -1 in a target shape and check the element count, with PyTorch's message."""
     if shape.count(-1) > 1:
         raise RuntimeError("only one dimension can be inferred")
@@ -57,7 +57,11 @@ class Reshape(Primitive):
 
     @staticmethod
     def forward(x, shape):
-        return x.reshape(shape)
+        try:
+            return x.reshape(shape)  # NumPy resolves -1; a view when the layout allows, else a copy
+        except ValueError:
+            infer_shape(shape, x.size)  # raises PyTorch's message
+            raise
 
     def backward(ctx, g):
         return (g.reshape(ctx.metas[0][0]),)
@@ -66,9 +70,11 @@ class Reshape(Primitive):
 class View(Reshape):
     @staticmethod
     def forward(x, shape):
+        if x.flags.c_contiguous:
+            return Reshape.forward(x, shape)
         v = x.view()
         try:
-            v.shape = shape
+            v.shape = infer_shape(shape, x.size)
         except AttributeError:
             raise RuntimeError("view size is not compatible with input tensor's size and stride (at least one "
                                "dimension spans across two contiguous subspaces). Use .reshape(...) instead.") from None
@@ -150,18 +156,14 @@ class Flip(Primitive):
 # ------------------------------------------------------------------------------- reshaping views
 
 def reshape(input: Tensor, *shape) -> Tensor:
-    shape = infer_shape(size_args(shape), input._data.size, input._data.shape)
-    if shape == input._data.shape:
-        return apply(View, (input,), shape)
-    return apply(Reshape, (input,), shape)
+    return apply(View if input._data.flags.c_contiguous else Reshape, (input,), size_args(shape))
 
 
 def view(input: Tensor, *shape) -> Tensor:
     if len(shape) == 1 and not isinstance(shape[0], (tuple, list, int)):
         from .._dtype import to_dtype
         return _view_dtype(input, to_dtype(shape[0]))
-    shape = infer_shape(size_args(shape), input._data.size, input._data.shape)
-    return apply(View, (input,), shape)
+    return apply(View, (input,), size_args(shape))
 
 
 def _view_dtype(input: Tensor, dtype) -> Tensor:
