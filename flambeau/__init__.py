@@ -23,8 +23,14 @@ from .ops.reduction import *  # noqa: F401,F403
 from .ops.shape import *  # noqa: F401,F403
 from .ops.sorting import *  # noqa: F401,F403
 from .ops.special import *  # noqa: F401,F403
+from .ops.activation import *  # noqa: F401,F403
+from .ops.conv import *  # noqa: F401,F403
+from .ops.pool import *  # noqa: F401,F403
+from .ops.norm import *  # noqa: F401,F403
+from .ops.loss import *  # noqa: F401,F403
 from ._runtime import *  # noqa: F401,F403
-from . import accelerator, backends, cuda, linalg, utils  # noqa: E402,F401
+from .serialization import *  # noqa: F401,F403
+from . import accelerator, backends, cuda, linalg, nn, optim, utils  # noqa: E402,F401
 
 bool = _dtype.bool_
 half, float, double = float16, float32, float64

@@ -53,7 +53,7 @@ def to_numpy(x):
         x = x.detach()
         if x.dtype == torch.bfloat16:
             x = x.float()
-        return x.numpy()
+        return x.numpy(force=True)  # force: torch's lazy ZeroTensor gradients refuse plain numpy()
     if isinstance(x, flambeau.Tensor):
         a = np.asarray(x.detach()._data)
         return a.astype(np.float32) if a.dtype.name == "bfloat16" else a
@@ -151,3 +151,29 @@ def _closest_builtin(exc_type):
         if base.__module__ == "builtins":
             return base
     return exc_type
+
+
+def copy_state(t_module, f_module) -> None:
+    """Load a PyTorch module's state_dict (parameters and buffers) into the flambeau module."""
+    state = {k: flambeau.tensor(to_numpy(v)) for k, v in t_module.state_dict().items()}
+    f_module.load_state_dict(state)
+
+
+def check_module(t_module, f_module, *arrays, train=True, atol=1e-5, rtol=1e-4, grad=True):
+    """Same weights in both modules, same inputs: compare outputs, input gradients and parameter gradients."""
+    copy_state(t_module, f_module)
+    t_module.train(train)
+    f_module.train(train)
+    check(lambda lib, *xs: (t_module if lib is torch else f_module)(*xs), *arrays,
+          atol=atol, rtol=rtol, grad=grad)
+    if grad:
+        t_params = dict(t_module.named_parameters())
+        for name, p in f_module.named_parameters():
+            tp = t_params[name]
+            if tp.grad is None:
+                assert p.grad is None or not np.any(to_numpy(p.grad)), f"{name}: torch has no gradient"
+                continue
+            assert p.grad is not None, f"{name}: flambeau produced no gradient"
+            np.testing.assert_allclose(to_numpy(p.grad), to_numpy(tp.grad), atol=atol * 10, rtol=rtol * 10,
+                                       err_msg=f"gradient of parameter {name}")
+    return f_module

@@ -40,7 +40,7 @@ UNARY = [
     ("negative", lambda t, x: t.negative(x), normal, True),
     ("positive", lambda t, x: +x, normal, True),
     ("sign", lambda t, x: t.sign(x), normal, True),
-    ("sgn", lambda t, x: x.sgn() + x, normal, True),  # + x: torch gives sgn a ZeroTensor gradient
+    ("sgn", lambda t, x: x.sgn(), normal, True),
     ("reciprocal", lambda t, x: t.reciprocal(x), positive, True),
     ("sqrt", lambda t, x: t.sqrt(x), positive, True),
     ("rsqrt", lambda t, x: t.rsqrt(x), positive, True),

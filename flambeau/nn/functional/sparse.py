@@ -1,0 +1,4 @@
+"""TODO: nn.functional.sparse (filled in by its owner)."""
+from __future__ import annotations
+
+__all__: list = []

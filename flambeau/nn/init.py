@@ -1,0 +1,4 @@
+"""TODO: nn.init (module-core owner)."""
+from __future__ import annotations
+
+__all__: list = []

@@ -1,0 +1,5 @@
+"""TODO: filled in by its owner."""
+from __future__ import annotations
+
+__all__: list = []
+TENSOR_METHODS: dict = {}

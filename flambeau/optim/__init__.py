@@ -1,0 +1,4 @@
+"""TODO: flambeau.optim (optim owner)."""
+from __future__ import annotations
+
+__all__: list = []
