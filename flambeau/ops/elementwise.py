@@ -51,8 +51,7 @@ class Div(Primitive):
 
     @staticmethod
     def forward(a, b):
-        with np.errstate(all="ignore"):  # x / 0 is inf or nan, like PyTorch, without NumPy's warning
-            return np.true_divide(a, b)
+        return np.true_divide(a, b)  # x / 0 is inf or nan, like PyTorch, without NumPy's warning
 
     def backward(ctx, g):
         a, b = ctx.inputs
@@ -73,8 +72,7 @@ class Exp(Primitive):
 
     @staticmethod
     def forward(x):
-        with np.errstate(all="ignore"):
-            return np.exp(x)
+        return np.exp(x)
 
     def backward(ctx, g):
         return (g * ctx.output,)
@@ -85,8 +83,7 @@ class Log(Primitive):
 
     @staticmethod
     def forward(x):
-        with np.errstate(all="ignore"):
-            return np.log(x)
+        return np.log(x)
 
     def backward(ctx, g):
         return (g / ctx.inputs[0],)
@@ -98,10 +95,9 @@ class Pow(Primitive):
 
     @staticmethod
     def forward(a, b):
-        with np.errstate(all="ignore"):
-            if a.dtype.kind in "iu" and (b < 0).any():
-                return _int_pow_negative(a, b)
-            return np.power(a, b)
+        if a.dtype.kind in "iu" and (b < 0).any():
+            return _int_pow_negative(a, b)
+        return np.power(a, b)
 
     def backward(ctx, g):
         a, b = ctx.inputs
@@ -246,9 +242,8 @@ class IsClose(_NonDifferentiable):
             a, b = a.astype(np.float64), b.astype(np.float64)
         if equal_nan:
             close |= np.isnan(a) & np.isnan(b)
-        with np.errstate(all="ignore"):
-            error = np.abs(a - b)
-            return close | (np.isfinite(error) & (error <= atol + np.abs(rtol * b)))
+        error = np.abs(a - b)
+        return close | (np.isfinite(error) & (error <= atol + np.abs(rtol * b)))
 
 
 # ------------------------------------------------------------------------------- public functions

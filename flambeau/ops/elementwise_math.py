@@ -2,7 +2,7 @@
 functions, sigmoid/relu, and the binary functions built on them (atan2, hypot, logaddexp, copysign,
 minimum/maximum, clamp, lerp, addcmul/addcdiv, float_power, heaviside).
 
-Forwards that can meet inf/nan run under np.errstate so that no NumPy warning reaches the user.
+NumPy's floating-point warnings (inf/nan are results here) are silenced for flambeau's modules in _dispatch.py.
 Functions that save their output use it in the derivative (exp-like and tanh-like functions).
 """
 from __future__ import annotations
@@ -21,13 +21,6 @@ from .elementwise_rounding import Step
 _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
 
-
-def _quiet(ufunc):
-    """A forward running `ufunc` without NumPy's floating-point warnings (inf/nan are results here)."""
-    def forward(*arrays):
-        with np.errstate(all="ignore"):
-            return ufunc(*arrays)
-    return staticmethod(forward)
 
 
 # ------------------------------------------------------------------------------- unary primitives
@@ -49,7 +42,7 @@ class Sign(Step):
 
 class Reciprocal(Primitive):
     save_output = True
-    forward = _quiet(np.reciprocal)
+    forward = staticmethod(np.reciprocal)
 
     def backward(ctx, g):
         out = ctx.output
@@ -58,7 +51,7 @@ class Reciprocal(Primitive):
 
 class Sqrt(Primitive):
     save_output = True
-    forward = _quiet(np.sqrt)
+    forward = staticmethod(np.sqrt)
 
     def backward(ctx, g):
         return (g / (2 * ctx.output),)
@@ -66,7 +59,7 @@ class Sqrt(Primitive):
 
 class Rsqrt(Primitive):
     save_output = True
-    forward = _quiet(lambda x: np.reciprocal(np.sqrt(x)))
+    forward = staticmethod(lambda x: np.reciprocal(np.sqrt(x)))
 
     def backward(ctx, g):
         out = ctx.output
@@ -75,7 +68,7 @@ class Rsqrt(Primitive):
 
 class Exp2(Primitive):
     save_output = True
-    forward = _quiet(np.exp2)
+    forward = staticmethod(np.exp2)
 
     def backward(ctx, g):
         return (g * ctx.output * _LN2,)
@@ -83,7 +76,7 @@ class Exp2(Primitive):
 
 class Expm1(Primitive):
     save_output = True
-    forward = _quiet(np.expm1)
+    forward = staticmethod(np.expm1)
 
     def backward(ctx, g):
         return (g * (ctx.output + 1),)
@@ -91,7 +84,7 @@ class Expm1(Primitive):
 
 class Log2(Primitive):
     save_inputs = True
-    forward = _quiet(np.log2)
+    forward = staticmethod(np.log2)
 
     def backward(ctx, g):
         return (g / (ctx.inputs[0] * _LN2),)
@@ -99,7 +92,7 @@ class Log2(Primitive):
 
 class Log10(Primitive):
     save_inputs = True
-    forward = _quiet(np.log10)
+    forward = staticmethod(np.log10)
 
     def backward(ctx, g):
         return (g / (ctx.inputs[0] * _LN10),)
@@ -107,7 +100,7 @@ class Log10(Primitive):
 
 class Log1p(Primitive):
     save_inputs = True
-    forward = _quiet(np.log1p)
+    forward = staticmethod(np.log1p)
 
     def backward(ctx, g):
         return (g / (ctx.inputs[0] + 1),)
@@ -115,7 +108,7 @@ class Log1p(Primitive):
 
 class Sin(Primitive):
     save_inputs = True
-    forward = _quiet(np.sin)
+    forward = staticmethod(np.sin)
 
     def backward(ctx, g):
         return (g * cos(ctx.inputs[0]),)
@@ -123,7 +116,7 @@ class Sin(Primitive):
 
 class Cos(Primitive):
     save_inputs = True
-    forward = _quiet(np.cos)
+    forward = staticmethod(np.cos)
 
     def backward(ctx, g):
         return (-g * sin(ctx.inputs[0]),)
@@ -131,7 +124,7 @@ class Cos(Primitive):
 
 class Tan(Primitive):
     save_output = True
-    forward = _quiet(np.tan)
+    forward = staticmethod(np.tan)
 
     def backward(ctx, g):
         out = ctx.output
@@ -140,7 +133,7 @@ class Tan(Primitive):
 
 class Asin(Primitive):
     save_inputs = True
-    forward = _quiet(np.arcsin)
+    forward = staticmethod(np.arcsin)
 
     def backward(ctx, g):
         x = ctx.inputs[0]
@@ -149,7 +142,7 @@ class Asin(Primitive):
 
 class Acos(Primitive):
     save_inputs = True
-    forward = _quiet(np.arccos)
+    forward = staticmethod(np.arccos)
 
     def backward(ctx, g):
         x = ctx.inputs[0]
@@ -158,7 +151,7 @@ class Acos(Primitive):
 
 class Atan(Primitive):
     save_inputs = True
-    forward = _quiet(np.arctan)
+    forward = staticmethod(np.arctan)
 
     def backward(ctx, g):
         x = ctx.inputs[0]
@@ -167,7 +160,7 @@ class Atan(Primitive):
 
 class Sinh(Primitive):
     save_inputs = True
-    forward = _quiet(np.sinh)
+    forward = staticmethod(np.sinh)
 
     def backward(ctx, g):
         return (g * cosh(ctx.inputs[0]),)
@@ -175,7 +168,7 @@ class Sinh(Primitive):
 
 class Cosh(Primitive):
     save_inputs = True
-    forward = _quiet(np.cosh)
+    forward = staticmethod(np.cosh)
 
     def backward(ctx, g):
         return (g * sinh(ctx.inputs[0]),)
@@ -183,7 +176,7 @@ class Cosh(Primitive):
 
 class Tanh(Primitive):
     save_output = True
-    forward = _quiet(np.tanh)
+    forward = staticmethod(np.tanh)
 
     def backward(ctx, g):
         out = ctx.output
@@ -192,7 +185,7 @@ class Tanh(Primitive):
 
 class Asinh(Primitive):
     save_inputs = True
-    forward = _quiet(np.arcsinh)
+    forward = staticmethod(np.arcsinh)
 
     def backward(ctx, g):
         x = ctx.inputs[0]
@@ -201,7 +194,7 @@ class Asinh(Primitive):
 
 class Acosh(Primitive):
     save_inputs = True
-    forward = _quiet(np.arccosh)
+    forward = staticmethod(np.arccosh)
 
     def backward(ctx, g):
         x = ctx.inputs[0]
@@ -210,7 +203,7 @@ class Acosh(Primitive):
 
 class Atanh(Primitive):
     save_inputs = True
-    forward = _quiet(np.arctanh)
+    forward = staticmethod(np.arctanh)
 
     def backward(ctx, g):
         x = ctx.inputs[0]
@@ -220,7 +213,7 @@ class Atanh(Primitive):
 class Sigmoid(Primitive):
     save_output = True
     # exp(-x) overflows to inf for very negative x, giving the right limit 0
-    forward = _quiet(lambda x: np.reciprocal(1 + np.exp(-x)))
+    forward = staticmethod(lambda x: np.reciprocal(1 + np.exp(-x)))
 
     def backward(ctx, g):
         out = ctx.output
@@ -241,7 +234,7 @@ class Relu(Primitive):
 
 class Atan2(Primitive):
     save_inputs = True
-    forward = _quiet(np.arctan2)
+    forward = staticmethod(np.arctan2)
 
     def backward(ctx, g):
         y, x = ctx.inputs
@@ -254,7 +247,7 @@ class Atan2(Primitive):
 class Hypot(Primitive):
     save_inputs = True
     save_output = True
-    forward = _quiet(np.hypot)
+    forward = staticmethod(np.hypot)
 
     def backward(ctx, g):
         a, b = ctx.inputs
@@ -264,7 +257,7 @@ class Hypot(Primitive):
 
 class LogAddExp(Primitive):
     save_inputs = True
-    forward = _quiet(np.logaddexp)
+    forward = staticmethod(np.logaddexp)
 
     def backward(ctx, g):
         a, b = ctx.inputs
@@ -273,7 +266,7 @@ class LogAddExp(Primitive):
 
 class LogAddExp2(Primitive):
     save_inputs = True
-    forward = _quiet(np.logaddexp2)
+    forward = staticmethod(np.logaddexp2)
 
     def backward(ctx, g):
         a, b = ctx.inputs
@@ -283,7 +276,7 @@ class LogAddExp2(Primitive):
 class Copysign(Primitive):
     save_inputs = True
     save_output = True
-    forward = _quiet(np.copysign)
+    forward = staticmethod(np.copysign)
 
     def backward(ctx, g):
         a = ctx.inputs[0]

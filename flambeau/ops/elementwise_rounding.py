@@ -43,8 +43,7 @@ class Trunc(Step):
 class Frac(Primitive):
     @staticmethod
     def forward(x):
-        with np.errstate(all="ignore"):  # inf - inf is nan, like PyTorch
-            return x - np.trunc(x)
+        return x - np.trunc(x)  # inf - inf is nan, like PyTorch
 
     def backward(ctx, g):
         return (g,)
@@ -59,10 +58,9 @@ class Round(Step):
             return np.rint(x)  # halves to even, like PyTorch
         # scale by 10**|decimals| in the tensor's dtype, then undo with the inverse operation, like PyTorch
         scale = np.asarray(10.0 ** abs(decimals), dtype=x.dtype)
-        with np.errstate(all="ignore"):
-            if decimals > 0:
-                return np.rint(x * scale) / scale
-            return np.rint(x / scale) * scale
+        if decimals > 0:
+            return np.rint(x * scale) / scale
+        return np.rint(x / scale) * scale
 
 
 def _check_int_divisor(a, b) -> None:
@@ -74,8 +72,7 @@ class DivFloor(Step):
     @staticmethod
     def forward(a, b):
         _check_int_divisor(a, b)
-        with np.errstate(all="ignore"):
-            return np.floor_divide(a, b)
+        return np.floor_divide(a, b)
 
 
 class FloorDivide(DivFloor):
@@ -89,12 +86,11 @@ class DivTrunc(Step):
     @staticmethod
     def forward(a, b):
         _check_int_divisor(a, b)
-        with np.errstate(all="ignore"):
-            if a.dtype.kind not in "biu":
-                return np.trunc(a / b)
-            q = np.floor_divide(a, b)
-            # floor and truncation differ by one where the quotient is negative and inexact
-            return np.where((q < 0) & (q * b != a), q + 1, q)
+        if a.dtype.kind not in "biu":
+            return np.trunc(a / b)
+        q = np.floor_divide(a, b)
+        # floor and truncation differ by one where the quotient is negative and inexact
+        return np.where((q < 0) & (q * b != a), q + 1, q)
 
 
 class Remainder(Primitive):
@@ -103,8 +99,7 @@ class Remainder(Primitive):
     @staticmethod
     def forward(a, b):
         _check_int_divisor(a, b)
-        with np.errstate(all="ignore"):
-            return np.remainder(a, b)
+        return np.remainder(a, b)
 
     def backward(ctx, g):
         a, b = ctx.inputs
@@ -124,8 +119,7 @@ class Fmod(Primitive):
     @staticmethod
     def forward(a, b):
         _check_int_divisor(a, b)
-        with np.errstate(all="ignore"):
-            return np.fmod(a, b)
+        return np.fmod(a, b)
 
     def backward(ctx, g):
         a, b = ctx.inputs

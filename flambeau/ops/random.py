@@ -301,8 +301,7 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *, g
     else:
         # NOTE: sampling without replacement = the order of arrival in an exponential race (Gumbel top-k);
         # zero-probability categories come last, in index order, as in PyTorch
-        with np.errstate(divide="ignore"):
-            keys = rng.exponential(size=probs.shape) / probs
+        keys = rng.exponential(size=probs.shape) / probs
         idx = np.argsort(keys, axis=1, kind="stable")[:, :num_samples]
     idx = idx.astype(np.int64).reshape(input.shape[:-1] + (num_samples,))
     return _result(idx, input.device, False, out)
