@@ -106,14 +106,17 @@ def _modified_error(t, node, expected, actual=None):
 def apply(prim, inputs: tuple, *args):
     """Run primitive `prim` on the Tensors `inputs` with extra non-tensor `args`."""
     # NOTE: unrolled for one and two inputs: this function is the per-op overhead of everything
-    if prim.variadic:
-        out = prim.forward(tuple([t._data for t in inputs]), *args)
-    elif len(inputs) == 2:
-        out = prim.forward(inputs[0]._data, inputs[1]._data, *args)
-    elif len(inputs) == 1:
-        out = prim.forward(inputs[0]._data, *args)
-    else:
-        out = prim.forward(*[t._data for t in inputs], *args)
+    try:
+        if prim.variadic:
+            out = prim.forward(tuple([t._data for t in inputs]), *args)
+        elif len(inputs) == 2:
+            out = prim.forward(inputs[0]._data, inputs[1]._data, *args)
+        elif len(inputs) == 1:
+            out = prim.forward(inputs[0]._data, *args)
+        else:
+            out = prim.forward(*[t._data for t in inputs], *args)
+    except ValueError as e:
+        raise _forward_error(e, inputs) from None
     if out.__class__ is not _ndarray and isinstance(out, _generic):  # NumPy returns scalars from 0-d math
         out = np.asarray(out)
     if STATE.enabled and prim.differentiable:
@@ -126,6 +129,23 @@ def apply(prim, inputs: tuple, *args):
     if prim.is_view:
         _link_view(result, inputs[0])
     return result
+
+
+def _forward_error(error: ValueError, inputs: tuple) -> Exception:
+    """NumPy's ValueError for shapes that do not broadcast becomes PyTorch's RuntimeError."""
+    if "broadcast" not in str(error) or len(inputs) < 2:
+        return error
+    shapes = [t._data.shape for t in inputs]
+    try:
+        np.broadcast_shapes(*shapes)
+    except ValueError:
+        a, b = shapes[0], shapes[1]
+        for i in range(1, min(len(a), len(b)) + 1):
+            if a[-i] != b[-i] and a[-i] != 1 and b[-i] != 1:
+                return RuntimeError(f"The size of tensor a ({a[-i]}) must match the size of tensor b ({b[-i]}) at "
+                                    f"non-singleton dimension {max(len(a), len(b)) - i}")
+        return RuntimeError(f"shapes {[list(s) for s in shapes]} cannot be broadcast together")
+    return error
 
 
 def _link_view(view: Tensor, source: Tensor) -> None:

@@ -8,6 +8,7 @@ from .._dtype import FROM_NP, result_type_of, scalar_dtype
 from .._tensor import Tensor
 
 _wrap = Tensor._wrap
+_ndarray = np.ndarray
 
 
 def scalar_tensor(value, np_dtype, like: Tensor | None = None) -> Tensor:
@@ -47,8 +48,8 @@ def promote(a, b):
     """Two operands -> two tensors of the common dtype."""
     if isinstance(a, Tensor) and isinstance(b, Tensor):
         da, db = a._data.dtype, b._data.dtype
-        if da == db:
-            if type(a._data) is not np.ndarray or type(b._data) is not np.ndarray:
+        if da is db or da == db:
+            if a._data.__class__ is not _ndarray or b._data.__class__ is not _ndarray:
                 check_same_device(a, b)
             return a, b
         check_same_device(a, b)

@@ -11,6 +11,8 @@ from .._dispatch import Primitive, apply, update_inplace
 from .._tensor import Tensor
 from ._promote import promote
 
+_BOOL = np.dtype(np.bool_)
+
 
 # ------------------------------------------------------------------------------- primitives
 
@@ -248,27 +250,6 @@ class IsClose(_NonDifferentiable):
 
 # ------------------------------------------------------------------------------- public functions
 
-def binary(prim, operands: tuple, *args) -> Tensor:
-    """apply() for a broadcasting binary primitive, with PyTorch's error for shapes that do not broadcast."""
-    try:
-        return apply(prim, operands, *args)
-    except ValueError:
-        a, b = operands[0]._data.shape, operands[1]._data.shape
-        try:
-            np.broadcast_shapes(a, b)
-        except ValueError:
-            raise RuntimeError(_broadcast_message(a, b)) from None
-        raise
-
-
-def _broadcast_message(a: tuple, b: tuple) -> str:
-    for i in range(1, min(len(a), len(b)) + 1):
-        if a[-i] != b[-i] and a[-i] != 1 and b[-i] != 1:
-            return (f"The size of tensor a ({a[-i]}) must match the size of tensor b ({b[-i]}) at non-singleton "
-                    f"dimension {max(len(a), len(b)) - i}")
-    return f"shapes {list(a)} and {list(b)} cannot be broadcast together"
-
-
 def cast(t: Tensor, np_dtype) -> Tensor:
     if t._data.dtype == np_dtype:
         return t
@@ -304,9 +285,10 @@ def _scaled(b: Tensor, alpha) -> Tensor:
 
 def add(input, other, *, alpha=1, out: Tensor | None = None) -> Tensor:
     a, b = promote(input, other)
-    if alpha != 1 or isinstance(alpha, bool):
+    if alpha != 1 or alpha is True:
         b = _scaled(b, alpha)
-    return _out(binary(Add, (a, b)), out)
+    result = apply(Add, (a, b))
+    return result if out is None else _out(result, out)
 
 
 def _is_bool(x) -> bool:
@@ -324,7 +306,7 @@ def sub(input, other, *, alpha=1, out: Tensor | None = None) -> Tensor:
     a, b = promote(input, other)
     if alpha != 1 or isinstance(alpha, bool):
         b = _scaled(b, alpha)
-    return _out(binary(Sub, (a, b)), out)
+    return _out(apply(Sub, (a, b)), out)
 
 
 def rsub(input, other, *, alpha=1) -> Tensor:
@@ -333,14 +315,13 @@ def rsub(input, other, *, alpha=1) -> Tensor:
 
 def mul(input, other, *, out: Tensor | None = None) -> Tensor:
     a, b = promote(input, other)
-    if a._data.dtype == np.bool_:
-        return _out(binary(LogicalAnd, (a, b)), out)
-    return _out(binary(Mul, (a, b)), out)
+    result = apply(LogicalAnd if a._data.dtype is _BOOL else Mul, (a, b))
+    return result if out is None else _out(result, out)
 
 
 def div(input, other, *, rounding_mode: str | None = None, out: Tensor | None = None) -> Tensor:
     if rounding_mode is None:
-        return _out(binary(Div, _float_operands(input, other)), out)
+        return _out(apply(Div, _float_operands(input, other)), out)
     from .elementwise_rounding import div_floor, div_trunc
     if rounding_mode == "floor":
         return _out(div_floor(input, other), out)
@@ -385,7 +366,7 @@ def pow(input, exponent, *, out: Tensor | None = None) -> Tensor:
         raise NotImplementedError("\"pow\" not implemented for 'Bool'")
     if kind in "iu" and not isinstance(exponent, Tensor) and exponent < 0:
         raise RuntimeError("Integers to negative integer powers are not allowed.")
-    return _out(binary(Pow, (a, b)), out)
+    return _out(apply(Pow, (a, b)), out)
 
 
 def where(condition, input=None, other=None) -> Tensor:
@@ -401,7 +382,7 @@ def where(condition, input=None, other=None) -> Tensor:
 
 def _compare(prim):
     def op(input, other, *, out: Tensor | None = None) -> Tensor:
-        return _out(binary(prim, promote(input, other)), out)
+        return _out(apply(prim, promote(input, other)), out)
     return op
 
 
@@ -423,7 +404,7 @@ def require_tensor(name: str, arg: str, position: int, x) -> None:
 def _logical(prim, name):
     def op(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
         require_tensor(name, "other", 2, other)
-        return _out(binary(prim, (input, other)), out)
+        return _out(apply(prim, (input, other)), out)
     return op
 
 
@@ -455,7 +436,7 @@ def _integral(prim, kernel, allow_bool=True):
         a, b = promote(input, other)
         if a._data.dtype.kind not in ("biu" if allow_bool else "iu"):
             raise not_implemented(kernel, a)
-        return _out(binary(prim, (a, b)), out)
+        return _out(apply(prim, (a, b)), out)
     return op
 
 
@@ -500,7 +481,7 @@ def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-
         raise RuntimeError(f"rtol must be greater than or equal to zero, but got {rtol}")
     if atol < 0:
         raise RuntimeError(f"atol must be greater than or equal to zero, but got {atol}")
-    return binary(IsClose, (input, other), rtol, atol, equal_nan)
+    return apply(IsClose, (input, other), rtol, atol, equal_nan)
 
 
 def _out(result: Tensor, out: Tensor | None) -> Tensor:

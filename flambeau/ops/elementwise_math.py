@@ -14,7 +14,7 @@ import numpy as np
 from .._dispatch import Primitive, apply, update_inplace
 from .._tensor import Tensor
 from ._promote import promote, result_dtype
-from .elementwise import (_dtype_title, _float_input, _float_operands, _out, add_inplace_variants, binary, cast,
+from .elementwise import (_dtype_title, _float_input, _float_operands, _out, add_inplace_variants, cast,
                           exp, isfinite, not_implemented, require_tensor, where)
 from .elementwise_rounding import Step
 
@@ -426,7 +426,7 @@ def rad2deg(input: Tensor, *, out: Tensor | None = None) -> Tensor:
 
 def atan2(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
     require_tensor("atan2", "other", 2, other)
-    return _out(binary(Atan2, _float_operands(input, other)), out)
+    return _out(apply(Atan2, _float_operands(input, other)), out)
 
 
 arctan2 = atan2
@@ -439,7 +439,7 @@ def _float_kernel(prim, kernel: str, name: str):
         a, b = promote(input, other)
         if a._data.dtype.kind in "biu":
             raise not_implemented(kernel, a)
-        return _out(binary(prim, (a, b)), out)
+        return _out(apply(prim, (a, b)), out)
     return op
 
 
@@ -450,13 +450,13 @@ logaddexp2 = _float_kernel(LogAddExp2, "logaddexp2_cpu", "logaddexp2")
 
 def copysign(input: Tensor, other, *, out: Tensor | None = None) -> Tensor:
     require_tensor("copysign", "input", 1, input)
-    return _out(binary(Copysign, _float_operands(input, other)), out)
+    return _out(apply(Copysign, _float_operands(input, other)), out)
 
 
 def _extremum(prim, name: str):
     def op(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
         require_tensor(name, "other", 2, other)
-        return _out(binary(prim, promote(input, other)), out)
+        return _out(apply(prim, promote(input, other)), out)
     return op
 
 
@@ -551,7 +551,7 @@ def heaviside(input: Tensor, values: Tensor, *, out: Tensor | None = None) -> Te
     require_tensor("heaviside", "values", 2, values)
     if input._data.dtype != values._data.dtype:
         raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
-    return _out(binary(Heaviside, (input, values)), out)
+    return _out(apply(Heaviside, (input, values)), out)
 
 
 TENSOR_METHODS = {

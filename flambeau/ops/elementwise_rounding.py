@@ -11,7 +11,7 @@ import numpy as np
 from .._dispatch import Primitive, apply
 from .._tensor import Tensor
 from ._promote import promote
-from .elementwise import _out, add_inplace_variants, binary, not_implemented, require_tensor
+from .elementwise import _out, add_inplace_variants, not_implemented, require_tensor
 
 
 class Step(Primitive):
@@ -166,26 +166,26 @@ def _division_operands(input, other, kernel: str):
 
 def div_floor(input, other) -> Tensor:
     """div(rounding_mode='floor'): zero gradient."""
-    return binary(DivFloor, _division_operands(input, other, "div_floor_cpu"))
+    return apply(DivFloor, _division_operands(input, other, "div_floor_cpu"))
 
 
 def div_trunc(input, other) -> Tensor:
     """div(rounding_mode='trunc'): zero gradient."""
-    return binary(DivTrunc, _division_operands(input, other, "div_trunc_cpu"))
+    return apply(DivTrunc, _division_operands(input, other, "div_trunc_cpu"))
 
 
 def floor_divide(input, other, *, out: Tensor | None = None) -> Tensor:
-    return _out(binary(FloorDivide, _division_operands(input, other, "div_floor_cpu")), out)
+    return _out(apply(FloorDivide, _division_operands(input, other, "div_floor_cpu")), out)
 
 
 def remainder(input, other, *, out: Tensor | None = None) -> Tensor:
     prim = Remainder if isinstance(input, Tensor) else ScalarRemainder
-    return _out(binary(prim, _division_operands(input, other, "remainder_cpu")), out)
+    return _out(apply(prim, _division_operands(input, other, "remainder_cpu")), out)
 
 
 def fmod(input: Tensor, other, *, out: Tensor | None = None) -> Tensor:
     require_tensor("fmod", "input", 1, input)
-    return _out(binary(Fmod, _division_operands(input, other, "fmod_cpu")), out)
+    return _out(apply(Fmod, _division_operands(input, other, "fmod_cpu")), out)
 
 
 TENSOR_METHODS = {"floor": floor, "ceil": ceil, "trunc": trunc, "fix": fix, "round": round, "frac": frac,

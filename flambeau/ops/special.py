@@ -13,7 +13,7 @@ import numpy as np
 
 from .._dispatch import Primitive, apply
 from .._tensor import Tensor
-from .elementwise import _float_input, _float_operands, _out, add_inplace_variants, binary, exp, where
+from .elementwise import _float_input, _float_operands, _out, add_inplace_variants, exp, where
 
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 _SQRT_PI_OVER_TWO = math.sqrt(math.pi) / 2.0
@@ -177,7 +177,7 @@ def erfinv(input: Tensor, *, out: Tensor | None = None) -> Tensor:
 
 
 def xlogy(input, other, *, out: Tensor | None = None) -> Tensor:
-    return _out(binary(Xlogy, _float_operands(input, other)), out)
+    return _out(apply(Xlogy, _float_operands(input, other)), out)
 
 
 def logit(input: Tensor, eps: float | None = None, *, out: Tensor | None = None) -> Tensor:
