@@ -40,7 +40,7 @@ _TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "
 
 class Tensor:
     __slots__ = ("_data", "_rg", "grad_fn", "_grad", "_vc", "_base", "_output_nr", "_accum",
-                 "_leaf_hooks", "_post_accumulate_hooks", "_retains_grad", "_view_version", "__weakref__")
+                 "_hooks", "_view_version", "__weakref__")
     # ndarray + Tensor defers to Tensor.__radd__; np.exp(tensor) still converts through __array__
     __array_priority__ = 1000
 
@@ -60,9 +60,7 @@ class Tensor:
         t._base = None
         t._output_nr = 0
         t._accum = None
-        t._leaf_hooks = None
-        t._post_accumulate_hooks = None
-        t._retains_grad = False
+        t._hooks = None
         return t
 
     # ---------------------------------------------------------------- metadata
@@ -185,7 +183,7 @@ class Tensor:
 
     @property
     def retains_grad(self) -> bool:
-        return self._retains_grad
+        return self._hooks is not None and self._hooks.retains_grad
 
     @property
     def _version(self) -> int:
@@ -221,7 +219,7 @@ class Tensor:
             return
         if not self._rg:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
-        if self._retains_grad:
+        if self.retains_grad:
             return
         import weakref
         ref = weakref.ref(self)
@@ -231,7 +229,7 @@ class Tensor:
             if t is not None:
                 t._grad = grad.detach() if t._grad is None else t._grad + grad
         self.grad_fn._add_retain_grad_hook(self._output_nr, store)
-        self._retains_grad = True
+        self._extra_hooks().retains_grad = True
 
     def register_hook(self, hook):
         if not self._rg:
@@ -239,19 +237,22 @@ class Tensor:
         if self.grad_fn is not None:
             return self.grad_fn._add_tensor_hook(self._output_nr, hook)
         from .autograd.graph import _RemovableHandle
-        if self._leaf_hooks is None:
-            self._leaf_hooks = []
-        self._leaf_hooks.append(hook)
-        return _RemovableHandle(self._leaf_hooks, hook)
+        hooks = self._extra_hooks().leaf
+        hooks.append(hook)
+        return _RemovableHandle(hooks, hook)
 
     def register_post_accumulate_grad_hook(self, hook):
         if self.grad_fn is not None:
             raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
         from .autograd.graph import _RemovableHandle
-        if self._post_accumulate_hooks is None:
-            self._post_accumulate_hooks = []
-        self._post_accumulate_hooks.append(hook)
-        return _RemovableHandle(self._post_accumulate_hooks, hook)
+        hooks = self._extra_hooks().post_accumulate
+        hooks.append(hook)
+        return _RemovableHandle(hooks, hook)
+
+    def _extra_hooks(self) -> "_TensorHooks":
+        if self._hooks is None:
+            self._hooks = _TensorHooks()
+        return self._hooks
 
     def backward(self, gradient=None, retain_graph=None, create_graph: bool = False, inputs=None) -> None:
         from .autograd import backward
@@ -361,6 +362,17 @@ class Tensor:
 
 
 _new = object.__new__
+
+
+class _TensorHooks:
+    """The rarely used per-tensor hook state, kept out of every tensor's slots."""
+
+    __slots__ = ("leaf", "post_accumulate", "retains_grad")
+
+    def __init__(self):
+        self.leaf = []             # register_hook on a leaf: run before accumulation into .grad
+        self.post_accumulate = []  # register_post_accumulate_grad_hook
+        self.retains_grad = False
 
 
 def _init(t: Tensor, array) -> None:

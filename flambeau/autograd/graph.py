@@ -4,6 +4,9 @@ from __future__ import annotations
 import itertools
 import weakref
 
+from .._tensor import Tensor
+from .grad_mode import STATE
+
 _next_seq = itertools.count().__next__
 
 _FREED = ("Trying to backward through the graph a second time (or directly access saved tensors after they "
@@ -127,11 +130,10 @@ class AccumulateGrad(Node):
         self.variable = variable
 
     def apply(self, grads):
-        from .._tensor import Tensor
-        from .grad_mode import STATE
         g = grads[0]
         var = self.variable
-        for hook in var._leaf_hooks or ():
+        hooks = var._hooks
+        for hook in hooks.leaf if hooks is not None else ():
             new = hook(g)
             if new is not None:
                 g = new
@@ -143,7 +145,7 @@ class AccumulateGrad(Node):
             var._grad = var._grad + g
         else:
             var._grad = Tensor._wrap(var._grad._data + g._data)
-        for hook in var._post_accumulate_hooks or ():
+        for hook in hooks.post_accumulate if hooks is not None else ():
             hook(var)
         return ()
 
