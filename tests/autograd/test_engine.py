@@ -199,6 +199,9 @@ def test_retain_graph_keeps_saved_tensors():
     lambda t, x: t.autograd.grad(x * 2, x, t.ones(4, dtype=x.dtype)),         # grad_output shape
     lambda t, x: t.autograd.backward((x * 2).sum(), inputs=[]),
     lambda t, x: t.autograd.grad(x.sum(), x, materialize_grads=True, allow_unused=False),
+    lambda t, x: (x * 2).backward(t.ones(4)),                                 # gradient of the wrong shape
+    lambda t, x: x.float() @ t.ones(3, dtype=t.float64),                      # dtype mismatch
+    lambda t, x: t.ones(3, dtype=t.int64).requires_grad_(),                   # integer tensors have no grad
 ])
 def test_errors(fn):
     def run(t, a):
@@ -236,3 +239,16 @@ def test_gradcheck_results():
         gg = t.autograd.gradgradcheck(lambda a: (a * a).exp(), (x,), gen_non_contig_grad_outputs=True)
         return ok, bad, gg
     both(fn)
+
+
+def test_gradient_dtypes_are_cast_like_torch():
+    """backward with an integer or bool gradient (torch casts it) gives the same leaf gradient."""
+    import torch
+    import flambeau
+    for dtype in ("int64", "bool", "float64"):
+        grads = []
+        for lib in (torch, flambeau):
+            x = lib.ones(3, requires_grad=True)
+            (x * 2).backward(lib.ones(3, dtype=getattr(lib, dtype)))
+            grads.append((x.grad.tolist(), str(x.grad.dtype)))
+        assert grads[0] == (grads[1][0], grads[1][1]), dtype
