@@ -1,5 +1,7 @@
 """Normalisation against PyTorch: the functional forms (outputs, gradients, running statistics, errors),
 gradcheck of the fused primitive, and the layers (train and eval, buffers, state_dict, repr)."""
+import collections
+
 import numpy as np
 import pytest
 import torch
@@ -130,3 +132,170 @@ def test_error_messages():
     with pytest.raises(RuntimeError, match=r"Given normalized_shape=\[4\], expected input with shape \[\*, 4\], "
                                            r"but got input of size\[4, 3, 5\]"):
         flambeau.nn.functional.layer_norm(flambeau.randn(4, 3, 5), (4,))
+
+
+# ------------------------------------------------------------------------------- layers
+
+def _buffers_match(t_module, f_module):
+    t_buffers = dict(t_module.named_buffers())
+    f_buffers = dict(f_module.named_buffers())
+    assert t_buffers.keys() == f_buffers.keys()
+    for name, tb in t_buffers.items():
+        assert str(tb.dtype) == repr(f_buffers[name].dtype), name
+        np.testing.assert_allclose(to_numpy(f_buffers[name]), to_numpy(tb), rtol=1e-5, atol=1e-6, err_msg=name)
+
+
+def _train_steps(t_module, f_module, shape, steps=3):
+    """A few training forward passes (with backward) on both; the running statistics must agree."""
+    t_module.train()
+    f_module.train()
+    for _ in range(steps):
+        x = randn(*shape, dtype=F32)
+        (t_module(torch.tensor(x, requires_grad=True)) ** 2).sum().backward()
+        (f_module(flambeau.tensor(x, requires_grad=True)) ** 2).sum().backward()
+    _buffers_match(t_module, f_module)
+
+
+BATCH_NORMS = [("BatchNorm1d", (6, 3)), ("BatchNorm1d", (4, 3, 5)), ("BatchNorm2d", (4, 3, 2, 3)),
+               ("BatchNorm3d", (2, 3, 2, 2, 3))]
+NORM_KWARGS = [{}, {"momentum": None}, {"affine": False}, {"track_running_stats": False}, {"bias": False},
+               {"momentum": 0.5, "eps": 1e-3}]
+
+
+@pytest.mark.parametrize("name,shape", BATCH_NORMS)
+@pytest.mark.parametrize("kwargs", NORM_KWARGS)
+def test_batch_norm_layers(name, shape, kwargs):
+    t_module = getattr(torch.nn, name)(3, **kwargs)
+    f_module = getattr(flambeau.nn, name)(3, **kwargs)
+    assert repr(f_module) == repr(t_module)
+    _buffers_match(t_module, f_module)
+    _train_steps(t_module, f_module, shape)
+    for train in (True, False):
+        check_module(t_module, f_module, randn(*shape, dtype=F32), train=train)
+    _buffers_match(t_module, f_module)
+
+
+@pytest.mark.parametrize("name,shape", [("InstanceNorm1d", (3, 3, 5)), ("InstanceNorm1d", (3, 6)),
+                                        ("InstanceNorm2d", (2, 3, 3, 4)), ("InstanceNorm2d", (3, 3, 4)),
+                                        ("InstanceNorm3d", (2, 3, 2, 2, 3))])
+@pytest.mark.parametrize("kwargs", [{}, {"affine": True}, {"track_running_stats": True},
+                                    {"affine": True, "track_running_stats": True, "momentum": 0.3}])
+def test_instance_norm_layers(name, shape, kwargs):
+    t_module = getattr(torch.nn, name)(3, **kwargs)
+    f_module = getattr(flambeau.nn, name)(3, **kwargs)
+    assert repr(f_module) == repr(t_module)
+    _train_steps(t_module, f_module, shape)
+    for train in (True, False):
+        check_module(t_module, f_module, randn(*shape, dtype=F32), train=train)
+
+
+@pytest.mark.parametrize("args,kwargs,shape", [
+    ((5,), {}, (3, 5)), (([3, 4],), {}, (2, 3, 4)), ((4,), {"elementwise_affine": False}, (2, 3, 4)),
+    ((4,), {"bias": False, "eps": 1e-3}, (5, 4)),
+])
+def test_layer_norm_layer(args, kwargs, shape):
+    t_module, f_module = torch.nn.LayerNorm(*args, **kwargs), flambeau.nn.LayerNorm(*args, **kwargs)
+    assert repr(f_module) == repr(t_module)
+    with torch.no_grad():
+        for p in t_module.parameters():
+            p.normal_()  # non-trivial affine parameters
+    check_module(t_module, f_module, randn(*shape, dtype=F32))
+
+
+@pytest.mark.parametrize("args,kwargs,shape", [
+    ((2, 4), {}, (3, 4, 5)), ((1, 6), {"affine": False}, (2, 6, 2, 2)), ((3, 3), {"bias": False}, (2, 3, 4)),
+])
+def test_group_norm_layer(args, kwargs, shape):
+    t_module, f_module = torch.nn.GroupNorm(*args, **kwargs), flambeau.nn.GroupNorm(*args, **kwargs)
+    assert repr(f_module) == repr(t_module)
+    with torch.no_grad():
+        for p in t_module.parameters():
+            p.normal_()
+    for train in (True, False):
+        check_module(t_module, f_module, randn(*shape, dtype=F32), train=train)
+
+
+@pytest.mark.parametrize("args,kwargs,shape", [
+    ((4,), {}, (3, 4)), (([2, 3],), {"eps": 1e-4}, (2, 2, 3)), ((3,), {"elementwise_affine": False}, (5, 3)),
+])
+def test_rms_norm_layer(args, kwargs, shape):
+    t_module, f_module = torch.nn.RMSNorm(*args, **kwargs), flambeau.nn.RMSNorm(*args, **kwargs)
+    assert repr(f_module) == repr(t_module)
+    with torch.no_grad():
+        for p in t_module.parameters():
+            p.normal_()
+    check_module(t_module, f_module, randn(*shape, dtype=F32))
+
+
+@pytest.mark.parametrize("shape", [(2, 5, 4), (2, 5, 3, 3)])
+def test_local_response_norm_layer(shape):
+    t_module, f_module = torch.nn.LocalResponseNorm(3), flambeau.nn.LocalResponseNorm(3)
+    assert repr(f_module) == repr(t_module)
+    assert repr(flambeau.nn.LocalResponseNorm(2, 0.1, 0.5, 2)) == repr(torch.nn.LocalResponseNorm(2, 0.1, 0.5, 2))
+    check_module(t_module, f_module, randn(*shape, dtype=F32))
+
+
+def test_default_init_and_buffers():
+    for args in [("BatchNorm2d", 4), ("InstanceNorm1d", 4), ("LayerNorm", 4), ("GroupNorm", 2, 4), ("RMSNorm", 4)]:
+        t_module, f_module = getattr(torch.nn, args[0])(*args[1:]), getattr(flambeau.nn, args[0])(*args[1:])
+        assert list(f_module.state_dict()) == list(t_module.state_dict())
+        for (name, tv), fv in zip(t_module.state_dict().items(), f_module.state_dict().values()):
+            assert str(tv.dtype) == repr(fv.dtype), name
+            np.testing.assert_array_equal(to_numpy(fv), to_numpy(tv), err_msg=name)
+
+
+def test_momentum_none_is_cumulative_average():
+    t_module, f_module = torch.nn.BatchNorm1d(3, momentum=None), flambeau.nn.BatchNorm1d(3, momentum=None)
+    _train_steps(t_module, f_module, (5, 3), steps=4)
+    assert int(f_module.num_batches_tracked) == 4
+
+
+def test_reset_running_stats():
+    f_module = flambeau.nn.BatchNorm1d(3)
+    f_module(flambeau.randn(4, 3))
+    f_module.reset_running_stats()
+    _buffers_match(torch.nn.BatchNorm1d(3), f_module)
+
+
+def test_load_state_dict_without_num_batches_tracked():
+    """Checkpoints from before num_batches_tracked existed (version < 2) still load, strictly."""
+    t_module, f_module = torch.nn.BatchNorm1d(3), flambeau.nn.BatchNorm1d(3)
+    state = {k: v for k, v in f_module.state_dict().items() if k != "num_batches_tracked"}
+    result = f_module.load_state_dict(state)
+    t_result = t_module.load_state_dict({k: v for k, v in t_module.state_dict().items()
+                                         if k != "num_batches_tracked"})
+    assert (result.missing_keys, result.unexpected_keys) == (t_result.missing_keys, t_result.unexpected_keys) == ([], [])
+    # with version metadata saying 2, the key is required, as in PyTorch
+    for module in (t_module, f_module):
+        state = collections.OrderedDict((k, v) for k, v in module.state_dict().items() if k != "num_batches_tracked")
+        state._metadata = {"": {"version": 2}}
+        with pytest.raises(RuntimeError, match='Missing key\\(s\\) in state_dict: "num_batches_tracked"'):
+            module.load_state_dict(state)
+
+
+@pytest.mark.parametrize("make,shape", [
+    (lambda t: t.nn.BatchNorm2d(3), (2, 3, 4)),
+    (lambda t: t.nn.BatchNorm1d(3), (2, 3, 4, 5)),
+    (lambda t: t.nn.BatchNorm3d(3), (2, 3, 4, 5)),
+    (lambda t: t.nn.BatchNorm1d(3), (1, 3)),
+    (lambda t: t.nn.BatchNorm1d(4), (2, 3)),
+    (lambda t: t.nn.InstanceNorm2d(3), (2, 3)),
+    (lambda t: t.nn.InstanceNorm1d(3, affine=True), (2, 4, 5)),
+    (lambda t: t.nn.LayerNorm(4), (2, 3)),
+    (lambda t: t.nn.GroupNorm(2, 4), (2, 6, 3)),
+    (lambda t: t.nn.RMSNorm([2, 3]), (3, 2)),
+    (lambda t: t.nn.LocalResponseNorm(2), (3, 2)),
+])
+def test_layer_errors(make, shape):
+    check_raises(lambda t, x: make(t)(x), randn(*shape, dtype=F32))
+
+
+def test_layer_errors_name_the_layer():
+    model = flambeau.nn.Sequential(flambeau.nn.BatchNorm2d(16))
+    with pytest.raises(ValueError, match=r"^0 \(BatchNorm2d\(16, .*\)\) expected 4D input \(got 3D input\)$"):
+        model(flambeau.randn(2, 16, 5))
+    with pytest.raises(RuntimeError, match=r"LayerNorm\(\(4,\), .*\) expected input with trailing shape \(4,\), "
+                                           r"got shape \(2, 3\)"):
+        flambeau.nn.LayerNorm(4)(flambeau.randn(2, 3))
+    with pytest.raises(ValueError, match="divisible"):
+        flambeau.nn.GroupNorm(4, 6)
