@@ -1,4 +1,11 @@
-"""TODO: nn.utils (module-core owner)."""
+"""nn.utils: gradient clipping, parameter/vector conversion, parametrizations, sequence padding."""
 from __future__ import annotations
 
-__all__: list = []
+from . import parametrizations, parametrize, rnn  # noqa: F401
+from .clip_grad import *  # noqa: F401,F403
+from .clip_grad import __all__ as _clip_all
+from .convert_parameters import *  # noqa: F401,F403
+from .convert_parameters import __all__ as _convert_all
+from .weight_norm import remove_weight_norm, weight_norm  # noqa: F401
+
+__all__ = [*_clip_all, *_convert_all, "parametrizations", "parametrize", "rnn", "weight_norm", "remove_weight_norm"]
