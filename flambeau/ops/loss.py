@@ -1,5 +1,264 @@
-"""TODO: filled in by its owner."""
+"""Fused loss primitives: negative log-likelihood, cross-entropy with class indices, CTC.
+
+nll_loss and cross_entropy take the class axis as axis 1 of an (N, C, d1, ...) input and an (N, d1, ...)
+target; nn.functional.loss validates the arguments and brings other layouts to this one. Their backward
+is linear in the incoming gradient and written in flambeau ops (double backward works); CTC's gradient
+is computed on arrays by the forward-backward (alpha-beta) recursion and, like PyTorch's, has no
+derivative of its own.
+"""
 from __future__ import annotations
+
+import numpy as np
+
+from .._dispatch import Primitive, apply
+from .._tensor import Tensor
+from .activation import softmax
+
+_wrap = Tensor._wrap
+
+
+# ------------------------------------------------------------------------------- nll / cross-entropy
+
+def class_weights(target, weight, ignore_index: int, n_classes: int, np_dtype) -> tuple:
+    """(target with ignored entries set to class 0, per-element weight: weight[target], 0 where ignored)."""
+    valid = target != ignore_index
+    safe = np.where(valid, target, 0).astype(np.int64, copy=False)
+    bad = (safe < 0) | (safe >= n_classes)
+    if bad.any():
+        raise IndexError(f"Target {int(safe[bad].flat[0])} is out of bounds.")
+    w = weight[safe] if weight is not None else np.ones(safe.shape, np_dtype)
+    return safe, np.where(valid, w, 0).astype(np_dtype, copy=False)
+
+
+def _reduce(losses, w, reduction: str):
+    if reduction == "none":
+        return losses
+    total = losses.sum()
+    return total / w.sum() if reduction == "mean" else total
+
+
+def _coefficients(g: Tensor, w, reduction: str) -> Tensor:
+    """d(reduced loss)/d(per-element loss) times the incoming gradient, shaped (N, 1, d1, ...)."""
+    if reduction == "mean":
+        total = w.sum()
+        w = w / total if total else w  # NOTE: all targets ignored: zero gradient, not 0/0
+    coef = _wrap(np.expand_dims(w, 1))
+    return coef * (g.unsqueeze(1) if reduction == "none" else g)
+
+
+def _one_hot(safe, shape: tuple, np_dtype):
+    out = np.zeros(shape, np_dtype)
+    np.put_along_axis(out, np.expand_dims(safe, 1), 1, axis=1)
+    return out
+
+
+class NllLoss(Primitive):
+    """args: class indices (ignored set to 0), per-element weights (0 where ignored), reduction."""
+
+    @staticmethod
+    def forward(logp, safe, w, reduction):
+        picked = np.take_along_axis(logp, np.expand_dims(safe, 1), axis=1)[:, 0]
+        return _reduce(-(picked * w), w, reduction)
+
+    def backward(ctx, g):
+        safe, w, reduction = ctx.args
+        shape, np_dtype = ctx.metas[0]
+        return (-_coefficients(g, w, reduction) * _wrap(_one_hot(safe, shape, np_dtype)),)
+
+
+class CrossEntropy(Primitive):
+    """log_softmax over axis 1 and nll in one pass; gradient (softmax - one_hot) * weight."""
+    save_inputs = True
+
+    @staticmethod
+    def forward(x, safe, w, reduction):
+        s = x - x.max(axis=1, keepdims=True)
+        lse = np.log(np.exp(s).sum(axis=1))
+        picked = np.take_along_axis(s, np.expand_dims(safe, 1), axis=1)[:, 0]
+        return _reduce((lse - picked) * w, w, reduction)
+
+    def backward(ctx, g):
+        x = ctx.inputs[0]
+        safe, w, reduction = ctx.args
+        shape, np_dtype = ctx.metas[0]
+        return ((softmax(x, 1) - _wrap(_one_hot(safe, shape, np_dtype))) * _coefficients(g, w, reduction),)
+
+
+def _targets(x: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int) -> tuple:
+    return class_weights(target._data, None if weight is None else weight._data, ignore_index, x._data.shape[1],
+                         x._data.dtype)
+
+
+def nll(logp: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int, reduction: str) -> Tensor:
+    """nll_loss of (N, C, d1, ...) log-probabilities and (N, d1, ...) class indices."""
+    return apply(NllLoss, (logp,), *_targets(logp, target, weight, ignore_index), reduction)
+
+
+def cross_entropy_indices(x: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int,
+                          reduction: str) -> Tensor:
+    """cross_entropy of (N, C, d1, ...) logits and (N, d1, ...) class indices, fused."""
+    return apply(CrossEntropy, (x,), *_targets(x, target, weight, ignore_index), reduction)
+
+
+# ------------------------------------------------------------------------------- CTC
+
+_NEG_INF = -np.inf
+
+
+def _shift(a, k: int):
+    """a shifted right by k along the last axis, -inf filled."""
+    out = np.full_like(a, _NEG_INF)
+    out[..., k:] = a[..., :-k]
+    return out
+
+
+def _unshift(a, k: int):
+    out = np.full_like(a, _NEG_INF)
+    out[..., :-k] = a[..., k:]
+    return out
+
+
+def _ctc_lattice(lp, targets, in_len, tg_len, blank: int):
+    """Extended labels (blank between and around targets), their log-probabilities per step, and masks."""
+    n = lp.shape[1]
+    ext = np.full((n, 2 * targets.shape[1] + 1), blank, np.int64)
+    ext[:, 1::2] = targets
+    emit = lp[:, np.arange(n)[:, None], ext]  # (T, N, L)
+    ext_len = 2 * tg_len + 1
+    valid = np.arange(ext.shape[1])[None, :] < ext_len[:, None]
+    skip = np.zeros(ext.shape, bool)  # s-2 -> s allowed: a label differing from the one two back
+    skip[:, 2:] = (ext[:, 2:] != blank) & (ext[:, 2:] != ext[:, :-2])
+    return ext, emit, ext_len, valid, skip
+
+
+def _ctc_alpha(emit, valid, skip):
+    alpha = np.full(emit.shape, _NEG_INF)
+    alpha[0, :, :2] = emit[0, :, :2]
+    alpha[0][~valid] = _NEG_INF
+    for t in range(1, emit.shape[0]):
+        prev = alpha[t - 1]
+        comb = np.logaddexp(prev, _shift(prev, 1))
+        if prev.shape[-1] > 2:
+            comb = np.where(skip, np.logaddexp(comb, _shift(prev, 2)), comb)
+        alpha[t] = np.where(valid, comb + emit[t], _NEG_INF)
+    return alpha
+
+
+def _ctc_nll(alpha, in_len, ext_len):
+    n = np.arange(alpha.shape[1])
+    last = np.maximum(in_len - 1, 0)
+    end = alpha[last, n, ext_len - 1]
+    before = np.where(ext_len >= 2, alpha[last, n, np.maximum(ext_len - 2, 0)], _NEG_INF)
+    nll = -np.logaddexp(end, before)
+    # no input steps: probability 1 of the empty target, 0 of any other
+    return np.where(in_len == 0, np.where(ext_len == 1, 0.0, np.inf), nll)
+
+
+def _ctc_beta(emit, in_len, ext_len, valid, skip):
+    steps, length = emit.shape[0], emit.shape[-1]
+    beta = np.full(emit.shape, _NEG_INF)
+    s = np.arange(length)[None, :]
+    ends = (s == ext_len[:, None] - 1) | (s == ext_len[:, None] - 2)
+    skip_next = np.zeros(skip.shape, bool)
+    skip_next[:, :-2] = skip[:, 2:]
+    nxt = np.full(emit.shape[1:], _NEG_INF)
+    for t in range(steps - 1, -1, -1):
+        comb = np.logaddexp(nxt, _unshift(nxt, 1))
+        if length > 2:
+            comb = np.where(skip_next, np.logaddexp(comb, _unshift(nxt, 2)), comb)
+        start = (t == in_len - 1)[:, None]
+        inside = (t < in_len - 1)[:, None]
+        b = np.where(start & ends, emit[t], np.where(inside, comb + emit[t], _NEG_INF))
+        beta[t] = nxt = np.where(valid, b, _NEG_INF)
+    return beta
+
+
+def _ctc_forward(lp, targets, in_len, tg_len, blank: int, zero_infinity: bool):
+    ext, emit, ext_len, valid, skip = _ctc_lattice(lp.astype(np.float64), targets, in_len, tg_len, blank)
+    nll = _ctc_nll(_ctc_alpha(emit, valid, skip), in_len, ext_len)
+    if zero_infinity:
+        nll = np.where(nll == np.inf, 0.0, nll)
+    return nll.astype(lp.dtype)
+
+
+class CtcGrad(Primitive):
+    """PyTorch's CTC gradient w.r.t. log_probs: exp(lp) - exp(log(sum of alpha*beta over the lattice
+    positions of each class) + nll - lp). The exp(lp) term assumes log_probs come from log_softmax,
+    whose backward then cancels it, exactly as in PyTorch."""
+
+    @staticmethod
+    def forward(lp, targets, in_len, tg_len, blank, zero_infinity):
+        lp64 = lp.astype(np.float64)
+        steps, n, classes = lp.shape
+        ext, emit, ext_len, valid, skip = _ctc_lattice(lp64, targets, in_len, tg_len, blank)
+        alpha = _ctc_alpha(emit, valid, skip)
+        nll = _ctc_nll(alpha, in_len, ext_len)
+        ab = alpha + _ctc_beta(emit, in_len, ext_len, valid, skip)
+        top = ab.max(axis=-1, keepdims=True)
+        top = np.where(np.isfinite(top), top, 0.0)
+        acc = np.zeros((steps, n, classes))
+        np.add.at(acc, (np.arange(steps)[:, None, None], np.arange(n)[None, :, None], ext[None]), np.exp(ab - top))
+        lcab = np.log(acc) + top
+        grad = np.exp(lp64) - np.exp(lcab + nll[None, :, None] - lp64)
+        live = np.arange(steps)[:, None] < in_len[None, :]
+        if zero_infinity:
+            live = live & (nll != np.inf)[None, :]
+        return np.where(live[..., None], grad, 0.0).astype(lp.dtype)
+
+    def backward(ctx, g):
+        raise RuntimeError("derivative for aten::_ctc_loss_backward is not implemented")
+
+
+class CtcLoss(Primitive):
+    """Per-sample negative log-likelihood (N,) of (T, N, C) log-probabilities; args: padded targets
+    (N, S), input lengths, target lengths (int64 arrays), blank, zero_infinity."""
+    save_inputs = True
+    forward = staticmethod(_ctc_forward)
+
+    def backward(ctx, g):
+        lp = ctx.inputs[0]
+        return (apply(CtcGrad, (lp,), *ctx.args) * g.unsqueeze(0).unsqueeze(-1),)
+
+
+def _ctc_check(what: str, lengths, limit: int) -> None:
+    if lengths.size and lengths.max() > limit:
+        raise RuntimeError(f"Expected {what} to have value at most {limit}, but got value {int(lengths.max())} "
+                           "(while checking arguments for ctc_loss_allocate_outputs)")
+
+
+def ctc_nll(log_probs: Tensor, targets: Tensor, input_lengths: list, target_lengths: list, blank: int,
+            zero_infinity: bool) -> Tensor:
+    """Per-sample CTC negative log-likelihood of (T, N, C) log-probabilities; targets padded (N, S) or
+    concatenated (sum of target_lengths,)."""
+    steps, n, classes = log_probs._data.shape
+    in_len = np.asarray(input_lengths, np.int64)
+    tg_len = np.asarray(target_lengths, np.int64)
+    if in_len.shape != (n,) or tg_len.shape != (n,):
+        raise RuntimeError(f"input_lengths and target_lengths must have size batch_size={n}, got "
+                           f"{in_len.shape[0]} and {tg_len.shape[0]}")
+    if not 0 <= blank < classes:
+        raise RuntimeError("blank must be in label range")
+    _ctc_check("input_lengths", in_len, steps)
+    flat = np.asarray(targets._data).astype(np.int64, copy=False)
+    if flat.ndim == 1:  # concatenated: cut into a padded (N, S) array
+        ends = np.cumsum(tg_len)
+        if ends.size and ends[-1] > flat.shape[0]:
+            raise RuntimeError(f"Expected tensor to have size at least {int(ends[-1])} at dimension 0, but got "
+                               f"size {flat.shape[0]} for argument #2 'targets' (while checking arguments for "
+                               "ctc_loss_allocate_outputs)")
+        padded = np.full((n, int(tg_len.max(initial=0))), blank, np.int64)
+        for i, (end, length) in enumerate(zip(ends, tg_len)):
+            padded[i, :length] = flat[end - length:end]
+    else:
+        padded = flat
+        if tg_len.size and tg_len.max() > padded.shape[1]:
+            raise RuntimeError(f"Expected tensor to have size at least {int(tg_len.max())} at dimension 1, but got "
+                               f"size {padded.shape[1]} for argument #2 'targets' (while checking arguments for "
+                               "ctc_loss_allocate_outputs)")
+    # entries past a target's length are padding, whatever their value
+    padded = np.where(np.arange(padded.shape[1])[None, :] < tg_len[:, None], padded, blank)
+    return apply(CtcLoss, (log_probs,), padded, in_len, tg_len, blank, zero_infinity)
+
 
 __all__: list = []
 TENSOR_METHODS: dict = {}

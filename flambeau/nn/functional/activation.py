@@ -1,4 +1,269 @@
-"""TODO: nn.functional.activation (filled in by its owner)."""
+"""nn.functional activations, as PyTorch defines them.
+
+Elementwise activations are composites of flambeau ops (their gradients, and double gradients, follow
+from the ops); softmax and log_softmax are the fused primitives of flambeau.ops.activation. Where a
+branch of a `where` could overflow (exp of a large input), the other branch's input is made safe first,
+so the unselected branch never turns a gradient into nan. In-place forms compute out of place and
+write back, so autograd sees an in-place op, as in PyTorch.
+"""
 from __future__ import annotations
 
-__all__: list = []
+import math
+import warnings
+
+import flambeau
+
+from ..._tensor import Tensor
+from ...ops.activation import log_softmax as _log_softmax, softmax as _softmax
+
+__all__ = ["threshold", "threshold_", "relu", "relu_", "relu6", "hardtanh", "hardtanh_", "elu", "elu_", "selu",
+           "selu_", "celu", "celu_", "leaky_relu", "leaky_relu_", "prelu", "rrelu", "rrelu_", "glu", "gelu",
+           "logsigmoid", "hardshrink", "tanhshrink", "softsign", "softplus", "softmin", "softmax", "log_softmax",
+           "gumbel_softmax", "softshrink", "tanh", "sigmoid", "hardsigmoid", "silu", "mish", "hardswish"]
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+_GELU_TANH_BETA = math.sqrt(2.0 / math.pi)
+_GELU_TANH_KAPPA = 0.044715
+
+
+def _inplace(input: Tensor, result: Tensor) -> Tensor:
+    return input.copy_(result)
+
+
+def _zero(x: Tensor) -> Tensor:
+    return x.new_zeros(())
+
+
+# ------------------------------------------------------------------------------- rectifiers
+
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
+    result = flambeau.where(input > threshold, input, value)
+    return _inplace(input, result) if inplace else result
+
+
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
+    return _inplace(input, flambeau.where(input > threshold, input, value))
+
+
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    return flambeau.relu_(input) if inplace else flambeau.relu(input)
+
+
+def relu_(input: Tensor) -> Tensor:
+    return flambeau.relu_(input)
+
+
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    # NOTE: clamp's gradient is zero at the bounds themselves, as hardtanh's is in PyTorch
+    result = flambeau.clamp(input, min_val, max_val)
+    return _inplace(input, result) if inplace else result
+
+
+def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    result = flambeau.where(input > 0, input, input * negative_slope)
+    return _inplace(input, result) if inplace else result
+
+
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
+    if weight.dim() > 1:
+        raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = {weight.dim()}")
+    channels = input.shape[1] if input.dim() >= 2 else 1
+    count = weight.numel()
+    if count != 1 and count != channels:
+        raise RuntimeError("Mismatch of parameter numbers and input channel size. Found parameter numbers = "
+                           f"{count} and channel size = {channels}.")
+    w = weight.reshape(()) if count == 1 else weight.reshape((channels,) + (1,) * (input.dim() - 2))
+    return flambeau.where(input > 0, input, w * input)
+
+
+def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
+          inplace: bool = False) -> Tensor:
+    if not training:
+        return leaky_relu(input, (lower + upper) / 2, inplace)
+    with flambeau.no_grad():
+        slopes = flambeau.empty_like(input).uniform_(lower, upper)  # flambeau's generator: manual_seed applies
+    result = flambeau.where(input > 0, input, input * slopes)
+    return _inplace(input, result) if inplace else result
+
+
+def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False) -> Tensor:
+    return rrelu(input, lower, upper, training, inplace=True)
+
+
+# ------------------------------------------------------------------------------- exponential units
+
+def _elu(input: Tensor, alpha: float, scale: float, input_scale: float) -> Tensor:
+    positive = input > 0
+    # NOTE: expm1 sees only the non-positive inputs; x = 0 takes the exponential branch, like PyTorch's
+    # gradient (alpha * scale * input_scale there)
+    negative = flambeau.where(positive, _zero(input), input)
+    exp_part = flambeau.expm1(negative * input_scale) * (alpha * scale)
+    return flambeau.where(positive, input * scale if scale != 1.0 else input, exp_part)
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    result = _elu(input, alpha, 1.0, 1.0)
+    return _inplace(input, result) if inplace else result
+
+
+def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    return elu(input, alpha, inplace=True)
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
+    result = _elu(input, _SELU_ALPHA, _SELU_SCALE, 1.0)
+    return _inplace(input, result) if inplace else result
+
+
+def selu_(input: Tensor) -> Tensor:
+    return selu(input, inplace=True)
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError")
+    result = _elu(input, alpha, 1.0, 1.0 / alpha)
+    return _inplace(input, result) if inplace else result
+
+
+def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    return celu(input, alpha, inplace=True)
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    if approximate == "none":
+        return input * 0.5 * (flambeau.erf(input * math.sqrt(0.5)) + 1.0)
+    if approximate == "tanh":
+        inner = (input + input * input * input * _GELU_TANH_KAPPA) * _GELU_TANH_BETA
+        return input * 0.5 * (flambeau.tanh(inner) + 1.0)
+    raise RuntimeError("approximate argument must be either none or tanh.")
+
+
+# ------------------------------------------------------------------------------- smooth functions
+
+def _softplus_exact(x: Tensor) -> Tensor:
+    """log(1 + exp(x)) without overflow; its gradient is sigmoid(x) everywhere."""
+    return flambeau.logaddexp(x, _zero(x))
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    scaled = input * beta if beta != 1.0 else input
+    smooth = _softplus_exact(scaled)
+    return flambeau.where(scaled > threshold, input, smooth / beta if beta != 1.0 else smooth)
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    return -_softplus_exact(-input)
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    return flambeau.sigmoid(input)
+
+
+def tanh(input: Tensor) -> Tensor:
+    return flambeau.tanh(input)
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    result = input * flambeau.sigmoid(input)
+    return _inplace(input, result) if inplace else result
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    result = input * flambeau.tanh(_softplus_exact(input))
+    return _inplace(input, result) if inplace else result
+
+
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
+    result = flambeau.clamp(input + 3.0, 0.0, 6.0) / 6.0
+    return _inplace(input, result) if inplace else result
+
+
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    # NOTE: written by pieces so that the gradient at -3 and 3 is PyTorch's (x/3 + 1/2 on [-3, 3])
+    middle = input * (input + 3.0) / 6.0
+    result = flambeau.where(input < -3.0, _zero(input), flambeau.where(input <= 3.0, middle, input))
+    return _inplace(input, result) if inplace else result
+
+
+def softsign(input: Tensor) -> Tensor:
+    return input / (input.abs() + 1)
+
+
+def tanhshrink(input: Tensor) -> Tensor:
+    return input - input.tanh()
+
+
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    if lambd < 0:
+        raise RuntimeError(f"lambda must be greater or equal to 0, but found to be {lambd}.")
+    zero = _zero(input)
+    return flambeau.where(input > lambd, input - lambd, flambeau.where(input < -lambd, input + lambd, zero))
+
+
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    return flambeau.where((input >= -lambd) & (input <= lambd), _zero(input), input)
+
+
+def glu(input: Tensor, dim: int = -1) -> Tensor:
+    if input.dim() == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    size = input.shape[dim]
+    if size % 2:
+        raise RuntimeError(f"Halving dimension must be even, but dimension {dim % input.dim()} is size {size}")
+    a, b = input.chunk(2, dim)
+    return a * flambeau.sigmoid(b)
+
+
+# ------------------------------------------------------------------------------- softmax family
+
+def _get_softmax_dim(name: str, ndim: int, stacklevel: int) -> int:
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. "
+                  "Change the call to include dim=X as an argument.", stacklevel=stacklevel)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    if dim is None:
+        dim = _get_softmax_dim("softmax", input.dim(), _stacklevel)
+    return _softmax(input, dim, dtype)
+
+
+def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    if dim is None:
+        dim = _get_softmax_dim("softmin", input.dim(), _stacklevel)
+    return _softmax(-input, dim, dtype)
+
+
+def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    if dim is None:
+        dim = _get_softmax_dim("log_softmax", input.dim(), _stacklevel)
+    return _log_softmax(input, dim, dtype)
+
+
+def gumbel_softmax(logits: Tensor, tau: float = 1, hard: bool = False, eps: float = 1e-10, dim: int = -1) -> Tensor:
+    if eps != 1e-10:
+        warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
+    with flambeau.no_grad():
+        gumbels = -flambeau.empty_like(logits).exponential_().log()  # ~Gumbel(0, 1)
+    y_soft = _softmax((logits + gumbels) / tau, dim, None)
+    if not hard:
+        return y_soft
+    index = y_soft.max(dim, keepdim=True)[1]
+    y_hard = flambeau.zeros_like(logits).scatter_(dim, index, 1.0)
+    return y_hard - y_soft.detach() + y_soft  # straight-through estimator
