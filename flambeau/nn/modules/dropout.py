@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..._tensor import Tensor
 from .. import functional as F
-from .module import Module
+from .module import Module, ModuleInputError
 
 __all__ = ["Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout"]
 
@@ -27,6 +27,8 @@ class Dropout(_DropoutNd):
 
 class Dropout1d(_DropoutNd):
     def forward(self, input: Tensor) -> Tensor:
+        if input.dim() not in (2, 3):
+            raise ModuleInputError(self, f"expected 2D or 3D input (got {input.dim()}D input)")
         return F.dropout1d(input, self.p, self.training, self.inplace)
 
 
