@@ -29,8 +29,10 @@ class Parameter(Tensor):
         if data is None:
             from .. import empty
             data = empty(0)
+        if requires_grad and data._data.dtype.kind not in "fc":
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
         p = _alias(cls, data)
-        p.requires_grad = requires_grad
+        p._rg = bool(requires_grad)
         return p
 
     def __init__(self, data: Tensor | None = None, requires_grad: bool = True) -> None:

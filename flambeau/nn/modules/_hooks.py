@@ -52,18 +52,19 @@ def add_hook(hooks: OrderedDict, hook, prepend: bool = False, extra_dict=None) -
 
 
 class _Identity(Function):
-    """Passes tensors through; its backward hands the incoming gradients to `state.callback`."""
+    """Passes tensors through; its backward hands the incoming gradients to `callback(state, grads)`.
+    As in PyTorch, grad_input has zeros where no gradient arrived, grad_output has None."""
 
     @staticmethod
-    def forward(ctx, state, callback, *tensors):
+    def forward(ctx, state, callback, materialize, *tensors):
         ctx.state, ctx.callback = state, callback
-        ctx.set_materialize_grads(False)
+        ctx.set_materialize_grads(materialize)
         ctx.mark_non_differentiable(*[t for t in tensors if not t.requires_grad])
         return tensors
 
     @staticmethod
     def backward(ctx, *grads):
-        return (None, None) + tuple(ctx.callback(ctx.state, grads))
+        return (None, None, None) + tuple(ctx.callback(ctx.state, grads))
 
 
 def _tensor_positions(values: tuple) -> list:
@@ -92,7 +93,7 @@ class BackwardHook:
         if not (STATE.enabled and any(args[i].requires_grad for i in positions)):
             return args
         self.input_positions = positions
-        wrapped = _Identity.apply(self, BackwardHook._on_grad_input, *[args[i] for i in positions])
+        wrapped = _Identity.apply(self, BackwardHook._on_grad_input, True, *[args[i] for i in positions])
         return _replace(args, positions, wrapped)
 
     def setup_output_hook(self, result):
@@ -105,7 +106,7 @@ class BackwardHook:
             return result
         self.output_positions = positions
         wrapped = _replace(outputs, positions,
-                           _Identity.apply(self, BackwardHook._on_grad_output, *[outputs[i] for i in positions]))
+                           _Identity.apply(self, BackwardHook._on_grad_output, False, *[outputs[i] for i in positions]))
         return wrapped[0] if single else wrapped
 
     def _on_grad_output(self, grads: tuple) -> tuple:
