@@ -12,6 +12,7 @@ import hashlib
 import io
 import pickle
 import struct
+import warnings
 import zipfile
 from collections import Counter, OrderedDict
 from typing import Any, NamedTuple
@@ -176,6 +177,9 @@ class Rebuilder:
             return
         if type(state) is not dict or not all(type(k) is str and not k.startswith("__") for k in state):
             raise pickle.UnpicklingError(f"{self.source}: invalid tensor attributes {state!r}")
+        if not hasattr(obj, "__dict__"):  # a plain flambeau Tensor has slots only
+            warnings.warn(f"{self.source}: flambeau tensors cannot hold attributes; dropped {sorted(state)}")
+            return
         for k, v in state.items():
             setattr(obj, k, v)
 
