@@ -184,8 +184,8 @@ class AdaptiveMaxIndex(Primitive):
         return _running_argmax(candidates(), lead, tuple(out), x.dtype, first, xp)
 
 
-def _rows(lead) -> int:
-    return int(np.prod(lead, dtype=np.int64))
+def _numel(shape) -> int:
+    return int(np.prod(shape, dtype=np.int64))
 
 
 class PlaneGather(Primitive):
@@ -194,8 +194,8 @@ class PlaneGather(Primitive):
     @staticmethod
     def forward(x, index, nsp):
         lead = x.shape[:-nsp]
-        flat = x.reshape(lead + (-1,))
-        idx = index.reshape(lead + (-1,))
+        flat = x.reshape(lead + (_numel(x.shape[-nsp:]),))  # explicit sizes: -1 is ambiguous for empty arrays
+        idx = index.reshape(lead + (_numel(index.shape[-nsp:]),))
         return _xp(x).take_along_axis(flat, idx, axis=-1).reshape(index.shape)
 
     def backward(ctx, g):
@@ -212,9 +212,9 @@ class PlaneScatter(Primitive):
         nsp = len(plane)
         lead = index.shape[:-nsp]
         size = int(np.prod(plane, dtype=np.int64))
-        rows = _rows(lead)
-        idx = index.reshape(rows, -1)
-        vals = src.reshape(rows, -1)
+        rows = _numel(lead)
+        idx = index.reshape(rows, _numel(index.shape[-nsp:]))
+        vals = src.reshape(idx.shape)
         if accumulate:
             # NOTE: bincount sums repeated indices in one C loop (np.add.at is several times slower)
             flat = (idx + (xp.arange(rows, dtype=_INT64) * size)[:, None]).ravel()
