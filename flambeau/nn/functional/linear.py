@@ -26,8 +26,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y[..., o] = sum_ij input1[..., i] * weight[o, i, j] * input2[..., j] + bias[o]."""
     s1, s2, sw = input1._data.shape, input2._data.shape, weight._data.shape
-    if len(sw) != 3:
-        raise RuntimeError(f"bilinear(): weight must be three-dimensional, but got {len(sw)} dimension(s)")
+    if len(sw) != 3:  # PyTorch's type: it indexes the weight's third dim
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-len(sw)}, {len(sw) - 1}], but got 2)")
     if len(s1) != len(s2):
         raise RuntimeError(f"bilinear(): input dimensions do not match: got {len(s1)} and {len(s2)}")
     for i, (a, b) in enumerate(zip(s1[:-1], s2[:-1])):
