@@ -49,7 +49,7 @@ def _softmax_input(name: str, input: Tensor, dim: int, dtype) -> tuple:
         input = cast(input, to_dtype(dtype).np)
     kind = input._data.dtype.kind
     if kind not in "fV":
-        raise RuntimeError(f'"{name}_lastdim_kernel_impl" not implemented for \'{_type_name(input._data.dtype)}\'')
+        raise NotImplementedError(f'"{name}_lastdim_kernel_impl" not implemented for \'{_type_name(input._data.dtype)}\'')
     axis = _wrap_dim(dim, input._data.ndim)
     return input, axis
 

@@ -13,6 +13,7 @@ import warnings
 
 import flambeau
 
+from ..._dispatch import check_inplace, update_inplace
 from ..._tensor import Tensor
 from ...ops.activation import log_softmax as _log_softmax, softmax as _softmax
 
@@ -27,8 +28,16 @@ _GELU_TANH_BETA = math.sqrt(2.0 / math.pi)
 _GELU_TANH_KAPPA = 0.044715
 
 
-def _inplace(input: Tensor, result: Tensor) -> Tensor:
-    return input.copy_(result)
+def _run(fn, input: Tensor, inplace: bool, *args) -> Tensor:
+    """fn(input, *args), or written into `input` when inplace. With autograd recording, the in-place form
+    computes from a clone: the composite's nodes then save the clone, which the write does not modify."""
+    if not inplace:
+        return fn(input, *args)
+    source = input
+    if input.requires_grad and flambeau.is_grad_enabled():
+        check_inplace(input)
+        source = input.clone()
+    return update_inplace(input, fn(source, *args))
 
 
 def _zero(x: Tensor) -> Tensor:
@@ -37,13 +46,16 @@ def _zero(x: Tensor) -> Tensor:
 
 # ------------------------------------------------------------------------------- rectifiers
 
+def _threshold(x: Tensor, threshold: float, value: float) -> Tensor:
+    return flambeau.where(x > threshold, x, value)
+
+
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
-    result = flambeau.where(input > threshold, input, value)
-    return _inplace(input, result) if inplace else result
+    return _run(_threshold, input, inplace, threshold, value)
 
 
 def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
-    return _inplace(input, flambeau.where(input > threshold, input, value))
+    return _run(_threshold, input, True, threshold, value)
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
@@ -58,8 +70,7 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
     # NOTE: clamp's gradient is zero at the bounds themselves, as hardtanh's is in PyTorch
-    result = flambeau.clamp(input, min_val, max_val)
-    return _inplace(input, result) if inplace else result
+    return _run(flambeau.clamp, input, inplace, min_val, max_val)
 
 
 def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
@@ -70,13 +81,16 @@ def relu6(input: Tensor, inplace: bool = False) -> Tensor:
     return hardtanh(input, 0.0, 6.0, inplace)
 
 
+def _leaky_relu(x: Tensor, slope) -> Tensor:
+    return flambeau.where(x > 0, x, x * slope)
+
+
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
-    result = flambeau.where(input > 0, input, input * negative_slope)
-    return _inplace(input, result) if inplace else result
+    return _run(_leaky_relu, input, inplace, negative_slope)
 
 
 def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
-    return leaky_relu(input, negative_slope, inplace=True)
+    return _run(_leaky_relu, input, True, negative_slope)
 
 
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
@@ -88,7 +102,7 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
         raise RuntimeError("Mismatch of parameter numbers and input channel size. Found parameter numbers = "
                            f"{count} and channel size = {channels}.")
     w = weight.reshape(()) if count == 1 else weight.reshape((channels,) + (1,) * (input.dim() - 2))
-    return flambeau.where(input > 0, input, w * input)
+    return _leaky_relu(input, w)
 
 
 def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
@@ -97,8 +111,7 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, trainin
         return leaky_relu(input, (lower + upper) / 2, inplace)
     with flambeau.no_grad():
         slopes = flambeau.empty_like(input).uniform_(lower, upper)  # flambeau's generator: manual_seed applies
-    result = flambeau.where(input > 0, input, input * slopes)
-    return _inplace(input, result) if inplace else result
+    return _run(_leaky_relu, input, inplace, slopes)
 
 
 def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False) -> Tensor:
@@ -117,8 +130,7 @@ def _elu(input: Tensor, alpha: float, scale: float, input_scale: float) -> Tenso
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
-    result = _elu(input, alpha, 1.0, 1.0)
-    return _inplace(input, result) if inplace else result
+    return _run(_elu, input, inplace, alpha, 1.0, 1.0)
 
 
 def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
@@ -126,8 +138,7 @@ def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
 
 
 def selu(input: Tensor, inplace: bool = False) -> Tensor:
-    result = _elu(input, _SELU_ALPHA, _SELU_SCALE, 1.0)
-    return _inplace(input, result) if inplace else result
+    return _run(_elu, input, inplace, _SELU_ALPHA, _SELU_SCALE, 1.0)
 
 
 def selu_(input: Tensor) -> Tensor:
@@ -136,9 +147,8 @@ def selu_(input: Tensor) -> Tensor:
 
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     if alpha == 0:
-        raise RuntimeError("ZeroDivisionError")
-    result = _elu(input, alpha, 1.0, 1.0 / alpha)
-    return _inplace(input, result) if inplace else result
+        raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
+    return _run(_elu, input, inplace, alpha, 1.0, 1.0 / alpha)
 
 
 def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
@@ -179,26 +189,38 @@ def tanh(input: Tensor) -> Tensor:
     return flambeau.tanh(input)
 
 
+def _silu(x: Tensor) -> Tensor:
+    return x * flambeau.sigmoid(x)
+
+
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
-    result = input * flambeau.sigmoid(input)
-    return _inplace(input, result) if inplace else result
+    return _run(_silu, input, inplace)
+
+
+def _mish(x: Tensor) -> Tensor:
+    return x * flambeau.tanh(_softplus_exact(x))
 
 
 def mish(input: Tensor, inplace: bool = False) -> Tensor:
-    result = input * flambeau.tanh(_softplus_exact(input))
-    return _inplace(input, result) if inplace else result
+    return _run(_mish, input, inplace)
+
+
+def _hardsigmoid(x: Tensor) -> Tensor:
+    return flambeau.clamp(x + 3.0, 0.0, 6.0) / 6.0
 
 
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
-    result = flambeau.clamp(input + 3.0, 0.0, 6.0) / 6.0
-    return _inplace(input, result) if inplace else result
+    return _run(_hardsigmoid, input, inplace)
+
+
+def _hardswish(x: Tensor) -> Tensor:
+    # NOTE: written by pieces so that the gradient at -3 and 3 is PyTorch's (x/3 + 1/2 on [-3, 3])
+    middle = x * (x + 3.0) / 6.0
+    return flambeau.where(x < -3.0, _zero(x), flambeau.where(x <= 3.0, middle, x))
 
 
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
-    # NOTE: written by pieces so that the gradient at -3 and 3 is PyTorch's (x/3 + 1/2 on [-3, 3])
-    middle = input * (input + 3.0) / 6.0
-    result = flambeau.where(input < -3.0, _zero(input), flambeau.where(input <= 3.0, middle, input))
-    return _inplace(input, result) if inplace else result
+    return _run(_hardswish, input, inplace)
 
 
 def softsign(input: Tensor) -> Tensor:
