@@ -123,6 +123,7 @@ LAYERS = [
     ("Conv2d", (3, 4, 3), {"padding": 1, "padding_mode": "circular"}, (2, 3, 6, 5)),
     ("Conv2d", (3, 4, 2), {"padding": "same", "padding_mode": "replicate"}, (2, 3, 5, 6)),
     ("Conv2d", (3, 4, 3), {"padding": 1}, (3, 7, 7)),
+    ("Conv2d", (3, 4, 3), {"padding": 1, "padding_mode": "reflect"}, (3, 6, 5)),
     ("Conv3d", (2, 3, 3), {"padding": 1, "stride": 2}, (2, 2, 5, 6, 5)),
     ("Conv3d", (2, 4, (2, 3, 2)), {"groups": 2, "padding": 1, "padding_mode": "circular"}, (1, 2, 4, 4, 3)),
     ("ConvTranspose1d", (3, 4, 3), {"stride": 2, "padding": 1, "output_padding": 1}, (2, 3, 6)),
