@@ -113,6 +113,8 @@ def test_double_backward_matches_torch():
     (lambda t, x: t.nn.functional.batch_norm(x, None, None, t.ones(2), training=True), (4, 3)),
     (lambda t, x: t.nn.functional.batch_norm(x, None, None, training=True, eps=0.0), (4, 3)),
     (lambda t, x: t.nn.functional.instance_norm(x), (2, 3, 1)),
+    (lambda t, x: t.nn.functional.instance_norm(x, use_input_stats=False), (2, 3, 4)),
+    (lambda t, x: t.nn.functional.instance_norm(x.float(), t.zeros(3), None), (2, 3, 4)),
     (lambda t, x: t.nn.functional.layer_norm(x, (4,)), (4, 3, 5)),
     (lambda t, x: t.nn.functional.layer_norm(x, (5,), t.ones(4)), (4, 3, 5)),
     (lambda t, x: t.nn.functional.rms_norm(x, (4,)), (4, 3, 5)),

@@ -55,6 +55,11 @@ def _update_running(running: Tensor | None, batch_value, momentum: float) -> Non
         running.mul_(1 - momentum).add_(value * momentum)
 
 
+def _check_running_pair(running_mean: Tensor | None, running_var: Tensor | None) -> None:
+    if (running_mean is None) != (running_var is None):
+        raise ValueError("running_mean and running_var must either both be None or neither be None")
+
+
 def _with_running_stats(input: Tensor, running_mean: Tensor, running_var: Tensor, weight, bias, eps: float):
     """Normalise with given statistics (evaluation mode): a plain differentiable composite."""
     shape = _channel_shape(input)
@@ -71,8 +76,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
     if eps < 0.0:
         raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
-    if (running_mean is None) != (running_var is None):
-        raise ValueError("running_mean and running_var must either both be None or neither be None")
+    _check_running_pair(running_mean, running_var)
     if momentum is None:
         raise TypeError("batch_norm(): argument 'momentum' (position 7) must be float, not NoneType")
     channels = input.shape[1]
@@ -97,6 +101,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
 def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var: Tensor | None = None,
                   weight: Tensor | None = None, bias: Tensor | None = None, use_input_stats: bool = True,
                   momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    _check_running_pair(running_mean, running_var)
     if use_input_stats:
         size = input.size()
         if count_over(tuple(size), tuple(range(2, len(size)))) == 1:
