@@ -16,7 +16,7 @@ import struct
 from collections import Counter, OrderedDict
 from typing import Any, Callable
 
-from .errors import UnsafeFileError
+from .errors import CorruptFileError, UnsafeFileError
 
 _DICTS = (dict, OrderedDict, Counter)
 
@@ -46,7 +46,7 @@ class RestrictedUnpickler:
     def _read(self, n: int) -> bytes:
         data = self.read(n)
         if len(data) != n:
-            raise self._fail("pickle data was truncated")
+            raise CorruptFileError(self.source, "pickle data was truncated")
         return data
 
     def _pop_mark(self) -> list:
@@ -86,7 +86,7 @@ class RestrictedUnpickler:
         while True:
             op = self.read(1)
             if not op:
-                raise self._fail("pickle data was truncated")
+                raise CorruptFileError(self.source, "pickle data was truncated")
             handler = dispatch.get(op[0])
             if handler is None:
                 raise self._fail(f"unsupported or invalid pickle opcode {op!r}")
