@@ -13,18 +13,18 @@ import io
 import os
 import pickle
 import struct
-from typing import Any, BinaryIO, Iterable
+from typing import Any, BinaryIO, Iterable, Union
 
 from . import safetensors as _safetensors
 from ._zip import open_for_read
-from .errors import CorruptFileError, UnsafeFileError, source_name
+from .errors import CorruptFileError, UnsafeFileError, source_name  # noqa: F401  (public)
 from .native import MANIFEST, load_native, save_native
-from .safetensors import load_file, safe_open, save_file
+from .safetensors import load_file, safe_open, save_file  # noqa: F401  (flambeau.serialization.save_file...)
 from .torch_format import LEGACY_HEAD, load_legacy, load_zip, safe_globals as _safe_globals, save_legacy, save_zip, \
     zip_prefix
 
 DEFAULT_PROTOCOL = 2
-FileLike = "str | os.PathLike | BinaryIO"
+FileLike = Union[str, os.PathLike, BinaryIO]
 
 
 @contextlib.contextmanager

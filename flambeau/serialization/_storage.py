@@ -130,11 +130,6 @@ def relocate(array, location: str, map_location: Any, source: str):
     return rebuild_tensor(array, False).to(dev)._data
 
 
-def typed_view(raw, dt: Dtype):
-    """A uint8 storage array seen as elements of `dt`."""
-    return raw.view(dt.np)
-
-
 def strided_view(storage, offset, shape, stride, source: str):
     """The array of a tensor at `offset` in a typed storage, after checking it lies inside."""
     ok = (isinstance(offset, int) and offset >= 0 and isinstance(shape, (tuple, list))

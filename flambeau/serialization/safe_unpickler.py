@@ -9,7 +9,6 @@ passed weights_only=False) unknown globals are imported and any object may be bu
 """
 from __future__ import annotations
 
-import codecs
 import importlib
 import pickle
 import struct

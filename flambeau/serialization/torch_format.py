@@ -25,7 +25,7 @@ from .._tensor import Size, Tensor
 from ..ops.creation import rebuild_tensor as wrap_array
 from ._pickle_writer import STORAGE_TYPES, TorchPickler, collect_tensors
 from ._storage import plan_storages, relocate, storages_of, strided_view
-from ._zip import open_for_read, read_array, read_record, write_record
+from ._zip import read_array, read_record, write_record
 from .errors import CorruptFileError
 from .safe_unpickler import RestrictedUnpickler
 

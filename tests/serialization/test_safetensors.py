@@ -1,6 +1,5 @@
 """safetensors read and written directly: against bytes built by hand from the spec, and against the
 `safetensors` package where the test environment has it."""
-import io
 import json
 import struct
 
