@@ -253,7 +253,7 @@ def load_legacy(f, size: int, source: str, map_location, weights_only: bool):
 
     obj = unpickle(persistent_load)
     keys = unpickle()
-    if type(keys) is not list or set(keys) != set(roots):
+    if type(keys) is not list or not all(type(k) is str for k in keys) or set(keys) != set(roots):
         raise CorruptFileError(source, "the list of storages does not match the storages the object uses")
     for key in keys:
         root = roots[key]
