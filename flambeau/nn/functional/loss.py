@@ -126,6 +126,8 @@ def _class_layout(input: Tensor, target: Tensor, weight: Tensor | None) -> tuple
     if weight is not None and weight.numel() != classes:
         raise RuntimeError(f"weight tensor should be defined either for all {classes} classes or no classes but "
                            f"got weight tensor of shape: {list(weight.shape)}")
+    if weight is not None and weight.dtype != input.dtype:
+        raise RuntimeError(f"expected scalar type {type_name(input)} but found {type_name(weight)}")
     refuse_grad("nll_loss2d_forward" if ndim > 2 else "nll_loss_forward", "weight", weight)
     if ndim == 1:
         return input.unsqueeze(0), target.reshape(1), True
@@ -232,6 +234,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
     reduction = _reduction_of(size_average, reduce, reduction)
     if target.size() != input.size():
         raise ValueError(f"Target size ({target.size()}) must be the same as input size ({input.size()})")
+    refuse_grad("binary_cross_entropy_with_logits", "weight", weight)
     refuse_grad("binary_cross_entropy_with_logits", "pos_weight", pos_weight)
     log_sigmoid = logsigmoid(input)  # stable for any logit
     if pos_weight is not None:
