@@ -228,10 +228,13 @@ def update_inplace(self: Tensor, result: Tensor, name: str = "") -> Tensor:
     else:
         dst[...] = src
     self._vc[0] += 1
-    if result.grad_fn is not None and STATE.enabled:
+    if result._rg and STATE.enabled:
         if result._data.dtype != dst.dtype or result._data.shape != dst.shape:
             from .ops.elementwise import _cast_like
             result = _cast_like(result, self)
+        if result.grad_fn is None:  # a leaf written into self (copy_): self's history is an alias of it
+            from .ops.shape import View
+            result = apply(View, (result,), result._data.shape)
         _rebase_history(self, result)
     return self
 

@@ -7,11 +7,11 @@ Tensor methods in TENSOR_METHODS; `bind_methods` attaches those to the Tensor cl
 from __future__ import annotations
 
 from .._tensor import Tensor
-from . import (activation, conv, conversion, creation, elementwise, elementwise_math, elementwise_rounding, indexing,
-               joining, linalg, loss, norm, pool, random, reduction, shape, sorting, special)
+from . import (activation, conv, conversion, creation, elementwise, elementwise_math, elementwise_rounding, filling,
+               indexing, joining, linalg, loss, norm, pool, random, reduction, shape, sorting, special)
 
 FAMILIES = [elementwise, elementwise_math, elementwise_rounding, special, reduction, sorting, shape, joining,
-            indexing, linalg, creation, random, conversion, activation, conv, pool, norm, loss]
+            indexing, linalg, creation, random, conversion, filling, activation, conv, pool, norm, loss]
 
 
 def bind_methods(families) -> None:
