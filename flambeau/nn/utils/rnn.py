@@ -19,7 +19,7 @@ def pad_sequence(sequences: Iterable[Tensor] | Tensor, batch_first: bool = False
     if not sequences:
         raise RuntimeError("received an empty list of sequences")
     if padding_side not in ("left", "right"):
-        raise ValueError(f"Expected padding_side to be one of left or right, but got {padding_side}.")
+        raise RuntimeError(f"Expected padding_side to be one of left or right, but got {padding_side}.")
     max_len = max(s.size(0) for s in sequences)
     padded = []
     for s in sequences:
