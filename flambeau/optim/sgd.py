@@ -53,7 +53,7 @@ class SGD(Optimizer):
                 else:
                     b = _array(buf)
                     b *= momentum
-                    b += np.multiply(grad, 1 - dampening)
+                    b += grad if dampening == 0 else np.multiply(grad, 1 - dampening)
                 if nesterov:
                     grad = grad + np.multiply(b, momentum)
                 else:
