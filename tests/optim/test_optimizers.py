@@ -345,3 +345,28 @@ def test_lbfgs_float32_mlp():
         for a, b in zip(f, t):
             np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-4)
     assert f_opt.state_dict()["state"][0]["d"].dtype == flambeau.float32
+
+
+def test_user_subclass_and_deepcopy():
+    class SignSGD(flambeau.optim.Optimizer):
+        def __init__(self, params, lr=0.1):
+            super().__init__(params, dict(lr=lr))
+
+        @flambeau.no_grad()
+        def step(self, closure=None):
+            for group in self.param_groups:
+                for p in group["params"]:
+                    self.state[p]["calls"] = self.state[p].get("calls", 0) + 1
+                    p.sub_(p.grad.sign() * group["lr"])
+
+    w = flambeau.nn.Parameter(flambeau.tensor([1.0, -2.0]))
+    opt = SignSGD([w])
+    calls = []
+    opt.register_step_post_hook(lambda o, args, kwargs: calls.append(1))
+    (w * w).sum().backward()
+    opt.step()
+    np.testing.assert_allclose(_numpy(w), [0.9, -1.9], rtol=1e-6)
+    assert calls == [1] and opt.state_dict()["state"] == {0: {"calls": 1}}
+    assert repr(opt) == "SignSGD (\nParameter Group 0\n    lr: 0.1\n)"
+    clone = copy.deepcopy(flambeau.optim.LBFGS([w], history_size=5))
+    assert clone.param_groups[0]["history_size"] == 5 and clone._params == clone.param_groups[0]["params"]
