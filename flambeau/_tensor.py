@@ -114,6 +114,42 @@ class Tensor:
     def element_size(self) -> int:
         return self._data.itemsize
 
+    @property
+    def itemsize(self) -> int:
+        return self._data.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        return self._data.nbytes
+
+    # complex conjugation is the identity on real tensors, which are all flambeau's autograd supports
+    def conj(self) -> "Tensor":
+        if self._data.dtype.kind == "c":
+            raise NotImplementedError("conj of complex tensors is not supported by flambeau yet")
+        return self
+
+    resolve_conj = resolve_neg = conj
+
+    def is_conj(self) -> bool:
+        return False
+
+    @property
+    def real(self) -> "Tensor":
+        return self.conj()
+
+    # memory placement: host memory is already shareable with DataLoader workers through pickling
+    def share_memory_(self) -> "Tensor":
+        return self
+
+    def is_shared(self) -> bool:
+        return False
+
+    def pin_memory(self, device=None) -> "Tensor":
+        return self
+
+    def is_pinned(self, device=None) -> bool:
+        return False
+
     def stride(self, dim: int | None = None):
         item = self._data.itemsize
         strides = tuple(s // item for s in self._data.strides)
