@@ -19,7 +19,8 @@ class Softmax(Primitive):
     @staticmethod
     def forward(x, axis):
         # NOTE: shifting by the row max keeps exp from overflowing; an all -inf row gives nan, like PyTorch
-        e = np.exp(x - x.max(axis=axis, keepdims=True))
+        e = x - x.max(axis=axis, keepdims=True)
+        np.exp(e, out=e)  # in place: a second full-size array costs more than the arithmetic
         e /= e.sum(axis=axis, keepdims=True)
         return e
 

@@ -12,7 +12,8 @@ import numpy as np
 
 from .._dispatch import Primitive, apply
 from .._tensor import Tensor
-from .activation import softmax
+from ..autograd.grad_mode import is_grad_enabled
+from .activation import Softmax, softmax
 
 _wrap = Tensor._wrap
 
@@ -46,6 +47,14 @@ def _coefficients(g: Tensor, w, reduction: str) -> Tensor:
     return coef * (g.unsqueeze(1) if reduction == "none" else g)
 
 
+def _coefficient_array(g: Tensor, w, reduction: str):
+    """_coefficients on arrays, for the plain (first-order) backward."""
+    if reduction == "mean":
+        total = w.sum()
+        w = w / total if total else w
+    return np.expand_dims(w * g._data, 1)
+
+
 def _one_hot(safe, shape: tuple, np_dtype):
     out = np.zeros(shape, np_dtype)
     np.put_along_axis(out, np.expand_dims(safe, 1), 1, axis=1)
@@ -63,6 +72,10 @@ class NllLoss(Primitive):
     def backward(ctx, g):
         safe, w, reduction = ctx.args
         shape, np_dtype = ctx.metas[0]
+        if not is_grad_enabled():  # plain backward: one scatter into zeros
+            out = np.zeros(shape, np_dtype)
+            np.put_along_axis(out, np.expand_dims(safe, 1), -_coefficient_array(g, w, reduction), axis=1)
+            return (_wrap(out),)
         return (-_coefficients(g, w, reduction) * _wrap(_one_hot(safe, shape, np_dtype)),)
 
 
@@ -73,14 +86,20 @@ class CrossEntropy(Primitive):
     @staticmethod
     def forward(x, safe, w, reduction):
         s = x - x.max(axis=1, keepdims=True)
-        lse = np.log(np.exp(s).sum(axis=1))
         picked = np.take_along_axis(s, np.expand_dims(safe, 1), axis=1)[:, 0]
+        lse = np.log(np.exp(s, out=s).sum(axis=1))
         return _reduce((lse - picked) * w, w, reduction)
 
     def backward(ctx, g):
         x = ctx.inputs[0]
         safe, w, reduction = ctx.args
         shape, np_dtype = ctx.metas[0]
+        if not is_grad_enabled():  # plain backward: softmax, minus one at the targets, scaled, in place
+            p = Softmax.forward(x._data, 1)
+            index = np.expand_dims(safe, 1)
+            np.put_along_axis(p, index, np.take_along_axis(p, index, axis=1) - 1, axis=1)
+            p *= _coefficient_array(g, w, reduction).astype(np_dtype, copy=False)
+            return (_wrap(p),)
         return ((softmax(x, 1) - _wrap(_one_hot(safe, shape, np_dtype))) * _coefficients(g, w, reduction),)
 
 
