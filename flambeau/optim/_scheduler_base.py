@@ -7,7 +7,8 @@ from typing import Any
 from weakref import ref
 
 from .._tensor import Tensor
-from .optimizer import Optimizer, _fill_
+from ..autograd import no_grad
+from .optimizer import Optimizer
 
 EPOCH_DEPRECATION_WARNING = (
     "The epoch parameter in `scheduler.step()` was not necessary and is being deprecated where possible. Please use "
@@ -34,7 +35,8 @@ def _param_groups_val_list(optimizer: Optimizer, key: str) -> list:
 def _update_param_group_val(param_group: dict, key: str, val) -> None:
     """A tensor hyperparameter is filled in place (it may be shared with a compiled step); a number is replaced."""
     if isinstance(param_group[key], Tensor):
-        _fill_(param_group[key], val.item() if isinstance(val, Tensor) else val)
+        with no_grad():
+            param_group[key].fill_(val.item() if isinstance(val, Tensor) else val)
     else:
         param_group[key] = val
 

@@ -230,7 +230,7 @@ class Optimizer:
                         g.detach_()
                     else:
                         g.requires_grad_(False)
-                    _fill_(g, 0)
+                    g.zero_()
 
     def step(self, closure: Callable[[], Any] | None = None):
         raise NotImplementedError
@@ -369,12 +369,6 @@ def _array(t: Tensor):
 def _written(p: Tensor) -> None:
     """The parameter's memory changed in place: bump its version counter like any in-place op."""
     p._vc[0] += 1
-
-
-def _fill_(t: Tensor, value) -> None:
-    """t.fill_(value) on the array (zero_grad(set_to_none=False), a scheduler writing a tensor lr)."""
-    t._data[...] = value
-    _written(t)
 
 
 def _bump_step(state: dict, key: str = "step") -> float:
