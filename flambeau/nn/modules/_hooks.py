@@ -7,6 +7,7 @@ may replace it.
 """
 from __future__ import annotations
 
+import warnings
 import weakref
 from collections import OrderedDict
 
@@ -121,7 +122,11 @@ class BackwardHook:
                                        f"{len(out)}, but expected {len(grad_outputs)}")
                 grad_outputs = out
         self.grad_outputs = grad_outputs
-        if self.input_positions is None:  # no input requires grad: the hooks run now, with grad_input all None
+        if self.input_positions is None and self.hooks:  # no input requires grad: hooks run now, grad_input None
+            warnings.warn("Full backward hook is firing when gradients are computed with respect to module outputs "
+                          "since no inputs require gradients. See https://docs.pytorch.org/docs/main/generated/"
+                          "torch.nn.Module.html#torch.nn.Module.register_full_backward_hook for more details.",
+                          stacklevel=2)
             grad_inputs = (None,) * self.n_inputs
             for hook in self.hooks:
                 res = hook(self.module, grad_inputs, grad_outputs)
