@@ -50,7 +50,8 @@ def _softmax_input(name: str, input: Tensor, dim: int, dtype) -> tuple:
         input = cast(input, to_dtype(dtype).np)
     kind = input._data.dtype.kind
     if kind not in "fV":
-        raise NotImplementedError(f'"{name}_lastdim_kernel_impl" not implemented for \'{_type_name(input._data.dtype)}\'')
+        dtype_name = _type_name(input._data.dtype)
+        raise NotImplementedError(f'"{name}_lastdim_kernel_impl" not implemented for \'{dtype_name}\'')
     axis = _wrap_dim(dim, input._data.ndim)
     return input, axis
 
