@@ -76,14 +76,14 @@ class _ConvNd(Module):
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         uniform_bias_(self.bias, init._calculate_fan_in_and_fan_out(self.weight)[0])
 
-    def _check_input(self, input: Tensor) -> None:
+    def _check_input(self, input: Tensor, weight: Tensor) -> None:
         n, shape = self._n, input.shape
         if len(shape) not in (n + 1, n + 2):
             raise ModuleInputError(self, f"expected {n + 1}D (unbatched) or {n + 2}D (batched) input, got shape "
                                          f"{tuple(shape)}")
         if shape[-n - 1] != self.in_channels:
             raise ModuleInputError(self, f"expected input with {self.in_channels} channels, got shape {tuple(shape)}")
-        check_dtype(self, input)
+        check_dtype(self, input, weight)
 
     def extra_repr(self) -> str:
         n = len(self.kernel_size)
@@ -118,8 +118,9 @@ class _Conv(_ConvNd):
         return self._conv(input, weight, bias, self.stride, self.padding, self.dilation, self.groups)
 
     def forward(self, input: Tensor) -> Tensor:
-        self._check_input(input)
-        return self._conv_forward(input, self.weight, self.bias)
+        weight = self.weight
+        self._check_input(input, weight)
+        return self._conv_forward(input, weight, self.bias)
 
 
 class Conv1d(_Conv):
@@ -170,9 +171,10 @@ class _ConvTranspose(_ConvNd):
         return tuple(size - low for size, low in zip(output_size, min_sizes))
 
     def forward(self, input: Tensor, output_size=None) -> Tensor:
-        self._check_input(input)
+        weight = self.weight
+        self._check_input(input, weight)
         output_padding = self._output_padding(input, output_size)
-        return self._conv(input, self.weight, self.bias, self.stride, self.padding, output_padding, self.groups,
+        return self._conv(input, weight, self.bias, self.stride, self.padding, output_padding, self.groups,
                           self.dilation)
 
 

@@ -12,10 +12,12 @@ from .module import Module, ModuleInputError
 __all__ = ["Linear", "Bilinear", "LazyLinear"]
 
 
-def check_dtype(module: Module, input: Tensor) -> None:
-    """A layer's input must have its weight's dtype (PyTorch would fail later, inside the matmul)."""
-    if input.dtype != module.weight.dtype:
-        raise ModuleInputError(module, f"expected input of dtype {module.weight.dtype} (the dtype of its weight), "
+def check_dtype(module: Module, input: Tensor, weight: Tensor) -> None:
+    """A layer's input must have its weight's dtype (PyTorch would fail later, inside the matmul).
+
+    `weight` is passed in, read once by forward: on a parametrized module every read recomputes it."""
+    if input._data.dtype != weight._data.dtype:
+        raise ModuleInputError(module, f"expected input of dtype {weight.dtype} (the dtype of its weight), "
                                        f"got {input.dtype}")
 
 
@@ -55,8 +57,9 @@ class Linear(Module):
         if not shape or shape[-1] != self.in_features:
             raise ModuleInputError(self, f"expected input with last dimension {self.in_features}, got shape "
                                          f"{tuple(shape)}")
-        check_dtype(self, input)
-        return F.linear(input, self.weight, self.bias)
+        weight = self.weight
+        check_dtype(self, input, weight)
+        return F.linear(input, weight, self.bias)
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
@@ -87,15 +90,16 @@ class Bilinear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input1: Tensor, input2: Tensor) -> Tensor:
+        weight = self.weight
         for which, x, size in (("input1", input1, self.in1_features), ("input2", input2, self.in2_features)):
             if not x.shape or x.shape[-1] != size:
                 raise ModuleInputError(self, f"expected {which} with last dimension {size}, got shape "
                                              f"{tuple(x.shape)}")
-            check_dtype(self, x)
+            check_dtype(self, x, weight)
         if input1.shape[:-1] != input2.shape[:-1]:
             raise ModuleInputError(self, f"expected inputs with the same leading dimensions, got shapes "
                                          f"{tuple(input1.shape)} and {tuple(input2.shape)}")
-        return F.bilinear(input1, input2, self.weight, self.bias)
+        return F.bilinear(input1, input2, weight, self.bias)
 
     def extra_repr(self) -> str:
         return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
