@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 
 from ._device import data_ptr
-from ._dtype import FROM_NP, can_cast
+from ._dtype import FLOATING_NP, FROM_NP, can_cast
 from ._tensor import Tensor
 from .autograd.graph import Node, accumulator_of, freed_error, init_node
 from .autograd.grad_mode import STATE
@@ -122,7 +122,7 @@ def apply(prim, inputs: tuple, *args):
     if STATE.enabled and prim.differentiable:
         for t in inputs:
             if t._rg:
-                if out.dtype.kind in "fc" and not STATE.inference:
+                if out.dtype in FLOATING_NP and not STATE.inference:
                     return _record(prim, inputs, args, out)
                 break
     result = _wrap(out)

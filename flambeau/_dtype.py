@@ -57,6 +57,8 @@ ALL = (bool_, uint8, int8, int16, int32, int64, float16, bfloat16, float32, floa
 _BY_NAME = {d.name: d for d in ALL}
 # NumPy dtype -> flambeau dtype; the hot path reads this for every tensor's .dtype
 FROM_NP = {d.np: d for d in ALL}
+# NumPy dtypes that carry gradients. NOTE: not `kind in "fc"`: ml_dtypes' bfloat16 has kind 'V'
+FLOATING_NP = frozenset(d.np for d in ALL if d.category >= FLOAT)
 
 ALIASES = {
     "bool": bool_, "uint8": uint8, "int8": int8, "int16": int16, "short": int16,

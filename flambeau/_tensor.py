@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._device import data_ptr, device_of
-from ._dtype import FROM_NP, FLOAT, COMPLEX, to_dtype
+from ._dtype import FLOATING_NP, FROM_NP, FLOAT, COMPLEX, to_dtype
 
 
 class Size(tuple):
@@ -190,7 +190,7 @@ class Tensor:
                                    "a computed variable in a subgraph that doesn't require differentiation use "
                                    "var_no_grad = var.detach().")
             return
-        if value and self._data.dtype.kind not in "fc":
+        if value and self._data.dtype not in FLOATING_NP:
             raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
         self._rg = bool(value)
 

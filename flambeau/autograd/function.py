@@ -10,6 +10,7 @@ import functools
 import traceback
 
 from .._dispatch import _edge, _modified_error, _rebase_history, check_inplace
+from .._dtype import FLOATING_NP
 from .._tensor import Tensor
 from .graph import Node, freed_error, init_node
 from .grad_mode import STATE, no_grad
@@ -146,7 +147,7 @@ def _wrap_outputs(ctx, inputs: list, outputs: tuple, record: bool) -> tuple:
             continue
         nr = len(metas)
         metas.append((o._data.shape, o._data.dtype, o.device))
-        differentiable = record and id(o) not in non_diff and o._data.dtype.kind in "fc"
+        differentiable = record and id(o) not in non_diff and o._data.dtype in FLOATING_NP
         if id(o) in dirty:
             if record:
                 check_inplace(o)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._dtype import FLOATING_NP
 from .._tensor import Tensor, _init
 
 __all__ = ["Parameter", "UninitializedParameter", "UninitializedBuffer", "Buffer", "is_lazy"]
@@ -29,7 +30,7 @@ class Parameter(Tensor):
         if data is None:
             from .. import empty
             data = empty(0)
-        if requires_grad and data._data.dtype.kind not in "fc":
+        if requires_grad and data._data.dtype not in FLOATING_NP:
             raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
         p = _alias(cls, data)
         p._rg = bool(requires_grad)

@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from .._dispatch import Primitive, _type_name, apply, update_inplace
-from .._dtype import to_dtype
+from .._dtype import FLOATING_NP, to_dtype
 from .._tensor import Tensor, _wrap_dim
 from .elementwise import _float_input, cast, exp, log, where
 
@@ -133,7 +133,7 @@ def sum_to_shape(t: Tensor, shape: tuple) -> Tensor:
 def _float_reduction_input(name: str, input: Tensor, dtype) -> Tensor:
     if dtype is not None:
         return cast(input, to_dtype(dtype).np)
-    if input._data.dtype.kind not in "fc":
+    if input._data.dtype not in FLOATING_NP:
         raise RuntimeError(f"{name}(): could not infer output dtype. Input dtype must be either a floating point "
                            f"or complex dtype. Got: {_type_name(input._data.dtype)}")
     return input
@@ -317,7 +317,7 @@ def _correction(unbiased, correction) -> float:
 def _var_mean(input: Tensor, dim, unbiased, keepdim: bool, correction):
     if isinstance(dim, bool):  # var(x, unbiased)
         dim, unbiased = None, dim
-    if input._data.dtype.kind not in "fc":
+    if input._data.dtype not in FLOATING_NP:
         raise RuntimeError("std and var only support floating point and complex dtypes")
     axes = normalize_dims(dim, input._data.ndim)
     m = apply(Sum, (input,), axes, True, None) / _count(input._data.shape, axes)
@@ -394,7 +394,7 @@ class VectorNorm(Primitive):
 
 def vector_norm(x: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """The vector p-norm over `dim` (all elements when None): linalg.vector_norm's math."""
-    if x._data.dtype.kind not in "fc":
+    if x._data.dtype not in FLOATING_NP:
         raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. "
                            f"Got {_type_name(x._data.dtype)}")
     if dtype is not None:
