@@ -22,10 +22,9 @@ _LINEAR_FNS = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv
 
 
 def _assign(tensor: Tensor, value) -> Tensor:
-    """Write `value` into `tensor` in place (what Tensor.fill_/copy_ do), outside autograd."""
+    """Write `value` (a tensor or a number) into `tensor` in place, outside autograd."""
     with no_grad():
-        tensor[...] = value
-    return tensor
+        return tensor.copy_(value) if isinstance(value, Tensor) else tensor.fill_(value)
 
 
 def calculate_gain(nonlinearity: str, param: int | float | None = None) -> float:
@@ -123,7 +122,7 @@ def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
     out_chans_per_grp = sizes[0] // groups
     centre = tuple(s // 2 for s in sizes[2:])
     with no_grad():
-        tensor[...] = 0
+        tensor.zero_()
         for g in range(groups):
             for d in range(min(out_chans_per_grp, sizes[1])):
                 tensor[(g * out_chans_per_grp + d, d) + centre] = 1

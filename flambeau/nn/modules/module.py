@@ -491,7 +491,7 @@ class Module:
                     p.grad.detach_()
                 else:
                     p.grad.requires_grad_(False)
-                p.grad[...] = 0
+                p.grad.zero_()
 
     def share_memory(self: T) -> T:
         return self  # CPU arrays are already shareable by the data-loading workers' own means
@@ -623,7 +623,7 @@ class Module:
                     else:
                         if lazy:
                             param.materialize(input_param.shape)
-                        param[...] = input_param  # copy_ (not a Tensor method yet); casts like it
+                        param.copy_(input_param)
             except Exception as ex:
                 error_msgs.append(f'While copying the parameter named "{key}", whose dimensions in the model are '
                                   f"{param.size()} and whose dimensions in the checkpoint are {input_param.size()}, "
