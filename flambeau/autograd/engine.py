@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import warnings
 
+from .._dtype import FLOATING_NP
 from .graph import AccumulateGrad
 from .grad_mode import STATE
 
@@ -170,7 +171,7 @@ def _apply_with_anomaly(node, node_grads):
         raise
     if STATE.check_nan:
         for i, g in enumerate(in_grads):
-            if g is not None and g._data.dtype.kind in "fc" and bool((g._data != g._data).any()):
+            if g is not None and g._data.dtype in FLOATING_NP and bool((g._data != g._data).any()):
                 raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.\n"
                                    f"{_forward_trace(node)}")
     return in_grads
