@@ -103,6 +103,21 @@ def test_double_backward_matches_torch():
     check(fn, randn(3, 4), randn(4))
 
 
+@pytest.mark.parametrize("fn", [
+    lambda t, x, w, b: t.nn.functional.layer_norm(x, (4, 3), w.reshape(4, 3), b.reshape(4, 3)),
+    lambda t, x, w, b: t.nn.functional.group_norm(x, 2, w[:4], b[:4]),
+])
+def test_fused_affine_backward(fn):
+    """layer_norm and group_norm with weight and bias: plain, float32 and double backward."""
+    def double(t, x, w, b):
+        (g,) = t.autograd.grad((fn(t, x, w, b) ** 2).sum(), x, create_graph=True)
+        return g
+    check(fn, randn(2, 4, 3), randn(12), randn(12))
+    check(fn, randn(2, 4, 3, dtype=np.float32), randn(12, dtype=np.float32), randn(12, dtype=np.float32), atol=1e-5)
+    check(double, randn(2, 4, 3), randn(12), randn(12))
+    check(lambda t, x, w, b: fn(t, x, w, b.detach()), randn(2, 4, 3), randn(12), randn(12))
+
+
 # ------------------------------------------------------------------------------- errors
 
 @pytest.mark.parametrize("fn,shape", [

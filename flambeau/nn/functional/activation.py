@@ -15,7 +15,8 @@ import flambeau
 
 from ..._dispatch import check_inplace, update_inplace
 from ..._tensor import Tensor
-from ...ops.activation import log_softmax as _log_softmax, softmax as _softmax
+from ...ops.activation import gelu as _gelu, log_softmax as _log_softmax, silu as _silu, softmax as _softmax, \
+    softplus as _softplus
 
 __all__ = ["threshold", "threshold_", "relu", "relu_", "relu6", "hardtanh", "hardtanh_", "elu", "elu_", "selu",
            "selu_", "celu", "celu_", "leaky_relu", "leaky_relu_", "prelu", "rrelu", "rrelu_", "glu", "gelu",
@@ -157,7 +158,7 @@ def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     if approximate == "none":
-        return input * 0.5 * (flambeau.erf(input * math.sqrt(0.5)) + 1.0)
+        return _gelu(input)
     if approximate == "tanh":
         inner = (input + input * input * input * _GELU_TANH_KAPPA) * _GELU_TANH_BETA
         return input * 0.5 * (flambeau.tanh(inner) + 1.0)
@@ -166,19 +167,12 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
 
 # ------------------------------------------------------------------------------- smooth functions
 
-def _softplus_exact(x: Tensor) -> Tensor:
-    """log(1 + exp(x)) without overflow; its gradient is sigmoid(x) everywhere."""
-    return flambeau.logaddexp(x, _zero(x))
-
-
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
-    scaled = input * beta if beta != 1.0 else input
-    smooth = _softplus_exact(scaled)
-    return flambeau.where(scaled > threshold, input, smooth / beta if beta != 1.0 else smooth)
+    return _softplus(input, beta, threshold)
 
 
 def logsigmoid(input: Tensor) -> Tensor:
-    return -_softplus_exact(-input)
+    return -_softplus(-input)
 
 
 def sigmoid(input: Tensor) -> Tensor:
@@ -189,16 +183,12 @@ def tanh(input: Tensor) -> Tensor:
     return flambeau.tanh(input)
 
 
-def _silu(x: Tensor) -> Tensor:
-    return x * flambeau.sigmoid(x)
-
-
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     return _run(_silu, input, inplace)
 
 
 def _mish(x: Tensor) -> Tensor:
-    return x * flambeau.tanh(_softplus_exact(x))
+    return x * flambeau.tanh(_softplus(x))
 
 
 def mish(input: Tensor, inplace: bool = False) -> Tensor:

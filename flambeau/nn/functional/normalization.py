@@ -14,7 +14,7 @@ from ...autograd.grad_mode import no_grad
 from ...ops.creation import zeros
 from ...ops.elementwise import div
 from ...ops.joining import cat
-from ...ops.norm import count_over, normalize_over
+from ...ops.norm import count_over, normalize_over, normalize_rows_affine
 from ...ops.random import _title
 
 __all__ = ["batch_norm", "instance_norm", "layer_norm", "group_norm", "rms_norm", "local_response_norm",
@@ -149,6 +149,9 @@ def layer_norm(input: Tensor, normalized_shape: Sequence[int], weight: Tensor | 
                            f"{list(bias.shape)} and normalized_shape = {list(shape)}")
     if not input.dtype.is_floating_point:
         raise NotImplementedError(f"\"LayerNormKernelImpl\" not implemented for '{_title(input.dtype)}'")
+    if weight is not None and bias is not None and input.numel():
+        n = count_over(tuple(input.shape), axes)
+        return normalize_rows_affine(input, (input.numel() // n, n), eps, weight, bias)
     return _affine(normalize_over(input, axes, eps), weight, bias)
 
 
@@ -175,6 +178,10 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
         if t is not None and (t.dim() != 1 or t.numel() != c):
             raise RuntimeError(f"Expected {name} to be a vector of size equal to the number of channels in input, "
                                f"but got {name} of shape {list(t.shape)} and input of shape {list(input.shape)}")
+    if weight is not None and bias is not None and input.numel():
+        shape = _channel_shape(input)
+        grouped = (n * num_groups, input.numel() // (n * num_groups))
+        return normalize_rows_affine(input, grouped, eps, weight.reshape(shape), bias.reshape(shape))
     grouped = input.reshape(n, num_groups, -1)
     out = normalize_over(grouped, (2,), eps).reshape(input.shape)
     return _affine(out, weight, bias, _channel_shape(input))
