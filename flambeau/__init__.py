@@ -1,7 +1,7 @@
 """flambeau: a deep-learning framework whose public API is PyTorch's. `import flambeau as torch`."""
 from __future__ import annotations
 
-from . import _dtype
+from . import _allocator, _dtype
 from ._device import device
 from ._dtype import (bfloat16, complex64, complex128, dtype, finfo, float16, float32, float64,
                      get_default_dtype, iinfo, int8, int16, int32, int64, set_default_dtype, uint8)
@@ -39,3 +39,5 @@ short, int, long = int16, int32, int64
 cfloat, cdouble = complex64, complex128
 
 __version__ = "0.1.0"
+
+_allocator.tune_malloc()
