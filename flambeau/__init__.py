@@ -16,6 +16,9 @@ from .ops.elementwise import *  # noqa: F401,F403
 from .ops.elementwise_math import *  # noqa: F401,F403
 from .ops.elementwise_rounding import *  # noqa: F401,F403
 from .ops.indexing import *  # noqa: F401,F403
+from .ops.scatter_gather import *  # noqa: F401,F403
+from .ops.index_ops import *  # noqa: F401,F403
+from .ops.search import *  # noqa: F401,F403
 from .ops.joining import *  # noqa: F401,F403
 from .ops.linalg import *  # noqa: F401,F403
 from .ops.random import *  # noqa: F401,F403

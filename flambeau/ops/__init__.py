@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from .._tensor import Tensor
 from . import (activation, conv, conversion, creation, elementwise, elementwise_math, elementwise_rounding, filling,
-               indexing, joining, linalg, loss, norm, pool, random, reduction, shape, sorting, special, windows)
+               index_ops, indexing, joining, linalg, loss, norm, pool, random, reduction, scatter_gather, search,
+               shape, sorting, special, windows)
 
 FAMILIES = [elementwise, elementwise_math, elementwise_rounding, special, reduction, sorting, shape, joining,
-            indexing, linalg, creation, random, conversion, filling, windows, activation, conv, pool, norm, loss]
+            indexing, scatter_gather, index_ops, search, linalg, creation, random, conversion, filling, windows,
+            activation, conv, pool, norm, loss]
 
 
 def bind_methods(families) -> None:

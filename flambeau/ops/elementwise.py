@@ -392,7 +392,7 @@ def pow(input, exponent, *, out: Tensor | None = None) -> Tensor:
 
 def where(condition, input=None, other=None) -> Tensor:
     if input is None and other is None:
-        from .indexing import nonzero
+        from .search import nonzero
         return nonzero(condition, as_tuple=True)
     if not isinstance(condition, Tensor) or condition._data.dtype != np.bool_:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "

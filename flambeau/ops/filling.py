@@ -58,7 +58,7 @@ def fill_diagonal_(self: Tensor, fill_value, wrap: bool = False) -> Tensor:
         raise RuntimeError("all dimensions of input must be of equal length")
     mask = np.zeros(shape, dtype=np.bool_)
     np.fill_diagonal(mask, True, wrap=wrap)
-    from .indexing import masked_fill
+    from .index_ops import masked_fill
     return update_inplace(self, masked_fill(self, Tensor._wrap(mask), fill_value))
 
 

@@ -290,7 +290,7 @@ def repeat_interleave(input: Tensor, repeats=None, dim: int | None = None, *, ou
             raise RuntimeError("Repeats must be non-negative")
         counts = np.full(n, int(repeats))
     # one gather for every form of repeats: the result is always a new tensor, its gradient an index_add
-    from .indexing import index_select
+    from .index_ops import index_select
     return index_select(input, d, _as_index_tensor(np.repeat(np.arange(n), counts), input, np.int64))
 
 

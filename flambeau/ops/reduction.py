@@ -73,7 +73,7 @@ def return_type(name: str, fields: tuple):
 
 def pick(x: Tensor, index: Tensor, axis: int) -> Tensor:
     """x's values at `index` along `axis`, differentiable (gradient to the selected elements)."""
-    from .indexing import gather
+    from .scatter_gather import gather
     return gather(x, axis, index)
 
 
