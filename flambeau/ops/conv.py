@@ -1,91 +1,31 @@
 """Convolution: conv1d/2d/3d and their transposes, on three primitives closed under differentiation.
 
 All three are slices of one trilinear form <conv(x, w), g>, so the gradient of each is another:
-  Conv(x, w)                 y  = sliding windows of the padded x (one strided view) @ w, ONE batched matmul
+  Conv(x, w)                 y  = w @ sliding windows of the padded x (im2col)
   ConvInputGrad(g, w)        gx = w^T @ g, then the columns are added back onto the image (col2im)
                                   - this is also the transposed convolution
-  ConvWeightGrad(x, g)       gw = g @ windows(x)^T, ONE batched matmul
+  ConvWeightGrad(x, g)       gw = g @ windows(x)^T
 Conv's backward is (ConvInputGrad, ConvWeightGrad), ConvInputGrad's is (Conv, ConvWeightGrad) and
 ConvWeightGrad's is (ConvInputGrad, Conv): double backward comes for free.
 
 The geometry travels as `(pads, stride, dilation, groups)`, pads being ((lo, hi), ...) per spatial dim.
 `hi` may be negative: a transposed convolution whose output_padding exceeds its padding is the gradient
 of a convolution that ignores the last rows of its input. Im2Col/Col2Im are F.unfold/F.fold.
+The array kernels live in _conv_gemm.py (im2col + matmul) and _conv_depthwise.py (one channel per group).
 """
 from __future__ import annotations
 
-import itertools
 import math
 
 import numpy as np
 
 from .._dispatch import Primitive, apply
 from .._tensor import Tensor
+from . import _conv_depthwise as _depthwise, _conv_gemm as _gemm
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "convolution"]
 TENSOR_METHODS: dict = {}
 
-_as_strided = np.lib.stride_tricks.as_strided
-
-
-# ------------------------------------------------------------------------------- array helpers
-
-def _pad(x, pads):
-    """x (B, C, *spatial) zero-padded by pads ((lo, hi), ...); a negative pad crops instead."""
-    if not any(lo or hi for lo, hi in pads):
-        return x
-    every = (slice(None), slice(None))
-    if any(lo < 0 or hi < 0 for lo, hi in pads):
-        x = x[every + tuple(slice(-min(lo, 0), n + min(hi, 0)) for (lo, hi), n in zip(pads, x.shape[2:]))]
-        pads = tuple((max(lo, 0), max(hi, 0)) for lo, hi in pads)
-    out = np.zeros_like(x, shape=x.shape[:2] + tuple(lo + n + hi for (lo, hi), n in zip(pads, x.shape[2:])))
-    out[every + tuple(slice(lo, lo + n) for (lo, _), n in zip(pads, x.shape[2:]))] = x
-    return out
-
-
-def _windows(x, ksize, pads, stride, dilation):
-    """Strided view (B, C, *kernel, *out) of the sliding windows over the padded x (no copy)."""
-    xp = _pad(x, pads)
-    st = xp.strides[2:]
-    out = tuple((n - d * (k - 1) - 1) // s + 1 for n, k, s, d in zip(xp.shape[2:], ksize, stride, dilation))
-    strides = xp.strides[:2] + tuple(a * d for a, d in zip(st, dilation)) + tuple(a * s for a, s in zip(st, stride))
-    return _as_strided(xp, xp.shape[:2] + tuple(ksize) + out, strides, writeable=False)
-
-
-def _columns(x, ksize, pads, stride, dilation, groups):
-    """im2col as (groups, C/groups * prod(kernel), B * prod(out)) - the one copy a convolution makes."""
-    win = _windows(x, ksize, pads, stride, dilation)
-    nd = len(ksize)
-    # channel and kernel axes first, batch and output positions last: the copy runs along output rows
-    perm = (1, *range(2, 2 + nd), 0, *range(2 + nd, 2 + 2 * nd))
-    cols = win.transpose(perm).reshape(groups, x.shape[1] // groups * math.prod(ksize),
-                                       x.shape[0] * math.prod(win.shape[2 + nd:]))
-    return cols, win.shape[2 + nd:]
-
-
-def _grouped(g, groups):
-    """g (B, O, *out) as (groups, O/groups, B * prod(out)) for the matmuls."""
-    b, o = g.shape[:2]
-    n = math.prod(g.shape[2:])
-    return g.reshape(b, groups, o // groups, n).transpose(1, 2, 0, 3).reshape(groups, o // groups, b * n)
-
-
-def _col2im(cols, spatial, pads, stride, dilation):
-    """Sum columns (C, *kernel, B, *out) back onto a (B, C, *spatial) image: the adjoint of _windows.
-    The image is accumulated channel-major, in the columns' own layout, so every add runs along rows."""
-    nd = len(spatial)
-    ksize, out = cols.shape[1:1 + nd], cols.shape[2 + nd:]
-    padded = tuple(lo + n + max(hi, 0) for (lo, hi), n in zip(pads, spatial))
-    image = np.zeros_like(cols, shape=(cols.shape[0], cols.shape[1 + nd]) + padded)
-    every = (slice(None), slice(None))
-    for pos in itertools.product(*map(range, ksize)):
-        region = tuple(slice(i * d, i * d + s * (o - 1) + 1, s) for i, d, s, o in zip(pos, dilation, stride, out))
-        image[every + region] += cols[(slice(None),) + pos]
-    image = image[every + tuple(slice(lo, lo + n) for (lo, _), n in zip(pads, spatial))]
-    return np.ascontiguousarray(image.swapaxes(0, 1))
-
-
-# ------------------------------------------------------------------------------- primitives
 
 class Conv(Primitive):
     """y = conv(x, w): x (B, C, *spatial), w (O, C/groups, *kernel) -> (B, O, *out)."""
@@ -93,10 +33,9 @@ class Conv(Primitive):
 
     @staticmethod
     def forward(x, w, pads, stride, dilation, groups):
-        cols, out = _columns(x, w.shape[2:], pads, stride, dilation, groups)
-        b, o = x.shape[0], w.shape[0]
-        y = np.matmul(w.reshape(groups, o // groups, cols.shape[1]), cols)  # (groups, O/groups, B * L)
-        return np.ascontiguousarray(y.reshape(o, b, math.prod(out)).swapaxes(0, 1)).reshape((b, o) + out)
+        if _depthwise.applies(x.shape[1], w.shape[0], stride, groups, x.dtype):
+            return _depthwise.conv(x, w, pads, dilation)
+        return _gemm.conv(x, w, pads, stride, dilation, groups)
 
     def backward(ctx, g):
         x, w = ctx.inputs
@@ -120,10 +59,8 @@ class ConvInputGrad(Primitive):
             flipped = flipped.reshape((groups, o // groups, cg) + ksize).swapaxes(1, 2).reshape((groups * cg, o // groups) + ksize)
             reach = [d * (k - 1) for d, k in zip(dilation, ksize)]
             full = tuple((r - lo, n + r - m - (r - lo)) for r, (lo, _), n, m in zip(reach, pads, spatial, out))
-            return Conv.forward(g, flipped, full, stride, dilation, groups)
-        w = w.reshape(groups, o // groups, cg * math.prod(ksize))
-        cols = np.matmul(w.swapaxes(1, 2), _grouped(g, groups))  # (groups, C/groups * K, B * L)
-        return _col2im(cols.reshape((groups * cg,) + ksize + (g.shape[0],) + out), spatial, pads, stride, dilation)
+            return Conv.forward(g, np.ascontiguousarray(flipped), full, stride, dilation, groups)
+        return _gemm.conv_input_grad(g, w, spatial, pads, stride, dilation, groups)
 
     def backward(ctx, u):
         g, w = ctx.inputs
@@ -139,9 +76,9 @@ class ConvWeightGrad(Primitive):
 
     @staticmethod
     def forward(x, g, ksize, pads, stride, dilation, groups):
-        cols, _ = _columns(x, ksize, pads, stride, dilation, groups)
-        gw = np.matmul(_grouped(g, groups), cols.swapaxes(1, 2))  # (groups, O/groups, C/groups * K)
-        return gw.reshape((g.shape[1], x.shape[1] // groups) + tuple(ksize))
+        if _depthwise.applies(x.shape[1], g.shape[1], stride, groups, x.dtype):
+            return _depthwise.conv_weight_grad(x, g, ksize, pads, dilation)
+        return _gemm.conv_weight_grad(x, g, ksize, pads, stride, dilation, groups)
 
     def backward(ctx, u):
         x, g = ctx.inputs
@@ -156,7 +93,7 @@ class Im2Col(Primitive):
 
     @staticmethod
     def forward(x, ksize, pads, stride, dilation):
-        win = _windows(x, ksize, pads, stride, dilation)
+        win = _gemm.windows(x, ksize, pads, stride, dilation)
         cols = win.reshape(x.shape[0], x.shape[1] * math.prod(ksize), math.prod(win.shape[2 + len(ksize):]))
         return cols if cols.flags.writeable else cols.copy()  # a reshape that stayed a view of x: copy it
 
@@ -173,12 +110,10 @@ class Col2Im(Primitive):
                     for (lo, hi), n, k, s, d in zip(pads, spatial, ksize, stride, dilation))
         b, ck = cols.shape[:2]
         cols = cols.reshape((b, ck // math.prod(ksize)) + tuple(ksize) + out)
-        return _col2im(np.moveaxis(cols, 0, 1 + len(ksize)), spatial, pads, stride, dilation)
+        return _gemm.col2im(np.moveaxis(cols, 0, 1 + len(ksize)), spatial, pads, stride, dilation)
 
     def backward(ctx, g):
         return (apply(Im2Col, (g,), *ctx.args[1:]),)
-
-
 
 
 # ------------------------------------------------------------------------------- public functions

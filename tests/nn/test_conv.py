@@ -77,6 +77,35 @@ def test_gradcheck(name, xs, ws, kwargs):
     gradcheck(_fn(name, kwargs), randn(*xs), randn(*ws), randn(out_channels))
 
 
+# depthwise (one channel per group, unit stride) runs its own kernels (ops/_conv_depthwise.py)
+DEPTHWISE_CASES = [
+    ("conv1d", (2, 3, 9), (3, 1, 4), {"padding": 2, "dilation": 2, "groups": 3}),
+    ("conv2d", (2, 4, 6, 5), (4, 1, 3, 2), {"padding": (1, 3), "groups": 4}),  # more padding than kernel reach
+    ("conv2d", (3, 7, 6), (3, 1, 3, 3), {"padding": "same", "dilation": (2, 1), "groups": 3}),
+    ("conv3d", (2, 2, 4, 5, 4), (2, 1, 2, 3, 2), {"padding": 1, "groups": 2}),
+    ("conv_transpose2d", (2, 3, 4, 5), (3, 1, 3, 3), {"padding": 1, "groups": 3}),
+    ("conv_transpose1d", (2, 2, 5), (2, 1, 3), {"padding": 1, "output_padding": 1, "dilation": 2, "groups": 2}),
+]
+
+
+@pytest.mark.parametrize("name,xs,ws,kwargs", DEPTHWISE_CASES)
+def test_depthwise(name, xs, ws, kwargs):
+    out_channels = ws[1] * kwargs["groups"] if "transpose" in name else ws[0]
+    check(_fn(name, kwargs), randn(*xs), randn(*ws), randn(out_channels))
+    check(lambda t, x, w: getattr(t.nn.functional, name)(x, w, **kwargs), randn(*xs, dtype=F32),
+          randn(*ws, dtype=F32), atol=1e-5, rtol=1e-4, noncontig=True)
+    gradcheck(_fn(name, kwargs), randn(*xs), randn(*ws), randn(out_channels))
+
+
+@pytest.mark.parametrize("name,xs,ws,kwargs", CONV_CASES[1:6] + TRANSPOSE_CASES[2:4])
+def test_batch_chunks(name, xs, ws, kwargs, monkeypatch):
+    """im2col runs a few samples at a time (ops/_conv_gemm.py): one sample per chunk gives the same results."""
+    monkeypatch.setattr("flambeau.ops._conv_gemm._CHUNK_BYTES", 1)
+    out_channels = ws[1] * kwargs.get("groups", 1) if "transpose" in name else ws[0]
+    check(_fn(name, kwargs), randn(*xs), randn(*ws), randn(out_channels))
+    gradcheck(_fn(name, kwargs), randn(*xs), randn(*ws), randn(out_channels))
+
+
 ERRORS = [
     lambda t, x, w: t.nn.functional.conv2d(x[:, :2], w),                       # channels
     lambda t, x, w: t.nn.functional.conv2d(x[0, 0], w),                        # dims
