@@ -1,4 +1,4 @@
-"""Norms and related reductions: vector_norm (from ops.reduction), matrix_norm, norm, matrix_rank,
+"""Norms and related reductions: vector_norm (from ops.statistics), matrix_norm, norm, matrix_rank,
 vecdot, cross."""
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 
 from .._tensor import Tensor, _wrap_dim
 from ..ops.linalg import linalg_cross as cross
-from ..ops.reduction import vector_norm
+from ..ops.statistics import vector_norm
 from ._common import check_float, check_matrix
 from .decompositions import svdvals
 

@@ -1,8 +1,11 @@
-"""Reductions and scans: sum, mean, prod, max/min, var/std, norms, logsumexp, cumsum/cumprod/cummax, all/any.
+"""Reductions: sum, mean, prod, max/min/amax/amin/argmax, all/any, count_nonzero, allclose/equal,
+and the helpers the other reducing families share (statistics.py: var/std/norms/logsumexp; scan.py:
+cumsum/cumprod/cummax; sorting.py).
 
 `dim` is None, an int or a tuple (negative allowed); `keepdim` keeps reduced axes as size 1.
 Selections (max with dim, cummax, and sorting.py's sort/topk/median) compute indices without gradient
-and take the values with indexing's gather, so the gradient goes to the selected elements; whole-tensor max/min/amax/amin share ties evenly, like PyTorch.
+and take the values with scatter_gather's gather, so the gradient goes to the selected elements; whole-tensor
+max/min/amax/amin share ties evenly, like PyTorch.
 """
 from __future__ import annotations
 
@@ -11,10 +14,10 @@ import math
 
 import numpy as np
 
-from .._dispatch import Primitive, _type_name, apply, update_inplace
+from .._dispatch import Primitive, _type_name, apply
 from .._dtype import FLOATING_NP, to_dtype
 from .._tensor import Tensor, _wrap_dim
-from .elementwise import _float_input, cast, exp, log, where
+from .elementwise import cast, where
 
 _INT64 = np.dtype(np.int64)
 
@@ -306,230 +309,6 @@ def argmin(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     return _arg_extreme("argmin", Argmin, input, dim, keepdim)
 
 
-# ------------------------------------------------------------------------------- var, std
-
-def _correction(unbiased, correction) -> float:
-    if correction is not None:
-        return correction
-    return 1 if unbiased is None or unbiased else 0
-
-
-def _var_mean(input: Tensor, dim, unbiased, keepdim: bool, correction):
-    if isinstance(dim, bool):  # var(x, unbiased)
-        dim, unbiased = None, dim
-    if input._data.dtype not in FLOATING_NP:
-        raise RuntimeError("std and var only support floating point and complex dtypes")
-    axes = normalize_dims(dim, input._data.ndim)
-    m = apply(Sum, (input,), axes, True, None) / _count(input._data.shape, axes)
-    d = input - m
-    dof = _count(input._data.shape, axes) - _correction(unbiased, correction)
-    var_ = apply(Sum, (d * d,), axes, keepdim, None) / (dof if dof > 0 else 0)
-    return var_, _keep_or_squeeze(m, input._data.shape, axes, keepdim)
-
-
-def _keep_or_squeeze(t: Tensor, shape: tuple, axes: tuple, keepdim: bool) -> Tensor:
-    return t if keepdim else t.reshape(tuple(s for i, s in enumerate(shape) if i not in axes))
-
-
-def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
-    return _var_mean(input, dim, unbiased, keepdim, correction)[0]
-
-
-def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
-    return _var_mean(input, dim, unbiased, keepdim, correction)[0].sqrt()
-
-
-def var_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> tuple:
-    return _var_mean(input, dim, unbiased, keepdim, correction)
-
-
-def std_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> tuple:
-    v, m = _var_mean(input, dim, unbiased, keepdim, correction)
-    return v.sqrt(), m
-
-
-# ------------------------------------------------------------------------------- norms, logsumexp
-
-class VectorNorm(Primitive):
-    save_inputs = True
-    save_output = True
-
-    @staticmethod
-    def forward(x, ord, axes, keepdim):
-        a = np.abs(x)
-        if ord == math.inf:
-            return np.max(a, axis=axes, keepdims=keepdim)
-        if ord == -math.inf:
-            return np.min(a, axis=axes, keepdims=keepdim)
-        if ord == 0:
-            return np.sum(a != 0, axis=axes, keepdims=keepdim, dtype=a.dtype)
-        if ord == 1:
-            return np.sum(a, axis=axes, keepdims=keepdim)
-        if ord == 2:
-            return np.sqrt(np.sum(a * a, axis=axes, keepdims=keepdim))
-        return np.sum(a ** ord, axis=axes, keepdims=keepdim) ** (1 / ord)
-
-    def backward(ctx, g):
-        ord, axes, keepdim = ctx.args
-        x = ctx.inputs[0]
-        shape = x._data.shape
-        g, out = _keep(g, shape, axes, keepdim), _keep(ctx.output, shape, axes, keepdim)
-        if ord == 0:
-            return ((g * 0).expand(shape),)
-        if ord == 1:
-            return (g * x.sign(),)
-        if abs(ord) == math.inf:
-            return (x.sign() * distribute_ties(g, x.abs(), out, axes, True, False),)
-        # NOTE: where the norm (or, for p != 2, the element) is 0 the gradient is defined as 0, like
-        # PyTorch; the `safe` operands keep the unused where-branch free of inf/nan for double backward.
-        flat = out == 0
-        out_safe = where(flat, 1, out)
-        if ord == 2:
-            return (where(flat, 0, g * x / out_safe),)
-        a = x.abs()
-        off = (a == 0) | flat
-        a_safe = where(off, 1, a)
-        return (where(off, 0, g * x.sign() * (a_safe / out_safe) ** (ord - 1)),)
-
-
-def vector_norm(x: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
-    """The vector p-norm over `dim` (all elements when None): linalg.vector_norm's math."""
-    if x._data.dtype not in FLOATING_NP:
-        raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. "
-                           f"Got {_type_name(x._data.dtype)}")
-    if dtype is not None:
-        x = cast(x, to_dtype(dtype).np)
-    axes = normalize_dims(dim, x._data.ndim)
-    ord = float(ord)
-    if ord < 0 and _count(x._data.shape, axes) == 0:
-        raise RuntimeError(f"linalg.vector_norm cannot compute the {ord:g} norm on an empty tensor because "
-                           "the operation does not have an identity")
-    if ord == math.inf and 0 in [x._data.shape[a] for a in axes]:
-        raise RuntimeError("linalg.vector_norm cannot compute the inf norm on an empty tensor because the "
-                           "operation does not have an identity")
-    return apply(VectorNorm, (x,), ord, axes, keepdim)
-
-
-def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
-    if isinstance(p, str):
-        if p == "nuc":
-            from ..linalg.norms import matrix_norm
-            return matrix_norm(input, "nuc", tuple(range(input.ndim)) if dim is None else dim, keepdim, dtype=dtype)
-        if p != "fro":
-            raise RuntimeError(f"norm(): unsupported norm type {p!r}")
-        p = 2
-    return vector_norm(input, 2 if p is None else p, dim, keepdim, dtype=dtype)
-
-
-def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
-    x = _float_input(input)
-    shape = x._data.shape
-    axes = normalize_dims(dim, x._data.ndim)
-    if _count(shape, axes) == 0:
-        return log(sum(exp(x), axes, keepdim))
-    # NOTE: shifting by the (constant) max keeps exp from overflowing; infinite maxima are not shifted
-    m = amax(x.detach(), axes, keepdim=True)
-    m = where((m == math.inf) | (m == -math.inf), 0, m)
-    out = log(sum(exp(x - m), axes, keepdim=True)) + m
-    return _keep_or_squeeze(out, shape, axes, keepdim)
-
-
-# ------------------------------------------------------------------------------- scans
-
-def _scan(fn, x, axis: int, np_dtype):
-    """np.cumsum/np.cumprod along axis; a 0-d array scans as one element."""
-    if x.ndim == 0:
-        return fn(x.reshape(1), axis=0, dtype=np_dtype).reshape(())
-    return fn(x, axis=axis, dtype=np_dtype)
-
-
-class Cumsum(Primitive):
-    @staticmethod
-    def forward(x, axis, np_dtype):
-        return _scan(np.cumsum, x, axis, np_dtype)
-
-    def backward(ctx, g):
-        return (_reverse_cumsum(g, ctx.args[0]),)
-
-
-def _reverse_cumsum(g: Tensor, axis: int) -> Tensor:
-    """sum_{j >= i} g_j along axis."""
-    if g._data.ndim == 0:
-        return g
-    return sum(g, axis, keepdim=True) - apply(Cumsum, (g,), axis, None) + g
-
-
-def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
-    return apply(Cumsum, (input,), _wrap_dim(dim, input._data.ndim), _acc_dtype(input, dtype))
-
-
-class Cumprod(Primitive):
-    save_inputs = True
-    save_output = True
-
-    @staticmethod
-    def forward(x, axis, np_dtype):
-        return _scan(np.cumprod, x, axis, np_dtype)
-
-    def backward(ctx, g):
-        axis = ctx.args[0]
-        x = ctx.inputs[0]
-        if x._data.ndim == 0:
-            return (g,)
-        # NOTE: d out_i / d x_k = prod_{j <= i, j != k} x_j. Before the first zero that is out_i / x_k; at
-        # the first zero it is the cumprod with that zero replaced by 1; after it, 0.
-        zero = x == 0
-        seen = apply(Cumsum, (zero,), axis, _INT64)
-        before, first = seen == 0, zero & (seen == 1)
-        g_before = _reverse_cumsum(g * ctx.output, axis) / where(before, x, 1)
-        g_first = _reverse_cumsum(g * apply(Cumprod, (where(first, 1, x),), axis, None), axis)
-        return (where(before, g_before, where(first, g_first, 0)),)
-
-
-def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
-    return apply(Cumprod, (input,), _wrap_dim(dim, input._data.ndim), _acc_dtype(input, dtype))
-
-
-class CumArgmax(Primitive):
-    """Index of the running maximum: the latest among ties; a NaN stays until the next NaN, like PyTorch."""
-    differentiable = False
-    better = staticmethod(np.greater_equal)
-
-    @classmethod
-    def forward(cls, x, axis):
-        moved = np.moveaxis(x, axis, 0)
-        out = np.zeros_like(moved, dtype=_INT64)
-        best = moved[0].copy() if len(moved) else None
-        for i in range(1, len(moved)):
-            v = moved[i]
-            take = (v != v) | ((best == best) & cls.better(v, best))
-            best = np.where(take, v, best)
-            out[i] = np.where(take, i, out[i - 1])
-        return np.moveaxis(out, 0, axis)
-
-
-class CumArgmin(CumArgmax):
-    better = staticmethod(np.less_equal)
-
-
-CUMMAX = return_type("cummax", ("values", "indices"))
-CUMMIN = return_type("cummin", ("values", "indices"))
-
-
-def _cum_extreme(prim, result_type, input: Tensor, dim: int):
-    x, axis = slices_along(input, dim)
-    index = apply(prim, (x,), axis)
-    return selection(result_type, input, pick(x, index, axis), index, axis, True)
-
-
-def cummax(input: Tensor, dim: int):
-    return _cum_extreme(CumArgmax, CUMMAX, input, dim)
-
-
-def cummin(input: Tensor, dim: int):
-    return _cum_extreme(CumArgmin, CUMMIN, input, dim)
-
-
 # ------------------------------------------------------------------------------- logical reductions, comparisons
 
 class All(Primitive):
@@ -592,12 +371,6 @@ def equal(input: Tensor, other: Tensor) -> bool:
     return bool(apply(Equal, (input, other))._data)
 
 
-def _inplace(fn):
-    def op(self: Tensor, *args, **kwargs) -> Tensor:
-        return update_inplace(self, fn(self, *args, **kwargs))
-    return op
-
-
 def _size_arg(size) -> tuple:
     return tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else tuple(size)
 
@@ -605,12 +378,11 @@ def _size_arg(size) -> tuple:
 TENSOR_METHODS = {
     "sum": sum, "sum_to_size": lambda self, *size: sum_to_shape(self, _size_arg(size)), "nansum": nansum,
     "mean": mean, "nanmean": nanmean, "prod": prod, "max": max, "min": min, "amax": amax, "amin": amin,
-    "aminmax": aminmax, "argmax": argmax, "argmin": argmin, "var": var, "std": std, "norm": norm,
-    "logsumexp": logsumexp, "cumsum": cumsum, "cumprod": cumprod, "cummax": cummax, "cummin": cummin,
-    "cumsum_": _inplace(cumsum), "cumprod_": _inplace(cumprod), "all": all, "any": any,
+    "aminmax": aminmax, "argmax": argmax, "argmin": argmin, "all": all, "any": any,
     "count_nonzero": count_nonzero, "allclose": allclose, "equal": equal,
 }
 
 __all__ = ["sum", "nansum", "mean", "nanmean", "prod", "max", "min", "amax", "amin", "aminmax", "argmax", "argmin",
-           "var", "std", "var_mean", "std_mean", "norm", "logsumexp", "cumsum", "cumprod", "cummax", "cummin",
            "all", "any", "count_nonzero", "allclose", "equal"]
+
+from .statistics import vector_norm  # noqa: E402,F401  re-exported for nn/functional/distance.py
