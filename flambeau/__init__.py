@@ -20,6 +20,8 @@ from .ops.scatter_gather import *  # noqa: F401,F403
 from .ops.index_ops import *  # noqa: F401,F403
 from .ops.search import *  # noqa: F401,F403
 from .ops.joining import *  # noqa: F401,F403
+from .ops.matmul import *  # noqa: F401,F403
+from .ops.einsum import *  # noqa: F401,F403
 from .ops.linalg import *  # noqa: F401,F403
 from .ops.random import *  # noqa: F401,F403
 from .ops.reduction import *  # noqa: F401,F403

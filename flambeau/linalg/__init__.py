@@ -3,7 +3,9 @@
 Heavy math runs in numpy.linalg (LAPACK); results keep the input's dtype (float32 stays float32).
 Gradients follow the standard matrix-calculus formulas, written in flambeau ops.
 """
-from ..ops.linalg import diagonal as _diagonal, matmul, tensordot
+from ..ops.einsum import tensordot
+from ..ops.linalg import diagonal as _diagonal
+from ..ops.matmul import matmul
 from ._common import LinAlgError
 from .decompositions import cholesky, eigh, eigvalsh, qr, svd, svdvals
 from .inverse import det, inv, lstsq, matrix_power, multi_dot, pinv, slogdet, solve

@@ -5,7 +5,7 @@ import numpy as np
 
 from .._dispatch import Primitive, apply
 from .._tensor import Tensor
-from ..ops.linalg import matmul
+from ..ops.matmul import matmul
 from ._common import (Factor, LstsqResult, SlogdetResult, batched_eye, check_float, check_matrix, lapack,
                       unsqueeze2)
 
