@@ -38,6 +38,19 @@ def test_interpolate_3d(mode, align):
           randn(1, 2, 3, 4, 5, dtype=F32), atol=1e-5)
 
 
+@pytest.mark.parametrize("mode,align", [("nearest", None), ("bilinear", False), ("bicubic", True)])
+def test_interpolate_gather_path(mode, align):
+    """Resampling is a dense matmul up to 128 samples per dim; longer dims, and inputs holding inf or nan
+    (which the matmul's zero weights would spread), gather the taps instead."""
+    long = randn(1, 2, 3, 130, dtype=F32)
+    check(lambda t, x: t.nn.functional.interpolate(x, scale_factor=(2, 0.5), mode=mode, align_corners=align), long,
+          atol=1e-5)
+    special = randn(1, 2, 5, 6, dtype=F32)
+    special[0, 0, 2, 3], special[0, 1, 1, 1] = np.inf, np.nan
+    check(lambda t, x: t.nn.functional.interpolate(x, scale_factor=2, mode=mode, align_corners=align), special,
+          atol=1e-5, grad=False)
+
+
 def test_nearest_uint8_and_float64():
     img = np.random.default_rng(2).integers(0, 255, (1, 3, 5, 4)).astype(np.uint8)
     check(lambda t, x: t.nn.functional.interpolate(x, scale_factor=1.7), img)

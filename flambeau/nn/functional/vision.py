@@ -139,9 +139,21 @@ def _cubic_taps(n: int, o: int, align_corners: bool, scale, ftype) -> tuple:
     return (i0[:, None] + np.arange(-1, 3)).clip(0, n - 1), weights
 
 
+# NOTE: up to this many input samples along the resampled dim, resampling is one matmul with the dense
+# (o, n) matrix of tap weights: BLAS does n multiply-adds per output faster than NumPy does the gather,
+# the per-tap products and their sum (and, backward, the scatter-add of index_select), and the matmul's
+# gradient is the transposed matrix. Dense rows multiply every sample by its weight, 0 included, and
+# 0 * inf is nan: inputs with inf or nan take the gather path, which leaves them where torch does.
+# (Nearest modes use weights 1: the same values, except that a -0.0 input comes out as +0.0.)
+_DENSE_MAX = 128
+
+
 def _resample(x: Tensor, axis: int, index: np.ndarray, weights) -> Tensor:
     """Resample one dim: gather the (o, taps) positions, then the weighted sum over taps."""
     o, taps = index.shape
+    n = x.shape[axis]
+    if n <= _DENSE_MAX and x.dtype in (flambeau.float32, flambeau.float64) and bool(flambeau.isfinite(x.detach()).all()):
+        return _resample_dense(x, axis, index, np.ones(index.shape, np.float32) if weights is None else weights)
     gathered = x.index_select(axis, flambeau.as_tensor(index.reshape(-1), device=x.device))
     if weights is None:
         return gathered
@@ -153,6 +165,20 @@ def _resample(x: Tensor, axis: int, index: np.ndarray, weights) -> Tensor:
     for j in range(1, taps):  # NOTE: accumulated tap by tap, ATen's summation order
         out = out + gathered.select(axis + 1, j) * w.select(1, j)
     return out
+
+
+def _resample_dense(x: Tensor, axis: int, index: np.ndarray, weights: np.ndarray) -> Tensor:
+    """Resample one dim as matrix @ x, with matrix[i, index[i, j]] += weights[i, j]."""
+    o, n = index.shape[0], x.shape[axis]
+    matrix = np.zeros((o, n), dtype=weights.dtype)
+    np.add.at(matrix, (np.arange(o)[:, None], index), weights)  # clamped taps may repeat an index
+    matrix = flambeau.as_tensor(matrix, dtype=x.dtype, device=x.device)
+    shape = list(x.shape)
+    if axis == x.dim() - 1:
+        return x @ matrix.T
+    rest = math.prod(shape[axis + 1:])
+    shape[axis] = o
+    return (matrix @ x.reshape(shape[:axis] + [n, rest])).reshape(shape)
 
 
 def _output_size(input: Tensor, nsp: int, size, scale_factor, recompute: bool) -> tuple:
