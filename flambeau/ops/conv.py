@@ -166,7 +166,7 @@ def _check(input: Tensor, weight: Tensor, bias, n: int, stride, dilation, groups
             raise RuntimeError(f"Given weight of size {list(w.shape)}, expected bias to be 1-dimensional with "
                                f"{out_channels} elements, but got bias of size {list(bias._data.shape)} instead")
         if bias._data.dtype != x.dtype:
-            from .linalg import _C_NAMES
+            from .matmul import _C_NAMES
             raise RuntimeError(f"Input type ({_C_NAMES[x.dtype.name]}) and bias type ({_C_NAMES[bias._data.dtype.name]}) "
                                "should be the same")
 

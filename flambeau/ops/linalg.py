@@ -13,7 +13,6 @@ from ._promote import promote, result_dtype
 from .einsum import einsum
 from .elementwise import _out, add_inplace_variants, cast, where
 from .matmul import _broadcast_batch
-from .matmul import _C_NAMES  # noqa: F401  re-exported for ops/conv.py
 
 
 # ------------------------------------------------------------------------------- primitives

@@ -385,4 +385,3 @@ TENSOR_METHODS = {
 __all__ = ["sum", "nansum", "mean", "nanmean", "prod", "max", "min", "amax", "amin", "aminmax", "argmax", "argmin",
            "all", "any", "count_nonzero", "allclose", "equal"]
 
-from .statistics import vector_norm  # noqa: E402,F401  re-exported for nn/functional/distance.py

@@ -8,7 +8,7 @@ from ..._tensor import Tensor
 from ...autograd.grad_mode import no_grad
 from ...ops._promote import result_dtype
 from ...ops.random import _title
-from ...ops.reduction import vector_norm
+from ...ops.statistics import vector_norm
 from ...ops.shape import broadcast_tensors
 
 __all__ = ["cosine_similarity", "pairwise_distance", "pdist"]
