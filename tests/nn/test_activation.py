@@ -111,6 +111,34 @@ def test_extreme_values():
             check(lambda t, a: FUNCTIONAL[name](t, a.reshape(1, 1, -1)), x.astype(dtype), atol=1e-5)
 
 
+ELU_FAMILY = [lambda t, x: t.nn.functional.elu(x, 0.7), lambda t, x: t.nn.functional.selu(x),
+              lambda t, x: t.nn.functional.celu(x, 1.3)]
+
+
+@pytest.mark.parametrize("i", range(len(ELU_FAMILY)))
+@pytest.mark.parametrize("dtype", [np.float16, F32, np.float64])
+def test_elu_family_large_and_nonfinite(i, dtype):
+    """The fused Elu primitive: arrays large enough for the bitwise select, with inf, nan and zeros."""
+    x = randn(64, 80, dtype=dtype) * 3
+    x[0, :5] = [np.inf, -np.inf, np.nan, 0.0, -0.0]
+    tol = 2e-3 if dtype == np.float16 else 1e-5
+    check(ELU_FAMILY[i], x, atol=tol, rtol=tol)
+
+
+@pytest.mark.parametrize("i", range(len(ELU_FAMILY)))
+def test_elu_family_double_backward(i):
+    """create_graph=True takes the backward written in ops; its gradient and second gradient match PyTorch."""
+    x = randn(64, 80) * 3
+    grads = []
+    for lib in (torch, flambeau):
+        leaf = lib.tensor(x, requires_grad=True)
+        (g,) = lib.autograd.grad(ELU_FAMILY[i](lib, leaf).sum(), leaf, create_graph=True)
+        (gg,) = lib.autograd.grad((g * g).sum(), leaf)
+        grads.append((g.detach().numpy(), gg.numpy()))
+    np.testing.assert_allclose(grads[1][0], grads[0][0], rtol=1e-6, atol=1e-12)
+    np.testing.assert_allclose(grads[1][1], grads[0][1], rtol=1e-6, atol=1e-12)
+
+
 # ------------------------------------------------------------------------------- softmax family
 
 @pytest.mark.parametrize("shape,dim", [((5,), 0), ((3, 4), 0), ((3, 4), 1), ((2, 3, 4), -1), ((2, 3, 4), 1), ((), 0),

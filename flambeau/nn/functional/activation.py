@@ -1,7 +1,8 @@
 """nn.functional activations, as PyTorch defines them.
 
-Elementwise activations are composites of flambeau ops (their gradients, and double gradients, follow
-from the ops); softmax and log_softmax are the fused primitives of flambeau.ops.activation. Where a
+Most elementwise activations are composites of flambeau ops (their gradients, and double gradients,
+follow from the ops); the exponential units (elu, selu, celu), gelu, silu, softplus, softmax and
+log_softmax are the fused primitives of flambeau.ops.activation. Where a
 branch of a `where` could overflow (exp of a large input), the other branch's input is made safe first,
 so the unselected branch never turns a gradient into nan. In-place forms compute out of place and
 write back, so autograd sees an in-place op, as in PyTorch.
@@ -15,8 +16,8 @@ import flambeau
 
 from ..._dispatch import check_inplace, update_inplace
 from ..._tensor import Tensor
-from ...ops.activation import gelu as _gelu, log_softmax as _log_softmax, silu as _silu, softmax as _softmax, \
-    softplus as _softplus
+from ...ops.activation import elu as _elu, gelu as _gelu, log_softmax as _log_softmax, silu as _silu, \
+    softmax as _softmax, softplus as _softplus
 
 __all__ = ["threshold", "threshold_", "relu", "relu_", "relu6", "hardtanh", "hardtanh_", "elu", "elu_", "selu",
            "selu_", "celu", "celu_", "leaky_relu", "leaky_relu_", "prelu", "rrelu", "rrelu_", "glu", "gelu",
@@ -120,15 +121,6 @@ def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, traini
 
 
 # ------------------------------------------------------------------------------- exponential units
-
-def _elu(input: Tensor, alpha: float, scale: float, input_scale: float) -> Tensor:
-    positive = input > 0
-    # NOTE: expm1 sees only the non-positive inputs; x = 0 takes the exponential branch, like PyTorch's
-    # gradient (alpha * scale * input_scale there)
-    negative = flambeau.where(positive, _zero(input), input)
-    exp_part = flambeau.expm1(negative * input_scale) * (alpha * scale)
-    return flambeau.where(positive, input * scale if scale != 1.0 else input, exp_part)
-
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     return _run(_elu, input, inplace, alpha, 1.0, 1.0)
