@@ -13,7 +13,7 @@ import numpy as np
 from .._dispatch import Primitive, apply
 from .._tensor import Tensor
 from ..autograd.grad_mode import is_grad_enabled
-from .activation import Softmax, softmax
+from .activation import softmax
 
 _wrap = Tensor._wrap
 
@@ -80,26 +80,31 @@ class NllLoss(Primitive):
 
 
 class CrossEntropy(Primitive):
-    """log_softmax over axis 1 and nll in one pass; gradient (softmax - one_hot) * weight."""
+    """log_softmax over axis 1 and nll in one pass; gradient (softmax - one_hot) * weight. args: class
+    indices, per-element weights, reduction, and a buffer for the softmax (None when no gradient is
+    needed): forward fills it, the plain backward reads it."""
     save_inputs = True
 
     @staticmethod
-    def forward(x, safe, w, reduction):
-        s = x - x.max(axis=1, keepdims=True)
+    def forward(x, safe, w, reduction, probs):
+        s = np.subtract(x, x.max(axis=1, keepdims=True), out=probs)
         picked = np.take_along_axis(s, np.expand_dims(safe, 1), axis=1)[:, 0]
-        lse = np.log(np.exp(s, out=s).sum(axis=1))
-        return _reduce((lse - picked) * w, w, reduction)
+        sums = np.exp(s, out=s).sum(axis=1)
+        if probs is not None:
+            # NOTE: one division here saves the backward recomputing max, shift, exp and sum (4 passes)
+            probs /= np.expand_dims(sums, 1)
+        return _reduce((np.log(sums) - picked) * w, w, reduction)
 
     def backward(ctx, g):
         x = ctx.inputs[0]
-        safe, w, reduction = ctx.args
+        safe, w, reduction, probs = ctx.args
         shape, np_dtype = ctx.metas[0]
-        if not is_grad_enabled():  # plain backward: softmax, minus one at the targets, scaled, in place
-            p = Softmax.forward(x._data, 1)
+        if not is_grad_enabled():  # plain backward: the saved softmax scaled, minus the scale at the targets
+            coef = _coefficient_array(g, w, reduction).astype(np_dtype, copy=False)
             index = np.expand_dims(safe, 1)
-            np.put_along_axis(p, index, np.take_along_axis(p, index, axis=1) - 1, axis=1)
-            p *= _coefficient_array(g, w, reduction).astype(np_dtype, copy=False)
-            return (_wrap(p),)
+            out = np.multiply(probs, coef)  # never in place: a retained graph reads probs again
+            np.put_along_axis(out, index, (np.take_along_axis(probs, index, axis=1) - 1) * coef, axis=1)
+            return (_wrap(out),)
         return ((softmax(x, 1) - _wrap(_one_hot(safe, shape, np_dtype))) * _coefficients(g, w, reduction),)
 
 
@@ -116,7 +121,8 @@ def nll(logp: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int, 
 def cross_entropy_indices(x: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int,
                           reduction: str) -> Tensor:
     """cross_entropy of (N, C, d1, ...) logits and (N, d1, ...) class indices, fused."""
-    return apply(CrossEntropy, (x,), *_targets(x, target, weight, ignore_index), reduction)
+    probs = np.empty_like(x._data) if x._rg and is_grad_enabled() else None
+    return apply(CrossEntropy, (x,), *_targets(x, target, weight, ignore_index), reduction, probs)
 
 
 # ------------------------------------------------------------------------------- CTC

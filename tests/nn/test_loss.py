@@ -162,6 +162,22 @@ def test_cross_entropy_fused_matches_composite():
         np.testing.assert_allclose(fused, composite, rtol=1e-10, atol=1e-12)
 
 
+def test_cross_entropy_plain_backward_retained_and_no_grad():
+    """The plain backward reads the softmax the forward saved: a retained graph's second backward gives the
+    same gradient, and a forward without gradient (no saved softmax) gives the same loss."""
+    F = flambeau.nn.functional
+    target, weight = flambeau.tensor(IGNORED), flambeau.tensor(CLASS_W)
+    x = flambeau.tensor(X, requires_grad=True)
+    loss = F.cross_entropy(x, target, weight, reduction="sum")
+    loss.backward(retain_graph=True)
+    first = x.grad.numpy().copy()
+    loss.backward()
+    np.testing.assert_array_equal(x.grad.numpy(), 2 * first)
+    with flambeau.no_grad():
+        np.testing.assert_array_equal(F.cross_entropy(x, target, weight, reduction="sum").numpy(), loss.detach().numpy())
+    check(lambda t, a: t.nn.functional.cross_entropy(a, t.tensor(IGNORED), t.tensor(CLASS_W.astype(F32))), X.astype(F32))
+
+
 def test_all_ignored_mean_is_nan_with_zero_gradient():
     check(lambda t, a: t.nn.functional.cross_entropy(a, t.full((5,), -100)), X)
     check(lambda t, a: t.nn.functional.nll_loss(a, t.full((5,), 1), ignore_index=1), X)
