@@ -19,6 +19,11 @@ import numpy as np
 
 _as_strided = np.lib.stride_tricks.as_strided
 _CHUNK_BYTES = 1 << 20
+# NOTE: a chunk laid out (C*K, samples*positions) is one wide matmul instead of one small matmul per
+# sample, and pays one small transposing copy of its output. Measured (1 thread): 1.2-1.5x faster
+# forward for every layer with columns at least this deep (C/groups * K = 288..1152, 16..1024
+# positions); for shallow columns (C*K = 9, 27) the matmul is cheap and the extra copy loses.
+_WIDE_MIN_DEPTH = 64
 
 
 def pad(x, pads):
@@ -85,17 +90,53 @@ def _column_chunks(win, groups):
         yield start, stop, cols.reshape(stop - start, groups, ck, length)
 
 
+def _wide_column_chunks(win, groups):
+    """(start, stop, columns (groups, C/groups * K, n * L)) over the batch, all in one reused buffer:
+    the samples of a chunk side by side in every row."""
+    b, c = win.shape[:2]
+    nd = (win.ndim - 2) // 2
+    ksize, out = win.shape[2:2 + nd], win.shape[2 + nd:]
+    ck, length = c // groups * math.prod(ksize), math.prod(out)
+    by_channel = win.transpose((1,) + tuple(range(2, 2 + nd)) + (0,) + tuple(range(2 + nd, 2 + 2 * nd)))
+    buf = None
+    for start, stop, step in _chunks(b, c * math.prod(win.shape[2:]) * win.itemsize):
+        n = stop - start
+        if buf is None:
+            buf = np.empty_like(win, shape=(groups * ck * min(step, b) * length,))
+        cols = buf[:groups * ck * n * length].reshape((c,) + ksize + (n,) + out)
+        np.copyto(cols, by_channel[(slice(None),) * (1 + nd) + (slice(start, stop),)])
+        yield start, stop, cols.reshape(groups, ck, n * length)
+
+
+def _is_wide(w) -> bool:
+    return w.shape[1] * math.prod(w.shape[2:]) >= _WIDE_MIN_DEPTH
+
+
 def conv(x, w, pads, stride, dilation, groups):
     """y = conv(x, w) (B, O, *out)."""
     win = windows(x, w.shape[2:], pads, stride, dilation)
     nd = w.ndim - 2
     out = win.shape[2 + nd:]
-    o = w.shape[0]
+    b, o, length = x.shape[0], w.shape[0], math.prod(out)
     wg = w.reshape(groups, o // groups, -1)
-    y = np.empty_like(x, shape=(x.shape[0], groups, o // groups, math.prod(out)))
-    for start, stop, cols in _column_chunks(win, groups):
-        np.matmul(wg, cols, out=y[start:stop])
-    return y.reshape((x.shape[0], o) + out)
+    y = np.empty_like(x, shape=(b, groups, o // groups, length))
+    if _is_wide(w):
+        buf = None
+        for start, stop, cols in _wide_column_chunks(win, groups):
+            if buf is None:
+                buf = np.empty_like(x, shape=(o * cols.shape[2],))
+            part = np.matmul(wg, cols, out=buf[:o * cols.shape[2]].reshape(groups, o // groups, cols.shape[2]))
+            np.copyto(y[start:stop], part.reshape(groups, o // groups, stop - start, length).transpose(2, 0, 1, 3))
+    else:
+        for start, stop, cols in _column_chunks(win, groups):
+            np.matmul(wg, cols, out=y[start:stop])
+    return y.reshape((b, o) + out)
+
+
+def _wide_grad(gg, start, stop):
+    """The chunk [start, stop) of g (B, groups, O/groups, L) as (groups, O/groups, n * L): the wide layout."""
+    n, groups, og, length = (stop - start,) + gg.shape[1:]
+    return np.ascontiguousarray(gg[start:stop].transpose(1, 2, 0, 3)).reshape(groups, og, n * length)
 
 
 def conv_weight_grad(x, g, ksize, pads, stride, dilation, groups):
@@ -104,8 +145,12 @@ def conv_weight_grad(x, g, ksize, pads, stride, dilation, groups):
     b, o = g.shape[:2]
     gg = g.reshape(b, groups, o // groups, -1)
     gw = np.zeros_like(x, shape=(groups, o // groups, x.shape[1] // groups * math.prod(ksize)))
-    for start, stop, cols in _column_chunks(win, groups):
-        gw += np.matmul(gg[start:stop], cols.swapaxes(2, 3)).sum(0)
+    if _is_wide(gw.reshape((o, -1) + tuple(ksize))):
+        for start, stop, cols in _wide_column_chunks(win, groups):
+            gw += np.matmul(_wide_grad(gg, start, stop), cols.swapaxes(1, 2))
+    else:
+        for start, stop, cols in _column_chunks(win, groups):
+            gw += np.matmul(gg[start:stop], cols.swapaxes(2, 3)).sum(0)
     return gw.reshape((o, x.shape[1] // groups) + tuple(ksize))
 
 
@@ -119,13 +164,20 @@ def conv_input_grad(g, w, spatial, pads, stride, dilation, groups):
     padded = tuple(lo + n + max(hi, 0) for (lo, hi), n in zip(pads, spatial))
     image = np.zeros_like(g, shape=(b, c) + padded)
     regions = tuple(_regions(ksize, out, stride, dilation))
+    wide = _is_wide(w)
     buf = None
     for start, stop, step in _chunks(b, c * math.prod(ksize) * math.prod(out) * g.itemsize):
+        n = stop - start
         if buf is None:
-            buf = np.empty_like(g, shape=(min(step, b), groups, wt.shape[1], gg.shape[3]))
-        cols = np.matmul(wt, gg[start:stop], out=buf[:stop - start]).reshape((stop - start, c) + ksize + out)
-        chunk = image[start:stop]
+            buf = np.empty_like(g, shape=(min(step, b) * c * math.prod(ksize) * math.prod(out),))
+        part = buf[:n * c * math.prod(ksize) * math.prod(out)]
+        if wide:  # columns (C, *K, n, *out) added onto the chunk seen channel-major
+            cols = np.matmul(wt, _wide_grad(gg, start, stop), out=part.reshape(groups, wt.shape[1], -1))
+            cols, chunk = cols.reshape((c,) + ksize + (n,) + out), image[start:stop].swapaxes(0, 1)
+        else:
+            cols = np.matmul(wt, gg[start:stop], out=part.reshape(n, groups, wt.shape[1], -1))
+            cols, chunk = cols.reshape((n, c) + ksize + out), image[start:stop]
         for pos, region in regions:
-            chunk[(slice(None), slice(None)) + region] += cols[(slice(None), slice(None)) + pos]
+            chunk[(slice(None), slice(None)) + region] += cols[(slice(None),) * (2 - wide) + pos]
     return np.ascontiguousarray(image[(slice(None), slice(None)) + tuple(slice(lo, lo + n) for (lo, _), n in
                                                                       zip(pads, spatial))])

@@ -97,10 +97,15 @@ def test_depthwise(name, xs, ws, kwargs):
     gradcheck(_fn(name, kwargs), randn(*xs), randn(*ws), randn(out_channels))
 
 
-@pytest.mark.parametrize("name,xs,ws,kwargs", CONV_CASES[1:6] + TRANSPOSE_CASES[2:4])
-def test_batch_chunks(name, xs, ws, kwargs, monkeypatch):
-    """im2col runs a few samples at a time (ops/_conv_gemm.py): one sample per chunk gives the same results."""
-    monkeypatch.setattr("flambeau.ops._conv_gemm._CHUNK_BYTES", 1)
+@pytest.mark.parametrize("chunk_bytes", [1, 3000])
+@pytest.mark.parametrize("min_depth", [0, 1 << 30])
+@pytest.mark.parametrize("name,xs,ws,kwargs", CONV_CASES[1:6] + CONV_CASES[10:11] + TRANSPOSE_CASES[2:4])
+def test_batch_chunks(name, xs, ws, kwargs, monkeypatch, min_depth, chunk_bytes):
+    """im2col runs a few samples at a time (ops/_conv_gemm.py), laid out per sample or wide (samples side by
+    side): one sample per chunk, or several with a shorter last chunk, in either layout gives the same results."""
+    monkeypatch.setattr("flambeau.ops._conv_gemm._CHUNK_BYTES", chunk_bytes)
+    monkeypatch.setattr("flambeau.ops._conv_gemm._WIDE_MIN_DEPTH", min_depth)
+    xs = (3,) + xs[1:] if len(xs) == len(ws) else xs
     out_channels = ws[1] * kwargs.get("groups", 1) if "transpose" in name else ws[0]
     check(_fn(name, kwargs), randn(*xs), randn(*ws), randn(out_channels))
     gradcheck(_fn(name, kwargs), randn(*xs), randn(*ws), randn(out_channels))
