@@ -22,6 +22,10 @@ from .special import erf, erf_array
 _wrap = Tensor._wrap
 _SQRT_HALF = math.sqrt(0.5)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+# softmax skips the max shift for rows whose max is in (low, high): exp(high) times any row length stays
+# finite in float32 (e^60 * 1e9 < 3e38), exp(low) is far from underflow
+_UNSHIFTED_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+_UNSHIFTED_LOW, _UNSHIFTED_HIGH = -20.0, 60.0
 
 
 class Softmax(Primitive):
@@ -29,15 +33,27 @@ class Softmax(Primitive):
 
     @staticmethod
     def forward(x, axis):
-        # NOTE: shifting by the row max keeps exp from overflowing; an all -inf row gives nan, like PyTorch
-        e = x - x.max(axis=axis, keepdims=True)
-        np.exp(e, out=e)  # in place: a second full-size array costs more than the arithmetic
+        # NOTE: shifting by the row max keeps exp from overflowing; an all -inf row gives nan, like PyTorch.
+        # Where every row max lies in a range whose exp neither overflows nor loses the row to underflow,
+        # the shift changes nothing but rounding (each output keeps its relative precision) and is skipped:
+        # one full pass less. nan and inf maxima fail the range test and take the shift.
+        top = x.max(axis=axis, keepdims=True)
+        if x.dtype in _UNSHIFTED_DTYPES and top.size and _UNSHIFTED_LOW < top.min() and top.max() < _UNSHIFTED_HIGH:
+            e = np.exp(x)
+        else:
+            e = np.subtract(x, top)
+            np.exp(e, out=e)  # in place: a second full-size array costs more than the arithmetic
         e /= e.sum(axis=axis, keepdims=True)
         return e
 
     def backward(ctx, g):
         y = ctx.output
         axis = ctx.args[0]
+        if not STATE.enabled:  # plain backward: y * (g - sum(g * y)) in one buffer
+            d = np.multiply(g._data, y._data)
+            np.subtract(g._data, d.sum(axis=axis, keepdims=True), out=d)
+            d *= y._data
+            return (_wrap(d),)
         return (y * (g - (g * y).sum(axis, keepdim=True)),)
 
 
@@ -52,6 +68,11 @@ class LogSoftmax(Primitive):
 
     def backward(ctx, g):
         axis = ctx.args[0]
+        if not STATE.enabled:  # plain backward: g - exp(y) * sum(g) in one buffer
+            d = np.exp(ctx.output._data)
+            d *= g._data.sum(axis=axis, keepdims=True)
+            np.subtract(g._data, d, out=d)
+            return (_wrap(d),)
         return (g - exp(ctx.output) * g.sum(axis, keepdim=True),)
 
 

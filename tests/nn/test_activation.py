@@ -152,6 +152,20 @@ def test_softmax_shapes(shape, dim):
     check(lambda t, x: x.log_softmax(dim), randn(*shape))
 
 
+@pytest.mark.parametrize("dtype", [np.float16, F32, np.float64])
+def test_softmax_row_ranges(dtype):
+    """Rows whose max is inside and outside the range where softmax skips the max shift, and non-finite rows."""
+    x = randn(10, 7) * 3
+    x += np.array([-1e3, -25.0, -19.0, 0.0, 59.0, 61.0, 1e3, 0.0, 0.0, 0.0])[:, None]
+    x[7, 2], x[8, :] = np.nan, -np.inf
+    x[9, [1, 4]] = np.inf
+    tol = 1e-3 if dtype == np.float16 else 1e-6
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        check(lambda t, a: t.nn.functional.softmax(a, 1), x.astype(dtype), atol=tol, grad=False)
+        check(lambda t, a: t.nn.functional.softmax(a[:6], 1), x.astype(dtype), atol=tol)
+
+
 def test_softmax_dtype():
     check(lambda t, x: t.nn.functional.softmax(x, 1, dtype=t.float64), randn(3, 4, dtype=F32))
     check(lambda t, x: t.nn.functional.log_softmax(x, 0, dtype=t.float32), randn(3, 4))
