@@ -22,10 +22,19 @@ from .special import erf, erf_array
 _wrap = Tensor._wrap
 _SQRT_HALF = math.sqrt(0.5)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
-# softmax skips the max shift for rows whose max is in (low, high): exp(high) times any row length stays
-# finite in float32 (e^60 * 1e9 < 3e38), exp(low) is far from underflow
 _UNSHIFTED_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
-_UNSHIFTED_LOW, _UNSHIFTED_HIGH = -20.0, 60.0
+# row-max ranges where the max shift is skipped: for softmax, exp(60) times any row length stays finite in
+# float32 (e^60 * 1e9 < 3e38) and exp(-20) is far from underflow; for the log forms the output is
+# x - log(sum(exp(x))), whose rounding grows with the log-sum-exp, so the range keeps it below ~8 + log(C)
+SOFTMAX_BOUNDS = (-20.0, 60.0)
+LOG_SOFTMAX_BOUNDS = (-8.0, 8.0)
+
+
+def skips_shift(x, top, bounds: tuple) -> bool:
+    """Whether exp(x) may be taken without subtracting the row maxima `top`. NOTE: the shift only guards
+    exp against overflow and a row against underflowing whole; where every row max lies within `bounds`
+    it changes nothing but rounding, and skipping it saves a full pass. nan and inf maxima fail the test."""
+    return x.dtype in _UNSHIFTED_DTYPES and top.size > 0 and bounds[0] < top.min() and top.max() < bounds[1]
 
 
 class Softmax(Primitive):
@@ -33,12 +42,9 @@ class Softmax(Primitive):
 
     @staticmethod
     def forward(x, axis):
-        # NOTE: shifting by the row max keeps exp from overflowing; an all -inf row gives nan, like PyTorch.
-        # Where every row max lies in a range whose exp neither overflows nor loses the row to underflow,
-        # the shift changes nothing but rounding (each output keeps its relative precision) and is skipped:
-        # one full pass less. nan and inf maxima fail the range test and take the shift.
+        # shifting by the row max keeps exp from overflowing; an all -inf row gives nan, like PyTorch
         top = x.max(axis=axis, keepdims=True)
-        if x.dtype in _UNSHIFTED_DTYPES and top.size and _UNSHIFTED_LOW < top.min() and top.max() < _UNSHIFTED_HIGH:
+        if skips_shift(x, top, SOFTMAX_BOUNDS):
             e = np.exp(x)
         else:
             e = np.subtract(x, top)
@@ -62,9 +68,10 @@ class LogSoftmax(Primitive):
 
     @staticmethod
     def forward(x, axis):
-        s = x - x.max(axis=axis, keepdims=True)
-        s -= np.log(np.exp(s).sum(axis=axis, keepdims=True))
-        return s
+        top = x.max(axis=axis, keepdims=True)
+        s = x if skips_shift(x, top, LOG_SOFTMAX_BOUNDS) else x - top
+        e = np.exp(s)
+        return np.subtract(s, np.log(e.sum(axis=axis, keepdims=True)), out=e)  # the output reuses exp's buffer
 
     def backward(ctx, g):
         axis = ctx.args[0]

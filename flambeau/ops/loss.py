@@ -13,7 +13,7 @@ import numpy as np
 from .._dispatch import Primitive, apply
 from .._tensor import Tensor
 from ..autograd.grad_mode import is_grad_enabled
-from .activation import softmax
+from .activation import LOG_SOFTMAX_BOUNDS, skips_shift, softmax
 
 _wrap = Tensor._wrap
 
@@ -87,9 +87,10 @@ class CrossEntropy(Primitive):
 
     @staticmethod
     def forward(x, safe, w, reduction, probs):
-        s = np.subtract(x, x.max(axis=1, keepdims=True), out=probs)
+        top = x.max(axis=1, keepdims=True)
+        s = x if skips_shift(x, top, LOG_SOFTMAX_BOUNDS) else np.subtract(x, top, out=probs)
         picked = np.take_along_axis(s, np.expand_dims(safe, 1), axis=1)[:, 0]
-        sums = np.exp(s, out=s).sum(axis=1)
+        sums = np.exp(s, out=probs if s is x else s).sum(axis=1)
         if probs is not None:
             # NOTE: one division here saves the backward recomputing max, shift, exp and sum (4 passes)
             probs /= np.expand_dims(sums, 1)
