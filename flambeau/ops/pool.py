@@ -21,6 +21,7 @@ import numpy as np
 from .._device import device_of, xp_for
 from .._dispatch import Primitive, apply
 from .._tensor import Tensor
+from .elementwise import _select
 
 __all__: list = []
 TENSOR_METHODS: dict = {}
@@ -114,8 +115,9 @@ def _running_argmax(candidates, lead: tuple, out: tuple, dtype, first, xp):
         win = values > best
         if is_float:
             win |= values != values
-        xp.copyto(best, values, where=win)
-        xp.copyto(index, flat, where=win)
+        # NOTE: a bit select, not copyto(where=): masked copies branch per element (~10x slower)
+        best = _select(win, values, best)
+        index = _select(win, xp.broadcast_to(flat, index.shape).astype(_INT64, copy=False), index)
     return index
 
 
