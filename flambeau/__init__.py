@@ -30,6 +30,7 @@ from .ops.scan import *  # noqa: F401,F403
 from .ops.shape import *  # noqa: F401,F403
 from .ops.sorting import *  # noqa: F401,F403
 from .ops.special import *  # noqa: F401,F403
+from .ops.structure_extra import *  # noqa: F401,F403
 from .ops.windows import *  # noqa: F401,F403
 from .ops.activation import *  # noqa: F401,F403
 from .ops.conv import *  # noqa: F401,F403
@@ -39,6 +40,7 @@ from .ops.loss import *  # noqa: F401,F403
 from ._runtime import *  # noqa: F401,F403
 from .serialization import *  # noqa: F401,F403
 from . import accelerator, backends, cuda, linalg, nn, optim, utils  # noqa: E402,F401
+from .nn.functional import cosine_similarity, dropout, pairwise_distance, pdist  # noqa: E402,F401  torch has them at top level
 
 bool = _dtype.bool_
 half, float, double = float16, float32, float64
