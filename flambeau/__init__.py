@@ -31,6 +31,7 @@ from .ops.shape import *  # noqa: F401,F403
 from .ops.sorting import *  # noqa: F401,F403
 from .ops.special import *  # noqa: F401,F403
 from .ops.structure_extra import *  # noqa: F401,F403
+from .ops.stats_extra import *  # noqa: F401,F403
 from .ops.windows import *  # noqa: F401,F403
 from .ops.activation import *  # noqa: F401,F403
 from .ops.conv import *  # noqa: F401,F403

@@ -7,6 +7,7 @@ All are composites of existing ops, so their gradients come from those ops.
 from __future__ import annotations
 
 import itertools
+import warnings
 from collections import namedtuple
 
 import numpy as np
@@ -167,6 +168,7 @@ def _conj_transpose(self: Tensor) -> Tensor:
 
 def _H(self: Tensor) -> Tensor:
     if self.ndim == 0:
+        warnings.warn("Tensor.H is deprecated on 0-D tensors. Consider using x.conj().", UserWarning, stacklevel=2)
         return self
     if self.ndim != 2:
         raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got {self.ndim}-D tensor.")

@@ -122,3 +122,93 @@ ERRORS = [
 @pytest.mark.parametrize("fn", ERRORS)
 def test_errors(fn):
     check_raises(fn, randn(2, 3))
+
+
+# ------------------------------------------------------------------------------- stats_extra
+
+MODES = ["linear", "lower", "higher", "midpoint", "nearest"]
+QUANTILE_CASES = [
+    ("q_float", lambda t, x, m: t.quantile(x, 0.3, interpolation=m), (3, 4)),
+    ("q_tensor", lambda t, x, m: x.quantile(t.tensor([0.0, 0.25, 0.5, 1.0], dtype=x.dtype), interpolation=m), (7,)),
+    ("q_dim", lambda t, x, m: t.quantile(x, 0.75, dim=1, interpolation=m), (3, 5)),
+    ("q_dim_keep", lambda t, x, m: t.quantile(x, t.tensor([0.2, 0.9], dtype=x.dtype), 0, True, interpolation=m),
+     (4, 2, 3)),
+    ("q_keep_all", lambda t, x, m: t.quantile(x, t.tensor(0.6, dtype=x.dtype), keepdim=True, interpolation=m), (2, 3)),
+    ("q_0d", lambda t, x, m: t.quantile(x, 0.5, dim=0, interpolation=m), ()),
+    ("q_neg_dim", lambda t, x, m: t.quantile(x, 0.4, dim=-2, interpolation=m), (3, 4, 2)),
+    ("nanq", lambda t, x, m: t.nanquantile(x, 0.3, dim=1, interpolation=m), (3, 5)),
+    ("nanq_tensor", lambda t, x, m: x.nanquantile(t.tensor([0.1, 0.8], dtype=x.dtype), interpolation=m), (6,)),
+]
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("name,fn,shape", QUANTILE_CASES, ids=[c[0] for c in QUANTILE_CASES])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_quantile(name, fn, shape, mode, dtype):
+    check(lambda t, x: fn(t, x, mode), randn(*shape, dtype=dtype))
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("name,fn,shape", QUANTILE_CASES, ids=[c[0] for c in QUANTILE_CASES])
+def test_quantile_gradcheck_and_nan(name, fn, shape, mode):
+    gradcheck(lambda t, x: fn(t, x, mode), randn(*shape))
+    x = randn(*shape)
+    if x.size > 1:
+        x.reshape(-1)[:x.size // 2] = np.nan  # rows with some NaN, and (for nanquantile) all-NaN rows
+    # gradients of a NaN result reach one of the NaN inputs; which one depends on how sort orders NaNs
+    check(lambda t, x: fn(t, x, mode), x, grad=False)
+
+
+COV_CASES = [
+    ("cov", lambda t, x: t.cov(x), [(3, 5)]),
+    ("cov_1d", lambda t, x: t.cov(x), [(5,)]),
+    ("cov_0d", lambda t, x: t.cov(x), [()]),
+    ("cov_corr0", lambda t, x: x.cov(correction=0), [(2, 4)]),
+    ("cov_corr2", lambda t, x: t.cov(x, correction=2), [(2, 4)]),
+    ("cov_fw", lambda t, x: t.cov(x, fweights=t.tensor([1, 0, 3, 2])), [(3, 4)]),
+    ("cov_aw", lambda t, x, a: t.cov(x, aweights=a.abs()), [(3, 4), (4,)]),
+    ("cov_both", lambda t, x, a: t.cov(x, correction=1, fweights=t.tensor([2, 1, 2, 1]), aweights=a.abs()),
+     [(3, 4), (4,)]),
+    ("corrcoef", lambda t, x: t.corrcoef(x), [(3, 5)]),
+    ("corrcoef_1d", lambda t, x: x.corrcoef(), [(5,)]),
+    ("corrcoef_row", lambda t, x: t.corrcoef(x), [(1, 5)]),
+]
+
+
+@pytest.mark.parametrize("name,fn,shapes", COV_CASES, ids=[c[0] for c in COV_CASES])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_cov(name, fn, shapes, dtype):
+    check(fn, *[randn(*s, dtype=dtype) for s in shapes], atol=1e-5)
+
+
+@pytest.mark.parametrize("name,fn,shapes", COV_CASES, ids=[c[0] for c in COV_CASES])
+def test_cov_gradcheck_int_noncontig(name, fn, shapes):
+    if name != "cov_0d":  # one observation: 0 degrees of freedom, all NaN
+        gradcheck(fn, *[randn(*s) for s in shapes])
+    check(fn, *[randn(*s) for s in shapes], noncontig=True)
+    if len(shapes) == 1:
+        check(fn, randint(-3, 4, *shapes[0]))
+
+
+def test_cov_no_dof():
+    with pytest.warns(UserWarning):
+        check(lambda t, x: t.cov(x), randn(3, 1), grad=False)
+
+
+STATS_ERRORS = [
+    lambda t, x: t.quantile(x.int(), 0.5), lambda t, x: t.quantile(x, 1.5), lambda t, x: t.quantile(x, -0.1),
+    lambda t, x: t.quantile(x, t.tensor([0.5], dtype=t.float32)), lambda t, x: t.quantile(x, x[None]),
+    lambda t, x: t.quantile(x, t.tensor([0.5, 2.0], dtype=t.float64)),
+    lambda t, x: t.quantile(x, 0.5, interpolation="foo"), lambda t, x: t.quantile(x[:0], 0.5),
+    lambda t, x: t.nanquantile(x[:, :0], 0.5, dim=1), lambda t, x: t.quantile(x, 0.5, dim=2),
+    lambda t, x: t.quantile(x, [0.5]), lambda t, x: t.quantile(x.half(), 0.5),
+    lambda t, x: t.cov(x.bool()), lambda t, x: t.cov(x[None]), lambda t, x: t.corrcoef(x[None]),
+    lambda t, x: t.cov(x, fweights=t.tensor([1.0, 2.0, 3.0])), lambda t, x: t.cov(x, fweights=t.tensor([1, 2])),
+    lambda t, x: t.cov(x, fweights=t.tensor([1, -2, 3])), lambda t, x: t.cov(x, aweights=t.tensor([1, 2, 3])),
+    lambda t, x: t.cov(x, aweights=t.tensor([1.0, -2.0, 3.0])), lambda t, x: t.cov(x, aweights=t.ones(1, 3)),
+]
+
+
+@pytest.mark.parametrize("fn", STATS_ERRORS)
+def test_stats_errors(fn):
+    check_raises(fn, randn(2, 3))
