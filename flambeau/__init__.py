@@ -30,6 +30,8 @@ from .ops.scan import *  # noqa: F401,F403
 from .ops.shape import *  # noqa: F401,F403
 from .ops.sorting import *  # noqa: F401,F403
 from .ops.special import *  # noqa: F401,F403
+from .ops.special_gamma import *  # noqa: F401,F403
+from .ops.math_extra import *  # noqa: F401,F403
 from .ops.structure_extra import *  # noqa: F401,F403
 from .ops.stats_extra import *  # noqa: F401,F403
 from .ops.windows import *  # noqa: F401,F403
