@@ -13,6 +13,7 @@ from collections import namedtuple
 import numpy as np
 
 from .. import linalg as _linalg
+from .._dispatch import update_inplace
 from .._dtype import int64, to_dtype
 from .._runtime import is_nonzero
 from .._tensor import Tensor
@@ -21,9 +22,11 @@ from .creation import tensor, zeros
 from .elementwise_rounding import floor_divide, remainder
 from .joining import cat, split, stack
 from .linalg import diagonal
+from .reduction import normalize_dims
+from .scatter_gather import scatter_reduce
 from .shape import meshgrid, narrow
 
-__all__ = ["cartesian_prod", "cholesky", "combinations", "diagonal_scatter", "is_same_size", "narrow_copy",
+__all__ = ["cartesian_prod", "cholesky", "combinations", "diagonal_scatter", "index_reduce", "is_same_size", "narrow_copy",
            "select_scatter", "slice_scatter", "split_with_sizes", "svd", "tril_indices", "triu_indices",
            "unravel_index", "vander"]
 
@@ -132,6 +135,45 @@ def diagonal_scatter(input: Tensor, src: Tensor, offset: int = 0, dim1: int = 0,
     return _scatter_into(input, src, lambda t: diagonal(t, offset, dim1, dim2))
 
 
+def index_reduce(input: Tensor, dim: int, index: Tensor, source: Tensor, reduce: str, *,
+                 include_self: bool = True) -> Tensor:
+    """Reduce source's slices i into input's slices index[i]: scatter_reduce with the index spread along dim."""
+    if reduce not in ("prod", "mean", "amax", "amin"):
+        raise RuntimeError(f"index_reduce(): Expected reduce to be one of prod, mean, amax or amin but got {reduce}.")
+    dim = normalize_dims(dim, max(input.ndim, 1))[0]
+    if index.ndim > 1:
+        raise IndexError(f"index_reduce_(): Index is supposed to be a vector, but got dim: {index.ndim} with type: "
+                         f"{index.dtype} and size: {list(index.shape)}")
+    if index.dtype not in (to_dtype("int32"), int64):
+        raise RuntimeError(f"index_reduce_(): Expected dtype int32/int64 for index but got: {index.dtype}")
+    if source.dtype != input.dtype:
+        raise RuntimeError(f"index_reduce_(): self ({input.dtype}) and source ({source.dtype}) must have the same "
+                           "scalar type")
+    along = source.shape[dim] if source.ndim else 1
+    if index.numel() != along:
+        raise RuntimeError(f"index_reduce_(): Number of indices ({index.numel()}) should be equal to "
+                           f"source.size(dim): ({along}), for dim: {dim}")
+    if _except_dim(source.shape, dim) != _except_dim(input.shape, dim):
+        raise RuntimeError("source tensor shape must match self tensor shape, excluding the specified dimension. "
+                           f"Got self.shape = {list(input.shape)} source.shape = {list(source.shape)}")
+    size = input.shape[dim] if input.ndim else 1
+    if index.numel() and not bool(((index >= 0) & (index < size)).all()):
+        raise IndexError("index out of range in self")
+    spread = [1] * source.ndim
+    spread[dim] = -1
+    index = index.to(int64).reshape(spread).expand(source.shape) if source.ndim else index.reshape(())
+    return scatter_reduce(input, dim, index, source, reduce, include_self=include_self)
+
+
+def _except_dim(shape, dim: int) -> tuple:
+    return tuple(s for i, s in enumerate(shape) if i != dim)
+
+
+def _index_reduce_(self: Tensor, dim: int, index: Tensor, source: Tensor, reduce: str, *,
+                   include_self: bool = True) -> Tensor:
+    return update_inplace(self, index_reduce(self, dim, index, source, reduce, include_self=include_self))
+
+
 # ------------------------------------------------------------------------------- splitting, copies, predicates
 
 def split_with_sizes(input: Tensor, split_sizes, dim: int = 0) -> tuple:
@@ -208,6 +250,7 @@ def cholesky(input: Tensor, upper: bool = False, *, out=None) -> Tensor:
 
 TENSOR_METHODS = {
     "select_scatter": select_scatter, "slice_scatter": slice_scatter, "diagonal_scatter": diagonal_scatter,
+    "index_reduce": index_reduce, "index_reduce_": _index_reduce_,
     "split_with_sizes": split_with_sizes, "narrow_copy": narrow_copy, "is_same_size": is_same_size,
     "is_signed": _is_signed, "get_device": _get_device, "is_inference": _is_inference, "is_nonzero": is_nonzero,
     "H": property(_H), "adjoint": _adjoint, "svd": svd, "cholesky": cholesky,

@@ -212,3 +212,47 @@ STATS_ERRORS = [
 @pytest.mark.parametrize("fn", STATS_ERRORS)
 def test_stats_errors(fn):
     check_raises(fn, randn(2, 3))
+
+
+# ------------------------------------------------------------------------------- index_reduce
+
+INDEX_REDUCE_CASES = [
+    ("rows", lambda t, x, s, r, inc: x.index_reduce(0, t.tensor([0, 2, 0, 2]), s, r, include_self=inc),
+     [(3, 2), (4, 2)]),
+    # torch rejects an int32 index with include_self=False (its index_fill_ wants int64)
+    ("cols", lambda t, x, s, r, inc: t.index_reduce(x, -1, t.tensor([1, 1, 0], dtype=t.int32 if inc else t.int64),
+                                                    s, r, include_self=inc), [(2, 3), (2, 3)]),
+    ("3d", lambda t, x, s, r, inc: x.index_reduce(1, t.tensor([3, 0]), s, r, include_self=inc),
+     [(2, 4, 2), (2, 2, 2)]),
+    ("inplace", lambda t, x, s, r, inc: (x * 1).index_reduce_(0, t.tensor([1, 1]), s, r, include_self=inc),
+     [(2, 3), (2, 3)]),
+]
+
+
+@pytest.mark.parametrize("include_self", [True, False])
+@pytest.mark.parametrize("reduce", ["prod", "mean", "amax", "amin"])
+@pytest.mark.parametrize("name,fn,shapes", INDEX_REDUCE_CASES, ids=[c[0] for c in INDEX_REDUCE_CASES])
+def test_index_reduce(name, fn, shapes, reduce, include_self):
+    case = lambda t, x, s: fn(t, x, s, reduce, include_self)  # noqa: E731
+    check(case, *[randn(*sh) for sh in shapes])
+    check(case, *[randn(*sh, dtype=np.float32) for sh in shapes])
+    check(case, *[randint(-3, 4, *sh) for sh in shapes])
+    gradcheck(case, *[randn(*sh) for sh in shapes])
+
+
+INDEX_REDUCE_ERRORS = [
+    lambda t, x: x.index_reduce(0, t.tensor([0, 1]), x, "sum"),
+    lambda t, x: x.index_reduce(0, t.tensor([0, 1, 0]), x, "prod"),
+    lambda t, x: x.index_reduce(0, t.tensor([0.0, 1.0]), x, "prod"),
+    lambda t, x: x.index_reduce(0, t.tensor([[0, 1]]), x, "prod"),
+    lambda t, x: x.index_reduce(0, t.tensor([0, 5]), x, "prod"),
+    lambda t, x: x.index_reduce(0, t.tensor([-1, 0]), x, "prod"),
+    lambda t, x: x.index_reduce(0, t.tensor([0, 1]), x.double(), "prod"),
+    lambda t, x: x.index_reduce(0, t.tensor([0, 1]), x[:, :1], "prod"),
+    lambda t, x: x.index_reduce(2, t.tensor([0, 1]), x, "prod"),
+]
+
+
+@pytest.mark.parametrize("fn", INDEX_REDUCE_ERRORS)
+def test_index_reduce_errors(fn):
+    check_raises(fn, randn(2, 3).astype(np.float32))
