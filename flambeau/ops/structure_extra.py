@@ -20,14 +20,14 @@ from .._tensor import Tensor
 from .conversion import clone
 from .creation import tensor, zeros
 from .elementwise_rounding import floor_divide, remainder
-from .joining import cat, split, stack
+from .joining import split, stack
 from .linalg import diagonal
 from .reduction import normalize_dims
 from .scatter_gather import scatter_reduce
 from .shape import meshgrid, narrow
 
-__all__ = ["cartesian_prod", "cholesky", "combinations", "diagonal_scatter", "index_reduce", "is_same_size", "narrow_copy",
-           "select_scatter", "slice_scatter", "split_with_sizes", "svd", "tril_indices", "triu_indices",
+__all__ = ["cartesian_prod", "cholesky", "combinations", "diagonal_scatter", "index_reduce", "is_same_size",
+           "narrow_copy", "select_scatter", "slice_scatter", "split_with_sizes", "svd", "tril_indices", "triu_indices",
            "unravel_index", "vander"]
 
 
