@@ -106,7 +106,8 @@ def test_predicates():
 
     import flambeau
     for dt in ["float32", "int64", "uint8", "bool", "int8", "float16"]:
-        assert flambeau.ones(2, dtype=getattr(flambeau, dt)).is_signed() == torch.ones(2, dtype=getattr(torch, dt)).is_signed()
+        signed = torch.ones(2, dtype=getattr(torch, dt)).is_signed()
+        assert flambeau.ones(2, dtype=getattr(flambeau, dt)).is_signed() == signed
     x = flambeau.ones(2, 3)
     assert x.get_device() == -1 and x.is_inference() is False
     assert flambeau.is_same_size(x, flambeau.zeros(2, 3)) and not x.is_same_size(flambeau.zeros(3, 2))
@@ -123,7 +124,8 @@ ERRORS = [
     lambda t, x: t.slice_scatter(x, x, 1, 0, 3, 2), lambda t, x: t.diagonal_scatter(x, x[0]),
     lambda t, x: x.split_with_sizes([1, 2]), lambda t, x: x.narrow_copy(1, 1, 5), lambda t, x: x[0].H,
     lambda t, x: x[None].H, lambda t, x: x[0].adjoint(), lambda t, x: x.is_nonzero(),
-    lambda t, x: t.tril_indices(-1, 3), lambda t, x: t.triu_indices(3, -2), lambda t, x: t.tril_indices(3, 3, dtype=t.float32),
+    lambda t, x: t.tril_indices(-1, 3), lambda t, x: t.triu_indices(3, -2),
+    lambda t, x: t.tril_indices(3, 3, dtype=t.float32),
     lambda t, x: t.unravel_index(x, (2, 3)), lambda t, x: t.unravel_index(t.tensor([1]), (-1, 3)),
     lambda t, x: t.unravel_index(t.tensor([1]), (0, 3)),
 ]
