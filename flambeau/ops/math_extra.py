@@ -1,6 +1,206 @@
 """Elementwise and scan functions beyond the basic families: sinc, signbit, gcd, lcm, frexp, ldexp,
-nextafter, isin, isreal, logcumsumexp, renorm, dist, diff, trapezoid, cumulative_trapezoid, i0."""
+nextafter, isin, isreal, logcumsumexp, renorm, dist, diff, trapezoid, cumulative_trapezoid."""
 from __future__ import annotations
 
-TENSOR_METHODS = {}
-__all__ = []
+import math
+import operator
+
+import numpy as np
+
+from .._dispatch import Primitive, apply
+from .._tensor import Tensor
+from ._promote import promote
+from .elementwise import (
+    Predicate,
+    _float_input,
+    _integral,
+    _NonDifferentiable,
+    _out,
+    add_inplace_variants,
+    exp,
+    log,
+    logical_xor,
+    not_implemented,
+    pow,
+    where,
+)
+from .elementwise_math import sin
+from .joining import cat
+from .reduction import normalize_dims, return_type, sum
+from .scan import cumsum
+from .shape import flip, narrow, reshape
+from .statistics import vector_norm
+
+
+class Gcd(_NonDifferentiable):
+    forward = staticmethod(np.gcd)
+
+
+class Lcm(_NonDifferentiable):
+    forward = staticmethod(np.lcm)
+
+
+class NextAfter(_NonDifferentiable):
+    forward = staticmethod(np.nextafter)
+
+
+class IsIn(_NonDifferentiable):
+    @staticmethod
+    def forward(elements, test_elements, invert):
+        return np.isin(elements, test_elements, invert=invert)
+
+
+gcd = _integral(Gcd, "gcd_cpu", allow_bool=False)
+lcm = _integral(Lcm, "lcm_cpu", allow_bool=False)
+frexp_result = return_type("frexp", ("mantissa", "exponent"))
+
+
+def _mantissa(x):
+    return np.frexp(x)[0]
+
+
+def _exponent(x):
+    return np.frexp(x)[1].astype(np.int32)
+
+
+def sinc(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    x = _float_input(input)
+    zero = x == 0
+    # NOTE: the division sees 1 where x is 0, so neither the value nor its gradient there is nan
+    y = where(zero, 1.0, x) * math.pi
+    return _out(where(zero, 1.0, sin(y) / y), out)
+
+
+def signbit(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    return _out(apply(Predicate, (input,), np.signbit), out)
+
+
+def frexp(input: Tensor):
+    if input._data.dtype.kind not in "f":
+        raise RuntimeError(f"torch.frexp() only supports floating-point dtypes, got {input.dtype}")
+    return frexp_result(apply(Predicate, (input,), _mantissa), apply(Predicate, (input,), _exponent))
+
+
+def ldexp(input, other, *, out: Tensor | None = None) -> Tensor:
+    return _out(input * pow(2.0, other), out)
+
+
+def nextafter(input, other, *, out: Tensor | None = None) -> Tensor:
+    return _out(apply(NextAfter, promote(input, other)), out)
+
+
+def isin(elements, test_elements, *, assume_unique: bool = False, invert: bool = False) -> Tensor:
+    elements, test_elements = promote(elements, test_elements)
+    return apply(IsIn, (elements, test_elements), invert)
+
+
+def isreal(input: Tensor) -> Tensor:
+    if input._data.dtype.kind == "c":
+        return input.imag == 0
+    return apply(Predicate, (input,), lambda x: np.ones(x.shape, bool))
+
+
+class LogCumSumExp(Primitive):
+    save_inputs = True
+    save_output = True
+
+    @staticmethod
+    def forward(x, axis):
+        # NOTE: a running log-add-exp is stable without a max shift
+        return np.logaddexp.accumulate(x, axis=axis) if x.size and x.ndim else x.copy()
+
+    def backward(ctx, g):
+        x, y, axis = ctx.inputs[0], ctx.output, ctx.args[0]
+        # where out_j is -inf every x_i (i <= j) is -inf: those terms are 0, and a finite stand-in
+        # for out_j keeps -inf - -inf out of them (and of the double backward)
+        y = where(y == -math.inf, 0.0, y)
+        # d out_j / d x_i = exp(x_i - out_j) for j >= i: a reversed log-cum-sum-exp of log|g| - out,
+        # split by the sign of g so the logarithm exists
+        def reverse_lcse(t):
+            return flip(logcumsumexp(flip(t, axis), axis), axis)
+        positive = reverse_lcse(where(g > 0, log(g.abs()), -math.inf) - y)
+        negative = reverse_lcse(where(g < 0, log(g.abs()), -math.inf) - y)
+        return (exp(positive + x) - exp(negative + x),)
+
+
+def logcumsumexp(input: Tensor, dim: int, *, out: Tensor | None = None) -> Tensor:
+    if input._data.dtype.kind in "biu":
+        raise not_implemented("logcumsumexp_out_cpu", input)
+    x = input
+    axis = normalize_dims(dim, x.ndim)[0] if x.ndim else 0
+    return _out(apply(LogCumSumExp, (x,), axis), out)
+
+
+def dist(input: Tensor, other: Tensor, p=2) -> Tensor:
+    return vector_norm(input - other, p)
+
+
+def renorm(input: Tensor, p, dim: int, maxnorm) -> Tensor:
+    """Each slice along `dim` whose p-norm exceeds maxnorm is scaled down to norm maxnorm."""
+    if p <= 0:
+        raise RuntimeError("renorm: non-positive-norm not supported")
+    if maxnorm < 0:
+        raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
+    axis = normalize_dims(dim, input.ndim)[0]
+    others = tuple(i for i in range(input.ndim) if i != axis)
+    norm = vector_norm(input, p, others, keepdim=True)
+    # NOTE: PyTorch divides by norm + 1e-7
+    return input * where(norm > maxnorm, maxnorm / (norm + 1e-7), 1.0)
+
+
+def diff(input: Tensor, n: int = 1, dim: int = -1, prepend: Tensor | None = None,
+         append: Tensor | None = None) -> Tensor:
+    if input.ndim == 0:
+        raise RuntimeError("diff expects input to be at least one-dimensional")
+    axis = normalize_dims(dim, input.ndim)[0]
+    parts = [t for t in (prepend, input, append) if t is not None]
+    x = cat(parts, axis) if len(parts) > 1 else input
+    step = logical_xor if x._data.dtype == np.bool_ else operator.sub
+    for _ in range(n):
+        x = _steps(x, axis, step)
+    return x
+
+
+def _steps(t: Tensor, axis: int, op) -> Tensor:
+    """op(t[1:], t[:-1]) along `axis` (empty when t has fewer than two entries there)."""
+    size = t.shape[axis]
+    length = max(size - 1, 0)
+    return op(narrow(t, axis, min(1, size), length), narrow(t, axis, 0, length))
+
+
+def _trapezoid_terms(y: Tensor, x, dx, dim: int) -> Tensor:
+    """The area of each trapezoid along `dim`."""
+    axis = normalize_dims(dim, y.ndim)[0]
+    sums = _steps(y, axis, operator.add)
+    if x is None:
+        return sums * ((1.0 if dx is None else dx) / 2)
+    if x.ndim == 1:  # the sample points of `dim`, shared by every other index
+        x = reshape(x, [-1] + [1] * (y.ndim - axis - 1))
+        axis_x = 0
+    else:
+        axis_x = normalize_dims(dim, x.ndim)[0]
+    return _steps(x, axis_x, operator.sub) * sums / 2
+
+
+def trapezoid(y: Tensor, x: Tensor | None = None, *, dx=None, dim: int = -1) -> Tensor:
+    return sum(_trapezoid_terms(y, x, dx, dim), dim)
+
+
+def trapz(y: Tensor, x: Tensor | None = None, *, dx=None, dim: int = -1) -> Tensor:
+    return trapezoid(y, x, dx=dx, dim=dim)
+
+
+def cumulative_trapezoid(y: Tensor, x: Tensor | None = None, *, dx=None, dim: int = -1) -> Tensor:
+    return cumsum(_trapezoid_terms(y, x, dx, dim), dim)
+
+
+TENSOR_METHODS = {
+    "sinc": sinc, "signbit": signbit, "gcd": gcd, "lcm": lcm, "frexp": frexp, "ldexp": ldexp,
+    "nextafter": nextafter, "isreal": isreal, "logcumsumexp": logcumsumexp, "renorm": renorm,
+    "dist": dist, "diff": diff,
+}
+_INPLACE = ["sinc", "gcd", "lcm", "ldexp"]
+add_inplace_variants(TENSOR_METHODS, _INPLACE + ["nextafter", "renorm"], globals(), exported=_INPLACE)
+
+__all__ = ["sinc", "signbit", "gcd", "lcm", "frexp", "ldexp", "nextafter", "isin", "isreal", "logcumsumexp",
+           "renorm", "dist", "diff", "trapezoid", "trapz", "cumulative_trapezoid"] + [n + "_" for n in _INPLACE]

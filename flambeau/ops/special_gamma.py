@@ -221,4 +221,4 @@ TENSOR_METHODS = {"lgamma": lgamma, "digamma": digamma, "polygamma": _polygamma_
 add_inplace_variants(TENSOR_METHODS, ["lgamma", "digamma", "mvlgamma"])
 TENSOR_METHODS["polygamma_"] = _polygamma_inplace
 
-__all__ = ["lgamma", "digamma", "polygamma", "mvlgamma"]
+__all__ = ["digamma", "lgamma", "mvlgamma", "polygamma"]
