@@ -172,3 +172,15 @@ def test_trapezoid_int_and_empty():
     check(lambda t, y: (t.trapezoid(y), t.cumulative_trapezoid(y)), randint(0, 5, 3, 4), grad=False)
     check(lambda t, y: (t.trapezoid(y), t.cumulative_trapezoid(y)), randn(3, 1), grad=False)
     check(lambda t, y: (t.trapezoid(y), t.cumulative_trapezoid(y)), randn(3, 0), grad=False)
+
+
+def test_i0():
+    x = np.concatenate([randn(20, low=-40.0, high=40.0), randn(10, low=-3.0, high=3.0), [0.0, 29.99, 30.01, 700.0]])
+    check(lambda t, x: t.i0(x), x, atol=0, rtol=1e-13)
+    check(lambda t, x: (t.i0(x), x.i0()), randn(6).astype(np.float32), atol=1e-5)
+    check(lambda t, x: t.i0(x), randint(-5, 5, 5), grad=False)
+    check_raises(lambda t, x: t.i0_(x), randint(-5, 5, 5))
+    check(lambda t, x: t.i0_(x.clone()), randn(5), grad=False)
+    check(lambda t, x: t.i0(x), np.array([710.0, 1e4, np.inf, -np.inf, np.nan]), grad=False)
+    check(lambda t, x: t.i0(x), np.array([0.0, 1.5, -35.0]))  # gradient I1, exactly 0 at 0
+    gradcheck(lambda t, x: t.i0(x), np.array([0.0, 0.7, -2.0, 31.0]))
