@@ -12,6 +12,7 @@ from .._tensor import Tensor
 from ._promote import promote
 from .elementwise import (
     Predicate,
+    _all,
     _float_input,
     _integral,
     _NonDifferentiable,
@@ -129,7 +130,7 @@ def signbit(input: Tensor, *, out: Tensor | None = None) -> Tensor:
 
 
 def frexp(input: Tensor):
-    if input._data.dtype.kind not in "f":
+    if input._data.dtype.kind != "f":
         raise RuntimeError(f"torch.frexp() only supports floating-point dtypes, got {input.dtype}")
     return frexp_result(apply(Predicate, (input,), _mantissa), apply(Predicate, (input,), _exponent))
 
@@ -150,7 +151,7 @@ def isin(elements, test_elements, *, assume_unique: bool = False, invert: bool =
 def isreal(input: Tensor) -> Tensor:
     if input._data.dtype.kind == "c":
         return input.imag == 0
-    return apply(Predicate, (input,), lambda x: np.ones(x.shape, bool))
+    return apply(Predicate, (input,), _all)
 
 
 class LogCumSumExp(Primitive):

@@ -198,12 +198,13 @@ def digamma(input: Tensor, *, out: Tensor | None = None) -> Tensor:
 
 def mvlgamma(input: Tensor, p: int, *, out: Tensor | None = None) -> Tensor:
     """The multivariate log-gamma: sum_{i<p} lgamma(x - i/2) + p(p-1)/4 log(pi)."""
+    from .creation import arange
     from .reduction import sum
     from .shape import unsqueeze
     if p < 1:
         raise RuntimeError("p has to be greater than or equal to 1")
     x = _float_input(input)
-    halves = Tensor._wrap(-np.arange(p, dtype=x._data.dtype) / 2)
+    halves = arange(p, dtype=x.dtype, device=x.device) * -0.5
     result = sum(lgamma(unsqueeze(x, -1) + halves), -1) + p * (p - 1) / 4 * math.log(math.pi)
     return _out(result, out)
 
