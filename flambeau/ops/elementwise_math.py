@@ -479,6 +479,8 @@ def clamp(input: Tensor, min=None, max=None, *, out: Tensor | None = None) -> Te
         raise not_implemented("clamp_scalar_cpu", input)
     x = cast(input, dt)
     if not any(tensors):
+        if dt.kind in "iu":  # NOTE: integer bounds wrap to the tensor's dtype first, like PyTorch (-1 is 255 in uint8)
+            min, max = (None if b is None else np.array(b).astype(dt).item() for b in (min, max))
         return _out(apply(ClampScalar, (x,), min, max), out)
     # tensor bounds: max/min compose exactly, ties and nan handled as in maximum/minimum
     if min is not None:
