@@ -1,0 +1,1 @@
+"""flambeau.utils.data: datasets, samplers, DataLoader."""

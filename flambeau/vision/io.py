@@ -1,0 +1,1 @@
+"""flambeau.vision.io: image reading/writing through Pillow."""

@@ -1,0 +1,1 @@
+"""flambeau.vision.utils: make_grid, save_image, drawing."""
