@@ -1,1 +1,5 @@
-"""flambeau.vision.datasets."""
+"""flambeau.vision.datasets: torchvision's datasets, read without executing code from the files."""
+from .mnist import EMNIST, KMNIST, MNIST, QMNIST, FashionMNIST
+from .vision import StandardTransform, VisionDataset
+
+__all__ = ["VisionDataset", "StandardTransform", "MNIST", "FashionMNIST", "KMNIST", "EMNIST", "QMNIST"]

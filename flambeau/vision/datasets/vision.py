@@ -1,0 +1,81 @@
+"""VisionDataset, the base of the image datasets, and StandardTransform (torchvision.datasets.vision)."""
+from __future__ import annotations
+
+import os
+import pathlib
+from typing import Any, Callable, Optional, Union
+
+from flambeau.utils.data.dataset import Dataset
+
+
+def _indented_repr(transform: Callable, head: str) -> list[str]:
+    """`transform`'s repr lines, the first after `head`, the rest aligned under it."""
+    lines = repr(transform).splitlines()
+    return [head + lines[0]] + [" " * len(head) + line for line in lines[1:]]
+
+
+class StandardTransform:
+    """Applies `transform` to the input and `target_transform` to the target."""
+
+    def __init__(self, transform: Optional[Callable] = None, target_transform: Optional[Callable] = None) -> None:
+        self.transform = transform
+        self.target_transform = target_transform
+
+    def __call__(self, input: Any, target: Any) -> tuple[Any, Any]:
+        if self.transform is not None:
+            input = self.transform(input)
+        if self.target_transform is not None:
+            target = self.target_transform(target)
+        return input, target
+
+    def __repr__(self) -> str:
+        body = [type(self).__name__]
+        if self.transform is not None:
+            body += _indented_repr(self.transform, "Transform: ")
+        if self.target_transform is not None:
+            body += _indented_repr(self.target_transform, "Target transform: ")
+        return "\n".join(body)
+
+
+class VisionDataset(Dataset):
+    """Base of the vision datasets: holds `root` and the transforms; subclasses define
+    __getitem__ and __len__. `transforms` (applied to (input, target) together) and
+    `transform`/`target_transform` are mutually exclusive."""
+
+    _repr_indent = 4
+
+    def __init__(self, root: Union[str, pathlib.Path, None] = None, transforms: Optional[Callable] = None,
+                 transform: Optional[Callable] = None, target_transform: Optional[Callable] = None) -> None:
+        if isinstance(root, str):
+            root = os.path.expanduser(root)
+        self.root = root
+        has_separate = transform is not None or target_transform is not None
+        if transforms is not None and has_separate:
+            raise ValueError("Only transforms or transform/target_transform can be passed as argument")
+        self.transform = transform
+        self.target_transform = target_transform
+        if has_separate:
+            transforms = StandardTransform(transform, target_transform)
+        self.transforms = transforms
+
+    def __getitem__(self, index: int) -> Any:
+        raise NotImplementedError
+
+    def __len__(self) -> int:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        body = [f"Number of datapoints: {self.__len__()}"]
+        if self.root is not None:
+            body.append(f"Root location: {self.root}")
+        body += self.extra_repr().splitlines()
+        if getattr(self, "transforms", None) is not None:
+            body += [repr(self.transforms)]
+        indent = " " * self._repr_indent
+        return "\n".join([f"Dataset {type(self).__name__}"] + [indent + line for line in body])
+
+    def _format_transform_repr(self, transform: Callable, head: str) -> list[str]:
+        return _indented_repr(transform, head)
+
+    def extra_repr(self) -> str:
+        return ""
