@@ -1,0 +1,40 @@
+"""Small checks shared by the transform families (image kind, dtype bound, channel count)."""
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import flambeau
+
+
+def _is_pil_image(img: Any) -> bool:
+    # A PIL image can only exist once PIL.Image is imported, so never import Pillow here.
+    pil = sys.modules.get("PIL.Image")
+    return pil is not None and isinstance(img, pil.Image)
+
+
+def _max_value(dtype: flambeau.dtype) -> int:
+    """Largest pixel value of an image of this dtype (1 for floating images)."""
+    if dtype.is_floating_point or dtype == flambeau.bool:
+        return 1
+    return int(flambeau.iinfo(dtype).max)
+
+
+def _assert_image_tensor(img: flambeau.Tensor) -> None:
+    if img.ndim < 2:
+        raise TypeError("Tensor is not a torch image.")
+
+
+def _num_channels(img: flambeau.Tensor) -> int:
+    return 1 if img.ndim == 2 else img.shape[-3]
+
+
+def _assert_channels(img: flambeau.Tensor, permitted: list[int]) -> None:
+    c = _num_channels(img)
+    if c not in permitted:
+        raise TypeError(f"Input image tensor permitted channel values are {permitted}, but found {c}")
+
+
+def _assert_at_least_3d(img: flambeau.Tensor) -> None:
+    if img.ndim < 3:
+        raise TypeError(f"Input image tensor should have at least 3 dimensions, but found {img.ndim}")
