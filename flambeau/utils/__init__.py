@@ -1,4 +1,4 @@
-"""flambeau.utils: helpers around the core (torch.utils): checkpoint, data (later)."""
-from . import checkpoint
+"""flambeau.utils: helpers around the core (torch.utils): checkpoint, data."""
+from . import checkpoint, data
 
-__all__ = ["checkpoint"]
+__all__ = ["checkpoint", "data"]
