@@ -139,6 +139,35 @@ def _cubic_taps(n: int, o: int, align_corners: bool, scale, ftype) -> tuple:
     return (i0[:, None] + np.arange(-1, 3)).clip(0, n - 1), weights
 
 
+def _antialias_taps(n: int, o: int, align_corners: bool, scale, ftype, cubic: bool) -> tuple:
+    """ATen's antialiased (PIL-style) taps: when shrinking, the filter is stretched by the scale so each output
+    averages every input it covers; weights are normalised per output. Rounding follows ATen: positions are
+    computed in double and stored in the input's float type."""
+    s = _scale(n, o, align_corners, scale, ftype)
+    half = 2.0 if cubic else 1.0  # half the filter's support, before stretching
+    support = ftype(half * s if s >= 1 else half)
+    invscale = ftype(1.0 / np.float64(s)) if s >= 1 else ftype(1)
+    taps = int(math.ceil(support)) * 2 + 1
+    center = (np.float64(s) * (np.arange(o) + 0.5)).astype(ftype)
+    xmin = np.maximum(((center - support) + 0.5).astype(np.int64), 0)
+    xsize = np.clip(np.minimum((center + support + 0.5).astype(np.int64), n) - xmin, 0, taps)
+    j = np.arange(taps)
+    x = ((((j + xmin[:, None]).astype(ftype) - center[:, None]) + 0.5) * np.float64(invscale)).astype(ftype)
+    x = np.abs(x)
+    if cubic:  # Keys' cubic with a = -0.5, PIL's choice for antialiasing (plain bicubic uses -0.75)
+        a = ftype(-0.5)
+        w = np.where(x < 1, ((a + 2) * x - (a + 3)) * x * x + 1,
+                     np.where(x < 2, ((a * x - 5 * a) * x + 8 * a) * x - 4 * a, 0))
+    else:
+        w = np.where(x < 1, 1 - x, 0)
+    w = np.where(j < xsize[:, None], w, 0).astype(ftype)
+    total = w[:, 0].copy()
+    for k in range(1, taps):  # NOTE: summed tap by tap in ftype, ATen's order
+        total = total + w[:, k]
+    w = np.where(total[:, None] != 0, w / np.where(total == 0, 1, total)[:, None], w).astype(ftype)
+    return np.minimum(xmin[:, None] + j, n - 1), w
+
+
 # NOTE: up to this many input samples along the resampled dim, resampling is one matmul with the dense
 # (o, n) matrix of tap weights: BLAS does n multiply-adds per output faster than NumPy does the gather,
 # the per-tap products and their sum (and, backward, the scatter-add of index_select), and the matmul's
@@ -227,9 +256,10 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
             f"linear | bilinear | bicubic | trilinear | area | nearest-exact (got {mode})")
     if wanted != nsp:
         raise NotImplementedError(f"Got {input.dim()}D input, but {mode} mode needs {wanted + 2}D input")
-    if antialias:
-        raise NotImplementedError("flambeau: interpolate(antialias=True) is not supported")
     out, scales = _output_size(input, nsp, size, scale_factor, bool(recompute_scale_factor) or mode == "area")
+    if antialias and not (mode in ("bilinear", "bicubic") and input.dim() == 4):
+        raise ValueError("Anti-alias option is restricted to bilinear and bicubic modes and requires a 4-D tensor as "
+                         "input")
     if mode == "area":
         return _adaptive_avg(f"adaptive_avg_pool{nsp}d", input, out, nsp)
     spatial = tuple(input.shape[2:])
@@ -245,7 +275,11 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
     x = input
     for axis in range(input.dim() - 1, 1, -1):
         n, o, s = spatial[axis - 2], out[axis - 2], scales[axis - 2]
-        if mode in ("nearest", "nearest-exact"):
+        if antialias:
+            if n == o:  # an unchanged dim: ATen skips it
+                continue
+            taps = _antialias_taps(n, o, align_corners, s, ftype, mode == "bicubic")
+        elif mode in ("nearest", "nearest-exact"):
             taps = _nearest_taps(n, o, s, mode == "nearest-exact")
         elif mode == "bicubic":
             taps = _cubic_taps(n, o, align_corners, s, ftype)
