@@ -1,0 +1,56 @@
+"""Shared checks for the modern-architecture model tests: a torchvision model and its flambeau twin built with the
+same arguments must have the same parameter count and state_dict keys, load each other's weights strictly and
+agree in eval mode; the flambeau model must also train (every parameter gets a gradient)."""
+import importlib
+
+import numpy as np
+import torch
+import torchvision
+
+import flambeau
+
+
+def build_pair(module: str, name: str, **kwargs):
+    """torchvision.models.<name>(**kwargs) and flambeau.vision.models.<module>.<name>(**kwargs)."""
+    torch.manual_seed(0)
+    t_model = getattr(torchvision.models, name)(**kwargs)
+    f_model = getattr(importlib.import_module(f"flambeau.vision.models.{module}"), name)(**kwargs)
+    return t_model, f_model
+
+
+def count(model) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
+def check_structure(t_model, f_model) -> None:
+    assert count(f_model) == count(t_model)
+    t_sd, f_sd = t_model.state_dict(), f_model.state_dict()
+    assert list(f_sd) == list(t_sd)
+    for k in t_sd:
+        assert tuple(f_sd[k].shape) == tuple(t_sd[k].shape), k
+
+
+def check_eval(t_model, f_model, shape=(1, 3, 64, 64), atol=1e-4, rtol=1e-4) -> None:
+    """Load torchvision's weights (strict) and compare eval outputs on one random batch."""
+    f_model.load_state_dict({k: flambeau.tensor(v.numpy()) for k, v in t_model.state_dict().items()}, strict=True)
+    t_model.eval()
+    f_model.eval()
+    x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    with torch.no_grad():
+        expected = t_model(torch.tensor(x)).numpy()
+    with flambeau.no_grad():
+        got = f_model(flambeau.tensor(x)).numpy()
+    assert got.shape == expected.shape and got.dtype == expected.dtype
+    np.testing.assert_allclose(got, expected, atol=atol, rtol=rtol)
+
+
+def check_train(f_model, shape=(2, 3, 64, 64)) -> None:
+    """One train-mode forward/backward: finite loss, and a finite gradient on every parameter."""
+    f_model.train()
+    x = flambeau.tensor(np.random.default_rng(1).standard_normal(shape).astype(np.float32))
+    loss = f_model(x).square().mean()
+    loss.backward()
+    assert np.isfinite(loss.item())
+    for name, p in f_model.named_parameters():
+        assert p.grad is not None, f"{name} got no gradient"
+        assert np.isfinite(p.grad.numpy()).all(), name
