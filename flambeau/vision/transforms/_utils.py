@@ -1,7 +1,9 @@
 """Small checks shared by the transform families (image kind, dtype bound, channel count)."""
 from __future__ import annotations
 
+import numbers
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 import flambeau
@@ -38,3 +40,14 @@ def _assert_channels(img: flambeau.Tensor, permitted: list[int]) -> None:
 def _assert_at_least_3d(img: flambeau.Tensor) -> None:
     if img.ndim < 3:
         raise TypeError(f"Input image tensor should have at least 3 dimensions, but found {img.ndim}")
+
+
+def _setup_size(size: Any, error_msg: str) -> tuple[int, int] | Any:
+    """An int or 1-sequence becomes a pair; anything else must already have length 2."""
+    if isinstance(size, numbers.Number):
+        return int(size), int(size)
+    if isinstance(size, Sequence) and len(size) == 1:
+        return size[0], size[0]
+    if len(size) != 2:
+        raise ValueError(error_msg)
+    return size
