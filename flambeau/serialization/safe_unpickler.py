@@ -29,13 +29,15 @@ _MARK = _Mark()
 
 class RestrictedUnpickler:
     def __init__(self, file, source: str, find_global: Callable[[str, str], Any],
-                 persistent_load: Callable[[Any], Any] | None = None, trusted: bool = False):
+                 persistent_load: Callable[[Any], Any] | None = None, trusted: bool = False,
+                 setstate_types: tuple[type, ...] = ()):
         self.read = file.read
         self.readline = file.readline
         self.source = source
         self.find_global = find_global
         self.persistent_load = persistent_load
         self.trusted = trusted
+        self.setstate_types = setstate_types  # BUILD may call __setstate__ on instances of these (e.g. numpy arrays)
         self._allowed: set[int] = set()  # ids of the objects find_global returned: the only callables
 
     # ---------------------------------------------------------------- helpers
@@ -230,6 +232,9 @@ def _build(u) -> None:
             inst.__dict__.update(state)
         for k, v in (slots or {}).items():
             setattr(inst, k, v)
+        return
+    if u.setstate_types and isinstance(inst, u.setstate_types):
+        inst.__setstate__(state)
         return
     # a state_dict's OrderedDict carries `_metadata`; nothing else may gain attributes from a file
     if type(inst) is OrderedDict and type(state) is dict and all(type(k) is str for k in state):
