@@ -54,3 +54,19 @@ def check_train(f_model, shape=(2, 3, 64, 64)) -> None:
     for name, p in f_model.named_parameters():
         assert p.grad is not None, f"{name} got no gradient"
         assert np.isfinite(p.grad.numpy()).all(), name
+
+
+def check_weights(enum_name: str, module: str) -> None:
+    """flambeau's weights enum lists torchvision's members with the same urls, meta (but the prose) and
+    preprocessing arguments; DEFAULT is the same member."""
+    t_enum = getattr(torchvision.models, enum_name)
+    f_enum = getattr(importlib.import_module(f"flambeau.vision.models.{module}"), enum_name)
+    assert list(f_enum.__members__) == list(t_enum.__members__)
+    for name, t_w in t_enum.__members__.items():
+        f_w = f_enum[name]
+        assert f_w.url == t_w.url
+        assert {k: v for k, v in f_w.meta.items() if k != "_docs"} == \
+            {k: v for k, v in t_w.meta.items() if k != "_docs"}
+        t_kw = {k: getattr(v, "value", v) for k, v in t_w.transforms.keywords.items()}
+        f_kw = {k: getattr(v, "value", v) for k, v in f_w.transforms.keywords.items()}
+        assert f_kw == t_kw and f_w.transforms.func.__name__ == t_w.transforms.func.__name__
