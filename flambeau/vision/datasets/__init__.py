@@ -1,7 +1,10 @@
 """flambeau.vision.datasets: torchvision's datasets, read without executing code from the files."""
 from .cifar import CIFAR10, CIFAR100
+from .fakedata import FakeData
+from .folder import DatasetFolder, ImageFolder
 from .mnist import EMNIST, KMNIST, MNIST, QMNIST, FashionMNIST
+from .svhn import SVHN
 from .vision import StandardTransform, VisionDataset
 
 __all__ = ["VisionDataset", "StandardTransform", "MNIST", "FashionMNIST", "KMNIST", "EMNIST", "QMNIST",
-           "CIFAR10", "CIFAR100"]
+           "CIFAR10", "CIFAR100", "SVHN", "DatasetFolder", "ImageFolder", "FakeData"]
