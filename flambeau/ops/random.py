@@ -326,7 +326,7 @@ def _float_self(self: Tensor, op: str):
 
 def uniform_(self: Tensor, from_: float = 0.0, to: float = 1.0, *, generator: Generator | None = None, **kw):
     dt = _float_self(self, "check_uniform_bounds")
-    low, high = kw.pop("from", from_), to
+    low, high = float(kw.pop("from", from_)), float(to)  # bounds may be 0-d tensors, as PyTorch's Scalars
     if low > high:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={low:g} > to={high:g}")
     u = _uniform01(_rng(generator), self.shape, _work(dt))
