@@ -18,7 +18,7 @@ from ..._tensor import Tensor
 from . import _functional_geometry as F
 from ._functional_geometry import InterpolationMode, _interpolation_modes_from_int
 
-__all__ = ["Resize", "CenterCrop", "Pad", "RandomCrop", "RandomHorizontalFlip", "RandomVerticalFlip",
+__all__ = ["InterpolationMode", "Resize", "CenterCrop", "Pad", "RandomCrop", "RandomHorizontalFlip", "RandomVerticalFlip",
            "RandomPerspective", "RandomResizedCrop", "FiveCrop", "TenCrop", "RandomRotation", "RandomAffine"]
 
 Image = Any  # a PIL image or a tensor
