@@ -250,6 +250,9 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
     if recompute_scale_factor and size is not None:
         raise ValueError("recompute_scale_factor is not meaningful with an explicit size.")
     wanted = _MODE_DIMS.get(mode, nsp)
+    if antialias and not (mode in ("bilinear", "bicubic") and input.dim() == 4):
+        raise ValueError("Anti-alias option is restricted to bilinear and bicubic modes and requires a 4-D tensor as "
+                         "input")
     if nsp not in (1, 2, 3) or mode not in ("nearest", "nearest-exact", "area", *_MODE_DIMS):
         raise NotImplementedError(
             f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.dim()}D) for the modes: nearest | "
@@ -257,9 +260,6 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
     if wanted != nsp:
         raise NotImplementedError(f"Got {input.dim()}D input, but {mode} mode needs {wanted + 2}D input")
     out, scales = _output_size(input, nsp, size, scale_factor, bool(recompute_scale_factor) or mode == "area")
-    if antialias and not (mode in ("bilinear", "bicubic") and input.dim() == 4):
-        raise ValueError("Anti-alias option is restricted to bilinear and bicubic modes and requires a 4-D tensor as "
-                         "input")
     if mode == "area":
         return _adaptive_avg(f"adaptive_avg_pool{nsp}d", input, out, nsp)
     spatial = tuple(input.shape[2:])
