@@ -29,8 +29,12 @@ class ExceptionWrapper:
             msg = KeyErrorMessage(msg)
         elif getattr(self.exc_type, "message", None):
             raise self.exc_type(message=msg)  # exception types whose constructor wants message= (PyTorch does this)
+        # never bound to a local here: exception -> traceback -> this frame -> exception would be a cycle,
+        # keeping the DataLoader iterator (and its workers) alive until the garbage collector runs
+        raise self._exception(msg)
+
+    def _exception(self, msg: str) -> BaseException:
         try:
-            exception = self.exc_type(msg)
+            return self.exc_type(msg)
         except Exception:  # a constructor that does not take one string
-            raise RuntimeError(msg) from None
-        raise exception
+            return RuntimeError(msg)

@@ -18,8 +18,8 @@ from ._transport import Packer
 
 __all__ = ["WorkerInfo", "get_worker_info"]
 
-# how often a waiting process checks that its peer is still alive (seconds)
-STATUS_CHECK_INTERVAL = 1.0
+# how often a waiting process checks that its peer is still alive, or (workers) that shutdown began (seconds)
+STATUS_CHECK_INTERVAL = 0.5
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,9 @@ def worker_loop(iterable: bool, dataset, index_queue, result_queue, done_event, 
     packer = Packer(tag, worker_id)
     parent = os.getppid()
     ended = False
-    while os.getppid() == parent:  # a reparented worker has lost its main process: exit
+    # exit on None, on shutdown (the None may never come: an iterator collected as cyclic garbage can have
+    # its queues' feeder threads finalized first), or once reparented (the main process died)
+    while os.getppid() == parent and not done_event.is_set():
         try:
             message = index_queue.get(timeout=STATUS_CHECK_INTERVAL)
         except queue.Empty:
