@@ -232,3 +232,32 @@ def test_errors_pil(case):
         fn(TF, PIL_RGB)
     with pytest.raises(error):
         fn(F, PIL_RGB)
+
+
+# ---------------------------------------------------------------------------------- elastic
+
+DISPLACEMENT = (RNG.standard_normal((1, 13, 17, 2)) * 0.1).astype(np.float32)
+
+
+@pytest.mark.parametrize("kind", list(TENSORS))
+@pytest.mark.parametrize("mode", ["nearest", "bilinear"])
+@pytest.mark.parametrize("fill", [None, 4, [1.0, 2.0, 3.0]])
+def test_elastic_transform_tensor(kind, mode, fill):
+    def fn(L, x):
+        displacement = (torch if L is TF else flambeau).tensor(DISPLACEMENT)
+        return L.elastic_transform(x, displacement, L.InterpolationMode(mode), fill)
+    check_tensor(fn, TENSORS[kind], atol=1e-5, uint8_off_by_one=0.02 if mode == "bilinear" else 0.0)
+
+
+def test_elastic_transform_pil_and_errors():
+    for img in (PIL_RGB, PIL_L):
+        check_pil(lambda L, x: L.elastic_transform(x, (torch if L is TF else flambeau).tensor(DISPLACEMENT)), img)
+    for L, lib in ((TF, torch), (F, flambeau)):
+        with pytest.raises(TypeError):
+            L.elastic_transform(lib.tensor(BYTES), DISPLACEMENT)
+        with pytest.raises(ValueError):
+            L.elastic_transform(lib.tensor(BYTES), lib.tensor(DISPLACEMENT[:, :5]))
+        with pytest.raises(TypeError):
+            L.elastic_transform(BYTES, lib.tensor(DISPLACEMENT))
+        with pytest.warns(UserWarning):
+            L.elastic_transform(lib.tensor(BYTES), lib.tensor(DISPLACEMENT), 0)

@@ -224,3 +224,40 @@ def test_crop_larger_than_image_and_bad_ratio_warning():
             lib.RandomCrop(30)(img)
         with pytest.warns(UserWarning):
             lib.RandomResizedCrop(5, scale=(1.0, 0.5))
+
+
+@pytest.mark.parametrize("sigma", [3.0, (2.0, 1.0), (0.0, 0.0)])
+def test_elastic_params_blur_the_seeded_noise_like_torchvision(sigma):
+    alpha, size = (20.0, 10.0), [15, 18]
+    flambeau.manual_seed(0)
+    ours = T.ElasticTransform.get_params(alpha, list(sigma) if isinstance(sigma, tuple) else [sigma, sigma], size)
+    flambeau.manual_seed(0)
+    sigmas = list(sigma) if isinstance(sigma, tuple) else [sigma, sigma]
+    parts = []
+    for axis in (0, 1):  # torchvision's recipe: uniform noise in [-1, 1], blurred, scaled by alpha / extent
+        noise = torch.tensor(flambeau.rand([1, 1] + size).numpy()) * 2 - 1
+        if sigmas[axis] > 0:
+            k = int(8 * sigmas[axis] + 1) | 1
+            noise = TT.functional.gaussian_blur(noise, [k, k], sigmas)
+        parts.append(noise * alpha[axis] / size[1 - axis])
+    expected = torch.cat(parts, 1).permute(0, 2, 3, 1)
+    assert tuple(ours.shape) == (1, 15, 18, 2)
+    np.testing.assert_allclose(ours.numpy(), expected.numpy(), atol=1e-5)
+
+
+def test_elastic_transform_class():
+    transform = T.ElasticTransform(alpha=30.0, sigma=2.0, fill=[1, 2, 3])
+    assert repr(transform) == repr(TT.ElasticTransform(alpha=30.0, sigma=2.0, fill=[1, 2, 3]))
+    for tv_img, fl_img in images():
+        flambeau.manual_seed(1)
+        ours = transform(fl_img)
+        flambeau.manual_seed(1)
+        displacement = T.ElasticTransform.get_params(transform.alpha, transform.sigma, [15, 18])
+        expected = TT.functional.elastic_transform(tv_img, torch.tensor(displacement.numpy()), fill=transform.fill)
+        assert_same_image(expected, ours)
+    for kwargs in ({"alpha": 5}, {"alpha": (1.0, 2.0, 3.0)}, {"sigma": (1, 2)}, {"fill": "x"}):
+        error = ValueError if kwargs.get("alpha") == (1.0, 2.0, 3.0) else TypeError
+        with pytest.raises(error):
+            TT.ElasticTransform(**kwargs)
+        with pytest.raises(error):
+            T.ElasticTransform(**kwargs)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 from enum import Enum
 from typing import Any, Optional, Union
 
@@ -14,11 +15,12 @@ import numpy as np
 
 from ..._tensor import Tensor
 from . import _tensor_geometry as F_t
-from ._image import _assert_image_tensor, get_dimensions, get_image_num_channels, get_image_size
+from ._functional_conversion import pil_to_tensor, to_pil_image
+from ._image import _assert_image_tensor, _is_pil_image, get_dimensions, get_image_num_channels, get_image_size
 
 __all__ = ["InterpolationMode", "get_dimensions", "get_image_size", "get_image_num_channels", "resize", "pad", "crop",
            "center_crop", "resized_crop", "hflip", "vflip", "perspective", "five_crop", "ten_crop", "rotate",
-           "affine"]
+           "affine", "elastic_transform"]
 
 Image = Any  # a PIL image or a tensor
 Fill = Optional[Union[int, float, list, tuple]]
@@ -107,7 +109,6 @@ def resize(img: Image, size: list[int], interpolation: InterpolationMode = Inter
     if isinstance(img, Tensor):
         return F_t.resize(img, output_size, interpolation.value, antialias)
     if antialias is False:
-        import warnings
         warnings.warn("Anti-alias option is always applied for PIL Image input. Argument antialias is ignored.")
     return _pil().resize(img, output_size, pil_modes_mapping[interpolation])
 
@@ -301,3 +302,24 @@ def perspective(img: Image, startpoints: list[list[int]], endpoints: list[list[i
     if not isinstance(img, Tensor):
         return _pil().perspective(img, coeffs, pil_modes_mapping[interpolation], fill)
     return F_t.perspective(img, coeffs, interpolation.value, fill)
+
+
+def elastic_transform(img: Image, displacement: Tensor, interpolation: InterpolationMode = InterpolationMode.BILINEAR,
+                      fill: Fill = None) -> Image:
+    """Move every pixel by displacement (1, H, W, 2), given in grid_sample's [-1, 1] coordinates."""
+    if isinstance(interpolation, int):
+        warnings.warn("Argument interpolation should be of type InterpolationMode instead of int. Please, use "
+                      "InterpolationMode enum.")
+        interpolation = _interpolation_modes_from_int(interpolation)
+    if not isinstance(displacement, Tensor):
+        raise TypeError("Argument displacement should be a Tensor")
+    tensor = img
+    if not isinstance(img, Tensor):
+        if not _is_pil_image(img):
+            raise TypeError(f"img should be PIL Image or Tensor. Got {type(img)}")
+        tensor = pil_to_tensor(img)
+    expected = (1,) + tuple(tensor.shape[-2:]) + (2,)
+    if tuple(displacement.shape) != expected:
+        raise ValueError(f"Argument displacement shape should be {expected}, but given {displacement.shape}")
+    out = F_t.elastic_transform(tensor, displacement, interpolation.value, fill)
+    return out if isinstance(img, Tensor) else to_pil_image(out, mode=img.mode)

@@ -215,3 +215,13 @@ def perspective(img: Tensor, coeffs: list[float], interpolation: str = "bilinear
     denominator = base @ flambeau.tensor([[g, g], [h, h], [1.0, 1.0]], dtype=dtype, device=img.device)
     grid = (numerator / denominator - 1.0).view(1, oh, ow, 2)
     return _apply_grid(img, grid, interpolation, fill)
+
+
+def elastic_transform(img: Tensor, displacement: Tensor, interpolation: str = "bilinear", fill: Fill = None) -> Tensor:
+    """Sample img at the identity grid plus displacement ((1, H, W, 2), in grid_sample's [-1, 1] units)."""
+    if not isinstance(img, Tensor):
+        raise TypeError(f"img should be Tensor. Got {type(img)}")
+    h, w = img.shape[-2:]
+    ys, xs = flambeau.meshgrid(*((flambeau.linspace((1 - s) / s, (s - 1) / s, s) for s in (h, w))), indexing="ij")
+    grid = flambeau.stack((xs, ys), -1).unsqueeze(0) + displacement.to(img.device)
+    return _apply_grid(img, grid, interpolation, fill)

@@ -19,7 +19,8 @@ from . import _functional_geometry as F
 from ._functional_geometry import InterpolationMode, _interpolation_modes_from_int
 
 __all__ = ["InterpolationMode", "Resize", "CenterCrop", "Pad", "RandomCrop", "RandomHorizontalFlip", "RandomVerticalFlip",
-           "RandomPerspective", "RandomResizedCrop", "FiveCrop", "TenCrop", "RandomRotation", "RandomAffine"]
+           "RandomPerspective", "RandomResizedCrop", "FiveCrop", "TenCrop", "RandomRotation", "RandomAffine",
+           "ElasticTransform"]
 
 Image = Any  # a PIL image or a tensor
 _SIZE_ERROR = "Please provide only two dimensions (h, w) for size."
@@ -405,3 +406,59 @@ class RandomAffine(nn.Module):
         s += f", fill={self.fill}" if self.fill != 0 else ""
         s += f", center={self.center}" if self.center is not None else ""
         return s + ")"
+
+
+def _elastic_pair(value: Union[float, Sequence[float]], name: str) -> list[float]:
+    """alpha / sigma: a float for both axes, or a pair (x, y) of floats."""
+    if not isinstance(value, (float, Sequence)):
+        raise TypeError(f"{name} should be float or a sequence of floats. Got {type(value)}")
+    if isinstance(value, Sequence):
+        if len(value) != 2:
+            raise ValueError(f"If {name} is a sequence its length should be 2. Got {len(value)}")
+        for element in value:
+            if not isinstance(element, float):
+                raise TypeError(f"{name} should be a sequence of floats. Got {type(element)}")
+        return value
+    return [float(value), float(value)]
+
+
+class ElasticTransform(nn.Module):
+    """Displace pixels by smooth random offsets: uniform noise blurred with sigma, scaled by alpha pixels."""
+
+    def __init__(self, alpha: Union[float, Sequence[float]] = 50.0, sigma: Union[float, Sequence[float]] = 5.0,
+                 interpolation: InterpolationMode = InterpolationMode.BILINEAR, fill: Union[float, Sequence] = 0) -> None:
+        super().__init__()
+        self.alpha = _elastic_pair(alpha, "alpha")
+        self.sigma = _elastic_pair(sigma, "sigma")
+        self.interpolation = _mode(interpolation)
+        if isinstance(fill, (int, float)):
+            fill = [float(fill)]
+        elif isinstance(fill, (list, tuple)):
+            fill = [float(f) for f in fill]
+        else:
+            raise TypeError(f"fill should be int or float or a list or tuple of them. Got {type(fill)}")
+        self.fill = fill
+
+    @staticmethod
+    def get_params(alpha: Sequence[float], sigma: Sequence[float], size: list[int]) -> Tensor:
+        """A (1, H, W, 2) displacement in grid units: x offsets scaled by alpha[0] / W, y by alpha[1] / H."""
+        from ._functional_color import gaussian_blur
+
+        def offsets(axis: int) -> Tensor:
+            d = flambeau.rand([1, 1] + list(size)) * 2 - 1
+            if sigma[axis] > 0.0:
+                k = int(8 * sigma[axis] + 1)
+                k += 1 - k % 2  # the kernel must be odd
+                d = gaussian_blur(d, [k, k], list(sigma))
+            return d * alpha[axis] / size[1 - axis]
+        dx = offsets(0)
+        return flambeau.cat([dx, offsets(1)], 1).permute(0, 2, 3, 1)
+
+    def forward(self, img: Image) -> Image:
+        _, height, width = F.get_dimensions(img)
+        displacement = self.get_params(self.alpha, self.sigma, [height, width])
+        return F.elastic_transform(img, displacement, self.interpolation, self.fill)
+
+    def __repr__(self) -> str:
+        return (f"{self.__class__.__name__}(alpha={self.alpha}, sigma={self.sigma}, "
+                f"interpolation={self.interpolation}, fill={self.fill})")
