@@ -24,7 +24,8 @@ def test_public_names():
 
 @pytest.mark.parametrize("policy", POLICIES)
 def test_policy_tables(policy):
-    assert FT.AutoAugment(FT.AutoAugmentPolicy[policy]).policies == TT.AutoAugment(TT.AutoAugmentPolicy[policy]).policies
+    expected = TT.AutoAugment(TT.AutoAugmentPolicy[policy]).policies
+    assert FT.AutoAugment(FT.AutoAugmentPolicy[policy]).policies == expected
 
 
 def _spaces():
@@ -36,7 +37,8 @@ def _spaces():
         (FT.RandAugment()._augmentation_space(7, size), TT.RandAugment()._augmentation_space(7, size)),
         (FT.TrivialAugmentWide()._augmentation_space(31), TT.TrivialAugmentWide()._augmentation_space(31)),
         (FT.AugMix()._augmentation_space(10, size), TT.AugMix()._augmentation_space(10, size)),
-        (FT.AugMix(all_ops=False)._augmentation_space(10, size), TT.AugMix(all_ops=False)._augmentation_space(10, size)),
+        (FT.AugMix(all_ops=False)._augmentation_space(10, size),
+         TT.AugMix(all_ops=False)._augmentation_space(10, size)),
     ]
 
 
