@@ -1,3 +1,9 @@
 """flambeau.vision.models: torchvision's classification models, their pretrained-weights enums and the
-model registry."""
+model registry (list_models, get_model...)."""
 from ._api import get_model, get_model_builder, get_model_weights, get_weight, list_models, Weights, WeightsEnum  # noqa: F401
+from .alexnet import *  # noqa: F401,F403
+from .densenet import *  # noqa: F401,F403
+from .resnet import *  # noqa: F401,F403
+from .shufflenetv2 import *  # noqa: F401,F403
+from .squeezenet import *  # noqa: F401,F403
+from .vgg import *  # noqa: F401,F403

@@ -1,13 +1,16 @@
 """Helpers shared by the model builders: channel rounding, checks of builder keyword arguments against the
-chosen weights, and the pre-0.13 `pretrained=` interface."""
+chosen weights, loading them, describing ImageNet checkpoints, and the pre-0.13 `pretrained=` interface."""
 from __future__ import annotations
 
 import functools
+from functools import partial
 import inspect
 import warnings
 from typing import Any, Callable, TypeVar, Union
 
-from ._api import WeightsEnum
+from ..transforms._presets import ImageClassification
+from ._api import Weights, WeightsEnum
+from ._meta import _IMAGENET_CATEGORIES
 
 V = TypeVar("V")
 D = TypeVar("D")
@@ -104,3 +107,29 @@ def handle_legacy_interface(**weights: tuple[str, LegacyDefault]) -> Callable[[C
             return builder(*args, **kwargs)
         return inner
     return outer
+
+
+M = TypeVar("M")
+
+
+def _build_model(build: Callable[..., M], weights: WeightsEnum | None, progress: bool, **kwargs: Any) -> M:
+    """build(**kwargs), with num_classes fixed by the weights' categories and their state_dict loaded."""
+    if weights is not None:
+        _ovewrite_named_param(kwargs, "num_classes", len(weights.meta["categories"]))
+    model = build(**kwargs)
+    if weights is not None:
+        model.load_state_dict(weights.get_state_dict(progress=progress, check_hash=True))
+    return model
+
+
+def _imagenet1k_weights(url: str, num_params: int, acc1: float, acc5: float, ops: float, file_size: float, *,
+                        recipe: str, docs: str, min_size: tuple[int, int] = (1, 1),
+                        **transform_kwargs: Any) -> Weights:
+    """A Weights entry for an ImageNet-1k classifier checkpoint: its top-1/top-5 accuracy (%), GFLOPs (ops) and
+    file size (MB), evaluated with the ImageClassification preset (crop 224 unless transform_kwargs say
+    otherwise)."""
+    transform_kwargs.setdefault("crop_size", 224)
+    meta = {"min_size": min_size, "categories": _IMAGENET_CATEGORIES, "num_params": num_params, "recipe": recipe,
+            "_metrics": {"ImageNet-1K": {"acc@1": acc1, "acc@5": acc5}}, "_ops": ops, "_file_size": file_size,
+            "_docs": docs}
+    return Weights(url=url, transforms=partial(ImageClassification, **transform_kwargs), meta=meta)
