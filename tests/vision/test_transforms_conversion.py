@@ -171,6 +171,7 @@ def test_mnist_pipeline_classes():
     same(ours, TT.Normalize((0.1307,), (0.3081,))(TT.ToTensor()(img)))
     same(T.PILToTensor()(PIL_IMAGES["RGB"]), TT.PILToTensor()(PIL_IMAGES["RGB"]))
     for ours, theirs in [(T.ToTensor(), TT.ToTensor()), (T.PILToTensor(), TT.PILToTensor()),
-                         (T.ToPILImage("LA"), TT.ToPILImage("LA")), (T.Normalize([0.5], [0.2]), TT.Normalize([0.5], [0.2])),
+                         (T.ToPILImage("LA"), TT.ToPILImage("LA")),
+                         (T.Normalize([0.5], [0.2]), TT.Normalize([0.5], [0.2])),
                          (T.ConvertImageDtype(flambeau.uint8), TT.ConvertImageDtype(torch.uint8))]:
         assert repr(ours) == repr(theirs)

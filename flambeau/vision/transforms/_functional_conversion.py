@@ -9,7 +9,7 @@ import numpy as np
 import flambeau
 
 from ..._tensor import Tensor
-from ._image import _assert_image_tensor, _is_pil_image, _max_value
+from ._utils import _assert_image_tensor, _is_pil_image, _max_value
 
 __all__ = ["to_tensor", "pil_to_tensor", "to_pil_image", "convert_image_dtype", "normalize"]
 

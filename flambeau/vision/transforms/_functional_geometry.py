@@ -16,7 +16,8 @@ import numpy as np
 from ..._tensor import Tensor
 from . import _tensor_geometry as F_t
 from ._functional_conversion import pil_to_tensor, to_pil_image
-from ._image import _assert_image_tensor, _is_pil_image, get_dimensions, get_image_num_channels, get_image_size
+from ._image import get_dimensions, get_image_num_channels, get_image_size
+from ._utils import _assert_image_tensor, _is_pil_image
 
 __all__ = ["InterpolationMode", "get_dimensions", "get_image_size", "get_image_num_channels", "resize", "pad", "crop",
            "center_crop", "resized_crop", "hflip", "vflip", "perspective", "five_crop", "ten_crop", "rotate",
@@ -75,7 +76,8 @@ def _square(size: Union[int, list, tuple]) -> tuple:
 
 def _compute_resized_output_size(image_size: tuple[int, int], size: list[int],
                                  max_size: Optional[int] = None) -> list[int]:
-    """[new_h, new_w]: size (h, w) as given, or [s] for the shorter edge keeping the aspect ratio (capped by max_size)."""
+    """[new_h, new_w]: size (h, w) as given, or [s] for the shorter edge keeping the aspect ratio (the longer
+    edge capped by max_size)."""
     h, w = image_size
     if len(size) != 1:
         return [size[0], size[1]]

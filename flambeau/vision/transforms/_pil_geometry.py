@@ -10,7 +10,8 @@ from typing import Any, Optional, Union
 import numpy as np
 from PIL import Image, ImageOps
 
-from ._image import _is_pil_image, get_image_num_channels
+from ._image import get_image_num_channels
+from ._utils import _is_pil_image
 
 Fill = Optional[Union[int, float, list, tuple]]
 
@@ -59,7 +60,8 @@ def _parse_fill(fill: Fill, img: Image.Image, name: str = "fillcolor") -> dict:
     return {name: fill}
 
 
-def pad(img: Image.Image, padding: Union[int, list, tuple], fill: Fill = 0, padding_mode: str = "constant") -> Image.Image:
+def pad(img: Image.Image, padding: Union[int, list, tuple], fill: Fill = 0,
+        padding_mode: str = "constant") -> Image.Image:
     _check(img)
     if not isinstance(padding, (numbers.Number, tuple, list)):
         raise TypeError("Got inappropriate padding arg")

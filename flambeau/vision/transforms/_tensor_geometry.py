@@ -15,7 +15,7 @@ import flambeau
 
 from ..._tensor import Tensor
 from ...nn import functional as nnF
-from ._image import _assert_image_tensor
+from ._utils import _assert_image_tensor
 
 Fill = Optional[Union[int, float, list, tuple]]
 
@@ -90,7 +90,7 @@ def pad(img: Tensor, padding: Union[int, list], fill: Optional[Union[int, float]
 
 
 def _cast_squeeze_in(img: Tensor, dtypes: tuple) -> tuple[Tensor, bool]:
-    """A batched (N, C, H, W) image of one of dtypes (the first if it has none of them), and whether it was unbatched."""
+    """img as (N, C, H, W) in one of dtypes (the first if it has none of them), and whether a batch dim was added."""
     squeeze = img.ndim < 4
     if squeeze:
         img = img.unsqueeze(0)

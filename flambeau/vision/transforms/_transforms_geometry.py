@@ -17,23 +17,14 @@ from ... import nn
 from ..._tensor import Tensor
 from . import _functional_geometry as F
 from ._functional_geometry import InterpolationMode, _interpolation_modes_from_int
+from ._utils import _setup_size
 
-__all__ = ["InterpolationMode", "Resize", "CenterCrop", "Pad", "RandomCrop", "RandomHorizontalFlip", "RandomVerticalFlip",
-           "RandomPerspective", "RandomResizedCrop", "FiveCrop", "TenCrop", "RandomRotation", "RandomAffine",
+__all__ = ["InterpolationMode", "Resize", "CenterCrop", "Pad", "RandomCrop", "RandomHorizontalFlip",
+           "RandomVerticalFlip", "RandomPerspective", "RandomResizedCrop", "FiveCrop", "TenCrop", "RandomRotation", "RandomAffine",
            "ElasticTransform"]
 
 Image = Any  # a PIL image or a tensor
 _SIZE_ERROR = "Please provide only two dimensions (h, w) for size."
-
-
-def _setup_size(size: Union[int, Sequence], error_msg: str) -> Union[tuple, Sequence]:
-    if isinstance(size, numbers.Number):
-        return int(size), int(size)
-    if isinstance(size, Sequence) and len(size) == 1:
-        return size[0], size[0]
-    if len(size) != 2:
-        raise ValueError(error_msg)
-    return size
 
 
 def _check_sequence_input(x: Any, name: str, req_sizes: tuple) -> None:
@@ -206,7 +197,8 @@ class RandomPerspective(nn.Module):
     """With probability p, move each corner inwards by up to distortion_scale of half the image."""
 
     def __init__(self, distortion_scale: float = 0.5, p: float = 0.5,
-                 interpolation: InterpolationMode = InterpolationMode.BILINEAR, fill: Union[float, Sequence] = 0) -> None:
+                 interpolation: InterpolationMode = InterpolationMode.BILINEAR,
+                 fill: Union[float, Sequence] = 0) -> None:
         super().__init__()
         self.p = p
         self.interpolation = _mode(interpolation)
@@ -318,8 +310,9 @@ class TenCrop(nn.Module):
 class RandomRotation(nn.Module):
     """Rotate by an angle drawn uniformly from degrees ([-d, d] for a number d)."""
 
-    def __init__(self, degrees: Union[float, Sequence[float]], interpolation: InterpolationMode = InterpolationMode.NEAREST,
-                 expand: bool = False, center: Optional[Sequence[int]] = None, fill: Union[float, Sequence] = 0) -> None:
+    def __init__(self, degrees: Union[float, Sequence[float]],
+                 interpolation: InterpolationMode = InterpolationMode.NEAREST, expand: bool = False,
+                 center: Optional[Sequence[int]] = None, fill: Union[float, Sequence] = 0) -> None:
         super().__init__()
         self.degrees = _setup_angle(degrees, name="degrees", req_sizes=(2,))
         if center is not None:
@@ -426,7 +419,8 @@ class ElasticTransform(nn.Module):
     """Displace pixels by smooth random offsets: uniform noise blurred with sigma, scaled by alpha pixels."""
 
     def __init__(self, alpha: Union[float, Sequence[float]] = 50.0, sigma: Union[float, Sequence[float]] = 5.0,
-                 interpolation: InterpolationMode = InterpolationMode.BILINEAR, fill: Union[float, Sequence] = 0) -> None:
+                 interpolation: InterpolationMode = InterpolationMode.BILINEAR,
+                 fill: Union[float, Sequence] = 0) -> None:
         super().__init__()
         self.alpha = _elastic_pair(alpha, "alpha")
         self.sigma = _elastic_pair(sigma, "sigma")
