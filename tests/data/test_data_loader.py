@@ -99,6 +99,11 @@ def test_shuffle_reproducible_under_manual_seed_and_generator():
                                                                                               generator=g2))
 
 
+def test_reachable_from_the_top_level_package():
+    assert flambeau.utils.data.DataLoader is fud.DataLoader
+    assert fud.get_worker_info() is None  # in the main process
+
+
 def test_setting_frozen_attributes_raises_like_torch():
     loader = fud.DataLoader(tensor_dataset(flambeau, fud))
     with pytest.raises(ValueError, match="batch_size attribute should not be set"):

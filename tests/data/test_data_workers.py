@@ -97,14 +97,16 @@ def leaves_nothing_behind():
     assert glob.glob(f"/dev/shm/flambeau_dl_{os.getpid()}_*") == []
 
 
-def test_workers_give_the_same_batches_as_the_main_process():
-    expected = [b.tolist() for b in tud.DataLoader(Squares(11), batch_size=3)]
-    assert [b.tolist() for b in fud.DataLoader(Squares(11), batch_size=3, num_workers=2)] == expected
+@pytest.mark.parametrize("drop_last", [False, True])
+def test_workers_give_the_same_batches_as_the_main_process(drop_last):
+    expected = [b.tolist() for b in tud.DataLoader(Squares(11), batch_size=3, drop_last=drop_last)]
+    loader = fud.DataLoader(Squares(11), batch_size=3, num_workers=2, drop_last=drop_last)
+    assert [b.tolist() for b in loader] == expected and len(loader) == len(expected)
     shuffled = []
     for workers in (0, 2):
         flambeau.manual_seed(0)
         shuffled.append([b.tolist() for b in fud.DataLoader(Squares(11), batch_size=3, shuffle=True,
-                                                             num_workers=workers)])
+                                                             num_workers=workers, drop_last=drop_last)])
     assert shuffled[0] == shuffled[1] and shuffled[0] != expected
 
 
@@ -146,10 +148,24 @@ def get_worker_info_outside():
     return fud.get_worker_info()
 
 
-def test_iterable_dataset_sharded_with_get_worker_info_matches_torch():
-    ours = fud.DataLoader(ShardedOurs(11, fud.get_worker_info), batch_size=2, num_workers=2)
-    theirs = tud.DataLoader(ShardedTorch(11, tud.get_worker_info), batch_size=2, num_workers=2)
-    assert [b.tolist() for b in ours] == [b.tolist() for b in theirs]
+@pytest.mark.parametrize("kwargs", [dict(batch_size=2), dict(batch_size=2, drop_last=True), dict(batch_size=None)])
+def test_iterable_dataset_sharded_with_get_worker_info_matches_torch(kwargs):
+    ours = fud.DataLoader(ShardedOurs(11, fud.get_worker_info), num_workers=2, **kwargs)
+    theirs = tud.DataLoader(ShardedTorch(11, tud.get_worker_info), num_workers=2, **kwargs)
+    assert [plain(b) for b in ours] == [plain(b) for b in theirs]
+
+
+def plain(batch):
+    """A tensor as (its dtype, its values); Python objects (batch_size=None leaves ints alone) as they are."""
+    return (str(batch.dtype), batch.tolist()) if isinstance(batch, (torch.Tensor, flambeau.Tensor)) else batch
+
+
+def test_at_most_prefetch_factor_batches_per_worker_in_flight():
+    it = iter(fud.DataLoader(Squares(20), num_workers=2, prefetch_factor=1))
+    assert it._send_idx == 2  # one task per worker
+    next(it)
+    assert it._send_idx == 3  # one more for each batch returned
+    del it
 
 
 def init_fn_that_fails(worker_id):
