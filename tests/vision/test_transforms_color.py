@@ -11,6 +11,7 @@ from tcolor_util import (
     assert_same_error,
     assert_same_image,
     float_array,
+    outcome,
     pair,
     pil_gray,
     pil_rgb,
@@ -69,6 +70,29 @@ def test_uint8_tensor(name, args, shape):
 def test_float_tensor(name, args):
     t_img, f_img = pair(float_array(2, 3, 6, 7))
     assert_same_image(getattr(TF, name)(t_img, *args), getattr(FF, name)(f_img, *args), atol=2e-6)
+
+
+LAYOUTS = {
+    "5-d batch": lambda: uint8_array(2, 2, 3, 5, 6),
+    "float64": lambda: float_array(3, 5, 6).astype("float64"),
+    "int16": lambda: (uint8_array(3, 5, 6).astype("int16") * 128),
+    "transposed": lambda: uint8_array(3, 6, 5),
+}
+
+
+@pytest.mark.parametrize("layout", list(LAYOUTS))
+def test_other_layouts_and_dtypes(layout):
+    # same value, or the same exception type (e.g. conv-based ops refuse 5-d input in both)
+    for name, args in BLENDED + [("invert", ()), ("posterize", (3,)), ("solarize", (0.5,)), ("equalize", ())]:
+        t_img, f_img = pair(LAYOUTS[layout]())
+        if layout == "transposed":
+            t_img, f_img = t_img.transpose(-1, -2), f_img.transpose(-1, -2)
+        t_out = outcome(getattr(TF, name), t_img, *args)
+        if isinstance(t_out, Exception):
+            assert_same_error(lambda: getattr(TF, name)(t_img, *args), lambda: getattr(FF, name)(f_img, *args))
+        else:
+            atol = 1e-12 if t_img.dtype == torch.float64 else 1  # integer images: one level, as above
+            assert_same_image(t_out, getattr(FF, name)(f_img, *args), atol=atol)
 
 
 def test_blends_are_mostly_bit_exact():
