@@ -175,3 +175,29 @@ def test_mnist_pipeline_classes():
                          (T.Normalize([0.5], [0.2]), TT.Normalize([0.5], [0.2])),
                          (T.ConvertImageDtype(flambeau.uint8), TT.ConvertImageDtype(torch.uint8))]:
         assert repr(ours) == repr(theirs)
+
+
+def test_tensor_transforms_need_no_pillow():
+    """Pillow is the optional 'vision' extra: tensor pipelines work without it, to_pil_image says what to install."""
+    import os
+    import subprocess
+    import sys
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    code = """
+import sys
+sys.modules['PIL'] = None  # makes `import PIL` fail
+import numpy as np, flambeau
+import flambeau.vision.transforms as T
+pipeline = [T.ToTensor(), T.Normalize((0.5,), (0.2,)), T.RandomResizedCrop(4), T.RandomRotation(10), T.Pad(1)]
+x = np.zeros((6, 6), np.uint8)
+for t in pipeline:
+    x = t(x)
+assert tuple(x.shape) == (1, 6, 6)
+try:
+    T.ToPILImage()(x)
+except ImportError as e:
+    assert "flambeau[vision]" in str(e)
+else:
+    raise AssertionError("to_pil_image worked without Pillow")
+"""
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120, cwd=root)

@@ -9,6 +9,7 @@ import numpy as np
 import flambeau
 
 from ..._tensor import Tensor
+from .._pil import pil_image
 from ._utils import _assert_image_tensor, _is_pil_image, _max_value
 
 __all__ = ["to_tensor", "pil_to_tensor", "to_pil_image", "convert_image_dtype", "normalize"]
@@ -106,8 +107,6 @@ def _to_pil_mode(npimg: np.ndarray, mode: Optional[str]) -> str:
 
 def to_pil_image(pic: Any, mode: Optional[str] = None) -> Any:
     """(C, H, W) tensor or (H, W[, C]) ndarray -> PIL image; floats are taken as [0, 1] and scaled to bytes."""
-    from PIL import Image
-
     if isinstance(pic, Tensor):
         if pic.ndim == 3:
             pic = pic.permute(1, 2, 0)
@@ -127,7 +126,7 @@ def to_pil_image(pic: Any, mode: Optional[str] = None) -> Any:
         pic = pic[:, :, 0]
     # NOTE: frombuffer reads the bytes as `mode` whatever the array's dtype (fromarray no longer takes a mode)
     height, width = pic.shape[:2]
-    return Image.frombuffer(mode, (width, height), np.ascontiguousarray(pic), "raw", mode, 0, 1)
+    return pil_image().frombuffer(mode, (width, height), np.ascontiguousarray(pic), "raw", mode, 0, 1)
 
 
 def normalize(tensor: Tensor, mean: Sequence[float], std: Sequence[float], inplace: bool = False) -> Tensor:
