@@ -122,3 +122,13 @@ def test_random_choice_frequencies(weights):
     expected = w / w.sum()
     counts = np.array([log.count(n) for n in "abc"]) / 600
     assert np.all(np.abs(counts - expected) <= 4 * np.sqrt(expected * (1 - expected) / 600) + 1e-12)
+
+
+def test_transforms_are_modules_for_sequential():
+    t_img, f_img = pair(uint8_array(3, 5, 5))
+
+    def pipeline(T):
+        return _nn(T).Sequential(T.RandomInvert(1.0), T.RandomPosterize(4, 1.0), T.Grayscale(3))
+
+    assert repr(pipeline(FT)) == repr(pipeline(TT))
+    assert_same_image(pipeline(TT)(t_img), pipeline(FT)(f_img), atol=1)
