@@ -240,7 +240,7 @@ def rotate(img: Image, angle: float, interpolation: InterpolationMode = Interpol
         return _pil().rotate(img, angle, pil_modes_mapping[interpolation], expand, center, fill)
     # NOTE: the grid maps output to input pixels, hence the inverse matrix of the clockwise angle
     matrix = _get_inverse_affine_matrix(_tensor_center(img, center), -angle, [0.0, 0.0], 1.0, [0.0, 0.0])
-    return F_t.rotate(img, matrix, interpolation.value, expand, fill)
+    return F_t.affine(img, matrix, interpolation.value, fill, expand)
 
 
 def _parse_shear(shear: Union[float, list]) -> list[float]:

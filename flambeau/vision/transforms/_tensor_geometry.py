@@ -151,14 +151,17 @@ def _apply_grid(img: Tensor, grid: Tensor, mode: str, fill: Fill) -> Tensor:
     return _cast_squeeze_out(x, squeeze, img.dtype)
 
 
-def _centred_axis(n: int, dtype) -> Tensor:
-    """Pixel centres measured from the image centre: -n/2 + 0.5 ... n/2 - 0.5 (float32, then dtype, as torch)."""
-    return flambeau.linspace(-n * 0.5 + 0.5, n * 0.5 - 0.5, steps=n).to(dtype)
+def _axis(start: float, n: int, dtype, device) -> Tensor:
+    """n pixel centres from start in steps of 1, computed in float32 then cast to dtype, as torch does."""
+    return flambeau.linspace(start, start + n - 1, steps=n, device=device).to(dtype)
 
 
 def _affine_grid(theta: Tensor, w: int, h: int, ow: int, oh: int) -> Tensor:
     """(1, oh, ow, 2) grid_sample coordinates of the output pixels mapped by theta (2, 3) into the (w, h) input."""
-    ys, xs = flambeau.meshgrid(_centred_axis(oh, theta.dtype), _centred_axis(ow, theta.dtype), indexing="ij")
+    # pixel centres measured from the output's centre
+    dtype, device = theta.dtype, theta.device
+    ys, xs = flambeau.meshgrid(_axis(-oh * 0.5 + 0.5, oh, dtype, device), _axis(-ow * 0.5 + 0.5, ow, dtype, device),
+                               indexing="ij")
     base = flambeau.stack((xs, ys, flambeau.ones_like(xs)), -1).view(1, oh * ow, 3)
     scale = flambeau.tensor([0.5 * w, 0.5 * h], dtype=theta.dtype, device=theta.device)
     return (base @ (theta.T / scale)).view(1, oh, ow, 2)
@@ -166,13 +169,6 @@ def _affine_grid(theta: Tensor, w: int, h: int, ow: int, oh: int) -> Tensor:
 
 def _grid_dtype(img: Tensor):
     return img.dtype if img.is_floating_point() else flambeau.float32
-
-
-def affine(img: Tensor, matrix: list[float], interpolation: str = "nearest", fill: Fill = None) -> Tensor:
-    _check_grid_inputs(img, interpolation, fill)
-    theta = flambeau.tensor(matrix, dtype=_grid_dtype(img), device=img.device).view(2, 3)
-    w, h = img.shape[-1], img.shape[-2]
-    return _apply_grid(img, _affine_grid(theta, w, h, w, h), interpolation, fill)
 
 
 def _expanded_size(matrix: list[float], w: int, h: int) -> tuple[int, int]:
@@ -188,8 +184,10 @@ def _expanded_size(matrix: list[float], w: int, h: int) -> tuple[int, int]:
     return int(size[0]), int(size[1])
 
 
-def rotate(img: Tensor, matrix: list[float], interpolation: str = "nearest", expand: bool = False,
-           fill: Fill = None) -> Tensor:
+def affine(img: Tensor, matrix: list[float], interpolation: str = "nearest", fill: Fill = None,
+           expand: bool = False) -> Tensor:
+    """Sample img where matrix (output pixel -> input pixel, both from the centre) points; expand grows the
+    output to hold the whole mapped image (rotate's expand)."""
     _check_grid_inputs(img, interpolation, fill)
     w, h = img.shape[-1], img.shape[-2]
     ow, oh = _expanded_size(matrix, w, h) if expand else (w, h)
@@ -198,16 +196,13 @@ def rotate(img: Tensor, matrix: list[float], interpolation: str = "nearest", exp
 
 
 def perspective(img: Tensor, coeffs: list[float], interpolation: str = "bilinear", fill: Fill = None) -> Tensor:
-    if not isinstance(img, Tensor):
-        raise TypeError("Input img should be Tensor.")
     if len(coeffs) != 8:
         raise ValueError("Argument coeffs should have 8 float values")
     _check_grid_inputs(img, interpolation, fill)
     dtype = _grid_dtype(img)
     ow, oh = img.shape[-1], img.shape[-2]
     # x' = (a x + b y + c) / (g x + h y + 1), y' = (d x + e y + f) / (g x + h y + 1), on pixel centres
-    ys, xs = flambeau.meshgrid(flambeau.linspace(0.5, oh - 0.5, steps=oh).to(dtype),
-                               flambeau.linspace(0.5, ow - 0.5, steps=ow).to(dtype), indexing="ij")
+    ys, xs = flambeau.meshgrid(_axis(0.5, oh, dtype, img.device), _axis(0.5, ow, dtype, img.device), indexing="ij")
     base = flambeau.stack((xs, ys, flambeau.ones_like(xs)), -1).view(oh * ow, 3)
     a, b, c, d, e, f, g, h = coeffs
     scale = flambeau.tensor([0.5 * ow, 0.5 * oh], dtype=dtype, device=img.device)
@@ -222,6 +217,7 @@ def elastic_transform(img: Tensor, displacement: Tensor, interpolation: str = "b
     if not isinstance(img, Tensor):
         raise TypeError(f"img should be Tensor. Got {type(img)}")
     h, w = img.shape[-2:]
-    ys, xs = flambeau.meshgrid(*((flambeau.linspace((1 - s) / s, (s - 1) / s, s) for s in (h, w))), indexing="ij")
+    ys, xs = flambeau.meshgrid(*(flambeau.linspace((1 - s) / s, (s - 1) / s, s, device=img.device) for s in (h, w)),
+                               indexing="ij")
     grid = flambeau.stack((xs, ys), -1).unsqueeze(0) + displacement.to(img.device)
     return _apply_grid(img, grid, interpolation, fill)
