@@ -261,3 +261,7 @@ def test_elastic_transform_pil_and_errors():
             L.elastic_transform(BYTES, lib.tensor(DISPLACEMENT))
         with pytest.warns(UserWarning):
             L.elastic_transform(lib.tensor(BYTES), lib.tensor(DISPLACEMENT), 0)
+
+
+def test_pil_modes_mapping():
+    assert {k.value: v for k, v in F.pil_modes_mapping.items()} == {k.value: v for k, v in TF.pil_modes_mapping.items()}
