@@ -36,6 +36,8 @@ def test_shapes_and_dtypes(shape):
     same_meta(lambda t: t.randint(5, shape))
     same_meta(lambda t: t.randint(-3, 5, shape, dtype=t.int16))
     same_meta(lambda t: t.randint(0, 2, shape, dtype=t.float32))
+    same_meta(lambda t: t.randint(low=-3, high=5, size=shape))
+    same_meta(lambda t: t.randint(high=5, size=shape))
     same_meta(lambda t: t.rand_like(t.ones(shape, dtype=t.float64)))
     same_meta(lambda t: t.randn_like(t.ones(shape)))
     same_meta(lambda t: t.randint_like(t.ones(shape, dtype=t.int32), 7))

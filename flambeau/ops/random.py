@@ -183,13 +183,17 @@ def _integers(rng: np.random.Generator, low: int, high: int, shape: tuple, dt) -
     return rng.integers(low, high, shape, dtype=np.int64).astype(dt.np)
 
 
-def randint(*args, size=None, generator: Generator | None = None, out=None, dtype=None, layout=None, device=None,
-            requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
-    """randint(high, size) or randint(low, high, size): integers in [low, high), int64 unless dtype says."""
+def randint(*args, low=None, high=None, size=None, generator: Generator | None = None, out=None, dtype=None,
+            layout=None, device=None, requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
+    """randint(high, size) or randint(low, high, size), positional or by keyword: integers in [low, high),
+    int64 unless dtype says."""
     if size is None:
         *bounds, size = args
     else:
         bounds = list(args)
+    bounds += [b for b in (low, high) if b is not None]
+    if not 1 <= len(bounds) <= 2:
+        raise TypeError("randint() expects (high, size) or (low, high, size)")
     if not isinstance(size, (tuple, list)):
         raise TypeError(f"randint(): argument 'size' must be tuple of ints, not {type(size).__name__}")
     low, high = (0, bounds[0]) if len(bounds) == 1 else bounds
