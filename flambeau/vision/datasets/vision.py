@@ -5,7 +5,7 @@ import os
 import pathlib
 from typing import Any, Callable, Optional, Union
 
-from flambeau.utils.data.dataset import Dataset
+from flambeau.utils.data import Dataset
 
 
 def _indented_repr(transform: Callable, head: str) -> list[str]:
