@@ -79,7 +79,8 @@ def test_subset_and_its_batch_fetch():
 
 
 def test_stack_dataset_matches_torch():
-    for args, kwargs in [((Squares(4), Squares(4)), {}), ((), {"a": Squares(3), "b": fud.Subset(Squares(5), [4, 3, 2])})]:
+    named = {"a": Squares(3), "b": fud.Subset(Squares(5), [4, 3, 2])}
+    for args, kwargs in [((Squares(4), Squares(4)), {}), ((), named)]:
         ours, theirs = fud.StackDataset(*args, **kwargs), tud.StackDataset(*args, **kwargs)
         assert len(ours) == len(theirs)
         assert [ours[i] for i in range(len(ours))] == [theirs[i] for i in range(len(theirs))]
@@ -105,7 +106,8 @@ def test_random_split_sizes_match_torch(n, lengths):
 
 def test_random_split_is_reproducible_with_a_generator():
     def split(seed):
-        return [s.indices for s in fud.random_split(range(20), [5, 15], generator=flambeau.Generator().manual_seed(seed))]
+        g = flambeau.Generator().manual_seed(seed)
+        return [s.indices for s in fud.random_split(range(20), [5, 15], generator=g)]
     assert split(4) == split(4) and split(4) != split(5)
 
 
