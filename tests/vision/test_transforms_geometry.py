@@ -265,3 +265,15 @@ def test_elastic_transform_pil_and_errors():
 
 def test_pil_modes_mapping():
     assert {k.value: v for k, v in F.pil_modes_mapping.items()} == {k.value: v for k, v in TF.pil_modes_mapping.items()}
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float64", "int8", "int16", "int32", "int64", "bool"])
+@pytest.mark.parametrize("name", ["resize", "rotate", "perspective", "pad_reflect"])
+def test_other_dtypes_tensor(name, dtype):
+    # cast to float32 (float64 stays), resample, then round (integers) or cast back, as torchvision does
+    fn = {"resize": lambda L, x: L.resize(x, [5, 6]),
+          "rotate": lambda L, x: L.rotate(x, 30, interpolation=L.InterpolationMode.BILINEAR, fill=3),
+          "perspective": lambda L, x: WARPS["perspective"](L, x, L.InterpolationMode.BILINEAR),
+          "pad_reflect": lambda L, x: L.pad(x, 2, padding_mode="reflect")}[name]
+    array = RNG.uniform(0, 100, (3, 9, 17)).astype(dtype)
+    check_tensor(fn, array, atol=0.05 if dtype == "float16" else 1e-4)

@@ -103,8 +103,8 @@ def _cast_squeeze_out(img: Tensor, squeeze: bool, dtype) -> Tensor:
     if squeeze:
         img = img.squeeze(0)
     if img.dtype != dtype:
-        if not dtype.is_floating_point:
-            img = flambeau.round(img)  # round, not truncate, back to integers
+        if not dtype.is_floating_point and dtype != flambeau.bool:
+            img = flambeau.round(img)  # round, not truncate, back to integers (bool: any nonzero is True)
         img = img.to(dtype)
     return img
 
