@@ -9,7 +9,6 @@ RuntimeErrors with torchvision's wording.
 from __future__ import annotations
 
 import io
-import os
 import pathlib
 from enum import Enum
 from typing import Any, Union
@@ -223,7 +222,8 @@ def decode_image(input: Union[Tensor, PathLike], mode: ModeLike = ImageReadMode.
                        "heic format, please rely on `decode_avif` and `decode_heic` directly.")
 
 
-def read_image(path: PathLike, mode: ModeLike = ImageReadMode.UNCHANGED, apply_exif_orientation: bool = False) -> Tensor:
+def read_image(path: PathLike, mode: ModeLike = ImageReadMode.UNCHANGED,
+               apply_exif_orientation: bool = False) -> Tensor:
     """Read and decode the image file at `path` (see decode_image)."""
     return decode_image(read_file(path), mode, apply_exif_orientation=apply_exif_orientation)
 

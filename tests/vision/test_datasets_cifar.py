@@ -44,7 +44,8 @@ def make_cifar(root, cls, style, n=3, seed=0):
         entries = []
         for name in names:
             batch = {"batch_label": f"{name} of 2", label_key: rng.integers(0, 10, n).tolist(),
-                     "data": rng.integers(0, 256, (n, 3072), dtype=np.uint8), "filenames": [f"img{i}.png" for i in range(n)]}
+                     "data": rng.integers(0, 256, (n, 3072), dtype=np.uint8),
+                     "filenames": [f"img{i}.png" for i in range(n)]}
             entries.append([name, dump(os.path.join(folder, name), batch, style)])
         lists[attr] = entries
     meta_key = cls.meta["key"]

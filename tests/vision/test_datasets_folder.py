@@ -48,7 +48,8 @@ def test_dataset_folder_with_is_valid_file_and_loader(image_root):
     kwargs = dict(loader=lambda p: os.path.basename(p), is_valid_file=valid, allow_empty=True)
     ours = datasets.DatasetFolder(image_root, **kwargs)
     theirs = torchvision.datasets.DatasetFolder(image_root, **kwargs)
-    assert ours.samples == theirs.samples and [ours[i] for i in range(len(ours))] == [theirs[i] for i in range(len(theirs))]
+    assert ours.samples == theirs.samples
+    assert [ours[i] for i in range(len(ours))] == [theirs[i] for i in range(len(theirs))]
 
 
 def _error(fn, *args, **kwargs):

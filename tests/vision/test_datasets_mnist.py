@@ -208,7 +208,8 @@ def test_qmnist(tmp_path, what, compat):
     rng = np.random.default_rng(2)
     n = 10003  # test10k/test50k split at 10,000
     raw = os.path.join(tmp_path, "QMNIST", "raw")
-    write(os.path.join(raw, "qmnist-test-images-idx3-ubyte"), idx_bytes(rng.integers(0, 256, (n, 2, 2), dtype=np.uint8)))
+    images = rng.integers(0, 256, (n, 2, 2), dtype=np.uint8)
+    write(os.path.join(raw, "qmnist-test-images-idx3-ubyte"), idx_bytes(images))
     write(os.path.join(raw, "qmnist-test-labels-idx2-int"), idx_bytes(rng.integers(0, 9, (n, 8), dtype=np.int32)))
     ours = datasets.QMNIST(str(tmp_path), what=what, compat=compat)
     theirs = torchvision.datasets.QMNIST(str(tmp_path), what=what, compat=compat)

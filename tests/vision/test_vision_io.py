@@ -31,7 +31,8 @@ def encoded(image, format, **options):
 
 
 def both(data: bytes):
-    return flambeau.from_numpy(np.frombuffer(bytearray(data), np.uint8)), torch.frombuffer(bytearray(data), dtype=torch.uint8)
+    ours = flambeau.from_numpy(np.frombuffer(bytearray(data), np.uint8))
+    return ours, torch.frombuffer(bytearray(data), dtype=torch.uint8)
 
 
 def assert_equal(ours, theirs):

@@ -49,7 +49,8 @@ def test_make_grid_type_errors(bad):
         utils.make_grid(flambeau.zeros(2, 3, 2, 2), normalize=True, value_range=[0, 1])
 
 
-@pytest.mark.parametrize("shape,kwargs", [((4, 3, 5, 6), dict(nrow=2)), ((3, 7, 5), {}), ((2, 1, 4, 4), dict(padding=0))])
+@pytest.mark.parametrize("shape,kwargs", [((4, 3, 5, 6), dict(nrow=2)), ((3, 7, 5), {}),
+                                          ((2, 1, 4, 4), dict(padding=0))])
 def test_save_image_same_png_bytes(shape, kwargs):
     array = RNG.uniform(-0.1, 1.1, shape).astype(np.float32)
     ours, theirs = io.BytesIO(), io.BytesIO()
@@ -68,7 +69,8 @@ def test_save_image_to_path(tmp_path):
 BOXES = np.array([[1, 2, 10, 12], [5, 5, 20, 18], [0, 0, 3, 3]], dtype=np.float32)
 
 
-@pytest.mark.parametrize("kwargs", [{}, dict(colors="red", width=2), dict(fill=True, colors=[(10, 200, 30), "blue", "#ff00ff"]),
+@pytest.mark.parametrize("kwargs", [{}, dict(colors="red", width=2),
+                                    dict(fill=True, colors=[(10, 200, 30), "blue", "#ff00ff"]),
                                     dict(labels=["cat", "dog", "x"]),
                                     dict(labels=["cat", "dog", "x"], fill_labels=True, label_colors="white"),
                                     dict(labels=["a", "b", "c"], label_colors=["red", "green", "blue"], width=3)])
@@ -106,7 +108,8 @@ def _masks(count, h=6, w=7):
     return RNG.uniform(size=(count, h, w)) > 0.6
 
 
-@pytest.mark.parametrize("kwargs", [{}, dict(alpha=0.3), dict(colors="green"), dict(colors=["red", (0, 10, 250), "#123456"], alpha=1.0)])
+@pytest.mark.parametrize("kwargs", [{}, dict(alpha=0.3), dict(colors="green"),
+                                    dict(colors=["red", (0, 10, 250), "#123456"], alpha=1.0)])
 @pytest.mark.parametrize("dtype", [np.uint8, np.float32, np.float64])
 def test_draw_segmentation_masks(kwargs, dtype):
     shape = (3, 6, 7)

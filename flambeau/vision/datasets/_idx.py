@@ -56,8 +56,9 @@ def read_sn3_pascalvincent_tensor(path: str, strict: bool = True) -> flambeau.Te
     expected = int(np.prod(shape)) * dtype.itemsize
     found = len(data) - header
     if found < expected or (strict and found != expected):
+        problem = "truncated" if found < expected else "trailing data"
         raise RuntimeError(f"{path}: the IDX header announces shape {shape} of {dtype.name} ({expected} bytes of "
-                           f"data) but the file holds {found} bytes ({'truncated' if found < expected else 'trailing data'})")
+                           f"data) but the file holds {found} bytes ({problem})")
     values = np.frombuffer(data, dtype, expected // dtype.itemsize, header)
     return flambeau.from_numpy(values.astype(dtype.newbyteorder("="), copy=True).reshape(shape))
 

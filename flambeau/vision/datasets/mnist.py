@@ -112,7 +112,8 @@ class MNIST(VisionDataset):
     def _raw_files(self) -> list[str]:
         """The uncompressed names of the raw files this split reads (images first)."""
         prefix = "train" if self.train else "t10k"
-        return [os.path.join(self.raw_folder, f"{prefix}-{kind}") for kind in ("images-idx3-ubyte", "labels-idx1-ubyte")]
+        return [os.path.join(self.raw_folder, f"{prefix}-{kind}")
+                for kind in ("images-idx3-ubyte", "labels-idx1-ubyte")]
 
     def _load_data(self) -> tuple[flambeau.Tensor, flambeau.Tensor]:
         images, labels = (_require_raw(p) for p in self._raw_files())

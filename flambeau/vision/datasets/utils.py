@@ -184,5 +184,7 @@ def verify_str_arg(value: T, arg: Optional[str] = None, valid_values: Optional[I
         raise ValueError(f"Expected type str{where}, but got type {type(value)}.")
     if valid_values is None or value in valid_values:
         return value
-    raise ValueError(custom_msg if custom_msg is not None else
-                     f"Unknown value '{value}' for argument {arg}. Valid values are {{{iterable_to_str(valid_values)}}}.")
+    if custom_msg is None:
+        valid = iterable_to_str(valid_values)
+        custom_msg = f"Unknown value '{value}' for argument {arg}. Valid values are {{{valid}}}."
+    raise ValueError(custom_msg)
