@@ -138,3 +138,48 @@ def test_draw_segmentation_masks_errors(image, masks):
     with pytest.raises(ValueError) as ours:
         utils.draw_segmentation_masks(img, m)
     assert str(ours.value) == str(theirs.value)
+
+
+KEYPOINTS = np.array([[[2, 3], [10, 4], [6.7, 12], [15, 15]], [[20, 2], [22, 10], [18, 14], [1, 1]]], dtype=np.float32)
+
+
+@pytest.mark.parametrize("kwargs", [{}, dict(connectivity=[(0, 1), (1, 2), (2, 3)], colors="red", radius=1, width=2),
+                                    dict(connectivity=[(0, 2), (3, 1)], colors=(10, 250, 3),
+                                         visibility=np.array([[1, 1, 0, 1], [0, 1, 1, 1]], dtype=bool))])
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32])
+def test_draw_keypoints(kwargs, dtype):
+    shape = (3, 18, 25)
+    array = RNG.integers(0, 256, shape, dtype=np.uint8) if dtype == np.uint8 else RNG.uniform(0, 1, shape).astype(dtype)
+    (img, timg), (kp, tkp) = both(array), both(KEYPOINTS)
+    ours_kwargs, theirs_kwargs = dict(kwargs), dict(kwargs)
+    if "visibility" in kwargs:
+        ours_kwargs["visibility"], theirs_kwargs["visibility"] = both(kwargs["visibility"])
+    assert_equal(utils.draw_keypoints(img, kp, **ours_kwargs), tvu.draw_keypoints(timg, tkp, **theirs_kwargs))
+
+
+@pytest.mark.parametrize("keypoints,visibility", [(KEYPOINTS[0], None), (KEYPOINTS, np.ones((2, 3), bool)),
+                                                  (KEYPOINTS, np.ones((2, 4, 1, 1), bool))])
+def test_draw_keypoints_errors(keypoints, visibility):
+    (img, timg), (kp, tkp) = both(np.zeros((3, 8, 8), np.uint8)), both(keypoints)
+    vis, tvis = both(visibility) if visibility is not None else (None, None)
+    with pytest.raises(ValueError) as theirs:
+        tvu.draw_keypoints(timg, tkp, visibility=tvis)
+    with pytest.raises(ValueError) as ours:
+        utils.draw_keypoints(img, kp, visibility=vis)
+    assert str(ours.value).split(" Got")[0] == str(theirs.value).split(" Got")[0]
+
+
+@pytest.mark.parametrize("shape", [(2, 9, 11), (3, 2, 5, 4)])
+def test_flow_to_image(shape):
+    flow, tflow = both(RNG.standard_normal(shape).astype(np.float32) * 3)
+    assert_equal(utils.flow_to_image(flow), tvu.flow_to_image(tflow))
+
+
+@pytest.mark.parametrize("array", [np.zeros((2, 3, 3), np.float64), np.zeros((3, 3, 3), np.float32)])
+def test_flow_to_image_errors(array):
+    flow, tflow = both(array)
+    with pytest.raises(ValueError) as theirs:
+        tvu.flow_to_image(tflow)
+    with pytest.raises(ValueError) as ours:
+        utils.flow_to_image(flow)
+    assert str(ours.value) == str(theirs.value)
