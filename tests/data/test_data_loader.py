@@ -111,6 +111,20 @@ def test_setting_frozen_attributes_raises_like_torch():
     loader.num_workers = 0  # others stay settable
 
 
+@pytest.mark.parametrize("context", ["nonsense", 3, "spawn"])
+def test_multiprocessing_context_set_later_is_checked_like_torch(context):
+    theirs = tud.DataLoader(tensor_dataset(torch, tud), num_workers=1)
+    ours = fud.DataLoader(tensor_dataset(flambeau, fud), num_workers=1)
+    try:
+        theirs.multiprocessing_context = context
+    except Exception as e:
+        with pytest.raises(type(e)):
+            ours.multiprocessing_context = context
+    else:
+        ours.multiprocessing_context = context
+        assert ours.multiprocessing_context.get_start_method() == theirs.multiprocessing_context.get_start_method()
+
+
 BAD = [dict(num_workers=-1), dict(timeout=-1), dict(prefetch_factor=2), dict(num_workers=1, prefetch_factor=-1),
        dict(persistent_workers=True), dict(shuffle=True, sampler=[0, 1]), dict(batch_sampler=[[0]], batch_size=2),
        dict(batch_sampler=[[0]], shuffle=True), dict(batch_sampler=[[0]], sampler=[0]),

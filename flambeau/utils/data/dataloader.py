@@ -81,7 +81,7 @@ class DataLoader:
         self.pin_memory_device = pin_memory_device
         self.timeout = timeout
         self.worker_init_fn = worker_init_fn
-        self.multiprocessing_context = _check_context(multiprocessing_context, num_workers)
+        self.multiprocessing_context = multiprocessing_context
         self.in_order = in_order
         self._iterable = isinstance(dataset, IterableDataset)
         if self._iterable:
@@ -125,12 +125,20 @@ class DataLoader:
         self._iterable_len = None  # len(dataset) as reported by len(loader), to warn when exceeded
         self._iterator = None
         self.__initialized = True
-        self._check_worker_number()
+        self.check_worker_number_rationality()
 
     def __setattr__(self, name: str, value) -> None:
         if self.__initialized and name in self._FROZEN:
             raise ValueError(f"{name} attribute should not be set after {type(self).__name__} is initialized")
         super().__setattr__(name, value)
+
+    @property
+    def multiprocessing_context(self):
+        return self._multiprocessing_context
+
+    @multiprocessing_context.setter
+    def multiprocessing_context(self, context) -> None:
+        self._multiprocessing_context = _check_context(context, self.num_workers)
 
     @property
     def _auto_collation(self) -> bool:
@@ -140,7 +148,8 @@ class DataLoader:
     def _index_sampler(self):
         return self.batch_sampler if self._auto_collation else self.sampler
 
-    def _check_worker_number(self) -> None:
+    def check_worker_number_rationality(self) -> None:
+        """Warn when num_workers exceeds the CPUs this process may run on."""
         if not self.num_workers:
             return
         cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
