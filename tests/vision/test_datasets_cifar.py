@@ -120,3 +120,17 @@ def test_truncated_pickle_is_a_runtime_error(tmp_path):
     path.write_bytes(path.read_bytes()[:100])
     with pytest.raises(RuntimeError, match="truncated"):
         load_numpy_pickle(str(path))
+
+
+class _HugeArray:
+    """Calls numpy.ndarray directly with a shape of 10**12 bytes."""
+
+    def __reduce__(self):
+        return np.ndarray, ((10**12,), "u1")
+
+
+def test_array_allocation_outside_numpys_own_pattern_is_refused(tmp_path):
+    path = tmp_path / "batch"
+    dump(str(path), {"data": _HugeArray(), "labels": []}, 2)
+    with pytest.raises(pickle.UnpicklingError, match="malformed pickle"):
+        load_numpy_pickle(str(path))

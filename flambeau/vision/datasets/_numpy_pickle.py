@@ -28,6 +28,23 @@ def _dtype(spec: Any, align: bool = False, copy: bool = False) -> np.dtype:
     return dt
 
 
+class _NdarrayName:
+    """Stands for `numpy.ndarray` in the pickle: only `_reconstruct` accepts it, and it cannot be called,
+    so a file cannot allocate an array of any shape it likes by calling ndarray(shape) itself."""
+
+
+_NDARRAY = _NdarrayName()
+
+
+def _reconstruct(cls: Any, shape: Any, typecode: Any) -> np.ndarray:
+    # numpy pickles an array as an empty _reconstruct(ndarray, (0,), b'b') whose BUILD state carries
+    # shape, dtype and data; __setstate__ then checks the data fills the shape
+    if cls is not _NDARRAY or tuple(shape) != (0,):
+        raise UnsafeFileError("<pickle>", "_reconstruct is only allowed as numpy pickles arrays: "
+                                          "_reconstruct(numpy.ndarray, (0,), b'b')")
+    return _multiarray._reconstruct(np.ndarray, (0,), typecode)
+
+
 def _encode(text: str, encoding: str = "utf-8") -> bytes:
     if encoding != "latin1":
         raise UnsafeFileError("<pickle>", f"_codecs.encode is only allowed for latin1, not {encoding!r}")
@@ -35,11 +52,11 @@ def _encode(text: str, encoding: str = "utf-8") -> bytes:
 
 
 _ALLOWED = {
-    ("numpy.core.multiarray", "_reconstruct"): _multiarray._reconstruct,
-    ("numpy._core.multiarray", "_reconstruct"): _multiarray._reconstruct,
+    ("numpy.core.multiarray", "_reconstruct"): _reconstruct,
+    ("numpy._core.multiarray", "_reconstruct"): _reconstruct,
     ("numpy.core.multiarray", "scalar"): _multiarray.scalar,
     ("numpy._core.multiarray", "scalar"): _multiarray.scalar,
-    ("numpy", "ndarray"): np.ndarray,
+    ("numpy", "ndarray"): _NDARRAY,
     ("numpy", "dtype"): _dtype,
     ("_codecs", "encode"): _encode,
 }
