@@ -7,6 +7,8 @@ import multiprocessing
 import os
 import random
 import signal
+import subprocess
+import sys
 import threading
 import time
 
@@ -246,3 +248,33 @@ def test_spawn_context():
     dataset = fud.TensorDataset(flambeau.arange(5) ** 2)
     loader = fud.DataLoader(dataset, batch_size=2, num_workers=1, multiprocessing_context="spawn")
     assert [b[0].tolist() for b in loader] == [[0, 1], [4, 9], [16]]
+
+
+ORPHAN_SCRIPT = """
+import os, signal, flambeau, flambeau.utils.data as fud
+it = iter(fud.DataLoader(fud.TensorDataset(flambeau.zeros(64, 4096)), batch_size=8, num_workers=2))
+next(it)  # the other prefetched batches now wait in shared memory
+print(" ".join(str(w.pid) for w in it._workers), flush=True)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def running(pid):
+    """Whether `pid` is a live process (a zombie left for init to reap does not count)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_workers_of_a_killed_main_process_exit_and_clean_up():
+    main = subprocess.Popen([sys.executable, "-c", ORPHAN_SCRIPT], stdout=subprocess.PIPE, text=True)
+    out, _ = main.communicate(timeout=60)
+    assert main.returncode == -signal.SIGKILL
+    pids = [int(p) for p in out.split()]
+    deadline = time.monotonic() + 10
+    while any(running(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert len(pids) == 2 and not any(running(p) for p in pids)
+    assert glob.glob(f"/dev/shm/flambeau_dl_{main.pid}_*") == []  # the batches it never received

@@ -78,7 +78,7 @@ class Packer:
 
 
 def remove_files(tag: str) -> None:
-    """Unlink the shared-memory files of batches packed for `tag` but never unpacked."""
+    """Unlink the shared-memory files of batches packed for `tag` (or for `tag`_worker) but never unpacked."""
     for path in glob.glob(os.path.join(_SHM_DIR, f"{_PREFIX}{tag}_*")):
         try:
             os.unlink(path)

@@ -14,7 +14,7 @@ from ...ops.random import manual_seed
 from ..._runtime import set_num_threads
 from ._exception import ExceptionWrapper
 from ._fetch import create_fetcher
-from ._transport import Packer
+from ._transport import Packer, remove_files
 
 __all__ = ["WorkerInfo", "get_worker_info"]
 
@@ -118,6 +118,8 @@ def worker_loop(iterable: bool, dataset, index_queue, result_queue, done_event, 
         result_queue.put((task_idx, reply))
         del reply, message, index
     _worker_info = None
+    if os.getppid() != parent:  # nobody will receive what this worker packed and sent
+        remove_files(f"{tag}_{worker_id}")
     if done_event.is_set():
         # the main process stops reading: don't block exit on flushing the queue
         result_queue.cancel_join_thread()
