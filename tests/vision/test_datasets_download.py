@@ -161,3 +161,49 @@ def test_mnist_download_with_bad_checksum_fails_clearly(tmp_path, monkeypatch):
     monkeypatch.setattr(datasets.MNIST, "resources", [("t10k-images-idx3-ubyte.gz", md5(b"real mnist"))])
     with pytest.raises(RuntimeError, match=r"(?s)Error downloading t10k-images-idx3-ubyte.gz.*MD5"):
         datasets.MNIST(str(tmp_path / "root"), train=False, download=True)
+
+
+def _idx(array: np.ndarray) -> bytes:
+    return bytes([0, 0, 8, array.ndim]) + np.array(array.shape, ">u4").tobytes() + array.tobytes()
+
+
+def test_emnist_download_unpacks_the_zip_of_gzips(tmp_path, monkeypatch):
+    rng = np.random.default_rng(0)
+    archive = tmp_path / "gzip.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for part in ("train", "test"):
+            zf.writestr(f"gzip/emnist-digits-{part}-images-idx3-ubyte.gz",
+                        gzip.compress(_idx(rng.integers(0, 256, (3, 28, 28), dtype=np.uint8))))
+            zf.writestr(f"gzip/emnist-digits-{part}-labels-idx1-ubyte.gz",
+                        gzip.compress(_idx(rng.integers(0, 10, 3, dtype=np.uint8))))
+    monkeypatch.setattr(datasets.EMNIST, "url", archive.as_uri())
+    monkeypatch.setattr(datasets.EMNIST, "md5", md5(archive.read_bytes()))
+    ds = datasets.EMNIST(str(tmp_path / "root"), "digits", train=False, download=True)
+    raw = tmp_path / "root" / "EMNIST" / "raw"
+    assert len(ds) == 3 and not (raw / "gzip").exists()
+    assert (raw / "emnist-digits-train-images-idx3-ubyte").is_file()
+    with zipfile.ZipFile(archive) as zf:
+        expected = gzip.decompress(zf.read("gzip/emnist-digits-test-labels-idx1-ubyte.gz"))
+    assert ds.targets.tolist() == list(expected[8:])
+
+
+def test_cifar_download_extracts_the_tarball(tmp_path, monkeypatch):
+    import pickle
+
+    folder = tmp_path / "src" / "cifar-10-batches-py"
+    folder.mkdir(parents=True)
+    batch = {"data": np.arange(2 * 3072, dtype=np.int64).astype(np.uint8).reshape(2, 3072), "labels": [3, 1]}
+    lists = {}
+    for attr, name, obj in (("train_list", "data_batch_1", batch), ("test_list", "test_batch", batch)):
+        (folder / name).write_bytes(pickle.dumps(obj, protocol=2))
+        lists[attr] = [[name, md5((folder / name).read_bytes())]]
+    (folder / "batches.meta").write_bytes(pickle.dumps({"label_names": list("abcdefghij")}, protocol=2))
+    lists["meta"] = dict(datasets.CIFAR10.meta, md5=md5((folder / "batches.meta").read_bytes()))
+    tarball = tmp_path / "cifar.tar.gz"
+    with tarfile.open(tarball, "w:gz") as tar:
+        tar.add(folder, arcname="cifar-10-batches-py")
+    for attr, value in dict(lists, url=tarball.as_uri(), filename="cifar-10-python.tar.gz",
+                            tgz_md5=md5(tarball.read_bytes())).items():
+        monkeypatch.setattr(datasets.CIFAR10, attr, value)
+    ds = datasets.CIFAR10(str(tmp_path / "root"), train=True, download=True)
+    assert len(ds) == 2 and ds.targets == [3, 1] and ds.classes[3] == "d"
