@@ -56,7 +56,7 @@ def _urlretrieve(url: str, fpath: str, max_redirect_hops: int, chunk_size: int =
                 open(partial, "wb") as fh:
             while chunk := response.read(chunk_size):
                 fh.write(chunk)
-        os.replace(partial, fpath)
+        os.replace(partial, fpath)  # only a complete download gets the real name
     finally:
         if os.path.exists(partial):
             os.remove(partial)
