@@ -201,3 +201,16 @@ else:
     raise AssertionError("to_pil_image worked without Pillow")
 """
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120, cwd=root)
+
+
+def test_normalize_tensor_mean_std():
+    x = RNG.uniform(0, 1, (2, 3, 4, 5)).astype(np.float32)
+    for mean, std in [([0.1, 0.2, 0.3], [[[0.5]], [[0.25]], [[2.0]]]), ([0.5], [0.5])]:
+        expected = TF.normalize(torch.tensor(x), torch.tensor(mean), torch.tensor(std))
+        same(F.normalize(flambeau.tensor(x), flambeau.tensor(mean), flambeau.tensor(std)), expected)
+    tiny = [1e-50, 1.0, 1.0]  # zero only once cast to float32
+    for lib, fn in ((torch, TF.normalize), (flambeau, F.normalize)):
+        with pytest.raises(ValueError):
+            fn(lib.tensor(x), [0.0] * 3, lib.tensor(tiny, dtype=lib.float64))
+        with pytest.raises(ValueError):
+            fn(lib.tensor(x), [0.0] * 3, tiny)

@@ -20,12 +20,9 @@ _PIL_NP_TYPES = {"I": np.int32, _INT16_MODE: np.int16, "F": np.float32}
 
 
 def _chw(array: np.ndarray) -> Tensor:
-    """(H, W) or (H, W, C) array -> contiguous (C, H, W) tensor."""
-    if array.ndim == 2:
-        array = array[None]
-    else:
-        array = np.ascontiguousarray(array.transpose(2, 0, 1))
-    return flambeau.from_numpy(array)
+    """(H, W) or (H, W, C) array -> contiguous (C, H, W) tensor (sharing memory when no copy is needed)."""
+    chw = array[None] if array.ndim == 2 else array.transpose(2, 0, 1)
+    return flambeau.from_numpy(chw).contiguous()
 
 
 def _bytes_to_float(img: Tensor) -> Tensor:
@@ -129,6 +126,15 @@ def to_pil_image(pic: Any, mode: Optional[str] = None) -> Any:
     return pil_image().frombuffer(mode, (width, height), np.ascontiguousarray(pic), "raw", mode, 0, 1)
 
 
+def _per_channel(values: Any, like: Tensor) -> Tensor:
+    """mean or std in like's dtype and device, shaped (C, 1, 1) when given one value per channel."""
+    if isinstance(values, Tensor):
+        values = values.to(dtype=like.dtype, device=like.device)
+    else:  # host-side parameters: cast in NumPy, then one tensor
+        values = flambeau.as_tensor(np.asarray(values, dtype=like.dtype.np), device=like.device)
+    return values.view(-1, 1, 1) if values.ndim == 1 else values
+
+
 def normalize(tensor: Tensor, mean: Sequence[float], std: Sequence[float], inplace: bool = False) -> Tensor:
     """(tensor - mean) / std per channel of a float image (..., C, H, W)."""
     if not isinstance(tensor, Tensor):
@@ -139,14 +145,8 @@ def normalize(tensor: Tensor, mean: Sequence[float], std: Sequence[float], inpla
     if tensor.ndim < 3:
         raise ValueError("Expected tensor to be a tensor image of size (..., C, H, W). Got tensor.size() = "
                          f"{tensor.size()}")
-    if not inplace:
-        tensor = tensor.clone()
-    mean = flambeau.as_tensor(mean, dtype=tensor.dtype, device=tensor.device)
-    std = flambeau.as_tensor(std, dtype=tensor.dtype, device=tensor.device)
-    if (std == 0).any():
+    # NOTE: std is checked on the host (a few values): a device-side any() would cost more than the division
+    if (np.asarray(std.tolist() if isinstance(std, Tensor) else std, dtype=tensor.dtype.np) == 0).any():
         raise ValueError(f"std evaluated to zero after conversion to {tensor.dtype}, leading to division by zero.")
-    if mean.ndim == 1:
-        mean = mean.view(-1, 1, 1)
-    if std.ndim == 1:
-        std = std.view(-1, 1, 1)
-    return tensor.sub_(mean).div_(std)
+    mean, std = _per_channel(mean, tensor), _per_channel(std, tensor)
+    return tensor.sub_(mean).div_(std) if inplace else (tensor - mean) / std
