@@ -5,14 +5,17 @@ import pytest
 from modern_models_oracle import build_pair, check_eval, check_structure, check_train, check_weights
 
 
-@pytest.mark.parametrize("name", ["efficientnet_b0", "efficientnet_b1", "efficientnet_b2", "efficientnet_b3"])
+@pytest.mark.parametrize("name", ["efficientnet_b0", "efficientnet_b1",
+                                  pytest.param("efficientnet_b2", marks=pytest.mark.slow),
+                                  pytest.param("efficientnet_b3", marks=pytest.mark.slow)])
 def test_matches_torchvision(name):
     t_model, f_model = build_pair("efficientnet", name)
     check_structure(t_model, f_model)
     check_eval(t_model, f_model)
 
 
-@pytest.mark.parametrize("name", ["efficientnet_b4", "efficientnet_b5", "efficientnet_v2_s"])
+@pytest.mark.parametrize("name", [pytest.param("efficientnet_b4", marks=pytest.mark.slow), "efficientnet_b5",
+                                  "efficientnet_v2_s"])
 def test_structure_of_larger_configs(name):
     check_structure(*build_pair("efficientnet", name))
 

@@ -10,7 +10,7 @@ from flambeau.vision.models import vision_transformer as vit
 from modern_models_oracle import build_pair, check_eval, check_structure, check_train, check_weights
 
 
-@pytest.mark.parametrize("name", ["vit_b_16", "vit_b_32"])
+@pytest.mark.parametrize("name", ["vit_b_16", pytest.param("vit_b_32", marks=pytest.mark.slow)])
 def test_structure(name):
     check_structure(*build_pair("vision_transformer", name))
 
