@@ -3,8 +3,10 @@ from .cifar import CIFAR10, CIFAR100
 from .fakedata import FakeData
 from .folder import DatasetFolder, ImageFolder
 from .mnist import EMNIST, KMNIST, MNIST, QMNIST, FashionMNIST
+from .stl10 import STL10
 from .svhn import SVHN
+from .usps import USPS
 from .vision import StandardTransform, VisionDataset
 
 __all__ = ["VisionDataset", "StandardTransform", "MNIST", "FashionMNIST", "KMNIST", "EMNIST", "QMNIST",
-           "CIFAR10", "CIFAR100", "SVHN", "DatasetFolder", "ImageFolder", "FakeData"]
+           "CIFAR10", "CIFAR100", "SVHN", "STL10", "USPS", "DatasetFolder", "ImageFolder", "FakeData"]
