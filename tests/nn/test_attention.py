@@ -68,6 +68,9 @@ def test_unbatched_and_causal():
     causal = np.triu(np.ones((L, L), dtype=bool), 1)
     check_module(t_m, f_m, randn(L, E), causal,
                  forward=lambda m, x, am: m(x, x, x, attn_mask=am, is_causal=True, need_weights=False))
+    # with need_weights=False the hint wins over the mask itself, as in PyTorch
+    check_module(t_m, f_m, seq(L), np.zeros((L, L), dtype=bool),
+                 forward=lambda m, x, am: m(x, x, x, attn_mask=am, is_causal=True, need_weights=False))
     check_module(t_m, f_m, randn(L, E), randn(S, E), np.array([False, True, False, False]),
                  forward=lambda m, q, kv, kpm: m(q, kv, kv, key_padding_mask=kpm))
 

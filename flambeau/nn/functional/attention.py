@@ -139,8 +139,12 @@ def multi_head_attention_forward(
     if is_causal and attn_mask is None:
         raise RuntimeError("Need attn_mask if specifying the is_causal hint. You may use the Transformer module "
                            "method `generate_square_subsequent_mask` to create this mask.")
-    # the causal hint only matters to fused kernels; the explicit mask gives the same result
-    attn_mask = _canonical_mask(attn_mask, "attn_mask", None, query.dtype)
+    if is_causal and key_padding_mask is None and not need_weights:
+        attn_mask = None  # as PyTorch: the hint wins, scaled_dot_product_attention builds the causal mask itself
+    else:
+        attn_mask = _canonical_mask(attn_mask, "attn_mask", None, query.dtype)
+        if key_padding_mask is not None:
+            is_causal = False
     if embed_dim != embed_dim_to_check:
         raise AssertionError(f"was expecting embedding dimension of {embed_dim_to_check}, but got {embed_dim}")
     head_dim = embed_dim // num_heads
@@ -214,7 +218,7 @@ def multi_head_attention_forward(
             weights = weights.mean(1)
     else:
         weights = None
-        out = scaled_dot_product_attention(q, k, v, attn_mask, dropout_p)
+        out = scaled_dot_product_attention(q, k, v, attn_mask, dropout_p, is_causal and attn_mask is None)
     out = linear(out.transpose(0, 1).reshape(tgt_len * bsz, embed_dim), out_proj_weight, out_proj_bias)
     out = out.reshape(tgt_len, bsz, out.shape[1])
     if not batched:
