@@ -7,6 +7,8 @@ from .stl10 import STL10
 from .svhn import SVHN
 from .usps import USPS
 from .vision import StandardTransform, VisionDataset
+from .voc import VOCDetection, VOCSegmentation
 
 __all__ = ["VisionDataset", "StandardTransform", "MNIST", "FashionMNIST", "KMNIST", "EMNIST", "QMNIST",
-           "CIFAR10", "CIFAR100", "SVHN", "STL10", "USPS", "DatasetFolder", "ImageFolder", "FakeData"]
+           "CIFAR10", "CIFAR100", "SVHN", "STL10", "USPS", "VOCSegmentation", "VOCDetection",
+           "DatasetFolder", "ImageFolder", "FakeData"]
