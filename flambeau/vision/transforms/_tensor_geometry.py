@@ -80,12 +80,8 @@ def pad(img: Tensor, padding: Union[int, list], fill: Optional[Union[int, float]
     x = img.unsqueeze(0) if squeeze else img
     if padding_mode == "constant":
         x = nnF.pad(x, p, mode="constant", value=float(fill))
-    else:
-        # NOTE: like torchvision, integer images go through float32 (exact for their values)
-        cast = x.dtype not in (flambeau.float32, flambeau.float64)
-        mode = "replicate" if padding_mode == "edge" else "reflect"
-        x = nnF.pad(x.to(flambeau.float32) if cast else x, p, mode=mode)
-        x = x.to(img.dtype) if cast else x
+    else:  # NOTE: torchvision pads integer images in float32 (a workaround for torch); copying pixels needs no cast
+        x = nnF.pad(x, p, mode="replicate" if padding_mode == "edge" else "reflect")
     return x.squeeze(0) if squeeze else x
 
 
