@@ -23,6 +23,9 @@ PIL_IMAGES = {
     "I": Image.fromarray(RNG.integers(-2**31, 2**31, (5, 7), dtype=np.int32)),
     "I;16": Image.fromarray(BYTES[..., 0].astype(np.uint16) * 250),
     "F": Image.fromarray(RNG.standard_normal((5, 7)).astype(np.float32)),
+    "CMYK": Image.fromarray(BYTES).convert("CMYK"),
+    "YCbCr": Image.fromarray(BYTES[..., :3]).convert("YCbCr"),
+    "HSV": Image.fromarray(BYTES[..., :3]).convert("HSV"),
 }
 
 

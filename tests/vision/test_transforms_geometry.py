@@ -277,3 +277,28 @@ def test_other_dtypes_tensor(name, dtype):
           "pad_reflect": lambda L, x: L.pad(x, 2, padding_mode="reflect")}[name]
     array = RNG.uniform(0, 100, (3, 9, 17)).astype(dtype)
     check_tensor(fn, array, atol=0.05 if dtype == "float16" else 1e-4)
+
+
+PIL_MODES = {"L": PIL_L, "F": PIL_L.convert("F"), "I": PIL_L.convert("I"), "P": PIL_RGB.convert("P"),
+             "RGBA": PIL_RGB.convert("RGBA"), "LA": PIL_RGB.convert("LA")}
+
+
+@pytest.mark.parametrize("mode", list(PIL_MODES))
+@pytest.mark.parametrize("name", ["rotate_expand_fill", "affine", "perspective"])
+def test_warps_pil_modes_and_fills(name, mode):
+    # fill is spread over the bands (ints unless the image is 'F'); a 3-value fill only fits 3 bands
+    img = PIL_MODES[mode]
+    fill = {"rotate_expand_fill": 5, "affine": 9.7, "perspective": [4]}[name]
+    check_pil(lambda L, x: {"rotate_expand_fill": lambda: L.rotate(x, 100.0, expand=True, fill=fill),
+                            "affine": lambda: L.affine(x, 20.0, [2, -1], 1.2, [10.0, 5.0], fill=fill),
+                            "perspective": lambda: L.perspective(x, [[0, 0], [16, 0], [16, 12], [0, 12]],
+                                                                 [[2, 1], [15, 0], [14, 11], [1, 12]], fill=fill),
+                            }[name](), img)
+
+
+@pytest.mark.parametrize("mode", list(PIL_MODES))
+def test_pad_crop_resize_pil_modes(mode):
+    img = PIL_MODES[mode]
+    check_pil(lambda L, x: L.pad(x, [1, 2, 3, 4], fill=3), img)
+    check_pil(lambda L, x: L.center_crop(x, [20, 9]), img)
+    check_pil(lambda L, x: L.resize(x, [6, 8], interpolation=L.InterpolationMode.NEAREST), img)
