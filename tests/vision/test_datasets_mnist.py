@@ -237,3 +237,12 @@ def test_legacy_processed_files(tmp_path):
             assert_same(datasets.MNIST(str(tmp_path), train=train),
                         torchvision.datasets.MNIST(str(tmp_path), train=train))
     assert isinstance(datasets.MNIST(str(tmp_path)).data, flambeau.Tensor)
+
+
+def test_transform_reassigned_after_construction_is_used(tv_mnist_root):
+    ours = datasets.MNIST(REPO_ROOT, train=False)
+    theirs = torchvision.datasets.MNIST(tv_mnist_root, train=False)
+    for ds in (ours, theirs):
+        ds.transform = lambda img: np.asarray(img).shape
+        ds.target_transform = str
+    assert ours[5] == theirs[5] == ((28, 28), "1")

@@ -76,12 +76,7 @@ class CIFAR10(VisionDataset):
         self.class_to_idx = {name: i for i, name in enumerate(self.classes)}
 
     def __getitem__(self, index: int) -> tuple[Any, Any]:
-        img, target = pil_image().fromarray(self.data[index]), self.targets[index]
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
+        return self._apply_transforms(pil_image().fromarray(self.data[index]), self.targets[index])
 
     def __len__(self) -> int:
         return len(self.data)

@@ -33,12 +33,8 @@ class FakeData(VisionDataset):
         generator = flambeau.Generator().manual_seed(index + self.random_offset)
         img = flambeau.randn(*self.image_size, generator=generator)
         target = flambeau.randint(0, self.num_classes, size=(1,), dtype=flambeau.long, generator=generator)[0]
-        img = to_pil_image(img)
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target.item()
+        img, target = self._apply_transforms(to_pil_image(img), target)
+        return img, target.item()  # after target_transform, as torchvision
 
     def __len__(self) -> int:
         return self.size

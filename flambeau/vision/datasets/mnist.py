@@ -138,13 +138,8 @@ class MNIST(VisionDataset):
                 raise RuntimeError(f"Error downloading {filename}:\n" + "\n".join(errors))
 
     def __getitem__(self, index: int) -> tuple[Any, Any]:
-        img, target = self.data[index], int(self.targets[index])
-        img = pil_image().fromarray(img.numpy())  # a 2-d uint8 array becomes an 'L' image
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
+        img = pil_image().fromarray(self.data[index].numpy())  # a 2-d uint8 array becomes an 'L' image
+        return self._apply_transforms(img, int(self.targets[index]))
 
     def __len__(self) -> int:
         return len(self.data)
@@ -306,14 +301,9 @@ class QMNIST(MNIST):
 
     def __getitem__(self, index: int) -> tuple[Any, Any]:
         img, target = self.data[index], self.targets[index]
-        img = pil_image().fromarray(img.numpy())
-        if self.transform is not None:
-            img = self.transform(img)
         if self.compat:
             target = int(target[0])
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
+        return self._apply_transforms(pil_image().fromarray(img.numpy()), target)
 
     def extra_repr(self) -> str:
         return f"Split: {self.what}"

@@ -58,12 +58,8 @@ class SVHN(VisionDataset):
         self.labels[self.labels == 10] = 0
 
     def __getitem__(self, index: int) -> tuple[Any, Any]:
-        img, target = pil_image().fromarray(np.transpose(self.data[index], (1, 2, 0))), int(self.labels[index])
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
+        img = pil_image().fromarray(np.transpose(self.data[index], (1, 2, 0)))
+        return self._apply_transforms(img, int(self.labels[index]))
 
     def __len__(self) -> int:
         return len(self.data)

@@ -56,12 +56,7 @@ class USPS(VisionDataset):
         self.targets = [label - 1 for label, _ in rows]
 
     def __getitem__(self, index: int) -> tuple[Any, Any]:
-        img, target = pil_image().fromarray(self.data[index]), int(self.targets[index])
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
+        return self._apply_transforms(pil_image().fromarray(self.data[index]), int(self.targets[index]))
 
     def __len__(self) -> int:
         return len(self.data)

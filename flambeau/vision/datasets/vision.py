@@ -64,6 +64,15 @@ class VisionDataset(Dataset):
     def __len__(self) -> int:
         raise NotImplementedError
 
+    def _apply_transforms(self, sample: Any, target: Any) -> tuple[Any, Any]:
+        """`transform` on the sample, `target_transform` on the target, looked up at each call (code
+        often reassigns `dataset.transform` after construction, which `self.transforms` would miss)."""
+        if self.transform is not None:
+            sample = self.transform(sample)
+        if self.target_transform is not None:
+            target = self.target_transform(target)
+        return sample, target
+
     def __repr__(self) -> str:
         body = [f"Number of datapoints: {self.__len__()}"]
         if self.root is not None:
