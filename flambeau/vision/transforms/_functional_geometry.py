@@ -19,9 +19,9 @@ from ._functional_conversion import pil_to_tensor, to_pil_image
 from ._image import get_dimensions, get_image_num_channels, get_image_size
 from ._utils import _assert_image_tensor, _is_pil_image
 
-__all__ = ["InterpolationMode", "pil_modes_mapping", "get_dimensions", "get_image_size", "get_image_num_channels", "resize", "pad", "crop",
-           "center_crop", "resized_crop", "hflip", "vflip", "perspective", "five_crop", "ten_crop", "rotate",
-           "affine", "elastic_transform"]
+__all__ = ["InterpolationMode", "pil_modes_mapping", "get_dimensions", "get_image_size", "get_image_num_channels",
+           "resize", "pad", "crop", "center_crop", "resized_crop", "hflip", "vflip", "perspective", "five_crop",
+           "ten_crop", "rotate", "affine", "elastic_transform"]
 
 Image = Any  # a PIL image or a tensor
 Fill = Optional[Union[int, float, list, tuple]]
