@@ -20,8 +20,8 @@ from ._functional_geometry import InterpolationMode, _interpolation_modes_from_i
 from ._utils import _setup_size
 
 __all__ = ["InterpolationMode", "Resize", "CenterCrop", "Pad", "RandomCrop", "RandomHorizontalFlip",
-           "RandomVerticalFlip", "RandomPerspective", "RandomResizedCrop", "FiveCrop", "TenCrop", "RandomRotation", "RandomAffine",
-           "ElasticTransform"]
+           "RandomVerticalFlip", "RandomPerspective", "RandomResizedCrop", "FiveCrop", "TenCrop", "RandomRotation",
+           "RandomAffine", "ElasticTransform"]
 
 Image = Any  # a PIL image or a tensor
 _SIZE_ERROR = "Please provide only two dimensions (h, w) for size."
