@@ -207,3 +207,11 @@ def test_cifar_download_extracts_the_tarball(tmp_path, monkeypatch):
         monkeypatch.setattr(datasets.CIFAR10, attr, value)
     ds = datasets.CIFAR10(str(tmp_path / "root"), train=True, download=True)
     assert len(ds) == 2 and ds.targets == [3, 1] and ds.classes[3] == "d"
+
+
+def test_mnist_download_is_a_no_op_when_the_split_is_there(tmp_path, monkeypatch):
+    # the repository ships only the test set: download=True must not reach for the train files
+    monkeypatch.setattr(datasets.MNIST, "mirrors", [(tmp_path / "dead").as_uri() + "/"])
+    before = sorted(os.listdir(MNIST_RAW))
+    assert len(datasets.MNIST(os.path.join(MNIST_RAW, "..", ".."), train=False, download=True)) == 10000
+    assert sorted(os.listdir(MNIST_RAW)) == before

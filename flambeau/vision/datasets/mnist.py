@@ -119,14 +119,19 @@ class MNIST(VisionDataset):
         return read_image_file(images), read_label_file(labels)
 
     def _check_exists(self) -> bool:
-        return all(_find_raw(os.path.join(self.raw_folder, os.path.splitext(name)[0])) for name, _ in self.resources)
+        """Whether this split's raw files are there (torchvision asks for both splits' files, so that
+        a root holding only the test set could not be used offline with download=True)."""
+        return all(_find_raw(p) for p in self._raw_files())
 
     def download(self) -> None:
-        """Download the raw files (trying each mirror in turn) unless they are already there."""
+        """Download the missing raw files of both splits (trying each mirror in turn), unless this
+        split's are already there."""
         if self._check_exists():
             return
         os.makedirs(self.raw_folder, exist_ok=True)
         for filename, md5 in self.resources:
+            if _find_raw(os.path.join(self.raw_folder, os.path.splitext(filename)[0])):
+                continue
             errors = []
             for mirror in self.mirrors:
                 try:
@@ -215,9 +220,6 @@ class EMNIST(MNIST):
     def _raw_files(self) -> list[str]:
         return [self.images_file, self.labels_file]
 
-    def _check_exists(self) -> bool:
-        return all(_find_raw(p) for p in self._raw_files())
-
     def download(self) -> None:
         """Download NIST's gzip.zip and unpack the split files it holds."""
         if self._check_exists():
@@ -271,9 +273,6 @@ class QMNIST(MNIST):
     @property
     def labels_file(self) -> str:
         return self._raw_files()[1]
-
-    def _check_exists(self) -> bool:
-        return all(_find_raw(p) for p in self._raw_files())
 
     def _load_data(self) -> tuple[flambeau.Tensor, flambeau.Tensor]:
         images, labels = (_require_raw(p) for p in self._raw_files())
