@@ -166,3 +166,20 @@ SDPA_ERRORS = [
 @pytest.mark.parametrize("fn", SDPA_ERRORS)
 def test_sdpa_errors(fn):
     check_raises(fn, randn(2, 3, 4), randn(2, 5, 4), randn(2, 5, 6))
+
+
+def test_matches_torch_fast_path():
+    # eval + no_grad + batch_first self-attention takes torch's fused native kernel; same numbers expected
+    t_m, f_m = mha_pair(batch_first=True)
+    copy_state(t_m, f_m)
+    t_m.eval()
+    f_m.eval()
+    x = seq(L, batch_first=True)
+    with torch.no_grad():
+        t_x = torch.tensor(x)
+        expected, _ = t_m(t_x, t_x, t_x, need_weights=False)
+    f_x = flambeau.tensor(x)
+    with flambeau.no_grad():
+        got, weights = f_m(f_x, f_x, f_x, need_weights=False)
+    assert weights is None
+    np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-6, atol=1e-9)
