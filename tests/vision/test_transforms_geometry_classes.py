@@ -261,3 +261,19 @@ def test_elastic_transform_class():
             TT.ElasticTransform(**kwargs)
         with pytest.raises(error):
             T.ElasticTransform(**kwargs)
+
+
+@pytest.mark.parametrize("case", range(len(CLASSES)))
+def test_transforms_pickle_for_worker_processes(case):
+    import pickle
+    name, args, kwargs = CLASSES[case]
+    transform = getattr(T, name)(*args, **_ours(kwargs))
+    copy = pickle.loads(pickle.dumps(transform))
+    assert repr(copy) == repr(transform)
+    img = flambeau.tensor(BYTES)
+    flambeau.manual_seed(3)
+    expected = transform(img)
+    flambeau.manual_seed(3)
+    got = copy(img)
+    for a, b in zip(*((expected, got) if isinstance(expected, tuple) else ((expected,), (got,)))):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
