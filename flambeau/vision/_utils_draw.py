@@ -2,8 +2,9 @@
 (torchvision.utils' draw_* functions, re-exported by flambeau.vision.utils)."""
 from __future__ import annotations
 
+import math
 import warnings
-from typing import Optional, Union
+from typing import Any, Optional, Union
 
 import numpy as np
 
@@ -71,22 +72,48 @@ def _from_canvas(canvas: object, dtype: flambeau.dtype) -> Tensor:
     return out.to(dtype).mul_(1.0 / 255) if dtype.is_floating_point else out
 
 
+def _dashed_line(draw: Any, start: tuple, end: tuple, width: int, fill: Any, dash: float = 5) -> None:
+    """Alternate `dash`-pixel strokes and gaps from start to end, stepping along the segment's angle
+    from each stroke's end as torchvision does (so the pixels match)."""
+    (x1, y1), (x2, y2) = start, end
+    remaining = ((x2 - x1) ** 2 + (y2 - y1) ** 2) ** 0.5
+    stroke = True
+    while remaining > 0:
+        step = min(remaining, dash)
+        angle = math.atan2(y2 - y1, x2 - x1)
+        next_x, next_y = x1 + math.cos(angle) * step, y1 + math.sin(angle) * step
+        if stroke:
+            draw.line([(x1, y1), (next_x, next_y)], fill, width, None)
+        remaining -= step
+        x1, y1 = next_x, next_y
+        stroke = not stroke
+
+
+def _oriented_rectangle(draw: Any, corners: list, width: int, outline: Any, fill: Any) -> None:
+    """A rotated box from its four corners; the first edge is dashed to show the box's orientation."""
+    points = [(corners[i], corners[i + 1]) for i in range(0, 8, 2)]
+    _dashed_line(draw, points[0], points[1], width, outline)
+    for i in (1, 2, 3):
+        draw.line((points[i], points[(i + 1) % 4]), width=width, fill=outline)
+    draw.polygon(corners, fill=fill, outline=None, width=0)
+
+
 @flambeau.no_grad()
 def draw_bounding_boxes(image: Tensor, boxes: Tensor, labels: Optional[list[str]] = None, colors: Colors = None,
                         fill: Optional[bool] = False, width: int = 1, font: Optional[str] = None,
                         font_size: Optional[int] = None, label_colors: Colors = None,
                         label_background_colors: Colors = None, fill_labels: bool = False) -> Tensor:
-    """Draw (xmin, ymin, xmax, ymax) boxes, and optional text labels, on a (C, H, W) uint8 or float image
-    (C 1 or 3); returns a 3-channel image of the input's dtype."""
+    """Draw (xmin, ymin, xmax, ymax) boxes, or rotated boxes given by four (x, y) corners, and optional
+    text labels on a (C, H, W) uint8 or float image (C 1 or 3); returns a 3-channel image of its dtype."""
     from PIL import ImageDraw, ImageFont
 
     _check_image(image, "Tensor expected")
     if image.size(0) not in {1, 3}:
         raise ValueError("Only grayscale and RGB images are supported")
-    if boxes.dim() != 2 or boxes.shape[-1] != 4:
-        raise ValueError(f"boxes must be of shape (N, 4) in (xmin, ymin, xmax, ymax) format, got {tuple(boxes.shape)}"
-                         " (flambeau does not draw rotated (N, 8) boxes)")
-    if (boxes[:, 0] > boxes[:, 2]).any() or (boxes[:, 1] > boxes[:, 3]).any():
+    if boxes.dim() != 2 or boxes.shape[-1] not in (4, 8):
+        raise ValueError("boxes must be of shape (N, 4) (xmin, ymin, xmax, ymax) or (N, 8) (four corners), "
+                         f"got {tuple(boxes.shape)}")
+    if boxes.shape[-1] == 4 and ((boxes[:, 0] > boxes[:, 2]).any() or (boxes[:, 1] > boxes[:, 3]).any()):
         raise ValueError("Boxes need to be in (xmin, ymin, xmax, ymax) format. "
                          "Use torchvision.ops.box_convert to convert them")
     count = boxes.shape[0]
@@ -119,7 +146,11 @@ def draw_bounding_boxes(image: Tensor, boxes: Tensor, labels: Optional[list[str]
     margin = width + 1  # text sits 1 pixel inside the box outline
     for box, color, label, label_color, label_bg in zip(boxes.to(flambeau.int64).tolist(), colors, labels,
                                                         label_colors, label_background_colors):
-        draw.rectangle(box, width=width, outline=color, fill=color + (100,) if fill else None)
+        box_fill = color + (100,) if fill else None
+        if len(box) == 4:
+            draw.rectangle(box, width=width, outline=color, fill=box_fill)
+        else:
+            _oriented_rectangle(draw, box, width, color, box_fill)
         if label is not None:
             origin = (box[0] + margin, box[1] + margin)
             if fill_labels:

@@ -82,6 +82,23 @@ def test_draw_bounding_boxes(kwargs, dtype, channels):
     assert_equal(utils.draw_bounding_boxes(img, boxes, **kwargs), tvu.draw_bounding_boxes(timg, tboxes, **kwargs))
 
 
+ROTATED = np.array([[5, 5, 30, 8, 28, 30, 3, 27], [40.7, 2, 48, 20, 30, 35, 20, 10], [2, 2, 2, 9, 9, 9, 9, 2]],
+                   dtype=np.float32)
+
+
+@pytest.mark.parametrize("kwargs", [{}, dict(fill=True, width=3, colors=["red", "blue", (0, 200, 10)]),
+                                    dict(labels=["a", "b", "c"], colors="yellow", width=2)])
+def test_draw_rotated_boxes(kwargs):
+    (img, timg), (boxes, tboxes) = both(RNG.integers(0, 256, (3, 40, 50), dtype=np.uint8)), both(ROTATED)
+    assert_equal(utils.draw_bounding_boxes(img, boxes, **kwargs), tvu.draw_bounding_boxes(timg, tboxes, **kwargs))
+
+
+@pytest.mark.parametrize("shape", [(2, 5), (2, 4, 2), (4,)])
+def test_draw_bounding_boxes_bad_shape_is_a_clear_error(shape):
+    with pytest.raises(ValueError, match=r"\(N, 4\).*\(N, 8\)"):
+        utils.draw_bounding_boxes(flambeau.zeros(3, 8, 8, dtype=flambeau.uint8), flambeau.zeros(*shape))
+
+
 @pytest.mark.parametrize("args,kwargs", [((np.zeros((2, 4, 4), np.uint8), BOXES), {}),
                                          ((np.zeros((3, 4, 4), np.int32), BOXES), {}),
                                          ((np.zeros((1, 3, 4, 4), np.uint8), BOXES), {}),
