@@ -164,15 +164,29 @@ def _decode_one_jpeg(data: bytes, mode: ImageReadMode, apply_exif_orientation: b
     except Exception as e:  # Pillow raises OSError, SyntaxError, ValueError... for bad data
         raise RuntimeError(f"decode_jpeg: could not decode the image: {e}") from e
     image = _exif(image, apply_exif_orientation)
+    if image.mode == "CMYK":
+        return _to_tensor(_cmyk(image, mode))
     if image.mode not in ("L", "RGB"):
         image = image.convert("RGB")
     return _to_tensor(_convert(_to_array(image), mode))
 
 
+def _cmyk(image: Any, mode: ImageReadMode) -> np.ndarray:
+    """A CMYK JPEG as torchvision returns it: libjpeg's raw channels for UNCHANGED (Pillow inverts
+    Adobe files, libjpeg does not), otherwise converted to RGB, and to gray from that RGB by the
+    ITU-R 601 weights (Pillow's "L")."""
+    if mode == ImageReadMode.UNCHANGED:
+        array = np.asarray(image)
+        return 255 - array if "adobe" in image.info else array
+    rgb = image.convert("RGB")
+    return _to_array(rgb.convert("L") if mode == ImageReadMode.GRAY else rgb)
+
+
 def decode_jpeg(input: Union[Tensor, list[Tensor]], mode: ModeLike = ImageReadMode.UNCHANGED,
                 device: Union[str, flambeau.device] = "cpu",
                 apply_exif_orientation: bool = False) -> Union[Tensor, list[Tensor]]:
-    """Decode JPEG bytes (or a list of them) to (C, H, W) uint8 tensors, C 1 or 3, placed on `device`."""
+    """Decode JPEG bytes (or a list of them) to (C, H, W) uint8 tensors placed on `device`: C is 1 or 3
+    (4 for a CMYK JPEG with UNCHANGED)."""
     mode = _mode(mode)
     if isinstance(input, list):
         if not input:

@@ -98,10 +98,11 @@ def test_decode_16bit_gray_png():
 
 
 def _jpegs():
-    smooth = np.clip(np.cumsum(RNG.integers(-3, 4, (17, 23, 3)), axis=1) + 128, 0, 255).astype(np.uint8)
-    return {"RGB 4:2:0": encoded(Image.fromarray(smooth), "JPEG", quality=85),
-            "RGB 4:4:4": encoded(Image.fromarray(smooth), "JPEG", quality=60, subsampling=0),
-            "L": encoded(Image.fromarray(smooth[:, :, 0]), "JPEG")}
+    smooth = np.clip(np.cumsum(RNG.integers(-3, 4, (17, 23, 4)), axis=1) + 128, 0, 255).astype(np.uint8)
+    return {"RGB 4:2:0": encoded(Image.fromarray(smooth[:, :, :3]), "JPEG", quality=85),
+            "RGB 4:4:4": encoded(Image.fromarray(smooth[:, :, :3]), "JPEG", quality=60, subsampling=0),
+            "L": encoded(Image.fromarray(smooth[:, :, 0]), "JPEG"),
+            "CMYK": encoded(Image.fromarray(smooth, mode="CMYK"), "JPEG", quality=95)}
 
 
 JPEGS = _jpegs()
