@@ -147,7 +147,7 @@ def test_sdpa(shapes, scale):
 
 
 def test_sdpa_float32_and_gqa():
-    q, k, v = randn(1, 4, 3, 8, dtype=np.float32), randn(1, 2, 5, 8, dtype=np.float32), randn(1, 2, 5, 8, dtype=np.float32)
+    q, k, v = (randn(*shape, dtype=np.float32) for shape in ((1, 4, 3, 8), (1, 2, 5, 8), (1, 2, 5, 8)))
     check(lambda t, q, k, v: t.nn.functional.scaled_dot_product_attention(q, k, v, enable_gqa=True), q, k, v,
           atol=1e-5, rtol=1e-4)
 

@@ -1,4 +1,5 @@
-"""torchvision.ops.misc building blocks: conv-norm-activation stacks, squeeze-excitation, MLP, Permute, FrozenBatchNorm2d."""
+"""torchvision.ops.misc building blocks: conv-norm-activation stacks, squeeze-excitation, MLP, Permute and
+FrozenBatchNorm2d."""
 from __future__ import annotations
 
 import warnings
