@@ -2,6 +2,7 @@
 from .cifar import CIFAR10, CIFAR100
 from .fakedata import FakeData
 from .folder import DatasetFolder, ImageFolder
+from .imagenet import ImageNet
 from .mnist import EMNIST, KMNIST, MNIST, QMNIST, FashionMNIST
 from .stl10 import STL10
 from .svhn import SVHN
@@ -11,4 +12,4 @@ from .voc import VOCDetection, VOCSegmentation
 
 __all__ = ["VisionDataset", "StandardTransform", "MNIST", "FashionMNIST", "KMNIST", "EMNIST", "QMNIST",
            "CIFAR10", "CIFAR100", "SVHN", "STL10", "USPS", "VOCSegmentation", "VOCDetection",
-           "DatasetFolder", "ImageFolder", "FakeData"]
+           "ImageNet", "DatasetFolder", "ImageFolder", "FakeData"]
