@@ -1,4 +1,5 @@
 """flambeau.vision.datasets: torchvision's datasets, read without executing code from the files."""
+from .celeba import CelebA
 from .cifar import CIFAR10, CIFAR100
 from .fakedata import FakeData
 from .folder import DatasetFolder, ImageFolder
@@ -12,4 +13,4 @@ from .voc import VOCDetection, VOCSegmentation
 
 __all__ = ["VisionDataset", "StandardTransform", "MNIST", "FashionMNIST", "KMNIST", "EMNIST", "QMNIST",
            "CIFAR10", "CIFAR100", "SVHN", "STL10", "USPS", "VOCSegmentation", "VOCDetection",
-           "ImageNet", "DatasetFolder", "ImageFolder", "FakeData"]
+           "ImageNet", "CelebA", "DatasetFolder", "ImageFolder", "FakeData"]

@@ -22,8 +22,9 @@ from typing import IO, Callable, Optional, TypeVar, Union
 PathLike = Union[str, pathlib.Path]
 USER_AGENT = "pytorch/vision"
 
-__all__ = ["calculate_md5", "check_md5", "check_integrity", "download_url", "list_dir", "list_files",
-           "extract_archive", "download_and_extract_archive", "iterable_to_str", "verify_str_arg"]
+__all__ = ["calculate_md5", "check_md5", "check_integrity", "download_url", "download_file_from_google_drive",
+           "list_dir", "list_files", "extract_archive", "download_and_extract_archive", "iterable_to_str",
+           "verify_str_arg"]
 
 
 def calculate_md5(fpath: PathLike, chunk_size: int = 1024 * 1024) -> str:
@@ -85,6 +86,25 @@ def download_url(url: str, root: PathLike, filename: Optional[PathLike] = None, 
             os.remove(fpath)  # a corrupt file must not pass for the dataset on the next run
             raise RuntimeError(f"File not found or corrupted: {fpath} downloaded from {url} has MD5 {actual}, "
                                f"expected {md5}.")
+
+
+def download_file_from_google_drive(file_id: str, root: PathLike, filename: Optional[PathLike] = None,
+                                    md5: Optional[str] = None) -> None:
+    """Download a Google Drive file (by id) to `root/filename` with the `gdown` package, unless a file with
+    the right checksum is already there."""
+    try:
+        import gdown
+    except ModuleNotFoundError:
+        raise RuntimeError("To download files from GDrive, 'gdown' is required. You can install it with "
+                           "'pip install gdown'.") from None
+    root = os.path.expanduser(root)
+    fpath = os.fspath(os.path.join(root, filename or file_id))
+    os.makedirs(root, exist_ok=True)
+    if check_integrity(fpath, md5):
+        return
+    gdown.download(id=file_id, output=fpath, quiet=False, user_agent=USER_AGENT)
+    if not check_integrity(fpath, md5):
+        raise RuntimeError(f"File not found or corrupted: {fpath} (Google Drive id {file_id}) fails its MD5 check.")
 
 
 def list_dir(root: PathLike, prefix: bool = False) -> list[str]:
