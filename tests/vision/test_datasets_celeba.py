@@ -36,9 +36,9 @@ def root(tmp_path, monkeypatch):
                                       [f"{n} {rng.integers(1, 100)}" for n in names]),
         "list_bbox_celeba.txt": _write(folder, "list_bbox_celeba.txt", "image_id x_1 y_1 width height",
                                        [f"{n}   {' '.join(map(str, rng.integers(0, 90, 4)))}" for n in names]),
-        "list_landmarks_align_celeba.txt": _write(folder, "list_landmarks_align_celeba.txt",
-                                                  " ".join(f"p{i}" for i in range(10)),
-                                                  [f"{n} " + " ".join(map(str, rng.integers(0, 60, 10))) for n in names]),
+        "list_landmarks_align_celeba.txt": _write(
+            folder, "list_landmarks_align_celeba.txt", " ".join(f"p{i}" for i in range(10)),
+            [f"{n} " + " ".join(map(str, rng.integers(0, 60, 10))) for n in names]),
         "list_eval_partition.txt": _write(folder, "list_eval_partition.txt", None,
                                           [f"{n} {p}" for n, p in zip(names, [0, 0, 1, 2, 0, 2, 1])]),
     }
