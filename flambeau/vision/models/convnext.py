@@ -11,10 +11,8 @@ from ...nn import functional as F
 from ...ops.creation import ones
 from ..ops.misc import Conv2dNormActivation, Permute
 from ..ops.stochastic_depth import StochasticDepth
-from ..transforms._presets import ImageClassification
 from ._api import Weights, WeightsEnum, register_model
-from ._meta import _IMAGENET_CATEGORIES
-from ._utils import _ovewrite_named_param, handle_legacy_interface
+from ._utils import _build_model, _imagenet1k_weights, handle_legacy_interface
 
 __all__ = ["ConvNeXt", "ConvNeXt_Tiny_Weights", "ConvNeXt_Small_Weights", "ConvNeXt_Base_Weights",
            "ConvNeXt_Large_Weights", "convnext_tiny", "convnext_small", "convnext_base", "convnext_large"]
@@ -113,12 +111,8 @@ class ConvNeXt(nn.Module):
 def _convnext(block_setting: list[CNBlockConfig], default_sd_prob: float, weights: WeightsEnum | None,
               progress: bool, **kwargs: Any) -> ConvNeXt:
     stochastic_depth_prob = kwargs.pop("stochastic_depth_prob", default_sd_prob)
-    if weights is not None:
-        _ovewrite_named_param(kwargs, "num_classes", len(weights.meta["categories"]))
-    model = ConvNeXt(block_setting, stochastic_depth_prob=stochastic_depth_prob, **kwargs)
-    if weights is not None:
-        model.load_state_dict(weights.get_state_dict(progress=progress, check_hash=True))
-    return model
+    return _build_model(partial(ConvNeXt, block_setting, stochastic_depth_prob=stochastic_depth_prob), weights,
+                        progress, **kwargs)
 
 
 def _stages(widths: tuple[int, int, int, int], depths: tuple[int, int, int, int]) -> list[CNBlockConfig]:
@@ -128,15 +122,11 @@ def _stages(widths: tuple[int, int, int, int], depths: tuple[int, int, int, int]
 
 def _weights(url: str, resize: int, num_params: int, acc1: float, acc5: float, ops: float,
              file_size: float) -> Weights:
-    return Weights(
-        url=url,
-        transforms=partial(ImageClassification, crop_size=224, resize_size=resize),
-        meta={"min_size": (32, 32), "categories": _IMAGENET_CATEGORIES,
-              "recipe": "https://github.com/pytorch/vision/tree/main/references/classification#convnext",
-              "_docs": "These weights improve upon the results of the original paper by using a modified version "
-                       "of TorchVision's new training recipe.",
-              "num_params": num_params, "_metrics": {"ImageNet-1K": {"acc@1": acc1, "acc@5": acc5}},
-              "_ops": ops, "_file_size": file_size})
+    return _imagenet1k_weights(url, num_params, acc1, acc5, ops, file_size, min_size=(32, 32),
+                               recipe="https://github.com/pytorch/vision/tree/main/references/classification#convnext",
+                               docs="These weights improve upon the results of the original paper by using a "
+                                    "modified version of TorchVision's new training recipe.",
+                               resize_size=resize)
 
 
 class ConvNeXt_Tiny_Weights(WeightsEnum):

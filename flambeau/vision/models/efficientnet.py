@@ -13,11 +13,9 @@ from ..._tensor import Tensor
 from ...ops.shape import flatten
 from ..ops.misc import Conv2dNormActivation, SqueezeExcitation
 from ..ops.stochastic_depth import StochasticDepth
-from ..transforms._presets import ImageClassification
 from ..transforms.functional import InterpolationMode
 from ._api import Weights, WeightsEnum, register_model
-from ._meta import _IMAGENET_CATEGORIES
-from ._utils import _make_divisible, _ovewrite_named_param, handle_legacy_interface
+from ._utils import _build_model, _imagenet1k_weights, _make_divisible, handle_legacy_interface
 
 __all__ = ["EfficientNet", "EfficientNet_B0_Weights", "EfficientNet_B1_Weights", "EfficientNet_B2_Weights",
            "EfficientNet_B3_Weights", "EfficientNet_B4_Weights", "EfficientNet_B5_Weights", "EfficientNet_B6_Weights",
@@ -205,12 +203,8 @@ def _efficientnet(arch: str, default_dropout: float, weights: WeightsEnum | None
                   conf: dict[str, float], **kwargs: Any) -> EfficientNet:
     setting, last_channel = _efficientnet_conf(arch, **conf)
     dropout = kwargs.pop("dropout", default_dropout)
-    if weights is not None:
-        _ovewrite_named_param(kwargs, "num_classes", len(weights.meta["categories"]))
-    model = EfficientNet(setting, dropout, last_channel=last_channel, **kwargs)
-    if weights is not None:
-        model.load_state_dict(weights.get_state_dict(progress=progress, check_hash=True))
-    return model
+    return _build_model(partial(EfficientNet, setting, dropout, last_channel=last_channel), weights, progress,
+                        **kwargs)
 
 
 _V1_RECIPE = "https://github.com/pytorch/vision/tree/main/references/classification#efficientnet-v1"
@@ -221,15 +215,11 @@ _PORTED = "These weights are ported from the original paper's implementation."
 def _weights(url: str, crop: int, resize: int, num_params: int, acc1: float, acc5: float, ops: float,
              file_size: float, v2: bool = False, interpolation: InterpolationMode = InterpolationMode.BICUBIC,
              recipe: str | None = None, docs: str = _PORTED, **transform_kwargs: Any) -> Weights:
-    """One ImageNet-1K entry; the transforms and meta fields that vary between EfficientNet weights."""
-    return Weights(
-        url=url,
-        transforms=partial(ImageClassification, crop_size=crop, resize_size=resize, interpolation=interpolation,
-                           **transform_kwargs),
-        meta={"categories": _IMAGENET_CATEGORIES, "min_size": (33, 33) if v2 else (1, 1),
-              "recipe": recipe or (_V2_RECIPE if v2 else _V1_RECIPE), "num_params": num_params,
-              "_metrics": {"ImageNet-1K": {"acc@1": acc1, "acc@5": acc5}}, "_ops": ops, "_file_size": file_size,
-              "_docs": docs})
+    """One ImageNet-1K entry; EfficientNets are evaluated at their own crop and resize sizes."""
+    return _imagenet1k_weights(url, num_params, acc1, acc5, ops, file_size,
+                               recipe=recipe or (_V2_RECIPE if v2 else _V1_RECIPE), docs=docs,
+                               min_size=(33, 33) if v2 else (1, 1), crop_size=crop, resize_size=resize,
+                               interpolation=interpolation, **transform_kwargs)
 
 
 _ROOT = "https://download.pytorch.org/models/"

@@ -1,17 +1,14 @@
 """MobileNetV2 ("MobileNetV2: Inverted Residuals and Linear Bottlenecks", Sandler et al., 2018), as torchvision."""
 from __future__ import annotations
 
-from functools import partial
 from typing import Any, Callable
 
 from ... import nn
 from ..._tensor import Tensor
 from ...ops.shape import flatten
 from ..ops.misc import Conv2dNormActivation
-from ..transforms._presets import ImageClassification
-from ._api import Weights, WeightsEnum, register_model
-from ._meta import _IMAGENET_CATEGORIES
-from ._utils import _make_divisible, _ovewrite_named_param, handle_legacy_interface
+from ._api import WeightsEnum, register_model
+from ._utils import _build_model, _imagenet1k_weights, _make_divisible, handle_legacy_interface
 
 __all__ = ["MobileNetV2", "MobileNet_V2_Weights", "mobilenet_v2"]
 
@@ -98,26 +95,16 @@ class MobileNetV2(nn.Module):
         return self._forward_impl(x)
 
 
-_COMMON_META = {"num_params": 3504872, "min_size": (1, 1), "categories": _IMAGENET_CATEGORIES}
-
-
 class MobileNet_V2_Weights(WeightsEnum):
-    IMAGENET1K_V1 = Weights(
-        url="https://download.pytorch.org/models/mobilenet_v2-b0353104.pth",
-        transforms=partial(ImageClassification, crop_size=224),
-        meta={**_COMMON_META,
-              "recipe": "https://github.com/pytorch/vision/tree/main/references/classification#mobilenetv2",
-              "_metrics": {"ImageNet-1K": {"acc@1": 71.878, "acc@5": 90.286}},
-              "_ops": 0.301, "_file_size": 13.555,
-              "_docs": "These weights reproduce closely the results of the paper using a simple training recipe."})
-    IMAGENET1K_V2 = Weights(
-        url="https://download.pytorch.org/models/mobilenet_v2-7ebf99e0.pth",
-        transforms=partial(ImageClassification, crop_size=224, resize_size=232),
-        meta={**_COMMON_META,
-              "recipe": "https://github.com/pytorch/vision/issues/3995#new-recipe-with-reg-tuning",
-              "_metrics": {"ImageNet-1K": {"acc@1": 72.154, "acc@5": 90.822}},
-              "_ops": 0.301, "_file_size": 13.598,
-              "_docs": "These weights improve upon the paper's results with TorchVision's new training recipe."})
+    IMAGENET1K_V1 = _imagenet1k_weights(
+        "https://download.pytorch.org/models/mobilenet_v2-b0353104.pth", 3504872, 71.878, 90.286, 0.301, 13.555,
+        recipe="https://github.com/pytorch/vision/tree/main/references/classification#mobilenetv2",
+        docs="These weights reproduce closely the results of the paper using a simple training recipe.")
+    IMAGENET1K_V2 = _imagenet1k_weights(
+        "https://download.pytorch.org/models/mobilenet_v2-7ebf99e0.pth", 3504872, 72.154, 90.822, 0.301, 13.598,
+        recipe="https://github.com/pytorch/vision/issues/3995#new-recipe-with-reg-tuning",
+        docs="These weights improve upon the paper's results with TorchVision's new training recipe.",
+        resize_size=232)
     DEFAULT = IMAGENET1K_V2
 
 
@@ -126,10 +113,4 @@ class MobileNet_V2_Weights(WeightsEnum):
 def mobilenet_v2(*, weights: MobileNet_V2_Weights | None = None, progress: bool = True,
                  **kwargs: Any) -> MobileNetV2:
     """MobileNetV2; kwargs go to MobileNetV2 (num_classes, width_mult, dropout...)."""
-    weights = MobileNet_V2_Weights.verify(weights)
-    if weights is not None:
-        _ovewrite_named_param(kwargs, "num_classes", len(weights.meta["categories"]))
-    model = MobileNetV2(**kwargs)
-    if weights is not None:
-        model.load_state_dict(weights.get_state_dict(progress=progress, check_hash=True))
-    return model
+    return _build_model(MobileNetV2, MobileNet_V2_Weights.verify(weights), progress, **kwargs)

@@ -9,10 +9,8 @@ from ... import nn
 from ..._tensor import Tensor
 from ...ops.shape import flatten
 from ..ops.misc import Conv2dNormActivation, SqueezeExcitation
-from ..transforms._presets import ImageClassification
-from ._api import Weights, WeightsEnum, register_model
-from ._meta import _IMAGENET_CATEGORIES
-from ._utils import _make_divisible, _ovewrite_named_param, handle_legacy_interface
+from ._api import WeightsEnum, register_model
+from ._utils import _build_model, _imagenet1k_weights, _make_divisible, handle_legacy_interface
 from .mobilenetv2 import _init_mobilenet
 
 __all__ = ["MobileNetV3", "MobileNet_V3_Large_Weights", "MobileNet_V3_Small_Weights", "mobilenet_v3_large",
@@ -134,46 +132,28 @@ def _mobilenet_v3_conf(arch: str, width_mult: float = 1.0, reduced_tail: bool = 
 
 def _mobilenet_v3(arch: str, weights: WeightsEnum | None, progress: bool, **kwargs: Any) -> MobileNetV3:
     setting, last_channel = _mobilenet_v3_conf(arch, **kwargs)
-    if weights is not None:
-        _ovewrite_named_param(kwargs, "num_classes", len(weights.meta["categories"]))
-    model = MobileNetV3(setting, last_channel, **kwargs)
-    if weights is not None:
-        model.load_state_dict(weights.get_state_dict(progress=progress, check_hash=True))
-    return model
+    return _build_model(partial(MobileNetV3, setting, last_channel), weights, progress, **kwargs)
 
 
-_COMMON_META = {"min_size": (1, 1), "categories": _IMAGENET_CATEGORIES}
 _RECIPE = "https://github.com/pytorch/vision/tree/main/references/classification#mobilenetv3-large--small"
 
 
 class MobileNet_V3_Large_Weights(WeightsEnum):
-    IMAGENET1K_V1 = Weights(
-        url="https://download.pytorch.org/models/mobilenet_v3_large-8738ca79.pth",
-        transforms=partial(ImageClassification, crop_size=224),
-        meta={**_COMMON_META, "num_params": 5483032, "recipe": _RECIPE,
-              "_metrics": {"ImageNet-1K": {"acc@1": 74.042, "acc@5": 91.34}},
-              "_ops": 0.217, "_file_size": 21.114,
-              "_docs": "These weights were trained from scratch by using a simple training recipe."})
-    IMAGENET1K_V2 = Weights(
-        url="https://download.pytorch.org/models/mobilenet_v3_large-5c1a4163.pth",
-        transforms=partial(ImageClassification, crop_size=224, resize_size=232),
-        meta={**_COMMON_META, "num_params": 5483032,
-              "recipe": "https://github.com/pytorch/vision/issues/3995#new-recipe-with-reg-tuning",
-              "_metrics": {"ImageNet-1K": {"acc@1": 75.274, "acc@5": 92.566}},
-              "_ops": 0.217, "_file_size": 21.107,
-              "_docs": "These weights improve marginally upon the paper's results with TorchVision's new training "
-                       "recipe."})
+    IMAGENET1K_V1 = _imagenet1k_weights(
+        "https://download.pytorch.org/models/mobilenet_v3_large-8738ca79.pth", 5483032, 74.042, 91.34, 0.217, 21.114,
+        recipe=_RECIPE, docs="These weights were trained from scratch by using a simple training recipe.")
+    IMAGENET1K_V2 = _imagenet1k_weights(
+        "https://download.pytorch.org/models/mobilenet_v3_large-5c1a4163.pth", 5483032, 75.274, 92.566, 0.217,
+        21.107, recipe="https://github.com/pytorch/vision/issues/3995#new-recipe-with-reg-tuning",
+        docs="These weights improve marginally upon the paper's results with TorchVision's new training recipe.",
+        resize_size=232)
     DEFAULT = IMAGENET1K_V2
 
 
 class MobileNet_V3_Small_Weights(WeightsEnum):
-    IMAGENET1K_V1 = Weights(
-        url="https://download.pytorch.org/models/mobilenet_v3_small-047dcff4.pth",
-        transforms=partial(ImageClassification, crop_size=224),
-        meta={**_COMMON_META, "num_params": 2542856, "recipe": _RECIPE,
-              "_metrics": {"ImageNet-1K": {"acc@1": 67.668, "acc@5": 87.402}},
-              "_ops": 0.057, "_file_size": 9.829,
-              "_docs": "These weights improve upon the paper's results by using a simple training recipe."})
+    IMAGENET1K_V1 = _imagenet1k_weights(
+        "https://download.pytorch.org/models/mobilenet_v3_small-047dcff4.pth", 2542856, 67.668, 87.402, 0.057, 9.829,
+        recipe=_RECIPE, docs="These weights improve upon the paper's results by using a simple training recipe.")
     DEFAULT = IMAGENET1K_V1
 
 

@@ -15,11 +15,9 @@ import numpy as np
 from ... import nn
 from ..._tensor import Tensor
 from ..ops.misc import Conv2dNormActivation, SqueezeExcitation
-from ..transforms._presets import ImageClassification
-from ..transforms.functional import InterpolationMode
 from ._api import Weights, WeightsEnum, register_model
-from ._meta import _IMAGENET_CATEGORIES
-from ._utils import _make_divisible, _ovewrite_named_param, handle_legacy_interface
+from ._swag import _swag_weights
+from ._utils import _build_model, _imagenet1k_weights, _make_divisible, handle_legacy_interface
 
 __all__ = ["RegNet", "RegNet_Y_400MF_Weights", "RegNet_Y_800MF_Weights", "RegNet_Y_1_6GF_Weights",
            "RegNet_Y_3_2GF_Weights", "RegNet_Y_8GF_Weights", "RegNet_Y_16GF_Weights", "RegNet_Y_32GF_Weights",
@@ -186,13 +184,8 @@ def _regnet(weights: WeightsEnum | None, progress: bool, depth: int, w_0: int, w
     # like torchvision, kwargs reach both the generator (which ignores what it does not know) and the model
     params = BlockParams.from_init_params(depth=depth, w_0=w_0, w_a=w_a, w_m=w_m, group_width=group_width,
                                           se_ratio=se_ratio, **kwargs)
-    if weights is not None:
-        _ovewrite_named_param(kwargs, "num_classes", len(weights.meta["categories"]))
     norm_layer = kwargs.pop("norm_layer", partial(nn.BatchNorm2d, eps=1e-05, momentum=0.1))
-    model = RegNet(params, norm_layer=norm_layer, **kwargs)
-    if weights is not None:
-        model.load_state_dict(weights.get_state_dict(progress=progress, check_hash=True))
-    return model
+    return _build_model(partial(RegNet, params, norm_layer=norm_layer), weights, progress, **kwargs)
 
 
 _ROOT = "https://download.pytorch.org/models/"
@@ -201,46 +194,25 @@ _RECIPES = {"small": "https://github.com/pytorch/vision/tree/main/references/cla
             "large": "https://github.com/pytorch/vision/tree/main/references/classification#large-models",
             "new": "https://github.com/pytorch/vision/issues/3995#new-recipe",
             "fixres": "https://github.com/pytorch/vision/issues/3995#new-recipe-with-fixres"}
-_SWAG_LICENSE = "https://github.com/facebookresearch/SWAG/blob/main/LICENSE"
 
 
 def _v1(file: str, num_params: int, acc1: float, acc5: float, ops: float, size: float, recipe: str) -> Weights:
     """The original ImageNet-1K weights (224 crop of a 256 resize)."""
-    return Weights(url=_ROOT + file, transforms=partial(ImageClassification, crop_size=224),
-                   meta={"min_size": (1, 1), "categories": _IMAGENET_CATEGORIES, "num_params": num_params,
-                         "recipe": _RECIPES[recipe], "_metrics": {"ImageNet-1K": {"acc@1": acc1, "acc@5": acc5}},
-                         "_ops": ops, "_file_size": size,
-                         "_docs": "These weights reproduce closely the results of the paper using a simple training "
-                                  "recipe."})
+    return _imagenet1k_weights(_ROOT + file, num_params, acc1, acc5, ops, size, recipe=_RECIPES[recipe],
+                               docs="These weights reproduce closely the results of the paper using a simple "
+                                    "training recipe.")
 
 
 def _v2(file: str, num_params: int, acc1: float, acc5: float, ops: float, size: float,
         recipe: str = "new") -> Weights:
     """Weights from TorchVision's new training recipe (224 crop of a 232 resize)."""
-    return Weights(url=_ROOT + file, transforms=partial(ImageClassification, crop_size=224, resize_size=232),
-                   meta={"min_size": (1, 1), "categories": _IMAGENET_CATEGORIES, "num_params": num_params,
-                         "recipe": _RECIPES[recipe], "_metrics": {"ImageNet-1K": {"acc@1": acc1, "acc@5": acc5}},
-                         "_ops": ops, "_file_size": size,
-                         "_docs": "These weights improve upon the results of the original paper by using a modified "
-                                  "version of TorchVision's new training recipe."})
+    return _imagenet1k_weights(_ROOT + file, num_params, acc1, acc5, ops, size, recipe=_RECIPES[recipe],
+                               docs="These weights improve upon the results of the original paper by using a "
+                                    "modified version of TorchVision's new training recipe.", resize_size=232)
 
 
 def _swag(file: str, num_params: int, acc1: float, acc5: float, ops: float, size: float, e2e: bool) -> Weights:
-    """SWAG weights: fine-tuned end-to-end at 384, or a linear classifier on the frozen trunk at 224."""
-    crop = 384 if e2e else 224
-    return Weights(url=_ROOT + file,
-                   transforms=partial(ImageClassification, crop_size=crop, resize_size=crop,
-                                      interpolation=InterpolationMode.BICUBIC),
-                   meta={"min_size": (1, 1), "categories": _IMAGENET_CATEGORIES,
-                         "recipe": "https://github.com/facebookresearch/SWAG" if e2e
-                         else "https://github.com/pytorch/vision/pull/5793",
-                         "license": _SWAG_LICENSE, "num_params": num_params,
-                         "_metrics": {"ImageNet-1K": {"acc@1": acc1, "acc@5": acc5}}, "_ops": ops,
-                         "_file_size": size,
-                         "_docs": "These weights are learnt via transfer learning by end-to-end fine-tuning the "
-                                  "original SWAG weights on ImageNet-1K data." if e2e else
-                                  "These weights are composed of the original frozen SWAG trunk weights and a linear "
-                                  "classifier learnt on top of them trained on ImageNet-1K data."})
+    return _swag_weights(_ROOT + file, 384 if e2e else 224, num_params, acc1, acc5, ops, size, e2e)
 
 
 class RegNet_Y_400MF_Weights(WeightsEnum):

@@ -15,11 +15,9 @@ from ...ops.creation import ones, tensor, zeros
 from ...ops.joining import cat
 from ..ops.misc import MLP, Permute
 from ..ops.stochastic_depth import StochasticDepth
-from ..transforms._presets import ImageClassification
 from ..transforms.functional import InterpolationMode
 from ._api import Weights, WeightsEnum, register_model
-from ._meta import _IMAGENET_CATEGORIES
-from ._utils import _ovewrite_named_param, handle_legacy_interface
+from ._utils import _build_model, _imagenet1k_weights, handle_legacy_interface
 
 __all__ = ["SwinTransformer", "Swin_T_Weights", "Swin_S_Weights", "Swin_B_Weights", "Swin_V2_T_Weights",
            "Swin_V2_S_Weights", "Swin_V2_B_Weights", "swin_t", "swin_s", "swin_b", "swin_v2_t", "swin_v2_s",
@@ -313,27 +311,19 @@ class SwinTransformer(nn.Module):
 def _swin_transformer(patch_size: list[int], embed_dim: int, depths: list[int], num_heads: list[int],
                       window_size: list[int], stochastic_depth_prob: float, weights: WeightsEnum | None,
                       progress: bool, **kwargs: Any) -> SwinTransformer:
-    if weights is not None:
-        _ovewrite_named_param(kwargs, "num_classes", len(weights.meta["categories"]))
-    model = SwinTransformer(patch_size=patch_size, embed_dim=embed_dim, depths=depths, num_heads=num_heads,
-                            window_size=window_size, stochastic_depth_prob=stochastic_depth_prob, **kwargs)
-    if weights is not None:
-        model.load_state_dict(weights.get_state_dict(progress=progress, check_hash=True))
-    return model
+    return _build_model(partial(SwinTransformer, patch_size=patch_size, embed_dim=embed_dim, depths=depths,
+                                num_heads=num_heads, window_size=window_size,
+                                stochastic_depth_prob=stochastic_depth_prob), weights, progress, **kwargs)
 
 
 def _weights(file: str, crop: int, resize: int, num_params: int, acc1: float, acc5: float, ops: float,
              size: float, v2: bool = False) -> Weights:
     recipe = "https://github.com/pytorch/vision/tree/main/references/classification#swintransformer"
-    return Weights(url="https://download.pytorch.org/models/" + file,
-                   transforms=partial(ImageClassification, crop_size=crop, resize_size=resize,
-                                      interpolation=InterpolationMode.BICUBIC),
-                   meta={"categories": _IMAGENET_CATEGORIES, "num_params": num_params, "min_size": (crop, crop),
-                         "recipe": recipe + ("-v2" if v2 else ""),
-                         "_metrics": {"ImageNet-1K": {"acc@1": acc1, "acc@5": acc5}}, "_ops": ops,
-                         "_file_size": size,
-                         "_docs": "These weights reproduce closely the results of the paper using a similar training "
-                                  "recipe."})
+    return _imagenet1k_weights("https://download.pytorch.org/models/" + file, num_params, acc1, acc5, ops, size,
+                               min_size=(crop, crop), recipe=recipe + ("-v2" if v2 else ""),
+                               docs="These weights reproduce closely the results of the paper using a similar "
+                                    "training recipe.",
+                               crop_size=crop, resize_size=resize, interpolation=InterpolationMode.BICUBIC)
 
 
 class Swin_T_Weights(WeightsEnum):

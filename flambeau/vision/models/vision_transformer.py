@@ -12,11 +12,9 @@ from ..._tensor import Tensor
 from ...ops.creation import empty, zeros
 from ...ops.joining import cat
 from ..ops.misc import MLP, Conv2dNormActivation
-from ..transforms._presets import ImageClassification
-from ..transforms.functional import InterpolationMode
 from ._api import Weights, WeightsEnum, register_model
-from ._meta import _IMAGENET_CATEGORIES
-from ._utils import _ovewrite_named_param, handle_legacy_interface
+from ._swag import _swag_weights
+from ._utils import _build_model, _imagenet1k_weights, _ovewrite_named_param, handle_legacy_interface
 
 __all__ = ["VisionTransformer", "ViT_B_16_Weights", "ViT_B_32_Weights", "ViT_L_16_Weights", "ViT_L_32_Weights",
            "ViT_H_14_Weights", "vit_b_16", "vit_b_32", "vit_l_16", "vit_l_32", "vit_h_14"]
@@ -191,50 +189,30 @@ class VisionTransformer(nn.Module):
 
 def _vision_transformer(patch_size: int, num_layers: int, num_heads: int, hidden_dim: int, mlp_dim: int,
                         weights: WeightsEnum | None, progress: bool, **kwargs: Any) -> VisionTransformer:
-    if weights is not None:
-        _ovewrite_named_param(kwargs, "num_classes", len(weights.meta["categories"]))
+    if weights is not None:  # the position embedding fixes the image size
         _ovewrite_named_param(kwargs, "image_size", weights.meta["min_size"][0])
-    model = VisionTransformer(image_size=kwargs.pop("image_size", 224), patch_size=patch_size, num_layers=num_layers,
-                              num_heads=num_heads, hidden_dim=hidden_dim, mlp_dim=mlp_dim, **kwargs)
-    if weights:
-        model.load_state_dict(weights.get_state_dict(progress=progress, check_hash=True))
-    return model
+    kwargs.setdefault("image_size", 224)
+    return _build_model(partial(VisionTransformer, patch_size=patch_size, num_layers=num_layers, num_heads=num_heads,
+                                hidden_dim=hidden_dim, mlp_dim=mlp_dim), weights, progress, **kwargs)
 
 
 _ROOT = "https://download.pytorch.org/models/"
-_SWAG_LICENSE = "https://github.com/facebookresearch/SWAG/blob/main/LICENSE"
 
 
 def _v1(file: str, name: str, num_params: int, acc1: float, acc5: float, ops: float, size: float,
-        resize: int = 256) -> Weights:
+        **transform_kwargs: Any) -> Weights:
     """Weights trained from scratch on ImageNet-1K (a modified DeiT recipe)."""
-    transforms = partial(ImageClassification, crop_size=224) if resize == 256 else \
-        partial(ImageClassification, crop_size=224, resize_size=resize)
-    return Weights(url=_ROOT + file, transforms=transforms,
-                   meta={"categories": _IMAGENET_CATEGORIES, "num_params": num_params, "min_size": (224, 224),
-                         "recipe": f"https://github.com/pytorch/vision/tree/main/references/classification#{name}",
-                         "_metrics": {"ImageNet-1K": {"acc@1": acc1, "acc@5": acc5}}, "_ops": ops,
-                         "_file_size": size,
-                         "_docs": "These weights were trained from scratch by using a modified version of DeIT's "
-                                  "training recipe."})
+    return _imagenet1k_weights(_ROOT + file, num_params, acc1, acc5, ops, size, min_size=(224, 224),
+                               recipe=f"https://github.com/pytorch/vision/tree/main/references/classification#{name}",
+                               docs="These weights were trained from scratch by using a modified version of DeIT's "
+                                    "training recipe.", **transform_kwargs)
 
 
-def _swag(file: str, size_px: int, num_params: int, acc1: float, acc5: float, ops: float, size: float,
+def _swag(file: str, crop: int, num_params: int, acc1: float, acc5: float, ops: float, size: float,
           e2e: bool) -> Weights:
-    """SWAG weights: fine-tuned end-to-end at size_px, or a linear classifier on the frozen trunk (224)."""
-    return Weights(url=_ROOT + file,
-                   transforms=partial(ImageClassification, crop_size=size_px, resize_size=size_px,
-                                      interpolation=InterpolationMode.BICUBIC),
-                   meta={"categories": _IMAGENET_CATEGORIES,
-                         "recipe": "https://github.com/facebookresearch/SWAG" if e2e
-                         else "https://github.com/pytorch/vision/pull/5793",
-                         "license": _SWAG_LICENSE, "num_params": num_params, "min_size": (size_px, size_px),
-                         "_metrics": {"ImageNet-1K": {"acc@1": acc1, "acc@5": acc5}}, "_ops": ops,
-                         "_file_size": size,
-                         "_docs": "These weights are learnt via transfer learning by end-to-end fine-tuning the "
-                                  "original SWAG weights on ImageNet-1K data." if e2e else
-                                  "These weights are composed of the original frozen SWAG trunk weights and a linear "
-                                  "classifier learnt on top of them trained on ImageNet-1K data."})
+    weights = _swag_weights(_ROOT + file, crop, num_params, acc1, acc5, ops, size, e2e)
+    weights.meta["min_size"] = (crop, crop)  # a ViT runs at exactly its training size
+    return weights
 
 
 class ViT_B_16_Weights(WeightsEnum):
@@ -253,7 +231,7 @@ class ViT_B_32_Weights(WeightsEnum):
 
 class ViT_L_16_Weights(WeightsEnum):
     IMAGENET1K_V1 = _v1("vit_l_16-852ce7e3.pth", "vit_l_16", 304326632, 79.662, 94.638, 61.555, 1161.023,
-                        resize=242)
+                        resize_size=242)
     IMAGENET1K_SWAG_E2E_V1 = _swag("vit_l_16_swag-4f3808c9.pth", 512, 305174504, 88.064, 98.512, 361.986, 1164.258,
                                    e2e=True)
     IMAGENET1K_SWAG_LINEAR_V1 = _swag("vit_l_16_lc_swag-4d563306.pth", 224, 304326632, 85.146, 97.422, 61.555,
