@@ -1,10 +1,14 @@
 """flambeau.vision.datasets: torchvision's datasets, read without executing code from the files."""
 from .celeba import CelebA
 from .cifar import CIFAR10, CIFAR100
+from .eurosat import EuroSAT
 from .fakedata import FakeData
+from .fer2013 import FER2013
 from .folder import DatasetFolder, ImageFolder
 from .imagenet import ImageNet
 from .mnist import EMNIST, KMNIST, MNIST, QMNIST, FashionMNIST
+from .moving_mnist import MovingMNIST
+from .semeion import SEMEION
 from .stl10 import STL10
 from .svhn import SVHN
 from .usps import USPS
@@ -13,4 +17,5 @@ from .voc import VOCDetection, VOCSegmentation
 
 __all__ = ["VisionDataset", "StandardTransform", "MNIST", "FashionMNIST", "KMNIST", "EMNIST", "QMNIST",
            "CIFAR10", "CIFAR100", "SVHN", "STL10", "USPS", "VOCSegmentation", "VOCDetection",
-           "ImageNet", "CelebA", "DatasetFolder", "ImageFolder", "FakeData"]
+           "ImageNet", "CelebA", "SEMEION", "FER2013", "MovingMNIST", "EuroSAT", "DatasetFolder", "ImageFolder",
+           "FakeData"]
