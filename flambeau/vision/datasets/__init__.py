@@ -4,10 +4,12 @@ from .cifar import CIFAR10, CIFAR100
 from .eurosat import EuroSAT
 from .fakedata import FakeData
 from .fer2013 import FER2013
+from .flowers102 import Flowers102
 from .folder import DatasetFolder, ImageFolder
 from .imagenet import ImageNet
 from .mnist import EMNIST, KMNIST, MNIST, QMNIST, FashionMNIST
 from .moving_mnist import MovingMNIST
+from .oxford_iiit_pet import OxfordIIITPet
 from .semeion import SEMEION
 from .stl10 import STL10
 from .svhn import SVHN
@@ -17,5 +19,5 @@ from .voc import VOCDetection, VOCSegmentation
 
 __all__ = ["VisionDataset", "StandardTransform", "MNIST", "FashionMNIST", "KMNIST", "EMNIST", "QMNIST",
            "CIFAR10", "CIFAR100", "SVHN", "STL10", "USPS", "VOCSegmentation", "VOCDetection",
-           "ImageNet", "CelebA", "SEMEION", "FER2013", "MovingMNIST", "EuroSAT", "DatasetFolder", "ImageFolder",
-           "FakeData"]
+           "ImageNet", "CelebA", "SEMEION", "FER2013", "MovingMNIST", "EuroSAT", "Flowers102", "OxfordIIITPet",
+           "DatasetFolder", "ImageFolder", "FakeData"]
