@@ -1,11 +1,15 @@
 """flambeau.vision.datasets: torchvision's datasets, read without executing code from the files."""
 from .celeba import CelebA
 from .cifar import CIFAR10, CIFAR100
+from .country211 import Country211
+from .dtd import DTD
 from .eurosat import EuroSAT
 from .fakedata import FakeData
 from .fer2013 import FER2013
 from .flowers102 import Flowers102
 from .folder import DatasetFolder, ImageFolder
+from .food101 import Food101
+from .gtsrb import GTSRB
 from .imagenet import ImageNet
 from .mnist import EMNIST, KMNIST, MNIST, QMNIST, FashionMNIST
 from .moving_mnist import MovingMNIST
@@ -20,4 +24,4 @@ from .voc import VOCDetection, VOCSegmentation
 __all__ = ["VisionDataset", "StandardTransform", "MNIST", "FashionMNIST", "KMNIST", "EMNIST", "QMNIST",
            "CIFAR10", "CIFAR100", "SVHN", "STL10", "USPS", "VOCSegmentation", "VOCDetection",
            "ImageNet", "CelebA", "SEMEION", "FER2013", "MovingMNIST", "EuroSAT", "Flowers102", "OxfordIIITPet",
-           "DatasetFolder", "ImageFolder", "FakeData"]
+           "Food101", "DTD", "GTSRB", "Country211", "DatasetFolder", "ImageFolder", "FakeData"]
