@@ -1,4 +1,5 @@
 """flambeau.vision.datasets: torchvision's datasets, read without executing code from the files."""
+from .caltech import Caltech101, Caltech256
 from .celeba import CelebA
 from .cifar import CIFAR10, CIFAR100
 from .country211 import Country211
@@ -11,9 +12,11 @@ from .folder import DatasetFolder, ImageFolder
 from .food101 import Food101
 from .gtsrb import GTSRB
 from .imagenet import ImageNet
+from .imagenette import Imagenette
 from .mnist import EMNIST, KMNIST, MNIST, QMNIST, FashionMNIST
 from .moving_mnist import MovingMNIST
 from .oxford_iiit_pet import OxfordIIITPet
+from .rendered_sst2 import RenderedSST2
 from .semeion import SEMEION
 from .stl10 import STL10
 from .svhn import SVHN
@@ -24,4 +27,5 @@ from .voc import VOCDetection, VOCSegmentation
 __all__ = ["VisionDataset", "StandardTransform", "MNIST", "FashionMNIST", "KMNIST", "EMNIST", "QMNIST",
            "CIFAR10", "CIFAR100", "SVHN", "STL10", "USPS", "VOCSegmentation", "VOCDetection",
            "ImageNet", "CelebA", "SEMEION", "FER2013", "MovingMNIST", "EuroSAT", "Flowers102", "OxfordIIITPet",
-           "Food101", "DTD", "GTSRB", "Country211", "DatasetFolder", "ImageFolder", "FakeData"]
+           "Food101", "DTD", "GTSRB", "Country211", "Caltech101", "Caltech256", "Imagenette", "RenderedSST2",
+           "DatasetFolder", "ImageFolder", "FakeData"]
