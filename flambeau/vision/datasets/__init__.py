@@ -2,11 +2,13 @@
 from .caltech import Caltech101, Caltech256
 from .celeba import CelebA
 from .cifar import CIFAR10, CIFAR100
+from .clevr import CLEVRClassification
 from .country211 import Country211
 from .dtd import DTD
 from .eurosat import EuroSAT
 from .fakedata import FakeData
 from .fer2013 import FER2013
+from .fgvc_aircraft import FGVCAircraft
 from .flowers102 import Flowers102
 from .folder import DatasetFolder, ImageFolder
 from .food101 import Food101
@@ -19,6 +21,7 @@ from .oxford_iiit_pet import OxfordIIITPet
 from .rendered_sst2 import RenderedSST2
 from .semeion import SEMEION
 from .stl10 import STL10
+from .sun397 import SUN397
 from .svhn import SVHN
 from .usps import USPS
 from .vision import StandardTransform, VisionDataset
@@ -28,4 +31,4 @@ __all__ = ["VisionDataset", "StandardTransform", "MNIST", "FashionMNIST", "KMNIS
            "CIFAR10", "CIFAR100", "SVHN", "STL10", "USPS", "VOCSegmentation", "VOCDetection",
            "ImageNet", "CelebA", "SEMEION", "FER2013", "MovingMNIST", "EuroSAT", "Flowers102", "OxfordIIITPet",
            "Food101", "DTD", "GTSRB", "Country211", "Caltech101", "Caltech256", "Imagenette", "RenderedSST2",
-           "DatasetFolder", "ImageFolder", "FakeData"]
+           "FGVCAircraft", "SUN397", "CLEVRClassification", "DatasetFolder", "ImageFolder", "FakeData"]
