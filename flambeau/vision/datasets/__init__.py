@@ -17,9 +17,12 @@ from .imagenet import ImageNet
 from .imagenette import Imagenette
 from .mnist import EMNIST, KMNIST, MNIST, QMNIST, FashionMNIST
 from .moving_mnist import MovingMNIST
+from .omniglot import Omniglot
 from .oxford_iiit_pet import OxfordIIITPet
+from .places365 import Places365
 from .rendered_sst2 import RenderedSST2
 from .semeion import SEMEION
+from .stanford_cars import StanfordCars
 from .stl10 import STL10
 from .sun397 import SUN397
 from .svhn import SVHN
@@ -31,4 +34,5 @@ __all__ = ["VisionDataset", "StandardTransform", "MNIST", "FashionMNIST", "KMNIS
            "CIFAR10", "CIFAR100", "SVHN", "STL10", "USPS", "VOCSegmentation", "VOCDetection",
            "ImageNet", "CelebA", "SEMEION", "FER2013", "MovingMNIST", "EuroSAT", "Flowers102", "OxfordIIITPet",
            "Food101", "DTD", "GTSRB", "Country211", "Caltech101", "Caltech256", "Imagenette", "RenderedSST2",
-           "FGVCAircraft", "SUN397", "CLEVRClassification", "DatasetFolder", "ImageFolder", "FakeData"]
+           "FGVCAircraft", "SUN397", "CLEVRClassification", "Omniglot", "Places365", "StanfordCars",
+           "DatasetFolder", "ImageFolder", "FakeData"]
