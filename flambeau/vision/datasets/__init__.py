@@ -9,12 +9,14 @@ from .eurosat import EuroSAT
 from .fakedata import FakeData
 from .fer2013 import FER2013
 from .fgvc_aircraft import FGVCAircraft
+from .flickr import Flickr8k, Flickr30k
 from .flowers102 import Flowers102
 from .folder import DatasetFolder, ImageFolder
 from .food101 import Food101
 from .gtsrb import GTSRB
 from .imagenet import ImageNet
 from .imagenette import Imagenette
+from .lfw import LFWPairs, LFWPeople
 from .mnist import EMNIST, KMNIST, MNIST, QMNIST, FashionMNIST
 from .moving_mnist import MovingMNIST
 from .omniglot import Omniglot
@@ -35,4 +37,4 @@ __all__ = ["VisionDataset", "StandardTransform", "MNIST", "FashionMNIST", "KMNIS
            "ImageNet", "CelebA", "SEMEION", "FER2013", "MovingMNIST", "EuroSAT", "Flowers102", "OxfordIIITPet",
            "Food101", "DTD", "GTSRB", "Country211", "Caltech101", "Caltech256", "Imagenette", "RenderedSST2",
            "FGVCAircraft", "SUN397", "CLEVRClassification", "Omniglot", "Places365", "StanfordCars",
-           "DatasetFolder", "ImageFolder", "FakeData"]
+           "LFWPeople", "LFWPairs", "Flickr8k", "Flickr30k", "DatasetFolder", "ImageFolder", "FakeData"]
