@@ -16,6 +16,7 @@ from .food101 import Food101
 from .gtsrb import GTSRB
 from .imagenet import ImageNet
 from .imagenette import Imagenette
+from .kitti import Kitti
 from .lfw import LFWPairs, LFWPeople
 from .mnist import EMNIST, KMNIST, MNIST, QMNIST, FashionMNIST
 from .moving_mnist import MovingMNIST
@@ -31,10 +32,12 @@ from .svhn import SVHN
 from .usps import USPS
 from .vision import StandardTransform, VisionDataset
 from .voc import VOCDetection, VOCSegmentation
+from .widerface import WIDERFace
 
 __all__ = ["VisionDataset", "StandardTransform", "MNIST", "FashionMNIST", "KMNIST", "EMNIST", "QMNIST",
            "CIFAR10", "CIFAR100", "SVHN", "STL10", "USPS", "VOCSegmentation", "VOCDetection",
            "ImageNet", "CelebA", "SEMEION", "FER2013", "MovingMNIST", "EuroSAT", "Flowers102", "OxfordIIITPet",
            "Food101", "DTD", "GTSRB", "Country211", "Caltech101", "Caltech256", "Imagenette", "RenderedSST2",
            "FGVCAircraft", "SUN397", "CLEVRClassification", "Omniglot", "Places365", "StanfordCars",
-           "LFWPeople", "LFWPairs", "Flickr8k", "Flickr30k", "DatasetFolder", "ImageFolder", "FakeData"]
+           "LFWPeople", "LFWPairs", "Flickr8k", "Flickr30k", "WIDERFace", "Kitti",
+           "DatasetFolder", "ImageFolder", "FakeData"]
