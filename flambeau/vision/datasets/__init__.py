@@ -2,6 +2,7 @@
 from .caltech import Caltech101, Caltech256
 from .celeba import CelebA
 from .cifar import CIFAR10, CIFAR100
+from .cityscapes import Cityscapes
 from .clevr import CLEVRClassification
 from .country211 import Country211
 from .dtd import DTD
@@ -40,4 +41,4 @@ __all__ = ["VisionDataset", "StandardTransform", "MNIST", "FashionMNIST", "KMNIS
            "Food101", "DTD", "GTSRB", "Country211", "Caltech101", "Caltech256", "Imagenette", "RenderedSST2",
            "FGVCAircraft", "SUN397", "CLEVRClassification", "Omniglot", "Places365", "StanfordCars",
            "LFWPeople", "LFWPairs", "Flickr8k", "Flickr30k", "WIDERFace", "Kitti",
-           "DatasetFolder", "ImageFolder", "FakeData"]
+           "Cityscapes", "DatasetFolder", "ImageFolder", "FakeData"]
