@@ -1,4 +1,5 @@
 """flambeau.vision.datasets: torchvision's datasets, read without executing code from the files."""
+from ._optical_flow import FlyingChairs, FlyingThings3D, Sintel
 from .caltech import Caltech101, Caltech256
 from .celeba import CelebA
 from .cifar import CIFAR10, CIFAR100
@@ -41,4 +42,4 @@ __all__ = ["VisionDataset", "StandardTransform", "MNIST", "FashionMNIST", "KMNIS
            "Food101", "DTD", "GTSRB", "Country211", "Caltech101", "Caltech256", "Imagenette", "RenderedSST2",
            "FGVCAircraft", "SUN397", "CLEVRClassification", "Omniglot", "Places365", "StanfordCars",
            "LFWPeople", "LFWPairs", "Flickr8k", "Flickr30k", "WIDERFace", "Kitti",
-           "Cityscapes", "DatasetFolder", "ImageFolder", "FakeData"]
+           "Cityscapes", "Sintel", "FlyingChairs", "FlyingThings3D", "DatasetFolder", "ImageFolder", "FakeData"]

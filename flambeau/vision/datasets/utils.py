@@ -12,12 +12,15 @@ import hashlib
 import lzma
 import os
 import pathlib
+import re
 import tarfile
 import urllib.error
 import urllib.request
 import zipfile
 from collections.abc import Iterable
 from typing import IO, Callable, Optional, TypeVar, Union
+
+import numpy as np
 
 PathLike = Union[str, pathlib.Path]
 USER_AGENT = "pytorch/vision"
@@ -208,3 +211,24 @@ def verify_str_arg(value: T, arg: Optional[str] = None, valid_values: Optional[I
         valid = iterable_to_str(valid_values)
         custom_msg = f"Unknown value '{value}' for argument {arg}. Valid values are {{{valid}}}."
     raise ValueError(custom_msg)
+
+
+def _read_pfm(file_name: PathLike, slice_channels: int = 2) -> np.ndarray:
+    """A PFM image (header 'PF' colour or 'Pf' gray, 'W H', scale whose sign gives the byte order; rows
+    stored bottom-up) as float32 (C, H, W), keeping the first `slice_channels` channels."""
+    with open(file_name, "rb") as f:
+        header = f.readline().rstrip()
+        if header not in (b"PF", b"Pf"):
+            raise ValueError("Invalid PFM file")
+        size = re.match(rb"^(\d+)\s(\d+)\s$", f.readline())
+        if not size:
+            raise ValueError("Malformed PFM header.")
+        width, height = (int(v) for v in size.groups())
+        scale = float(f.readline().rstrip())
+        channels = 3 if header == b"PF" else 1
+        data = np.fromfile(f, dtype="<f4" if scale < 0 else ">f4")
+    if data.size != height * width * channels:
+        raise ValueError(f"{file_name}: the PFM header announces {width}x{height}x{channels} floats, "
+                         f"the file holds {data.size}")
+    data = np.flip(data.reshape(height, width, channels).transpose(2, 0, 1), axis=1)
+    return data[:slice_channels].astype(np.float32)

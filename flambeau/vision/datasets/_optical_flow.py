@@ -1,0 +1,150 @@
+"""Optical flow datasets: Sintel, FlyingChairs, FlyingThings3D. A sample is (image1, image2, flow), the
+flow a float32 numpy array (2, H, W), or None where the split has no ground truth."""
+from __future__ import annotations
+
+import itertools
+import os
+import pathlib
+from glob import glob
+from typing import Any, Callable, Optional, Union
+
+import numpy as np
+
+from flambeau.utils.data import ConcatDataset
+
+from .folder import default_loader
+from .utils import _read_pfm, verify_str_arg
+from .vision import VisionDataset
+
+__all__ = ["Sintel", "FlyingChairs", "FlyingThings3D"]
+
+
+def _read_flo(file_name: str) -> np.ndarray:
+    """A Middlebury .flo file: 'PIEH', width and height as little-endian int32, then (H, W, 2) float32."""
+    with open(file_name, "rb") as f:
+        if f.read(4) != b"PIEH":
+            raise ValueError("Magic number incorrect. Invalid .flo file")
+        width, height = (int(v) for v in np.fromfile(f, "<i4", count=2))
+        data = np.fromfile(f, "<f4", count=2 * width * height)
+    if data.size != 2 * width * height:
+        raise ValueError(f"{file_name}: truncated .flo file ({data.size} of {2 * width * height} values)")
+    return data.reshape(height, width, 2).transpose(2, 0, 1)
+
+
+def _sorted_glob(pattern: Union[str, pathlib.Path]) -> list[str]:
+    return sorted(glob(str(pattern)))
+
+
+class FlowDataset(VisionDataset):
+    """Pairs of consecutive frames (`_image_list`) with their flow files (`_flow_list`, may be empty)."""
+
+    def __init__(self, root: Union[str, pathlib.Path], transforms: Optional[Callable] = None,
+                 loader: Callable[[str], Any] = default_loader) -> None:
+        super().__init__(root=root)
+        self.transforms = transforms
+        self._flow_list: list[str] = []
+        self._image_list: list[list[str]] = []
+        self._loader = loader
+
+    def _read_flow(self, file_name: str) -> np.ndarray:
+        raise NotImplementedError
+
+    def __getitem__(self, index: int) -> tuple:
+        first, second = (self._loader(path) for path in self._image_list[index])
+        flow = self._read_flow(self._flow_list[index]) if self._flow_list else None
+        if self.transforms is not None:
+            first, second, flow, mask = self.transforms(first, second, flow, None)
+            if mask is not None:
+                return first, second, flow, mask
+        return first, second, flow
+
+    def __len__(self) -> int:
+        return len(self._image_list)
+
+    def __rmul__(self, v: int) -> ConcatDataset:
+        return ConcatDataset([self] * v)
+
+
+class Sintel(FlowDataset):
+    """MPI Sintel: `root/Sintel/{training,test}/{clean,final}/<scene>/frame_NNNN.png` and, for 'train',
+    `training/flow/<scene>/frame_NNNN.flo`; `pass_name` 'clean', 'final' or 'both'."""
+
+    def __init__(self, root: Union[str, pathlib.Path], split: str = "train", pass_name: str = "clean",
+                 transforms: Optional[Callable] = None, loader: Callable[[str], Any] = default_loader) -> None:
+        super().__init__(root=root, transforms=transforms, loader=loader)
+        verify_str_arg(split, "split", valid_values=("train", "test"))
+        verify_str_arg(pass_name, "pass_name", valid_values=("clean", "final", "both"))
+        root = pathlib.Path(root) / "Sintel"
+        for name in ["clean", "final"] if pass_name == "both" else [pass_name]:
+            image_root = root / ("training" if split == "train" else split) / name
+            for scene in sorted(os.listdir(image_root)):
+                frames = _sorted_glob(image_root / scene / "*.png")
+                self._image_list += [[a, b] for a, b in zip(frames, frames[1:])]
+                if split == "train":
+                    self._flow_list += _sorted_glob(root / "training" / "flow" / scene / "*.flo")
+
+    def _read_flow(self, file_name: str) -> np.ndarray:
+        return _read_flo(file_name)
+
+
+class FlyingChairs(FlowDataset):
+    """FlyingChairs: `root/FlyingChairs/data/NNNNN_img{1,2}.ppm` and `NNNNN_flow.flo`, split by
+    FlyingChairs_train_val.txt (1 train, 2 val)."""
+
+    def __init__(self, root: Union[str, pathlib.Path], split: str = "train",
+                 transforms: Optional[Callable] = None) -> None:
+        super().__init__(root=root, transforms=transforms)
+        verify_str_arg(split, "split", valid_values=("train", "val"))
+        root = pathlib.Path(root) / "FlyingChairs"
+        images = _sorted_glob(root / "data" / "*.ppm")
+        flows = _sorted_glob(root / "data" / "*.flo")
+        split_file = root / "FlyingChairs_train_val.txt"
+        if not split_file.exists():
+            raise FileNotFoundError("The FlyingChairs_train_val.txt file was not found - please download it from the "
+                                    "dataset page (see docstring).")
+        wanted = 1 if split == "train" else 2
+        for i, split_id in enumerate(np.loadtxt(str(split_file), dtype=np.int32, ndmin=1)[:len(flows)]):
+            if split_id == wanted:
+                self._flow_list.append(flows[i])
+                self._image_list.append([images[2 * i], images[2 * i + 1]])
+
+    def _read_flow(self, file_name: str) -> np.ndarray:
+        return _read_flo(file_name)
+
+
+class FlyingThings3D(FlowDataset):
+    """FlyingThings3D: frames `root/FlyingThings3D/frames_{clean,final}pass/{TRAIN,TEST}/<A|B|C>/<seq>/<camera>/`
+    and .pfm flows in `optical_flow/.../<seq>/into_{future,past}/<camera>/`, both directions."""
+
+    def __init__(self, root: Union[str, pathlib.Path], split: str = "train", pass_name: str = "clean",
+                 camera: str = "left", transforms: Optional[Callable] = None,
+                 loader: Callable[[str], Any] = default_loader) -> None:
+        super().__init__(root=root, transforms=transforms, loader=loader)
+        verify_str_arg(split, "split", valid_values=("train", "test"))
+        split = split.upper()
+        verify_str_arg(pass_name, "pass_name", valid_values=("clean", "final", "both"))
+        passes = {"clean": ["frames_cleanpass"], "final": ["frames_finalpass"],
+                  "both": ["frames_cleanpass", "frames_finalpass"]}[pass_name]
+        verify_str_arg(camera, "camera", valid_values=("left", "right", "both"))
+        cameras = ["left", "right"] if camera == "both" else [camera]
+        root = pathlib.Path(root) / "FlyingThings3D"
+        for frames_pass, cam, direction in itertools.product(passes, cameras, ("into_future", "into_past")):
+            image_dirs = sorted(pathlib.Path(d) / cam for d in _sorted_glob(root / frames_pass / split / "*/*"))
+            flow_dirs = sorted(pathlib.Path(d) / direction / cam
+                               for d in _sorted_glob(root / "optical_flow" / split / "*/*"))
+            if not image_dirs or not flow_dirs:
+                raise FileNotFoundError("Could not find the FlyingThings3D flow images. Please make sure the "
+                                        "directory structure is correct.")
+            for image_dir, flow_dir in zip(image_dirs, flow_dirs):
+                images = _sorted_glob(image_dir / "*.png")
+                flows = _sorted_glob(flow_dir / "*.pfm")
+                for i in range(len(flows) - 1):
+                    if direction == "into_future":
+                        self._image_list.append([images[i], images[i + 1]])
+                        self._flow_list.append(flows[i])
+                    else:  # the flow of frame i+1 points back to frame i
+                        self._image_list.append([images[i + 1], images[i]])
+                        self._flow_list.append(flows[i + 1])
+
+    def _read_flow(self, file_name: str) -> np.ndarray:
+        return _read_pfm(file_name)
