@@ -18,6 +18,7 @@ from .food101 import Food101
 from .gtsrb import GTSRB
 from .imagenet import ImageNet
 from .imagenette import Imagenette
+from .inaturalist import INaturalist
 from .kitti import Kitti
 from .lfw import LFWPairs, LFWPeople
 from .mnist import EMNIST, KMNIST, MNIST, QMNIST, FashionMNIST
@@ -42,4 +43,5 @@ __all__ = ["VisionDataset", "StandardTransform", "MNIST", "FashionMNIST", "KMNIS
            "Food101", "DTD", "GTSRB", "Country211", "Caltech101", "Caltech256", "Imagenette", "RenderedSST2",
            "FGVCAircraft", "SUN397", "CLEVRClassification", "Omniglot", "Places365", "StanfordCars",
            "LFWPeople", "LFWPairs", "Flickr8k", "Flickr30k", "WIDERFace", "Kitti",
-           "Cityscapes", "Sintel", "FlyingChairs", "FlyingThings3D", "DatasetFolder", "ImageFolder", "FakeData"]
+           "Cityscapes", "Sintel", "FlyingChairs", "FlyingThings3D", "INaturalist", "DatasetFolder",
+           "ImageFolder", "FakeData"]
