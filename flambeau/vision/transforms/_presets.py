@@ -8,6 +8,7 @@ from ... import float32
 from ..._tensor import Tensor
 from ...nn import Module
 from . import functional as F
+from .functional import InterpolationMode
 
 __all__ = ["ImageClassification"]
 
@@ -18,14 +19,14 @@ class ImageClassification(Module):
 
     def __init__(self, *, crop_size: int, resize_size: int = 256,
                  mean: tuple[float, ...] = (0.485, 0.456, 0.406), std: tuple[float, ...] = (0.229, 0.224, 0.225),
-                 interpolation: Any = None, antialias: bool | None = True) -> None:
+                 interpolation: InterpolationMode = InterpolationMode.BILINEAR,
+                 antialias: bool | None = True) -> None:
         super().__init__()
         self.crop_size = [crop_size]
         self.resize_size = [resize_size]
         self.mean = list(mean)
         self.std = list(std)
-        # None is InterpolationMode.BILINEAR, torchvision's default, looked up here rather than at import
-        self.interpolation = F.InterpolationMode.BILINEAR if interpolation is None else interpolation
+        self.interpolation = interpolation
         self.antialias = antialias
 
     def forward(self, img: Any) -> Tensor:
