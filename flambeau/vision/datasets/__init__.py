@@ -1,5 +1,7 @@
 """flambeau.vision.datasets: torchvision's datasets, read without executing code from the files."""
 from ._optical_flow import FlyingChairs, FlyingThings3D, Sintel
+from ._stereo_matching import (CarlaStereo, CREStereo, ETH3DStereo, FallingThingsStereo, InStereo2k, Kitti2012Stereo,
+                               Kitti2015Stereo, Middlebury2014Stereo, SceneFlowStereo, SintelStereo)
 from .caltech import Caltech101, Caltech256
 from .celeba import CelebA
 from .cifar import CIFAR10, CIFAR100
@@ -43,5 +45,7 @@ __all__ = ["VisionDataset", "StandardTransform", "MNIST", "FashionMNIST", "KMNIS
            "Food101", "DTD", "GTSRB", "Country211", "Caltech101", "Caltech256", "Imagenette", "RenderedSST2",
            "FGVCAircraft", "SUN397", "CLEVRClassification", "Omniglot", "Places365", "StanfordCars",
            "LFWPeople", "LFWPairs", "Flickr8k", "Flickr30k", "WIDERFace", "Kitti",
-           "Cityscapes", "Sintel", "FlyingChairs", "FlyingThings3D", "INaturalist", "DatasetFolder",
+           "Cityscapes", "Sintel", "FlyingChairs", "FlyingThings3D", "INaturalist",
+           "CarlaStereo", "Kitti2012Stereo", "Kitti2015Stereo", "Middlebury2014Stereo", "CREStereo",
+           "FallingThingsStereo", "SceneFlowStereo", "SintelStereo", "InStereo2k", "ETH3DStereo", "DatasetFolder",
            "ImageFolder", "FakeData"]
