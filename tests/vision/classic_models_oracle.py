@@ -59,9 +59,14 @@ def random_state_dict(t_model: torch.nn.Module, seed: int = 0) -> dict[str, np.n
             for k, v in t_model.state_dict().items()}
 
 
-def load_both(t_model: torch.nn.Module, f_model: flambeau.nn.Module, state: dict[str, np.ndarray]) -> None:
+def load_torchvision(t_model: torch.nn.Module, state: dict[str, np.ndarray]) -> None:
+    """Give a meta-device model real tensors (copies of the small ones, which train steps update in place)."""
     t_model.load_state_dict({k: torch.from_numpy(v.copy() if v.ndim < 2 else v) for k, v in state.items()},
                             strict=True, assign=True)
+
+
+def load_both(t_model: torch.nn.Module, f_model: flambeau.nn.Module, state: dict[str, np.ndarray]) -> None:
+    load_torchvision(t_model, state)
     f_model.load_state_dict({k: flambeau.from_numpy(v) for k, v in state.items()}, strict=True)
 
 
