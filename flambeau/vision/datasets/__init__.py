@@ -6,6 +6,7 @@ from .caltech import Caltech101, Caltech256
 from .celeba import CelebA
 from .cifar import CIFAR10, CIFAR100
 from .cityscapes import Cityscapes
+from .coco import CocoCaptions, CocoDetection
 from .clevr import CLEVRClassification
 from .country211 import Country211
 from .dtd import DTD
@@ -47,5 +48,5 @@ __all__ = ["VisionDataset", "StandardTransform", "MNIST", "FashionMNIST", "KMNIS
            "LFWPeople", "LFWPairs", "Flickr8k", "Flickr30k", "WIDERFace", "Kitti",
            "Cityscapes", "Sintel", "FlyingChairs", "FlyingThings3D", "INaturalist",
            "CarlaStereo", "Kitti2012Stereo", "Kitti2015Stereo", "Middlebury2014Stereo", "CREStereo",
-           "FallingThingsStereo", "SceneFlowStereo", "SintelStereo", "InStereo2k", "ETH3DStereo", "DatasetFolder",
-           "ImageFolder", "FakeData"]
+           "FallingThingsStereo", "SceneFlowStereo", "SintelStereo", "InStereo2k", "ETH3DStereo", "CocoDetection",
+           "CocoCaptions", "DatasetFolder", "ImageFolder", "FakeData"]
