@@ -6,8 +6,8 @@ from .caltech import Caltech101, Caltech256
 from .celeba import CelebA
 from .cifar import CIFAR10, CIFAR100
 from .cityscapes import Cityscapes
-from .coco import CocoCaptions, CocoDetection
 from .clevr import CLEVRClassification
+from .coco import CocoCaptions, CocoDetection
 from .country211 import Country211
 from .dtd import DTD
 from .eurosat import EuroSAT
@@ -40,13 +40,19 @@ from .vision import StandardTransform, VisionDataset
 from .voc import VOCDetection, VOCSegmentation
 from .widerface import WIDERFace
 
-__all__ = ["VisionDataset", "StandardTransform", "MNIST", "FashionMNIST", "KMNIST", "EMNIST", "QMNIST",
-           "CIFAR10", "CIFAR100", "SVHN", "STL10", "USPS", "VOCSegmentation", "VOCDetection",
-           "ImageNet", "CelebA", "SEMEION", "FER2013", "MovingMNIST", "EuroSAT", "Flowers102", "OxfordIIITPet",
-           "Food101", "DTD", "GTSRB", "Country211", "Caltech101", "Caltech256", "Imagenette", "RenderedSST2",
-           "FGVCAircraft", "SUN397", "CLEVRClassification", "Omniglot", "Places365", "StanfordCars",
-           "LFWPeople", "LFWPairs", "Flickr8k", "Flickr30k", "WIDERFace", "Kitti",
-           "Cityscapes", "Sintel", "FlyingChairs", "FlyingThings3D", "INaturalist",
-           "CarlaStereo", "Kitti2012Stereo", "Kitti2015Stereo", "Middlebury2014Stereo", "CREStereo",
-           "FallingThingsStereo", "SceneFlowStereo", "SintelStereo", "InStereo2k", "ETH3DStereo", "CocoDetection",
-           "CocoCaptions", "DatasetFolder", "ImageFolder", "FakeData"]
+__all__ = [
+    # bases
+    "VisionDataset", "StandardTransform", "DatasetFolder", "ImageFolder", "FakeData",
+    # image classification
+    "MNIST", "FashionMNIST", "KMNIST", "EMNIST", "QMNIST", "USPS", "SEMEION", "MovingMNIST", "CIFAR10", "CIFAR100",
+    "SVHN", "STL10", "ImageNet", "Imagenette", "INaturalist", "Caltech101", "Caltech256", "CelebA", "Country211",
+    "DTD", "EuroSAT", "FER2013", "FGVCAircraft", "Flowers102", "Food101", "GTSRB", "OxfordIIITPet", "Places365",
+    "RenderedSST2", "StanfordCars", "SUN397", "CLEVRClassification", "Omniglot", "LFWPeople", "LFWPairs",
+    # detection, segmentation, captions
+    "CocoDetection", "CocoCaptions", "VOCSegmentation", "VOCDetection", "Cityscapes", "WIDERFace", "Kitti",
+    "Flickr8k", "Flickr30k",
+    # optical flow and stereo
+    "Sintel", "FlyingChairs", "FlyingThings3D", "CarlaStereo", "Kitti2012Stereo", "Kitti2015Stereo",
+    "Middlebury2014Stereo", "CREStereo", "FallingThingsStereo", "SceneFlowStereo", "SintelStereo", "InStereo2k",
+    "ETH3DStereo",
+]
