@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing
+import os
 import queue
 import secrets
 
@@ -28,6 +29,7 @@ class MultiProcessIter(_BaseIter):
         self._result_queue = ctx.Queue()
         self._done_event = ctx.Event()
         self._index_queues, self._workers = [], []
+        parent = None if ctx.get_start_method() == "forkserver" else os.getpid()
         try:
             for i in range(self._num_workers):
                 index_queue = ctx.Queue()
@@ -35,7 +37,7 @@ class MultiProcessIter(_BaseIter):
                 w = ctx.Process(target=worker_loop, daemon=True, args=(
                     self._iterable, self._dataset, index_queue, self._result_queue, self._done_event,
                     self._auto_collation, self._collate_fn, self._drop_last, self._base_seed,
-                    loader.worker_init_fn, i, self._num_workers, self._tag))
+                    loader.worker_init_fn, i, self._num_workers, self._tag, parent))
                 w.start()
                 self._index_queues.append(index_queue)
                 self._workers.append(w)

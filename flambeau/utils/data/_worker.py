@@ -67,9 +67,10 @@ def _seed_worker(base_seed: int, worker_id: int) -> int:
 
 def worker_loop(iterable: bool, dataset, index_queue, result_queue, done_event, auto_collation: bool,
                 collate_fn, drop_last: bool, base_seed: int, init_fn, worker_id: int, num_workers: int,
-                tag: str) -> None:
+                tag: str, parent: int | None) -> None:
     """Serve (task_idx, index) requests from index_queue until None arrives or the main process dies.
-    Every reply is (task_idx, packed batch | ExceptionWrapper | IterableEnd)."""
+    Every reply is (task_idx, packed batch | ExceptionWrapper | IterableEnd). `parent` is the main
+    process's pid when it is this worker's parent (fork, spawn), None when a server forked the worker."""
     global _worker_info
     # Ctrl-C reaches the whole foreground process group; the main process decides when workers stop
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -85,7 +86,8 @@ def worker_loop(iterable: bool, dataset, index_queue, result_queue, done_event, 
     except Exception:
         init_error = ExceptionWrapper(where=where)  # reported as the answer to the first request
     packer = Packer(tag, worker_id)
-    parent = os.getppid()
+    # given, not read here: a main process that dies while this worker starts must not go unnoticed
+    parent = os.getppid() if parent is None else parent
     ended = False
     # exit on None, on shutdown (the None may never come: an iterator collected as cyclic garbage can have
     # its queues' feeder threads finalized first), or once reparented (the main process died)
