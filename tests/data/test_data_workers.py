@@ -243,6 +243,14 @@ def test_persistent_workers_are_reused_across_epochs():
     del loader
 
 
+def test_persistent_workers_restart_iterable_datasets_each_epoch():
+    loader = fud.DataLoader(ShardedOurs(7, fud.get_worker_info), batch_size=2, num_workers=2, persistent_workers=True)
+    expected = [b.tolist() for b in tud.DataLoader(ShardedTorch(7, tud.get_worker_info), batch_size=2, num_workers=2)]
+    assert [b.tolist() for b in loader] == expected
+    assert [b.tolist() for b in loader] == expected
+    del loader
+
+
 def test_spawn_context():
     # a dataset of flambeau's own, so the spawned worker imports flambeau but not this module (nor torch)
     dataset = fud.TensorDataset(flambeau.arange(5) ** 2)
