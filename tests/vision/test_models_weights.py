@@ -228,3 +228,25 @@ def test_image_classification_preset_matches_torchvision(kwargs):
     assert got.dtype == expected.dtype == np.float32
     one_level = 1 / 255 / min(t_pre.std) + 1e-6
     assert np.abs(got - expected).max() <= one_level and (np.abs(got - expected) > 1e-5).mean() < 1e-3
+
+
+def test_make_divisible_matches_torchvision():
+    from torchvision.models._utils import _make_divisible as t_make_divisible
+
+    from flambeau.vision.models._utils import _make_divisible
+
+    for v in [1, 3.5, 7.9, 8, 12, 15.99, 16.5, 31, 100.4, 243.2, 1000]:
+        for divisor, min_value in [(8, None), (4, None), (8, 16), (16, 4)]:
+            assert _make_divisible(v, divisor, min_value) == t_make_divisible(v, divisor, min_value)
+
+
+@pytest.mark.parametrize("call", [lambda m: m.squeezenet1_1(False), lambda m: m.squeezenet1_1(None, False),
+                                  lambda m: m.squeezenet1_1(False, True, num_classes=3),
+                                  lambda m: m.squeezenet1_1(pretrained=False, num_classes=3)])
+def test_positional_and_legacy_arguments_warn_like_torchvision(call):
+    with pytest.warns(UserWarning) as t_record:
+        t_model = call(torchvision.models)
+    with pytest.warns(UserWarning) as f_record:
+        f_model = call(fmodels)
+    assert [str(w.message) for w in f_record] == [str(w.message) for w in t_record]
+    assert type(f_model).__name__ == type(t_model).__name__

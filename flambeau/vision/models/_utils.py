@@ -44,6 +44,14 @@ def _ovewrite_value_param(param: str, actual: V | None, expected: V) -> V:
     return expected
 
 
+def _quoted_list(names: list[str]) -> str:
+    """'a'; 'a' and 'b'; 'a', 'b', and 'c' (torchvision's wording)."""
+    quoted = [f"'{n}'" for n in names]
+    if len(quoted) <= 2:
+        return " and ".join(quoted)
+    return ", ".join(quoted[:-1]) + ", and " + quoted[-1]
+
+
 def kwonly_to_pos_or_kw(fn: Callable[..., D]) -> Callable[..., D]:
     """Let the keyword-only parameters of `fn` also be passed positionally, with a deprecation warning
     (builders' arguments were positional before torchvision 0.13)."""
@@ -57,8 +65,8 @@ def kwonly_to_pos_or_kw(fn: Callable[..., D]) -> Callable[..., D]:
     def wrapper(*args: Any, **kwargs: Any) -> D:
         extra = dict(zip(keyword_only, args[start:]))
         if extra:
-            warnings.warn(f"Using {', '.join(extra)} as positional parameter(s) is deprecated since 0.13 and may "
-                          f"be removed in the future. Please use keyword parameter(s) instead.")
+            warnings.warn(f"Using {_quoted_list(list(extra))} as positional parameter(s) is deprecated since 0.13 "
+                          f"and may be removed in the future. Please use keyword parameter(s) instead.")
             kwargs.update(extra)
         return fn(*args[:start], **kwargs)
     return wrapper
