@@ -28,8 +28,10 @@ from .mnist import EMNIST, KMNIST, MNIST, QMNIST, FashionMNIST
 from .moving_mnist import MovingMNIST
 from .omniglot import Omniglot
 from .oxford_iiit_pet import OxfordIIITPet
+from .phototour import PhotoTour
 from .places365 import Places365
 from .rendered_sst2 import RenderedSST2
+from .sbu import SBU
 from .semeion import SEMEION
 from .stanford_cars import StanfordCars
 from .stl10 import STL10
@@ -50,7 +52,7 @@ __all__ = [
     "RenderedSST2", "StanfordCars", "SUN397", "CLEVRClassification", "Omniglot", "LFWPeople", "LFWPairs",
     # detection, segmentation, captions
     "CocoDetection", "CocoCaptions", "VOCSegmentation", "VOCDetection", "Cityscapes", "WIDERFace", "Kitti",
-    "Flickr8k", "Flickr30k",
+    "Flickr8k", "Flickr30k", "SBU", "PhotoTour",
     # optical flow and stereo
     "Sintel", "FlyingChairs", "FlyingThings3D", "CarlaStereo", "Kitti2012Stereo", "Kitti2015Stereo",
     "Middlebury2014Stereo", "CREStereo", "FallingThingsStereo", "SceneFlowStereo", "SintelStereo", "InStereo2k",
