@@ -24,7 +24,7 @@ class MultiProcessIter(_BaseIter):
             raise AssertionError("prefetch_factor must be greater than 0 for MultiProcessingDataLoaderIter")
         self._in_order = loader.in_order
         ctx = loader.multiprocessing_context or multiprocessing.get_context()
-        self._tag = f"{multiprocessing.current_process().pid}_{secrets.token_hex(4)}"
+        self._tag = f"{os.getpid()}_{secrets.token_hex(4)}"  # names this iterator's shared-memory files
         self._shutdown = False
         self._result_queue = ctx.Queue()
         self._done_event = ctx.Event()
