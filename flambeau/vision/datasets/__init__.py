@@ -31,6 +31,7 @@ from .oxford_iiit_pet import OxfordIIITPet
 from .phototour import PhotoTour
 from .places365 import Places365
 from .rendered_sst2 import RenderedSST2
+from .sbd import SBDataset
 from .sbu import SBU
 from .semeion import SEMEION
 from .stanford_cars import StanfordCars
@@ -51,7 +52,7 @@ __all__ = [
     "DTD", "EuroSAT", "FER2013", "FGVCAircraft", "Flowers102", "Food101", "GTSRB", "OxfordIIITPet", "Places365",
     "RenderedSST2", "StanfordCars", "SUN397", "CLEVRClassification", "Omniglot", "LFWPeople", "LFWPairs",
     # detection, segmentation, captions
-    "CocoDetection", "CocoCaptions", "VOCSegmentation", "VOCDetection", "Cityscapes", "WIDERFace", "Kitti",
+    "CocoDetection", "CocoCaptions", "VOCSegmentation", "VOCDetection", "SBDataset", "Cityscapes", "WIDERFace", "Kitti",
     "Flickr8k", "Flickr30k", "SBU", "PhotoTour",
     # optical flow and stereo
     "Sintel", "FlyingChairs", "FlyingThings3D", "CarlaStereo", "Kitti2012Stereo", "Kitti2015Stereo",
