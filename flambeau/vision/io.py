@@ -19,6 +19,7 @@ import flambeau
 from flambeau import Tensor
 
 from ._pil import pil_image
+from ._png16 import decode_png16, needs_png16
 
 __all__ = ["ImageReadMode", "read_file", "write_file", "decode_image", "decode_jpeg", "decode_png", "decode_gif",
            "decode_webp", "encode_jpeg", "encode_png", "read_image", "write_jpeg", "write_png"]
@@ -94,7 +95,9 @@ def _to_array(image: Any) -> np.ndarray:
 
 
 def _png_gray(rgb: np.ndarray) -> np.ndarray:
-    weighted = (rgb.astype(np.int64) @ _PNG_GRAY_WEIGHTS) >> 15  # libpng truncates
+    weighted = rgb.astype(np.int64) @ _PNG_GRAY_WEIGHTS
+    # libpng truncates 8-bit samples and rounds 16-bit ones (int32 holds flambeau's 16-bit samples)
+    weighted = (weighted + (16384 if rgb.dtype == np.int32 else 0)) >> 15
     grey = (rgb[..., 0] == rgb[..., 1]) & (rgb[..., 1] == rgb[..., 2])  # and keeps grey pixels as they are
     return np.where(grey, rgb[..., 0], weighted).astype(rgb.dtype)[:, :, None]
 
@@ -112,7 +115,8 @@ def _convert(array: np.ndarray, mode: ImageReadMode) -> np.ndarray:
     if mode in (ImageReadMode.GRAY, ImageReadMode.RGB):
         return colour
     if alpha is None:
-        alpha = np.full(array.shape[:2] + (1,), np.iinfo(array.dtype).max, array.dtype)
+        opaque = 65535 if array.dtype == np.int32 else 255  # int32 holds 16-bit samples
+        alpha = np.full(array.shape[:2] + (1,), opaque, array.dtype)
     return np.concatenate([colour, alpha], axis=2)
 
 
@@ -129,7 +133,7 @@ def _exif(image: Any, apply: bool) -> Any:
 
 
 def decode_png(input: Tensor, mode: ModeLike = ImageReadMode.UNCHANGED, apply_exif_orientation: bool = False) -> Tensor:
-    """Decode PNG bytes to a (C, H, W) uint8 tensor (int32 for 16-bit grayscale PNGs)."""
+    """Decode PNG bytes to a (C, H, W) uint8 tensor (int32 for 16-bit PNGs, where torchvision gives uint16)."""
     data, mode = _check_encoded(input), _mode(mode)
     if len(data) < 8:
         raise RuntimeError("Content is too small for png!")
@@ -137,18 +141,17 @@ def decode_png(input: Tensor, mode: ModeLike = ImageReadMode.UNCHANGED, apply_ex
         raise RuntimeError("Content is not png!")
     if len(data) < 33:  # signature + IHDR chunk
         raise RuntimeError("decode_png: Out of bound read in decode_png. Probably, the input image is corrupted")
-    bit_depth, colour_type = data[24], data[25]
-    if bit_depth == 16 and colour_type != 0:
-        raise RuntimeError("decode_png: 16-bit colour PNGs are not supported (Pillow reads them as 8 bits)")
+    if needs_png16(data):  # Pillow would drop the low byte of these
+        if apply_exif_orientation:
+            raise RuntimeError("decode_png: apply_exif_orientation is not supported for 16-bit PNGs with colour "
+                               "or alpha")
+        return _to_tensor(_convert(decode_png16(data).astype(np.int32), mode))
     image = _exif(_open(data, "decode_png"), apply_exif_orientation)
     if image.mode in ("P", "PA"):  # palette: expanded, with alpha where the file marks transparent entries
         image = image.convert("RGBA" if image.mode == "PA" or "transparency" in image.info else "RGB")
     elif image.mode == "1":  # 1-bit grayscale: libpng expands it to 0/255 as Pillow does
         image = image.convert("L")
-    array = _to_array(image)
-    if array.dtype == np.int32 and mode not in (ImageReadMode.UNCHANGED, ImageReadMode.GRAY):
-        raise RuntimeError(f"decode_png: mode {mode.name} is not supported for 16-bit grayscale PNGs")
-    return _to_tensor(_convert(array, mode))
+    return _to_tensor(_convert(_to_array(image), mode))
 
 
 def _decode_one_jpeg(data: bytes, mode: ImageReadMode, apply_exif_orientation: bool) -> Tensor:
