@@ -7,9 +7,11 @@ from PIL import Image
 
 from flambeau.vision import datasets
 from flambeau.vision.datasets._optical_flow import _read_flo
+from png16_util import png16
 
 RNG = np.random.default_rng(0)
 H, W = 4, 5
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # torchvision.io's deprecation
 
 
 def _image(path, fmt=None):
@@ -114,3 +116,39 @@ def test_rmul_concatenates(tmp_path):
     tripled = 3 * ds
     assert len(tripled) == 3 * len(ds) == 9
     np.testing.assert_array_equal(tripled[len(ds)][2], ds[0][2])
+
+
+def _flow_png(path, height=H, width=W):
+    """A KITTI flow PNG (16-bit RGB: u, v as 64 * flow + 2**15, then validity)."""
+    pixels = np.stack([RNG.integers(0, 65536, (height, width)), RNG.integers(0, 65536, (height, width)),
+                       RNG.integers(0, 2, (height, width))], axis=-1).astype(np.uint16)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(png16(pixels, 2))
+
+
+@pytest.mark.parametrize("split", ["train", "test"])
+def test_kitti_flow(tmp_path, split):
+    base = tmp_path / "KittiFlow" / (split + "ing")
+    for k in range(2):
+        _image(base / "image_2" / f"00000{k}_10.png")
+        _image(base / "image_2" / f"00000{k}_11.png")
+        _flow_png(base / "flow_occ" / f"00000{k}_10.png")
+    ours, theirs = datasets.KittiFlow(str(tmp_path), split), torchvision.datasets.KittiFlow(str(tmp_path), split)
+    assert ours._image_list == theirs._image_list and ours._flow_list == theirs._flow_list
+    assert_same(ours, theirs)
+    assert len(ours[0]) == 4
+    if split == "train":
+        assert ours[0][2].dtype == np.float32 and ours[0][3].dtype == bool
+
+
+@pytest.mark.parametrize("split", ["train", "test"])
+def test_hd1k(tmp_path, split):
+    base = tmp_path / "hd1k"
+    for k in range(3):
+        _image(base / "hd1k_input" / "image_2" / f"000000_{k:04d}.png")
+        _flow_png(base / "hd1k_flow_gt" / "flow_occ" / f"000000_{k:04d}.png")
+    for name in ("000000_10.png", "000000_11.png"):
+        _image(base / "hd1k_challenge" / "image_2" / name)
+    ours, theirs = datasets.HD1K(str(tmp_path), split), torchvision.datasets.HD1K(str(tmp_path), split)
+    assert ours._image_list == theirs._image_list and ours._flow_list == theirs._flow_list
+    assert_same(ours, theirs)

@@ -1,5 +1,5 @@
 """flambeau.vision.datasets: torchvision's datasets, read without executing code from the files."""
-from ._optical_flow import FlyingChairs, FlyingThings3D, Sintel
+from ._optical_flow import HD1K, FlyingChairs, FlyingThings3D, KittiFlow, Sintel
 from ._stereo_matching import (CarlaStereo, CREStereo, ETH3DStereo, FallingThingsStereo, InStereo2k, Kitti2012Stereo,
                                Kitti2015Stereo, Middlebury2014Stereo, SceneFlowStereo, SintelStereo)
 from .caltech import Caltech101, Caltech256
@@ -52,10 +52,10 @@ __all__ = [
     "DTD", "EuroSAT", "FER2013", "FGVCAircraft", "Flowers102", "Food101", "GTSRB", "OxfordIIITPet", "Places365",
     "RenderedSST2", "StanfordCars", "SUN397", "CLEVRClassification", "Omniglot", "LFWPeople", "LFWPairs",
     # detection, segmentation, captions
-    "CocoDetection", "CocoCaptions", "VOCSegmentation", "VOCDetection", "SBDataset", "Cityscapes", "WIDERFace", "Kitti",
-    "Flickr8k", "Flickr30k", "SBU", "PhotoTour",
+    "CocoDetection", "CocoCaptions", "VOCSegmentation", "VOCDetection", "SBDataset", "Cityscapes", "WIDERFace",
+    "Kitti", "Flickr8k", "Flickr30k", "SBU", "PhotoTour",
     # optical flow and stereo
-    "Sintel", "FlyingChairs", "FlyingThings3D", "CarlaStereo", "Kitti2012Stereo", "Kitti2015Stereo",
-    "Middlebury2014Stereo", "CREStereo", "FallingThingsStereo", "SceneFlowStereo", "SintelStereo", "InStereo2k",
-    "ETH3DStereo",
+    "Sintel", "FlyingChairs", "FlyingThings3D", "KittiFlow", "HD1K", "CarlaStereo", "Kitti2012Stereo",
+    "Kitti2015Stereo", "Middlebury2014Stereo", "CREStereo", "FallingThingsStereo", "SceneFlowStereo", "SintelStereo",
+    "InStereo2k", "ETH3DStereo",
 ]

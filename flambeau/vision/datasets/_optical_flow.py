@@ -1,5 +1,6 @@
-"""Optical flow datasets: Sintel, FlyingChairs, FlyingThings3D. A sample is (image1, image2, flow), the
-flow a float32 numpy array (2, H, W), or None where the split has no ground truth."""
+"""Optical flow datasets: Sintel, FlyingChairs, FlyingThings3D, KittiFlow, HD1K. A sample is (image1, image2,
+flow), the flow a float32 numpy array (2, H, W) or None where the split has no ground truth; KittiFlow and
+HD1K add the boolean (H, W) mask of pixels whose flow is known."""
 from __future__ import annotations
 
 import itertools
@@ -12,11 +13,12 @@ import numpy as np
 
 from flambeau.utils.data import ConcatDataset
 
+from .._png16 import decode_png16
 from .folder import default_loader
 from .utils import _read_pfm, verify_str_arg
 from .vision import VisionDataset
 
-__all__ = ["Sintel", "FlyingChairs", "FlyingThings3D"]
+__all__ = ["Sintel", "FlyingChairs", "FlyingThings3D", "KittiFlow", "HD1K"]
 
 
 def _read_flo(file_name: str) -> np.ndarray:
@@ -29,6 +31,14 @@ def _read_flo(file_name: str) -> np.ndarray:
     if data.size != 2 * width * height:
         raise ValueError(f"{file_name}: truncated .flo file ({data.size} of {2 * width * height} values)")
     return data.reshape(height, width, 2).transpose(2, 0, 1)
+
+
+def _read_16bits_png_with_flow_and_valid_mask(file_name: str) -> tuple[np.ndarray, np.ndarray]:
+    """KITTI-style flow PNGs: 16-bit RGB holding u and v as 64 * flow + 2**15, and a validity channel."""
+    with open(file_name, "rb") as f:
+        flow_and_valid = decode_png16(f.read()).transpose(2, 0, 1).astype(np.float32)
+    flow = (flow_and_valid[:2] - 2**15) / 64
+    return flow, flow_and_valid[2].astype(bool)
 
 
 def _sorted_glob(pattern: Union[str, pathlib.Path]) -> list[str]:
@@ -49,13 +59,19 @@ class FlowDataset(VisionDataset):
     def _read_flow(self, file_name: str) -> np.ndarray:
         raise NotImplementedError
 
+    _has_builtin_flow_mask = False  # whether _read_flow returns (flow, valid mask)
+
     def __getitem__(self, index: int) -> tuple:
         first, second = (self._loader(path) for path in self._image_list[index])
-        flow = self._read_flow(self._flow_list[index]) if self._flow_list else None
+        flow = mask = None
+        if self._flow_list:
+            flow = self._read_flow(self._flow_list[index])
+            if self._has_builtin_flow_mask:
+                flow, mask = flow
         if self.transforms is not None:
-            first, second, flow, mask = self.transforms(first, second, flow, None)
-            if mask is not None:
-                return first, second, flow, mask
+            first, second, flow, mask = self.transforms(first, second, flow, mask)
+        if self._has_builtin_flow_mask or mask is not None:
+            return first, second, flow, mask
         return first, second, flow
 
     def __len__(self) -> int:
@@ -148,3 +164,57 @@ class FlyingThings3D(FlowDataset):
 
     def _read_flow(self, file_name: str) -> np.ndarray:
         return _read_pfm(file_name)
+
+
+class KittiFlow(FlowDataset):
+    """KITTI 2015 flow: `root/KittiFlow/{training,testing}/image_2/*_{10,11}.png` and, for 'train',
+    `flow_occ/*_10.png`; samples carry the valid-flow mask."""
+
+    _has_builtin_flow_mask = True
+
+    def __init__(self, root: Union[str, pathlib.Path], split: str = "train", transforms: Optional[Callable] = None,
+                 loader: Callable[[str], Any] = default_loader) -> None:
+        super().__init__(root=root, transforms=transforms, loader=loader)
+        verify_str_arg(split, "split", valid_values=("train", "test"))
+        base = pathlib.Path(root) / "KittiFlow" / (split + "ing")
+        first = _sorted_glob(base / "image_2" / "*_10.png")
+        second = _sorted_glob(base / "image_2" / "*_11.png")
+        if not first or not second:
+            raise FileNotFoundError("Could not find the Kitti flow images. Please make sure the directory structure "
+                                    "is correct.")
+        self._image_list = [[a, b] for a, b in zip(first, second)]
+        if split == "train":
+            self._flow_list = _sorted_glob(base / "flow_occ" / "*_10.png")
+
+    def _read_flow(self, file_name: str) -> tuple[np.ndarray, np.ndarray]:
+        return _read_16bits_png_with_flow_and_valid_mask(file_name)
+
+
+class HD1K(FlowDataset):
+    """HD1K: `root/hd1k/hd1k_input/image_2/<seq>_<frame>.png` with `hd1k_flow_gt/flow_occ/` for 'train',
+    `hd1k_challenge/image_2/` for 'test'; samples carry the valid-flow mask."""
+
+    _has_builtin_flow_mask = True
+
+    def __init__(self, root: Union[str, pathlib.Path], split: str = "train", transforms: Optional[Callable] = None,
+                 loader: Callable[[str], Any] = default_loader) -> None:
+        super().__init__(root=root, transforms=transforms, loader=loader)
+        verify_str_arg(split, "split", valid_values=("train", "test"))
+        base = pathlib.Path(root) / "hd1k"
+        if split == "train":
+            for sequence in range(36):
+                flows = _sorted_glob(base / "hd1k_flow_gt" / "flow_occ" / f"{sequence:06d}_*.png")
+                images = _sorted_glob(base / "hd1k_input" / "image_2" / f"{sequence:06d}_*.png")
+                for i in range(len(flows) - 1):
+                    self._flow_list.append(flows[i])
+                    self._image_list.append([images[i], images[i + 1]])
+        else:
+            first = _sorted_glob(base / "hd1k_challenge" / "image_2" / "*10.png")
+            second = _sorted_glob(base / "hd1k_challenge" / "image_2" / "*11.png")
+            self._image_list = [[a, b] for a, b in zip(first, second)]
+        if not self._image_list:
+            raise FileNotFoundError("Could not find the HD1K images. Please make sure the directory structure is "
+                                    "correct.")
+
+    def _read_flow(self, file_name: str) -> tuple[np.ndarray, np.ndarray]:
+        return _read_16bits_png_with_flow_and_valid_mask(file_name)
