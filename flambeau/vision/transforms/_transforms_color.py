@@ -6,7 +6,6 @@ torchvision's order, so `flambeau.manual_seed` reproduces a run.
 """
 from __future__ import annotations
 
-import math
 import numbers
 import warnings
 from collections.abc import Sequence
@@ -16,7 +15,7 @@ import flambeau
 from flambeau import Tensor, nn
 
 from . import functional as F
-from ._utils import _setup_size
+from ._utils import _coin, _randint, _random_box_sides, _setup_size, _uniform
 
 __all__ = [
     "ColorJitter",
@@ -32,15 +31,6 @@ __all__ = [
     "RandomEqualize",
     "LinearTransformation",
 ]
-
-
-def _coin(p: float) -> bool:
-    """True with probability p (one flambeau.rand draw)."""
-    return flambeau.rand(1).item() < p
-
-
-def _uniform(low: float, high: float) -> float:
-    return flambeau.empty(1).uniform_(low, high).item()
 
 
 class ColorJitter(nn.Module):
@@ -223,19 +213,14 @@ class RandomErasing(nn.Module):
         # float32 logs and exp, as torchvision, so the same draws give the same box
         log_ratio = flambeau.log(flambeau.tensor(ratio)).tolist()
         for _ in range(10):
-            erase_area = area * _uniform(scale[0], scale[1])
-            aspect_ratio = flambeau.exp(flambeau.empty(1).uniform_(log_ratio[0], log_ratio[1])).item()
-            h = int(round(math.sqrt(erase_area * aspect_ratio)))
-            w = int(round(math.sqrt(erase_area / aspect_ratio)))
+            h, w = _random_box_sides(area, scale, log_ratio)
             if not (h < img_h and w < img_w):
                 continue
             if value is None:
                 v = flambeau.empty([img_c, h, w], dtype=flambeau.float32).normal_()
             else:
                 v = flambeau.tensor(value)[:, None, None]
-            i = flambeau.randint(0, img_h - h + 1, size=(1,)).item()
-            j = flambeau.randint(0, img_w - w + 1, size=(1,)).item()
-            return i, j, h, w, v
+            return _randint(0, img_h - h + 1), _randint(0, img_w - w + 1), h, w, v
         return 0, 0, img_h, img_w, img
 
     def forward(self, img: Tensor) -> Tensor:

@@ -5,7 +5,6 @@ order, one draw per call of torch.rand / randint / empty().uniform_ there.
 """
 from __future__ import annotations
 
-import math
 import numbers
 import warnings
 from collections.abc import Sequence
@@ -17,7 +16,7 @@ from ... import nn
 from ..._tensor import Tensor
 from . import _functional_geometry as F
 from ._functional_geometry import InterpolationMode, _interpolation_modes_from_int
-from ._utils import _setup_size
+from ._utils import _coin, _fill_for, _randint, _random_box_sides, _setup_size, _uniform
 
 __all__ = ["InterpolationMode", "Resize", "CenterCrop", "Pad", "RandomCrop", "RandomHorizontalFlip",
            "RandomVerticalFlip", "RandomPerspective", "RandomResizedCrop", "FiveCrop", "TenCrop", "RandomRotation",
@@ -56,21 +55,6 @@ def _setup_fill(fill: Any) -> Any:
     if not isinstance(fill, (Sequence, numbers.Number)):
         raise TypeError("Fill should be either a sequence or a number.")
     return fill
-
-
-def _fill_for(img: Image, fill: Any, channels: int) -> Any:
-    """Tensors take one float per channel; PIL images take fill as given."""
-    if not isinstance(img, Tensor):
-        return fill
-    return [float(fill)] * channels if isinstance(fill, (int, float)) else [float(f) for f in fill]
-
-
-def _uniform(low: float, high: float) -> float:
-    return float(flambeau.empty(1).uniform_(low, high).item())
-
-
-def _randint(low: int, high: int) -> int:
-    return int(flambeau.randint(low, high, size=(1,)).item())
 
 
 class Resize(nn.Module):
@@ -175,7 +159,7 @@ class RandomHorizontalFlip(nn.Module):
         self.p = p
 
     def forward(self, img: Image) -> Image:
-        return F.hflip(img) if flambeau.rand(1).item() < self.p else img
+        return F.hflip(img) if _coin(self.p) else img
 
     def __repr__(self) -> str:
         return f"{self.__class__.__name__}(p={self.p})"
@@ -187,7 +171,7 @@ class RandomVerticalFlip(nn.Module):
         self.p = p
 
     def forward(self, img: Image) -> Image:
-        return F.vflip(img) if flambeau.rand(1).item() < self.p else img
+        return F.vflip(img) if _coin(self.p) else img
 
     def __repr__(self) -> str:
         return f"{self.__class__.__name__}(p={self.p})"
@@ -208,7 +192,7 @@ class RandomPerspective(nn.Module):
     def forward(self, img: Image) -> Image:
         channels, height, width = F.get_dimensions(img)
         fill = _fill_for(img, self.fill, channels)
-        if flambeau.rand(1).item() < self.p:
+        if _coin(self.p):
             startpoints, endpoints = self.get_params(width, height, self.distortion_scale)
             return F.perspective(img, startpoints, endpoints, self.interpolation, fill)
         return img
@@ -257,10 +241,7 @@ class RandomResizedCrop(nn.Module):
         area = height * width
         log_ratio = flambeau.log(flambeau.tensor(ratio)).tolist()
         for _ in range(10):
-            target_area = area * _uniform(scale[0], scale[1])
-            aspect_ratio = flambeau.exp(flambeau.empty(1).uniform_(log_ratio[0], log_ratio[1])).item()
-            w = int(round(math.sqrt(target_area * aspect_ratio)))
-            h = int(round(math.sqrt(target_area / aspect_ratio)))
+            w, h = _random_box_sides(area, scale, log_ratio)
             if 0 < w <= width and 0 < h <= height:
                 return _randint(0, height - h + 1), _randint(0, width - w + 1), h, w
         in_ratio = float(width) / float(height)
