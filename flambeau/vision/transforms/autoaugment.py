@@ -15,6 +15,7 @@ from flambeau import Tensor, nn
 from . import functional as F
 from ._dirichlet import _sample_dirichlet
 from ._functional_geometry import InterpolationMode
+from ._utils import _fill_for
 
 __all__ = ["AutoAugmentPolicy", "AutoAugment", "RandAugment", "TrivialAugmentWide", "AugMix"]
 
@@ -60,15 +61,6 @@ def _apply_op(img: Any, op_name: str, magnitude: float, interpolation: Interpola
     return _OPS[op_name](img, magnitude, interpolation, fill)
 
 
-def _tensor_fill(img: Any, fill: Any, channels: int) -> Any:
-    """For tensors, a number fill becomes one float per channel."""
-    if not isinstance(img, Tensor) or fill is None:
-        return fill
-    if isinstance(fill, (int, float)):
-        return [float(fill)] * channels
-    return [float(f) for f in fill]
-
-
 def _no_magnitude() -> tuple[Tensor, bool]:
     return flambeau.tensor(0.0), False
 
@@ -88,6 +80,46 @@ def _solarize_thresholds(num_bins: int) -> tuple[Tensor, bool]:
 
 def _signed_flip() -> bool:
     return bool(flambeau.randint(2, (1,)).item())
+
+
+def _common_space(
+    num_bins: int, shear: float, translate: tuple[float, float], rotate: float, enhance: float, posterize_span: int
+) -> OpSpace:
+    """The 13 ops that AutoAugment, RandAugment and TrivialAugmentWide share, in torchvision's
+    order (which fixes what a drawn op index means), with each method's magnitude tops."""
+    return {
+        "ShearX": _signed(shear, num_bins),
+        "ShearY": _signed(shear, num_bins),
+        "TranslateX": _signed(translate[0], num_bins),
+        "TranslateY": _signed(translate[1], num_bins),
+        "Rotate": _signed(rotate, num_bins),
+        "Brightness": _signed(enhance, num_bins),
+        "Color": _signed(enhance, num_bins),
+        "Contrast": _signed(enhance, num_bins),
+        "Sharpness": _signed(enhance, num_bins),
+        "Posterize": _posterize_bits(8, num_bins, posterize_span),
+        "Solarize": _solarize_thresholds(num_bins),
+        "AutoContrast": _no_magnitude(),
+        "Equalize": _no_magnitude(),
+    }
+
+
+def _imagenet_space(num_bins: int, image_size: tuple[int, int]) -> OpSpace:
+    """AutoAugment's and RandAugment's magnitudes: translations up to 150/331 of the image side."""
+    translate = (150.0 / 331.0 * image_size[1], 150.0 / 331.0 * image_size[0])
+    return _common_space(num_bins, shear=0.3, translate=translate, rotate=30.0, enhance=0.9, posterize_span=4)
+
+
+def _draw_op(op_meta: OpSpace, bin_index: Callable[[int], Any]) -> tuple[str, float]:
+    """An op drawn uniformly from op_meta, at magnitude bin bin_index(number of bins) (called only
+    for ops that have bins), negated on a coin flip when the op is signed: torchvision's draw order."""
+    names = list(op_meta)
+    op_name = names[int(flambeau.randint(len(names), (1,)).item())]
+    magnitudes, signed = op_meta[op_name]
+    magnitude = float(magnitudes[bin_index(len(magnitudes))].item()) if magnitudes.ndim > 0 else 0.0
+    if signed and _signed_flip():
+        magnitude *= -1.0
+    return op_name, magnitude
 
 
 class AutoAugmentPolicy(Enum):
@@ -206,22 +238,7 @@ class AutoAugment(nn.Module):
         return list(_POLICIES[policy])
 
     def _augmentation_space(self, num_bins: int, image_size: tuple[int, int]) -> OpSpace:
-        return {
-            "ShearX": _signed(0.3, num_bins),
-            "ShearY": _signed(0.3, num_bins),
-            "TranslateX": _signed(150.0 / 331.0 * image_size[1], num_bins),
-            "TranslateY": _signed(150.0 / 331.0 * image_size[0], num_bins),
-            "Rotate": _signed(30.0, num_bins),
-            "Brightness": _signed(0.9, num_bins),
-            "Color": _signed(0.9, num_bins),
-            "Contrast": _signed(0.9, num_bins),
-            "Sharpness": _signed(0.9, num_bins),
-            "Posterize": _posterize_bits(8, num_bins, 4),
-            "Solarize": _solarize_thresholds(num_bins),
-            "AutoContrast": _no_magnitude(),
-            "Equalize": _no_magnitude(),
-            "Invert": _no_magnitude(),
-        }
+        return {**_imagenet_space(num_bins, image_size), "Invert": _no_magnitude()}
 
     @staticmethod
     def get_params(transform_num: int) -> tuple[int, Tensor, Tensor]:
@@ -233,7 +250,7 @@ class AutoAugment(nn.Module):
 
     def forward(self, img: Any) -> Any:
         channels, height, width = F.get_dimensions(img)
-        fill = _tensor_fill(img, self.fill, channels)
+        fill = _fill_for(img, self.fill, channels)
         transform_id, probs, signs = self.get_params(len(self.policies))
         op_meta = self._augmentation_space(10, (height, width))
         for i, (op_name, p, magnitude_id) in enumerate(self.policies[transform_id]):
@@ -268,34 +285,14 @@ class RandAugment(nn.Module):
         self.fill = fill
 
     def _augmentation_space(self, num_bins: int, image_size: tuple[int, int]) -> OpSpace:
-        return {
-            "Identity": _no_magnitude(),
-            "ShearX": _signed(0.3, num_bins),
-            "ShearY": _signed(0.3, num_bins),
-            "TranslateX": _signed(150.0 / 331.0 * image_size[1], num_bins),
-            "TranslateY": _signed(150.0 / 331.0 * image_size[0], num_bins),
-            "Rotate": _signed(30.0, num_bins),
-            "Brightness": _signed(0.9, num_bins),
-            "Color": _signed(0.9, num_bins),
-            "Contrast": _signed(0.9, num_bins),
-            "Sharpness": _signed(0.9, num_bins),
-            "Posterize": _posterize_bits(8, num_bins, 4),
-            "Solarize": _solarize_thresholds(num_bins),
-            "AutoContrast": _no_magnitude(),
-            "Equalize": _no_magnitude(),
-        }
+        return {"Identity": _no_magnitude(), **_imagenet_space(num_bins, image_size)}
 
     def forward(self, img: Any) -> Any:
         channels, height, width = F.get_dimensions(img)
-        fill = _tensor_fill(img, self.fill, channels)
+        fill = _fill_for(img, self.fill, channels)
         op_meta = self._augmentation_space(self.num_magnitude_bins, (height, width))
-        names = list(op_meta)
         for _ in range(self.num_ops):
-            op_name = names[int(flambeau.randint(len(op_meta), (1,)).item())]
-            magnitudes, signed = op_meta[op_name]
-            magnitude = float(magnitudes[self.magnitude].item()) if magnitudes.ndim > 0 else 0.0
-            if signed and _signed_flip():
-                magnitude *= -1.0
+            op_name, magnitude = _draw_op(op_meta, lambda _: self.magnitude)
             img = _apply_op(img, op_name, magnitude, interpolation=self.interpolation, fill=fill)
         return img
 
@@ -322,36 +319,14 @@ class TrivialAugmentWide(nn.Module):
         self.fill = fill
 
     def _augmentation_space(self, num_bins: int) -> OpSpace:
-        return {
-            "Identity": _no_magnitude(),
-            "ShearX": _signed(0.99, num_bins),
-            "ShearY": _signed(0.99, num_bins),
-            "TranslateX": _signed(32.0, num_bins),
-            "TranslateY": _signed(32.0, num_bins),
-            "Rotate": _signed(135.0, num_bins),
-            "Brightness": _signed(0.99, num_bins),
-            "Color": _signed(0.99, num_bins),
-            "Contrast": _signed(0.99, num_bins),
-            "Sharpness": _signed(0.99, num_bins),
-            "Posterize": _posterize_bits(8, num_bins, 6),
-            "Solarize": _solarize_thresholds(num_bins),
-            "AutoContrast": _no_magnitude(),
-            "Equalize": _no_magnitude(),
-        }
+        wide = _common_space(num_bins, shear=0.99, translate=(32.0, 32.0), rotate=135.0, enhance=0.99, posterize_span=6)
+        return {"Identity": _no_magnitude(), **wide}
 
     def forward(self, img: Any) -> Any:
         channels, _, _ = F.get_dimensions(img)
-        fill = _tensor_fill(img, self.fill, channels)
+        fill = _fill_for(img, self.fill, channels)
         op_meta = self._augmentation_space(self.num_magnitude_bins)
-        op_name = list(op_meta)[int(flambeau.randint(len(op_meta), (1,)).item())]
-        magnitudes, signed = op_meta[op_name]
-        magnitude = (
-            float(magnitudes[flambeau.randint(len(magnitudes), (1,), dtype=flambeau.long)].item())
-            if magnitudes.ndim > 0
-            else 0.0
-        )
-        if signed and _signed_flip():
-            magnitude *= -1.0
+        op_name, magnitude = _draw_op(op_meta, lambda n: flambeau.randint(n, (1,), dtype=flambeau.long))
         return _apply_op(img, op_name, magnitude, interpolation=self.interpolation, fill=fill)
 
     def __repr__(self) -> str:
@@ -418,10 +393,9 @@ class AugMix(nn.Module):
 
     def forward(self, orig_img: Any) -> Any:
         channels, height, width = F.get_dimensions(orig_img)
-        fill = _tensor_fill(orig_img, self.fill, channels)
+        fill = _fill_for(orig_img, self.fill, channels)
         img = orig_img if isinstance(orig_img, Tensor) else F.pil_to_tensor(orig_img)
         op_meta = self._augmentation_space(self._PARAMETER_MAX, (height, width))
-        names = list(op_meta)
         orig_dims = list(img.shape)
         batch = img.view([1] * max(4 - img.ndim, 0) + orig_dims)
         n = batch.size(0)
@@ -435,15 +409,9 @@ class AugMix(nn.Module):
             aug = batch
             depth = self.chain_depth if self.chain_depth > 0 else int(flambeau.randint(1, 4, (1,)).item())
             for _ in range(depth):
-                op_name = names[int(flambeau.randint(len(op_meta), (1,)).item())]
-                magnitudes, signed = op_meta[op_name]
-                magnitude = (
-                    float(magnitudes[flambeau.randint(self.severity, (1,), dtype=flambeau.long)].item())
-                    if magnitudes.ndim > 0
-                    else 0.0
+                op_name, magnitude = _draw_op(
+                    op_meta, lambda _: flambeau.randint(self.severity, (1,), dtype=flambeau.long)
                 )
-                if signed and _signed_flip():
-                    magnitude *= -1.0
                 aug = _apply_op(aug, op_name, magnitude, interpolation=self.interpolation, fill=fill)
             mix.add_(chain_weights[:, i].view(batch_dims) * aug)
         mix = mix.view(orig_dims).to(dtype=img.dtype)
