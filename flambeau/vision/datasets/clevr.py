@@ -7,12 +7,12 @@ from typing import Any, Callable, Optional, Union
 
 from .folder import default_loader
 from .utils import download_and_extract_archive, verify_str_arg
-from .vision import VisionDataset
+from .vision import _LabelledImageFiles
 
 __all__ = ["CLEVRClassification"]
 
 
-class CLEVRClassification(VisionDataset):
+class CLEVRClassification(_LabelledImageFiles):
     """Split 'train', 'val' or 'test' (no scene files, targets None) of `root/clevr/CLEVR_v1.0/`."""
 
     _URL = "https://dl.fbaipublicfiles.com/clevr/CLEVR_v1.0.zip"
@@ -38,12 +38,6 @@ class CLEVRClassification(VisionDataset):
                 scenes = json.load(f)["scenes"]
             counts = {scene["image_filename"]: len(scene["objects"]) for scene in scenes}
             self._labels = [counts[path.name] for path in self._image_files]
-
-    def __len__(self) -> int:
-        return len(self._image_files)
-
-    def __getitem__(self, idx: int) -> tuple[Any, Any]:
-        return self._apply_transforms(self.loader(self._image_files[idx]), self._labels[idx])
 
     def _check_exists(self) -> bool:
         return self._data_folder.is_dir()

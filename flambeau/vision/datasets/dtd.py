@@ -6,12 +6,12 @@ from typing import Any, Callable, Optional, Union
 
 from .folder import default_loader
 from .utils import download_and_extract_archive, verify_str_arg
-from .vision import VisionDataset
+from .vision import _LabelledImageFiles
 
 __all__ = ["DTD"]
 
 
-class DTD(VisionDataset):
+class DTD(_LabelledImageFiles):
     """Split 'train', 'val' or 'test' of partition 1..10 (labels/<split><partition>.txt)."""
 
     _URL = "https://www.robots.ox.ac.uk/~vgg/data/dtd/download/dtd-r1.0.1.tar.gz"
@@ -46,12 +46,6 @@ class DTD(VisionDataset):
         self.class_to_idx = dict(zip(self.classes, range(len(self.classes))))
         self._labels = [self.class_to_idx[cls] for cls in classes]
         self.loader = loader
-
-    def __len__(self) -> int:
-        return len(self._image_files)
-
-    def __getitem__(self, idx: int) -> tuple[Any, Any]:
-        return self._apply_transforms(self.loader(self._image_files[idx]), self._labels[idx])
 
     def extra_repr(self) -> str:
         return f"split={self._split}, partition={self._partition}"

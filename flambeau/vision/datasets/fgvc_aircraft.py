@@ -7,14 +7,14 @@ from typing import Any, Callable, Optional, Union
 
 from .folder import default_loader
 from .utils import download_and_extract_archive, verify_str_arg
-from .vision import VisionDataset
+from .vision import _LabelledImageFiles
 
 __all__ = ["FGVCAircraft"]
 
 _CLASS_FILES = {"variant": "variants.txt", "family": "families.txt", "manufacturer": "manufacturers.txt"}
 
 
-class FGVCAircraft(VisionDataset):
+class FGVCAircraft(_LabelledImageFiles):
     """Split 'train', 'val', 'trainval' or 'test'; `annotation_level` 'variant' (100 classes), 'family'
     (70) or 'manufacturer' (30)."""
 
@@ -43,12 +43,6 @@ class FGVCAircraft(VisionDataset):
                 self._image_files.append(os.path.join(data, "images", f"{image_name}.jpg"))
                 self._labels.append(self.class_to_idx[label_name])
         self.loader = loader
-
-    def __len__(self) -> int:
-        return len(self._image_files)
-
-    def __getitem__(self, idx: int) -> tuple[Any, Any]:
-        return self._apply_transforms(self.loader(self._image_files[idx]), self._labels[idx])
 
     def _download(self) -> None:
         if self._check_exists():

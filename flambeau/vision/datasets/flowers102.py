@@ -6,7 +6,7 @@ from typing import Any, Callable, Optional, Union
 
 from .folder import default_loader
 from .utils import check_integrity, download_and_extract_archive, download_url, verify_str_arg
-from .vision import VisionDataset
+from .vision import _LabelledImageFiles
 
 __all__ = ["Flowers102"]
 
@@ -19,7 +19,7 @@ def _loadmat(path: pathlib.Path) -> dict:
     return scipy.io.loadmat(path, squeeze_me=True)
 
 
-class Flowers102(VisionDataset):
+class Flowers102(_LabelledImageFiles):
     """Split 'train', 'val' or 'test' (the official 1,020 / 1,020 / 6,149 images); targets 0..101."""
 
     _download_url_prefix = "https://www.robots.ox.ac.uk/~vgg/data/flowers/102/"
@@ -48,12 +48,6 @@ class Flowers102(VisionDataset):
         self._labels = [label_of[i] for i in image_ids]
         self._image_files = [self._images_folder / f"image_{i:05d}.jpg" for i in image_ids]
         self.loader = loader
-
-    def __len__(self) -> int:
-        return len(self._image_files)
-
-    def __getitem__(self, idx: int) -> tuple[Any, Any]:
-        return self._apply_transforms(self.loader(self._image_files[idx]), self._labels[idx])
 
     def extra_repr(self) -> str:
         return f"split={self._split}"

@@ -7,12 +7,12 @@ from typing import Any, Callable, Optional, Union
 
 from .folder import default_loader
 from .utils import download_and_extract_archive, verify_str_arg
-from .vision import VisionDataset
+from .vision import _LabelledImageFiles
 
 __all__ = ["Food101"]
 
 
-class Food101(VisionDataset):
+class Food101(_LabelledImageFiles):
     """Split 'train' (750 images per class) or 'test' (250); classes are the sorted dish names."""
 
     _URL = "http://data.vision.ee.ethz.ch/cvl/food-101.tar.gz"
@@ -40,12 +40,6 @@ class Food101(VisionDataset):
             self._labels += [self.class_to_idx[name]] * len(paths)
             self._image_files += [self._images_folder.joinpath(*f"{path}.jpg".split("/")) for path in paths]
         self.loader = loader
-
-    def __len__(self) -> int:
-        return len(self._image_files)
-
-    def __getitem__(self, idx: int) -> tuple[Any, Any]:
-        return self._apply_transforms(self.loader(self._image_files[idx]), self._labels[idx])
 
     def extra_repr(self) -> str:
         return f"split={self._split}"

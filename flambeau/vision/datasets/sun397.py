@@ -6,12 +6,12 @@ from typing import Any, Callable, Optional, Union
 
 from .folder import default_loader
 from .utils import download_and_extract_archive
-from .vision import VisionDataset
+from .vision import _LabelledImageFiles
 
 __all__ = ["SUN397"]
 
 
-class SUN397(VisionDataset):
+class SUN397(_LabelledImageFiles):
     """Images `root/SUN397/<letter>/<category path>/sun_*.jpg`, classes from ClassName.txt."""
 
     _DATASET_URL = "http://vision.princeton.edu/projects/2010/SUN/SUN397.tar.gz"
@@ -35,12 +35,6 @@ class SUN397(VisionDataset):
         self._labels = [self.class_to_idx["/".join(path.relative_to(self._data_dir).parts[1:-1])]
                         for path in self._image_files]
         self.loader = loader
-
-    def __len__(self) -> int:
-        return len(self._image_files)
-
-    def __getitem__(self, idx: int) -> tuple[Any, Any]:
-        return self._apply_transforms(self.loader(self._image_files[idx]), self._labels[idx])
 
     def _check_exists(self) -> bool:
         return self._data_dir.is_dir()

@@ -88,3 +88,18 @@ class VisionDataset(Dataset):
 
     def extra_repr(self) -> str:
         return ""
+
+
+class _LabelledImageFiles(VisionDataset):
+    """A list of image files with one target each (a class index, or None in an unlabelled split),
+    read by `self.loader`: the subclass's __init__ sets `_image_files`, `_labels` and `loader`."""
+
+    _image_files: list[Union[str, pathlib.Path]]
+    _labels: list[Optional[int]]
+    loader: Callable[[Union[str, pathlib.Path]], Any]
+
+    def __len__(self) -> int:
+        return len(self._image_files)
+
+    def __getitem__(self, idx: int) -> tuple[Any, Any]:
+        return self._apply_transforms(self.loader(self._image_files[idx]), self._labels[idx])
