@@ -13,7 +13,40 @@ from .vision import VisionDataset
 __all__ = ["Caltech101", "Caltech256"]
 
 
-class Caltech101(VisionDataset):
+class _NumberedCategories(VisionDataset):
+    """What Caltech101 and Caltech256 share: `root/<_FOLDER>/<category>/` folders of images
+    numbered from 1, indexed as (number within the category, category index) per image."""
+
+    _FOLDER: str
+
+    def _images(self, category: str) -> str:
+        return os.path.join(self.root, self._FOLDER, category)
+
+    def _check_integrity(self) -> bool:
+        return os.path.exists(self._images(""))
+
+    def _download_or_check(self, download: bool) -> None:
+        if download:
+            self.download()
+        if not self._check_integrity():
+            raise RuntimeError(f"Dataset not found or corrupted: {self._images('')} is missing. "
+                               "You can use download=True to download it")
+
+    def _index_images(self, categories: list[str], count: Callable[[str], int]) -> None:
+        """Sets self.categories, self.index (image numbers) and self.y (category indices)."""
+        self.categories = categories
+        self.index: list[int] = []
+        self.y: list[int] = []
+        for i, category in enumerate(categories):
+            n = count(self._images(category))
+            self.index.extend(range(1, n + 1))
+            self.y.extend([i] * n)
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+
+class Caltech101(_NumberedCategories):
     """Images under `root/caltech101/101_ObjectCategories/<category>/image_NNNN.jpg` (the
     BACKGROUND_Google folder left out); `target_type` 'category' and/or 'annotation' (the object
     contour from Annotations/, read with scipy). Images keep their own mode (some are grayscale)."""
@@ -21,6 +54,7 @@ class Caltech101(VisionDataset):
     # the Annotations/ folders of these categories are named differently
     _ANNOTATION_NAMES = {"Faces": "Faces_2", "Faces_easy": "Faces_3", "Motorbikes": "Motorbikes_16",
                          "airplanes": "Airplanes_Side_2"}
+    _FOLDER = "101_ObjectCategories"
 
     def __init__(self, root: Union[str, pathlib.Path], target_type: Union[list[str], str] = "category",
                  transform: Optional[Callable] = None, target_transform: Optional[Callable] = None,
@@ -29,22 +63,10 @@ class Caltech101(VisionDataset):
         if isinstance(target_type, str):
             target_type = [target_type]
         self.target_type = [verify_str_arg(t, "target_type", ("category", "annotation")) for t in target_type]
-        if download:
-            self.download()
-        if not self._check_integrity():
-            raise RuntimeError(f"Dataset not found or corrupted: {self._images('')} is missing. "
-                               "You can use download=True to download it")
-        self.categories = sorted(c for c in os.listdir(self._images("")) if c != "BACKGROUND_Google")
+        self._download_or_check(download)
+        categories = sorted(c for c in os.listdir(self._images("")) if c != "BACKGROUND_Google")
+        self._index_images(categories, lambda folder: len(os.listdir(folder)))
         self.annotation_categories = [self._ANNOTATION_NAMES.get(c, c) for c in self.categories]
-        self.index: list[int] = []
-        self.y: list[int] = []
-        for i, category in enumerate(self.categories):
-            count = len(os.listdir(self._images(category)))
-            self.index.extend(range(1, count + 1))
-            self.y.extend([i] * count)
-
-    def _images(self, category: str) -> str:
-        return os.path.join(self.root, "101_ObjectCategories", category)
 
     def __getitem__(self, index: int) -> tuple[Any, Any]:
         category, number = self.y[index], self.index[index]
@@ -60,12 +82,6 @@ class Caltech101(VisionDataset):
                                     f"annotation_{number:04d}.mat")
                 target.append(scipy.io.loadmat(path)["obj_contour"])
         return self._apply_transforms(img, tuple(target) if len(target) > 1 else target[0])
-
-    def _check_integrity(self) -> bool:
-        return os.path.exists(self._images(""))
-
-    def __len__(self) -> int:
-        return len(self.index)
 
     def download(self) -> None:
         if self._check_integrity():
@@ -84,39 +100,23 @@ class Caltech101(VisionDataset):
         return f"Target type: {self.target_type}"
 
 
-class Caltech256(VisionDataset):
+class Caltech256(_NumberedCategories):
     """Images under `root/caltech256/256_ObjectCategories/NNN.name/NNN_MMMM.jpg`; targets 0..256."""
+
+    _FOLDER = "256_ObjectCategories"
 
     def __init__(self, root: str, transform: Optional[Callable] = None, target_transform: Optional[Callable] = None,
                  download: bool = False) -> None:
         super().__init__(os.path.join(root, "caltech256"), transform=transform, target_transform=target_transform)
-        if download:
-            self.download()
-        if not self._check_integrity():
-            raise RuntimeError(f"Dataset not found or corrupted: {self._images('')} is missing. "
-                               "You can use download=True to download it")
-        self.categories = sorted(os.listdir(self._images("")))
-        self.index: list[int] = []
-        self.y: list[int] = []
-        for i, category in enumerate(self.categories):
-            count = len([f for f in os.listdir(self._images(category)) if f.endswith(".jpg")])
-            self.index.extend(range(1, count + 1))
-            self.y.extend([i] * count)
-
-    def _images(self, category: str) -> str:
-        return os.path.join(self.root, "256_ObjectCategories", category)
+        self._download_or_check(download)
+        self._index_images(sorted(os.listdir(self._images(""))),
+                           lambda folder: len([f for f in os.listdir(folder) if f.endswith(".jpg")]))
 
     def __getitem__(self, index: int) -> tuple[Any, Any]:
         category = self.y[index]
         name = f"{category + 1:03d}_{self.index[index]:04d}.jpg"
         return self._apply_transforms(pil_image().open(os.path.join(self._images(self.categories[category]), name)),
                                       category)
-
-    def _check_integrity(self) -> bool:
-        return os.path.exists(self._images(""))
-
-    def __len__(self) -> int:
-        return len(self.index)
 
     def download(self) -> None:
         if self._check_integrity():
