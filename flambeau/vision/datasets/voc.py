@@ -68,8 +68,15 @@ class _VOCBase(VisionDataset):
     def __len__(self) -> int:
         return len(self.images)
 
-    def _image(self, index: int) -> Any:
-        return pil_image().open(self.images[index]).convert("RGB")
+    def __getitem__(self, index: int) -> tuple[Any, Any]:
+        img = pil_image().open(self.images[index]).convert("RGB")
+        target = self._read_target(self.targets[index])
+        if self.transforms is not None:
+            img, target = self.transforms(img, target)
+        return img, target
+
+    def _read_target(self, path: str) -> Any:
+        raise NotImplementedError
 
 
 class VOCSegmentation(_VOCBase):
@@ -83,11 +90,8 @@ class VOCSegmentation(_VOCBase):
     def masks(self) -> list[str]:
         return self.targets
 
-    def __getitem__(self, index: int) -> tuple[Any, Any]:
-        img, target = self._image(index), pil_image().open(self.masks[index])
-        if self.transforms is not None:
-            img, target = self.transforms(img, target)
-        return img, target
+    def _read_target(self, path: str) -> Any:
+        return pil_image().open(path)
 
 
 class VOCDetection(_VOCBase):
@@ -101,12 +105,8 @@ class VOCDetection(_VOCBase):
     def annotations(self) -> list[str]:
         return self.targets
 
-    def __getitem__(self, index: int) -> tuple[Any, Any]:
-        img = self._image(index)
-        target = self.parse_voc_xml(_parse_xml(self.annotations[index]).getroot())
-        if self.transforms is not None:
-            img, target = self.transforms(img, target)
-        return img, target
+    def _read_target(self, path: str) -> Any:
+        return self.parse_voc_xml(_parse_xml(path).getroot())
 
     @staticmethod
     def parse_voc_xml(node: Element) -> dict[str, Any]:
