@@ -13,14 +13,15 @@ from typing import Any, Callable, Optional, Union
 import numpy as np
 
 from .._pil import pil_image
+from ._checked_archive import _ChecksummedArchive
 from ._numpy_pickle import load_numpy_pickle
-from .utils import check_integrity, download_and_extract_archive
+from .utils import check_integrity
 from .vision import VisionDataset
 
 __all__ = ["CIFAR10", "CIFAR100"]
 
 
-class CIFAR10(VisionDataset):
+class CIFAR10(_ChecksummedArchive, VisionDataset):
     """CIFAR-10: 50,000 training and 10,000 test 32x32 colour images in 10 classes."""
 
     base_folder = "cifar-10-batches-py"
@@ -80,15 +81,6 @@ class CIFAR10(VisionDataset):
 
     def __len__(self) -> int:
         return len(self.data)
-
-    def _check_integrity(self) -> bool:
-        folder = os.path.join(self.root, self.base_folder)
-        return all(check_integrity(os.path.join(folder, name), md5) for name, md5 in self.train_list + self.test_list)
-
-    def download(self) -> None:
-        if self._check_integrity():
-            return
-        download_and_extract_archive(self.url, self.root, filename=self.filename, md5=self.tgz_md5)
 
     def extra_repr(self) -> str:
         return f"Split: {'Train' if self.train is True else 'Test'}"

@@ -8,7 +8,8 @@ from typing import Any, Callable, Optional, Union
 import numpy as np
 
 from .._pil import pil_image
-from .utils import check_integrity, download_and_extract_archive, verify_str_arg
+from ._checked_archive import _ChecksummedArchive
+from .utils import verify_str_arg
 from .vision import VisionDataset
 
 __all__ = ["STL10"]
@@ -16,7 +17,7 @@ __all__ = ["STL10"]
 _IMAGE_BYTES = 3 * 96 * 96
 
 
-class STL10(VisionDataset):
+class STL10(_ChecksummedArchive, VisionDataset):
     """STL-10, split 'train', 'test', 'unlabeled' or 'train+unlabeled'; `folds` (0-9) picks one of the
     ten predefined 1,000-image training folds.
 
@@ -103,14 +104,6 @@ class STL10(VisionDataset):
 
     def __len__(self) -> int:
         return self.data.shape[0]
-
-    def _check_integrity(self) -> bool:
-        return all(check_integrity(self._path(name), md5) for name, md5 in self.train_list + self.test_list)
-
-    def download(self) -> None:
-        if self._check_integrity():
-            return
-        download_and_extract_archive(self.url, self.root, filename=self.filename, md5=self.tgz_md5)
 
     def extra_repr(self) -> str:
         return f"Split: {self.split}"
