@@ -4,16 +4,9 @@ import json
 import numpy as np
 import pytest
 import torchvision
-from PIL import Image
 
 from flambeau.vision import datasets
-
-RNG = np.random.default_rng(0)
-
-
-def _image(path):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(RNG.integers(0, 256, (5, 6, 3), dtype=np.uint8)).save(path)
+from dsets_util import write_image
 
 
 def _pixels(sample):
@@ -30,7 +23,7 @@ def test_fgvc_aircraft(tmp_path, split, level):
     rows = [(f"{1000000 + i}", classes[i % len(classes)]) for i in range(4)]
     (data / f"images_{level}_{split}.txt").write_text("".join(f"{n} {c}\n" for n, c in rows))
     for name, _ in rows:
-        _image(data / "images" / f"{name}.jpg")
+        write_image(data / "images" / f"{name}.jpg")
     ours = datasets.FGVCAircraft(str(tmp_path), split, level)
     theirs = torchvision.datasets.FGVCAircraft(str(tmp_path), split, level)
     assert ours.classes == theirs.classes and ours._labels == theirs._labels
@@ -46,7 +39,7 @@ def test_sun397(tmp_path):
     (base / "ClassName.txt").write_text("/a/abbey\n/b/bakery/shop\n/a/airport_terminal\n")
     for path in ("a/abbey/sun_aaa.jpg", "b/bakery/shop/sun_bbb.jpg", "a/abbey/sun_ccc.jpg",
                  "a/airport_terminal/sun_ddd.jpg"):
-        _image(base / path)
+        write_image(base / path)
     ours, theirs = datasets.SUN397(str(tmp_path)), torchvision.datasets.SUN397(str(tmp_path))
     assert ours.classes == theirs.classes and len(ours) == len(theirs)
     # torchvision keeps the file system's order; flambeau sorts: compare the (file, label) pairs as sets
@@ -64,7 +57,7 @@ def test_clevr(tmp_path, split):
     data = tmp_path / "clevr" / "CLEVR_v1.0"
     names = [f"CLEVR_{split}_{i:06d}.png" for i in range(3)]
     for name in names:
-        _image(data / "images" / split / name)
+        write_image(data / "images" / split / name)
     (data / "scenes").mkdir(parents=True)
     scenes = {"scenes": [{"image_filename": n, "objects": [{}] * (k + 3)} for k, n in enumerate(reversed(names))]}
     (data / "scenes" / f"CLEVR_{split}_scenes.json").write_text(json.dumps(scenes))

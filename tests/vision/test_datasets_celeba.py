@@ -10,6 +10,7 @@ from PIL import Image
 import flambeau
 from flambeau.vision import datasets
 from flambeau.vision.datasets import utils
+from dsets_util import assert_same_error_message
 
 N = 7
 
@@ -78,11 +79,8 @@ def test_celeba_matches_torchvision(root, split, target_type):
 def test_celeba_errors(root, tmp_path):
     for kwargs, exc in [(dict(split="dev"), ValueError), (dict(target_type="age"), ValueError),
                         (dict(target_type=[], target_transform=str), RuntimeError)]:
-        with pytest.raises(exc) as ours:
-            datasets.CelebA(root, **kwargs)[0]
-        with pytest.raises(exc) as theirs:
-            torchvision.datasets.CelebA(root, **kwargs)[0]
-        assert str(ours.value) == str(theirs.value)
+        assert_same_error_message(exc, lambda: datasets.CelebA(root, **kwargs)[0],
+                                  lambda: torchvision.datasets.CelebA(root, **kwargs)[0])
     with pytest.raises(RuntimeError, match="download=True"):
         datasets.CelebA(str(tmp_path / "nowhere"))
 

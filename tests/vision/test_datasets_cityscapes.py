@@ -7,6 +7,7 @@ import torchvision
 from PIL import Image
 
 from flambeau.vision import datasets
+from dsets_util import assert_same_error_message
 
 RNG = np.random.default_rng(0)
 
@@ -58,11 +59,8 @@ def test_cityscapes(root, target_type):
 
 @pytest.mark.parametrize("kwargs", [dict(split="train_extra"), dict(mode="medium"), dict(target_type="depth")])
 def test_cityscapes_bad_arguments(root, kwargs):
-    with pytest.raises(ValueError) as ours:
-        datasets.Cityscapes(root, **kwargs)
-    with pytest.raises(ValueError) as theirs:
-        torchvision.datasets.Cityscapes(root, **kwargs)
-    assert str(ours.value) == str(theirs.value)
+    assert_same_error_message(ValueError, lambda: datasets.Cityscapes(root, **kwargs),
+                              lambda: torchvision.datasets.Cityscapes(root, **kwargs))
 
 
 def test_cityscapes_missing(tmp_path):

@@ -12,6 +12,7 @@ import torchvision.datasets.utils as tv_utils
 
 from flambeau.vision import datasets
 from flambeau.vision.datasets import utils
+from dsets_util import assert_same_error_message
 
 MNIST_RAW = os.path.join(os.path.dirname(__file__), "..", "..", "data", "MNIST", "raw")
 
@@ -102,11 +103,8 @@ def test_tar_escaping_its_folder_is_refused(tmp_path):
 
 @pytest.mark.parametrize("name", ["noext", "file.rar"])
 def test_unknown_archive_type(tmp_path, name):
-    with pytest.raises(RuntimeError) as ours:
-        utils.extract_archive(str(tmp_path / name))
-    with pytest.raises(RuntimeError) as theirs:
-        tv_utils.extract_archive(str(tmp_path / name))
-    assert str(ours.value) == str(theirs.value)
+    assert_same_error_message(RuntimeError, lambda: utils.extract_archive(str(tmp_path / name)),
+                              lambda: tv_utils.extract_archive(str(tmp_path / name)))
 
 
 @pytest.mark.parametrize("args", [(3, "split"), ("x", "split", ("a", "b")), ("x", None, ("a",), "custom"),

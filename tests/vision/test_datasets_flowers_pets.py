@@ -5,16 +5,11 @@ import numpy as np
 import pytest
 import scipy.io
 import torchvision
-from PIL import Image
 
 from flambeau.vision import datasets
+from dsets_util import assert_same_error_message, write_image
 
 RNG = np.random.default_rng(0)
-
-
-def _image(path, mode="RGB"):
-    shape = (5, 6, 3) if mode == "RGB" else (5, 6)
-    Image.fromarray(RNG.integers(0, 256, shape, dtype=np.uint8)).save(path)
 
 
 @pytest.mark.parametrize("split", ["train", "val", "test"])
@@ -22,7 +17,7 @@ def test_flowers102(tmp_path, monkeypatch, split):
     base = tmp_path / "flowers-102"
     (base / "jpg").mkdir(parents=True)
     for i in range(1, 10):
-        _image(base / "jpg" / f"image_{i:05d}.jpg")
+        write_image(base / "jpg" / f"image_{i:05d}.jpg")
     scipy.io.savemat(base / "imagelabels.mat", {"labels": RNG.integers(1, 103, (1, 9))})
     scipy.io.savemat(base / "setid.mat", {"trnid": np.array([[3, 1, 7]]), "valid": np.array([[2, 9]]),
                                           "tstid": np.array([[4, 5, 6, 8]])})
@@ -50,8 +45,8 @@ def pets_root(tmp_path):
     (base / "annotations" / "trimaps").mkdir(parents=True)
     entries = [("Abyssinian_1", 1, 1), ("great_pyrenees_12", 3, 2), ("Abyssinian_7", 1, 1), ("beagle_3", 2, 2)]
     for name, _, _ in entries:
-        _image(base / "images" / f"{name}.jpg")
-        _image(base / "annotations" / "trimaps" / f"{name}.png", mode="L")
+        write_image(base / "images" / f"{name}.jpg")
+        write_image(base / "annotations" / "trimaps" / f"{name}.png", mode="L")
     for split, rows in (("trainval", entries[:3]), ("test", entries[3:])):
         (base / "annotations" / f"{split}.txt").write_text("".join(f"{n} {c} {s} 1\n" for n, c, s in rows))
     return str(tmp_path)
@@ -76,8 +71,5 @@ def test_oxford_iiit_pet(pets_root, split, target_types):
 
 
 def test_oxford_iiit_pet_bad_target_type(pets_root):
-    with pytest.raises(ValueError) as ours:
-        datasets.OxfordIIITPet(pets_root, target_types="breed")
-    with pytest.raises(ValueError) as theirs:
-        torchvision.datasets.OxfordIIITPet(pets_root, target_types="breed")
-    assert str(ours.value) == str(theirs.value)
+    assert_same_error_message(ValueError, lambda: datasets.OxfordIIITPet(pets_root, target_types="breed"),
+                              lambda: torchvision.datasets.OxfordIIITPet(pets_root, target_types="breed"))

@@ -4,17 +4,11 @@ import hashlib
 import numpy as np
 import pytest
 import torchvision
-from PIL import Image
 
 from flambeau.vision import datasets
+from dsets_util import assert_same_error_message, write_image
 
-RNG = np.random.default_rng(0)
 PEOPLE = {"Aaron_Eckhart": 1, "Abba_Eban": 2, "Zico": 3}
-
-
-def _image(path):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(RNG.integers(0, 256, (5, 6, 3), dtype=np.uint8)).save(path)
 
 
 def _md5(path):
@@ -26,7 +20,7 @@ def lfw_root(tmp_path, monkeypatch):
     base = tmp_path / "lfw-py"
     for name, count in PEOPLE.items():
         for i in range(1, count + 1):
-            _image(base / "lfw_funneled" / name / f"{name}_{i:04d}.jpg")
+            write_image(base / "lfw_funneled" / name / f"{name}_{i:04d}.jpg")
     (base / "lfw-funneled.tgz").write_bytes(b"archive stand-in")
     (base / "lfw-names.txt").write_text("".join(f"{n}\t{c}\n" for n, c in PEOPLE.items()))
     (base / "people.txt").write_text("2\n2\nAaron_Eckhart\t1\nZico\t3\n1\nAbba_Eban\t2\n")
@@ -71,11 +65,8 @@ def test_lfw_pairs(lfw_root, split):
 
 def test_lfw_errors(lfw_root, tmp_path):
     for kwargs in (dict(image_set="aligned"), dict(split="dev"), dict(download=True)):
-        with pytest.raises(ValueError) as ours:
-            datasets.LFWPeople(lfw_root, **kwargs)
-        with pytest.raises(ValueError) as theirs:
-            torchvision.datasets.LFWPeople(lfw_root, **kwargs)
-        assert str(ours.value) == str(theirs.value)
+        assert_same_error_message(ValueError, lambda: datasets.LFWPeople(lfw_root, **kwargs),
+                                  lambda: torchvision.datasets.LFWPeople(lfw_root, **kwargs))
     with pytest.raises(RuntimeError, match="lfw-funneled.tgz"):
         datasets.LFWPeople(str(tmp_path / "none"))
 
@@ -91,7 +82,7 @@ FLICKR8K_HTML = """<html><body><table>
 
 def test_flickr8k(tmp_path):
     for name in ("1000268201_693b08cb0e.jpg", "1001773457_577c3a7d70.jpg"):
-        _image(tmp_path / "images" / name)
+        write_image(tmp_path / "images" / name)
     (tmp_path / "captions.html").write_text(FLICKR8K_HTML)
     args = (str(tmp_path / "images"), str(tmp_path / "captions.html"))
     ours, theirs = datasets.Flickr8k(*args), torchvision.datasets.Flickr8k(*args)
@@ -103,7 +94,7 @@ def test_flickr8k(tmp_path):
 
 def test_flickr30k(tmp_path):
     for name in ("1000092795.jpg", "10002456.jpg"):
-        _image(tmp_path / "images" / name)
+        write_image(tmp_path / "images" / name)
     names = ("1000092795.jpg", "10002456.jpg")
     (tmp_path / "results.token").write_text("".join(f"{n}#{k}\tcaption {k} of {n}\n" for n in names for k in range(3)))
     args = (str(tmp_path / "images"), str(tmp_path / "results.token"))

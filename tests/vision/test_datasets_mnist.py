@@ -12,6 +12,7 @@ import torchvision
 import flambeau
 from flambeau.vision import datasets
 from flambeau.vision.datasets._idx import read_sn3_pascalvincent_tensor
+from dsets_util import assert_same_error_message
 
 REPO_ROOT = os.path.join(os.path.dirname(__file__), "..", "..", "data")
 MNIST_RAW = os.path.join(REPO_ROOT, "MNIST", "raw")
@@ -195,11 +196,8 @@ def test_emnist(tmp_path, split):
 
 
 def test_emnist_bad_split_same_error():
-    with pytest.raises(ValueError) as ours:
-        datasets.EMNIST("nowhere", "vowels")
-    with pytest.raises(ValueError) as theirs:
-        torchvision.datasets.EMNIST("nowhere", "vowels")
-    assert str(ours.value) == str(theirs.value)
+    assert_same_error_message(ValueError, lambda: datasets.EMNIST("nowhere", "vowels"),
+                              lambda: torchvision.datasets.EMNIST("nowhere", "vowels"))
 
 
 @pytest.mark.parametrize("what", ["test", "test10k", "test50k"])

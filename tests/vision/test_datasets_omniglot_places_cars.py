@@ -5,25 +5,9 @@ import numpy as np
 import pytest
 import scipy.io
 import torchvision
-from PIL import Image
 
 from flambeau.vision import datasets
-
-RNG = np.random.default_rng(0)
-
-
-def _image(path, mode="RGB"):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    shape = (5, 6, 3) if mode == "RGB" else (5, 6)
-    Image.fromarray(RNG.integers(0, 256, shape, dtype=np.uint8)).save(path)
-
-
-def assert_same(ours, theirs):
-    assert len(ours) == len(theirs) and repr(ours) == repr(theirs)
-    for i in range(len(ours)):
-        (a, ya), (b, yb) = ours[i], theirs[i]
-        assert a.mode == b.mode and ya == yb
-        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+from dsets_util import assert_same_error_message, assert_same_samples, write_image
 
 
 def test_omniglot(tmp_path, monkeypatch):
@@ -31,7 +15,7 @@ def test_omniglot(tmp_path, monkeypatch):
     for alphabet, characters in (("Latin", ("character01", "character02")), ("Greek", ("character01",))):
         for c in characters:
             for k in range(2):
-                _image(base / "images_background" / alphabet / c / f"{k:04d}_{c[-2:]}.png", mode="L")
+                write_image(base / "images_background" / alphabet / c / f"{k:04d}_{c[-2:]}.png", mode="L")
     (base / "images_background.zip").write_bytes(b"zip stand-in")
     md5s = {"images_background": hashlib.md5(b"zip stand-in").hexdigest(), "images_evaluation": "0"}
     for cls in (datasets.Omniglot, torchvision.datasets.Omniglot):
@@ -39,7 +23,7 @@ def test_omniglot(tmp_path, monkeypatch):
     ours, theirs = datasets.Omniglot(str(tmp_path)), torchvision.datasets.Omniglot(str(tmp_path))
     assert ours._characters == theirs._characters
     assert ours._flat_character_images == theirs._flat_character_images
-    assert_same(ours, theirs)
+    assert_same_samples(ours, theirs)
     with pytest.raises(RuntimeError, match="download=True"):
         datasets.Omniglot(str(tmp_path), background=False)
 
@@ -53,7 +37,7 @@ def test_places365(tmp_path, monkeypatch, split, small):
     images_dir = {"train-standard": "data_large_standard", "val": "val_256", "test": "test_large"}[split]
     (tmp_path / datasets.Places365._FILE_LIST_META[split][0]).write_text("\n".join(lists[split]) + "\n")
     for line in lists[split]:
-        _image(tmp_path / images_dir / line.split()[0].lstrip("/"))
+        write_image(tmp_path / images_dir / line.split()[0].lstrip("/"))
     meta = {"categories": "categories_places365.txt", split: datasets.Places365._FILE_LIST_META[split][0]}
     file_lists = dict(datasets.Places365._FILE_LIST_META)
     file_lists[split] = (meta[split], hashlib.md5((tmp_path / meta[split]).read_bytes()).hexdigest())
@@ -65,15 +49,12 @@ def test_places365(tmp_path, monkeypatch, split, small):
     theirs = torchvision.datasets.Places365(str(tmp_path), split, small)
     assert ours.classes == theirs.classes and ours.class_to_idx == theirs.class_to_idx
     assert ours.imgs == theirs.imgs and ours.targets == theirs.targets
-    assert_same(ours, theirs)
+    assert_same_samples(ours, theirs)
 
 
 def test_places365_missing_list(tmp_path):
-    with pytest.raises(RuntimeError) as ours:
-        datasets.Places365(str(tmp_path))
-    with pytest.raises(RuntimeError) as theirs:
-        torchvision.datasets.Places365(str(tmp_path))
-    assert str(ours.value) == str(theirs.value)
+    assert_same_error_message(RuntimeError, lambda: datasets.Places365(str(tmp_path)),
+                              lambda: torchvision.datasets.Places365(str(tmp_path)))
 
 
 @pytest.mark.parametrize("split", ["train", "test"])
@@ -89,9 +70,9 @@ def test_stanford_cars(tmp_path, split):
                      {"class_names": np.array(["AM General Hummer SUV 2000", "Acura RL Sedan 2012", "Audi R8"],
                                               dtype=object)})
     for *_, name in rows:
-        _image(base / f"cars_{split}" / name)
+        write_image(base / f"cars_{split}" / name)
     ours, theirs = datasets.StanfordCars(str(tmp_path), split), torchvision.datasets.StanfordCars(str(tmp_path), split)
     assert ours.classes == theirs.classes and ours._samples == theirs._samples
-    assert_same(ours, theirs)
+    assert_same_samples(ours, theirs)
     with pytest.raises(ValueError, match="cannot be downloaded"):
         datasets.StanfordCars(str(tmp_path), split, download=True)

@@ -7,6 +7,7 @@ import torchvision
 from PIL import Image
 
 from flambeau.vision import datasets
+from dsets_util import assert_same_error_message
 
 RNG = np.random.default_rng(0)
 
@@ -40,8 +41,5 @@ def test_sbd(root, mode):
 
 
 def test_sbd_bad_mode(root):
-    with pytest.raises(ValueError) as ours:
-        datasets.SBDataset(root, mode="contours")
-    with pytest.raises(ValueError) as theirs:
-        torchvision.datasets.SBDataset(root, mode="contours")
-    assert str(ours.value) == str(theirs.value)
+    assert_same_error_message(ValueError, lambda: datasets.SBDataset(root, mode="contours"),
+                              lambda: torchvision.datasets.SBDataset(root, mode="contours"))

@@ -8,6 +8,7 @@ from PIL import Image
 
 import flambeau
 from flambeau.vision import datasets
+from dsets_util import assert_same_error_message
 
 RNG = np.random.default_rng(0)
 
@@ -91,11 +92,8 @@ def test_moving_mnist(tmp_path, split):
 
 @pytest.mark.parametrize("ratio,exc", [(0, ValueError), (2.0, TypeError)])
 def test_moving_mnist_bad_ratio(tmp_path, ratio, exc):
-    with pytest.raises(exc) as ours:
-        datasets.MovingMNIST(str(tmp_path), split_ratio=ratio)
-    with pytest.raises(exc) as theirs:
-        torchvision.datasets.MovingMNIST(str(tmp_path), split_ratio=ratio)
-    assert str(ours.value) == str(theirs.value)
+    assert_same_error_message(exc, lambda: datasets.MovingMNIST(str(tmp_path), split_ratio=ratio),
+                              lambda: torchvision.datasets.MovingMNIST(str(tmp_path), split_ratio=ratio))
 
 
 def test_moving_mnist_refuses_pickled_npy(tmp_path):

@@ -8,6 +8,7 @@ from PIL import Image
 
 import flambeau
 from flambeau.vision import datasets
+from dsets_util import assert_same_error_message
 
 RNG = np.random.default_rng(0)
 H, W = 4, 5
@@ -103,11 +104,8 @@ def test_middlebury_ambient_views_follow_flambeau_seed(tmp_path):
 
 @pytest.mark.parametrize("kwargs", [dict(split="test"), dict(calibration=None), dict(split="val")])
 def test_middlebury_bad_arguments(tmp_path, kwargs):
-    with pytest.raises(ValueError) as ours:
-        datasets.Middlebury2014Stereo(str(tmp_path), **kwargs)
-    with pytest.raises(ValueError) as theirs:
-        torchvision.datasets.Middlebury2014Stereo(str(tmp_path), **kwargs)
-    assert str(ours.value) == str(theirs.value)
+    assert_same_error_message(ValueError, lambda: datasets.Middlebury2014Stereo(str(tmp_path), **kwargs),
+                              lambda: torchvision.datasets.Middlebury2014Stereo(str(tmp_path), **kwargs))
 
 
 def test_crestereo(tmp_path):

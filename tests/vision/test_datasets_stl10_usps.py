@@ -8,6 +8,7 @@ import pytest
 import torchvision
 
 from flambeau.vision import datasets
+from dsets_util import assert_same_error_message
 
 RNG = np.random.default_rng(0)
 
@@ -50,11 +51,8 @@ def test_stl10_matches_torchvision(stl10_root, split, folds):
 
 @pytest.mark.parametrize("folds", [10, "1"])
 def test_stl10_bad_folds(stl10_root, folds):
-    with pytest.raises(ValueError) as ours:
-        datasets.STL10(stl10_root, folds=folds)
-    with pytest.raises(ValueError) as theirs:
-        torchvision.datasets.STL10(stl10_root, folds=folds)
-    assert str(ours.value) == str(theirs.value)
+    assert_same_error_message(ValueError, lambda: datasets.STL10(stl10_root, folds=folds),
+                              lambda: torchvision.datasets.STL10(stl10_root, folds=folds))
 
 
 def test_stl10_missing_or_truncated(stl10_root, tmp_path):

@@ -7,6 +7,7 @@ import torchvision
 from PIL import Image
 
 from flambeau.vision import datasets
+from dsets_util import assert_same_error_message
 
 ANNOTATION = """<annotation>
   <folder>VOC2012</folder>
@@ -67,11 +68,8 @@ def test_voc_segmentation_with_joint_transforms(voc_root):
 
 @pytest.mark.parametrize("kwargs", [dict(year="2013"), dict(year="2012", image_set="test"), dict(year=2012)])
 def test_voc_bad_arguments_match_torchvision(voc_root, kwargs):
-    with pytest.raises(ValueError) as ours:
-        datasets.VOCDetection(voc_root, **kwargs)
-    with pytest.raises(ValueError) as theirs:
-        torchvision.datasets.VOCDetection(voc_root, **kwargs)
-    assert str(ours.value) == str(theirs.value)
+    assert_same_error_message(ValueError, lambda: datasets.VOCDetection(voc_root, **kwargs),
+                              lambda: torchvision.datasets.VOCDetection(voc_root, **kwargs))
 
 
 def test_voc_missing(tmp_path):

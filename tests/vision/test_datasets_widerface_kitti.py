@@ -2,17 +2,10 @@
 import numpy as np
 import pytest
 import torchvision
-from PIL import Image
 
 import flambeau
 from flambeau.vision import datasets
-
-RNG = np.random.default_rng(0)
-
-
-def _image(path):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(RNG.integers(0, 256, (5, 6, 3), dtype=np.uint8)).save(path)
+from dsets_util import write_image
 
 
 @pytest.fixture
@@ -24,11 +17,11 @@ def wider_root(tmp_path):
     for split in ("train", "val"):
         lines = []
         for name, boxes in entries:
-            _image(base / f"WIDER_{split}" / "images" / name)
+            write_image(base / f"WIDER_{split}" / "images" / name)
             lines += [name, str(len(boxes))] + [" ".join(map(str, b)) for b in (boxes or [[0] * 10])]
         (base / "wider_face_split").mkdir(parents=True, exist_ok=True)
         (base / "wider_face_split" / f"wider_face_{split}_bbx_gt.txt").write_text("\n".join(lines) + "\n")
-    _image(base / "WIDER_test" / "images" / "2--Demo/2_Demo_1.jpg")
+    write_image(base / "WIDER_test" / "images" / "2--Demo/2_Demo_1.jpg")
     (base / "wider_face_split" / "wider_face_test_filelist.txt").write_text("2--Demo/2_Demo_1.jpg\n")
     return str(tmp_path)
 
@@ -58,7 +51,7 @@ def test_widerface_missing(tmp_path):
 def test_kitti(tmp_path, train):
     location = tmp_path / "Kitti" / "raw" / ("training" if train else "testing")
     for k in (2, 0, 1):
-        _image(location / "image_2" / f"00000{k}.png")
+        write_image(location / "image_2" / f"00000{k}.png")
         if train:
             (location / "label_2").mkdir(parents=True, exist_ok=True)
             (location / "label_2" / f"00000{k}.txt").write_text(
