@@ -6,7 +6,7 @@ import pytest
 import torchvision
 
 from flambeau.vision import datasets
-from dsets_util import assert_same_error_message, write_image
+from dsets_util import assert_same_error_message, assert_same_samples, write_image
 
 PEOPLE = {"Aaron_Eckhart": 1, "Abba_Eban": 2, "Zico": 3}
 
@@ -43,11 +43,7 @@ def lfw_root(tmp_path, monkeypatch):
 def test_lfw_people(lfw_root, split):
     ours, theirs = datasets.LFWPeople(lfw_root, split), torchvision.datasets.LFWPeople(lfw_root, split)
     assert ours.class_to_idx == theirs.class_to_idx and ours.data == theirs.data and ours.targets == theirs.targets
-    assert repr(ours) == repr(theirs)
-    for i in range(len(ours)):
-        (a, ya), (b, yb) = ours[i], theirs[i]
-        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
-        assert ya == yb
+    assert_same_samples(ours, theirs)
 
 
 @pytest.mark.parametrize("split", ["10fold", "test"])

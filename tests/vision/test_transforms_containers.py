@@ -93,21 +93,20 @@ def test_random_apply_frequency_and_seed(p):
 def test_random_order_permutations_and_seed():
     log = []
     transform = FT.RandomOrder([_recorder(log, n) for n in "abc"])
-    flambeau.manual_seed(0)
-    orders = []
-    for _ in range(120):
-        log.clear()
-        transform(0)
-        orders.append("".join(log))
+
+    def orders_from_seed_0():
+        flambeau.manual_seed(0)
+        orders = []
+        for _ in range(120):
+            log.clear()
+            transform(0)
+            orders.append("".join(log))
+        return orders
+
+    orders = orders_from_seed_0()
     assert all(sorted(o) == ["a", "b", "c"] for o in orders)
     assert len(set(orders)) == 6  # every order occurs
-    flambeau.manual_seed(0)
-    again = []
-    for _ in range(120):
-        log.clear()
-        transform(0)
-        again.append("".join(log))
-    assert again == orders
+    assert orders_from_seed_0() == orders
 
 
 @pytest.mark.parametrize("weights", [None, [1.0, 3.0, 0.0], (2, 1, 1)])
