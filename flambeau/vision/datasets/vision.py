@@ -14,6 +14,16 @@ def _indented_repr(transform: Callable, head: str) -> list[str]:
     return [head + lines[0]] + [" " * len(head) + line for line in lines[1:]]
 
 
+def _transform_pair(transform: Optional[Callable], target_transform: Optional[Callable], sample: Any,
+                    target: Any) -> tuple[Any, Any]:
+    """(transform(sample), target_transform(target)), a None transform leaving its side as it is."""
+    if transform is not None:
+        sample = transform(sample)
+    if target_transform is not None:
+        target = target_transform(target)
+    return sample, target
+
+
 class StandardTransform:
     """Applies `transform` to the input and `target_transform` to the target."""
 
@@ -22,11 +32,7 @@ class StandardTransform:
         self.target_transform = target_transform
 
     def __call__(self, input: Any, target: Any) -> tuple[Any, Any]:
-        if self.transform is not None:
-            input = self.transform(input)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return input, target
+        return _transform_pair(self.transform, self.target_transform, input, target)
 
     def __repr__(self) -> str:
         body = [type(self).__name__]
@@ -67,11 +73,7 @@ class VisionDataset(Dataset):
     def _apply_transforms(self, sample: Any, target: Any) -> tuple[Any, Any]:
         """`transform` on the sample, `target_transform` on the target, looked up at each call (code
         often reassigns `dataset.transform` after construction, which `self.transforms` would miss)."""
-        if self.transform is not None:
-            sample = self.transform(sample)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return sample, target
+        return _transform_pair(self.transform, self.target_transform, sample, target)
 
     def __repr__(self) -> str:
         body = [f"Number of datapoints: {self.__len__()}"]
