@@ -9,7 +9,7 @@ from typing import Any, Callable, Optional, Union
 
 from .._pil import pil_image
 from .utils import extract_archive, iterable_to_str, verify_str_arg
-from .vision import VisionDataset
+from .vision import _RGBImageWithTarget
 
 __all__ = ["Cityscapes"]
 
@@ -17,7 +17,7 @@ _TARGET_SUFFIXES = {"instance": "instanceIds.png", "semantic": "labelIds.png", "
                     "color": "color.png"}
 
 
-class Cityscapes(VisionDataset):
+class Cityscapes(_RGBImageWithTarget):
     """Split 'train', 'val', 'test' (mode 'fine') or 'train', 'train_extra', 'val' (mode 'coarse') under
     `root/leftImg8bit/` and `root/gtFine|gtCoarse/`, unpacked from the official zips if only those are
     there. `target_type` is one of, or a list of, 'instance', 'semantic', 'color' (PIL images) and
@@ -103,17 +103,10 @@ class Cityscapes(VisionDataset):
         extract_archive(from_path=images_zip, to_path=self.root)
         extract_archive(from_path=targets_zip, to_path=self.root)
 
-    def __getitem__(self, index: int) -> tuple[Any, Any]:
-        image = pil_image().open(self.images[index]).convert("RGB")
+    def _load_target(self, index: int) -> Any:
         targets = [self._load_json(path) if kind == "polygon" else pil_image().open(path)
                    for kind, path in zip(self.target_type, self.targets[index])]
-        target = tuple(targets) if len(targets) > 1 else targets[0]
-        if self.transforms is not None:
-            image, target = self.transforms(image, target)
-        return image, target
-
-    def __len__(self) -> int:
-        return len(self.images)
+        return tuple(targets) if len(targets) > 1 else targets[0]
 
     def extra_repr(self) -> str:
         return f"Split: {self.split}\nMode: {self.mode}\nType: {self.target_type}"

@@ -10,12 +10,12 @@ import numpy as np
 
 from .._pil import pil_image
 from .utils import download_and_extract_archive, download_url, verify_str_arg
-from .vision import VisionDataset
+from .vision import _RGBImageWithTarget
 
 __all__ = ["SBDataset"]
 
 
-class SBDataset(VisionDataset):
+class SBDataset(_RGBImageWithTarget):
     """`image_set` 'train', 'val' or 'train_noval' (train without VOC2012 val images); `mode`
     'segmentation' (a PIL mask of class indices) or 'boundaries' (a (20, H, W) uint8 array, one
     boundary map per class). The targets are .mat files, read with scipy."""
@@ -65,15 +65,8 @@ class SBDataset(VisionDataset):
         boundaries = self._loadmat(path)["GTcls"][0]["Boundaries"][0]  # a cell of one sparse matrix per class
         return np.stack([boundaries[i][0].toarray() for i in range(self.num_classes)])
 
-    def __getitem__(self, index: int) -> tuple[Any, Any]:
-        img = pil_image().open(self.images[index]).convert("RGB")
-        target = self._get_target(self.masks[index])
-        if self.transforms is not None:
-            img, target = self.transforms(img, target)
-        return img, target
-
-    def __len__(self) -> int:
-        return len(self.images)
+    def _load_target(self, index: int) -> Any:
+        return self._get_target(self.masks[index])
 
     def extra_repr(self) -> str:
         return f"Image set: {self.image_set}\nMode: {self.mode}"

@@ -7,6 +7,8 @@ from typing import Any, Callable, Optional, Union
 
 from flambeau.utils.data import Dataset
 
+from .._pil import pil_image
+
 
 def _indented_repr(transform: Callable, head: str) -> list[str]:
     """`transform`'s repr lines, the first after `head`, the rest aligned under it."""
@@ -105,3 +107,23 @@ class _LabelledImageFiles(VisionDataset):
 
     def __getitem__(self, idx: int) -> tuple[Any, Any]:
         return self._apply_transforms(self.loader(self._image_files[idx]), self._labels[idx])
+
+
+class _RGBImageWithTarget(VisionDataset):
+    """RGB images at `self.images`, each with the target `_load_target(index)` reads, through the
+    joint `transforms` (the segmentation datasets: VOC, SBD, Cityscapes)."""
+
+    images: list[str]
+
+    def __getitem__(self, index: int) -> tuple[Any, Any]:
+        img = pil_image().open(self.images[index]).convert("RGB")
+        target = self._load_target(index)
+        if self.transforms is not None:
+            img, target = self.transforms(img, target)
+        return img, target
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def _load_target(self, index: int) -> Any:
+        raise NotImplementedError

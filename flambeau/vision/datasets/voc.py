@@ -9,7 +9,7 @@ from xml.etree.ElementTree import Element
 
 from .._pil import pil_image
 from .utils import download_and_extract_archive, verify_str_arg
-from .vision import VisionDataset
+from .vision import _RGBImageWithTarget
 
 try:  # hardened against entity-expansion attacks when installed, as torchvision does
     from defusedxml.ElementTree import parse as _parse_xml
@@ -38,7 +38,7 @@ DATASET_YEAR_DICT = {
 }
 
 
-class _VOCBase(VisionDataset):
+class _VOCBase(_RGBImageWithTarget):
     """The split list ImageSets/<_SPLITS_DIR>/<image_set>.txt names the JPEGImages and their targets."""
 
     _SPLITS_DIR: str
@@ -65,18 +65,6 @@ class _VOCBase(VisionDataset):
         self.images = [os.path.join(voc_root, "JPEGImages", name + ".jpg") for name in names]
         self.targets = [os.path.join(voc_root, self._TARGET_DIR, name + self._TARGET_FILE_EXT) for name in names]
 
-    def __len__(self) -> int:
-        return len(self.images)
-
-    def __getitem__(self, index: int) -> tuple[Any, Any]:
-        img = pil_image().open(self.images[index]).convert("RGB")
-        target = self._read_target(self.targets[index])
-        if self.transforms is not None:
-            img, target = self.transforms(img, target)
-        return img, target
-
-    def _read_target(self, path: str) -> Any:
-        raise NotImplementedError
 
 
 class VOCSegmentation(_VOCBase):
@@ -90,8 +78,8 @@ class VOCSegmentation(_VOCBase):
     def masks(self) -> list[str]:
         return self.targets
 
-    def _read_target(self, path: str) -> Any:
-        return pil_image().open(path)
+    def _load_target(self, index: int) -> Any:
+        return pil_image().open(self.masks[index])
 
 
 class VOCDetection(_VOCBase):
@@ -105,8 +93,8 @@ class VOCDetection(_VOCBase):
     def annotations(self) -> list[str]:
         return self.targets
 
-    def _read_target(self, path: str) -> Any:
-        return self.parse_voc_xml(_parse_xml(path).getroot())
+    def _load_target(self, index: int) -> Any:
+        return self.parse_voc_xml(_parse_xml(self.annotations[index]).getroot())
 
     @staticmethod
     def parse_voc_xml(node: Element) -> dict[str, Any]:
