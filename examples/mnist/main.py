@@ -123,8 +123,8 @@ def main():
                         help="input batch size for training (default: 64)")
     parser.add_argument("--test-batch-size", type=int, default=1000, metavar="N",
                         help="input batch size for testing (default: 1000)")
-    parser.add_argument("--epochs", type=int, default=5, metavar="N",
-                        help="number of epochs to train (default: 5)")
+    parser.add_argument("--epochs", type=int, default=8, metavar="N",
+                        help="number of epochs to train (default: 8)")
     parser.add_argument("--lr", type=float, default=1.0, metavar="LR", help="learning rate (default: 1.0)")
     parser.add_argument("--gamma", type=float, default=0.7, metavar="M",
                         help="Learning rate step gamma (default: 0.7)")
