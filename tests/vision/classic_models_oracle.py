@@ -33,6 +33,8 @@ def skip_init(monkeypatch) -> None:
     load_state_dict builds in milliseconds instead of drawing (VGG) 130M numbers."""
     monkeypatch.setattr(flambeau.Tensor, "uniform_", lambda self, *a, **k: self)
     monkeypatch.setattr(flambeau.Tensor, "normal_", lambda self, *a, **k: self)
+    # its rejection loop would spin forever on values that never get redrawn
+    monkeypatch.setattr(flambeau.nn.init, "trunc_normal_", lambda tensor, *a, **k: tensor)
 
 
 def torchvision_meta(name: str, **kwargs) -> torch.nn.Module:
@@ -103,6 +105,10 @@ def check_eval(name: str, monkeypatch, size: int, batch: int = 1, **kwargs) -> N
     _close(got, expected, f"{name} eval output")
 
 
+def _outputs(out) -> list:
+    return list(out) if isinstance(out, tuple) else [out]
+
+
 def check_train(name: str, monkeypatch, size: int, **kwargs) -> None:
     """One train-mode forward/backward on a batch of 2: same output, same gradient for every parameter, same
     updated batch-norm statistics. In float64: batch norm over few values per channel makes deep float32
@@ -115,12 +121,13 @@ def check_train(name: str, monkeypatch, size: int, **kwargs) -> None:
     load_both(t_model, f_model, state)
     rng = np.random.default_rng(2)
     x = rng.standard_normal((2, 3, size, size))
-    t_out = t_model.train()(torch.from_numpy(x))
-    f_out = f_model.train()(flambeau.from_numpy(x))
-    proj = rng.standard_normal(tuple(t_out.shape))
-    (t_out * torch.from_numpy(proj)).sum().backward()
-    (f_out * flambeau.from_numpy(proj)).sum().backward()
-    _close(f_out.detach().numpy(), t_out.detach().numpy(), f"{name} train output", tol=1e-7)
+    t_outs, f_outs = _outputs(t_model.train()(torch.from_numpy(x))), _outputs(f_model.train()(flambeau.from_numpy(x)))
+    assert len(f_outs) == len(t_outs)  # GoogLeNet, Inception: the auxiliary logits too
+    projections = [rng.standard_normal(tuple(t.shape)) for t in t_outs]
+    sum((t * torch.from_numpy(p)).sum() for t, p in zip(t_outs, projections)).backward()
+    sum((f * flambeau.from_numpy(p)).sum() for f, p in zip(f_outs, projections)).backward()
+    for t_out, f_out in zip(t_outs, f_outs):
+        _close(f_out.detach().numpy(), t_out.detach().numpy(), f"{name} train output", tol=1e-7)
     t_params = dict(t_model.named_parameters())
     for k, p in f_model.named_parameters():
         assert p.grad is not None, f"{k} got no gradient"

@@ -16,11 +16,17 @@ BUILDERS = ["alexnet", "vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16
             "resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "resnext50_32x4d", "resnext101_32x8d",
             "resnext101_64x4d", "wide_resnet50_2", "wide_resnet101_2", "densenet121", "densenet161", "densenet169",
             "densenet201", "squeezenet1_0", "squeezenet1_1", "shufflenet_v2_x0_5", "shufflenet_v2_x1_0",
-            "shufflenet_v2_x1_5", "shufflenet_v2_x2_0"]
-NO_DROPOUT = {"alexnet": {"dropout": 0.0}, "squeezenet1_1": {"dropout": 0.0}, "vgg11_bn": {"dropout": 0.0},
-              "vgg16": {"dropout": 0.0}}  # train steps compare outputs: no random draws
+            "shufflenet_v2_x1_5", "shufflenet_v2_x2_0", "googlenet", "inception_v3"]
+TRAIN_KWARGS = {"alexnet": {"dropout": 0.0}, "squeezenet1_1": {"dropout": 0.0}, "vgg11_bn": {"dropout": 0.0},
+              "vgg16": {"dropout": 0.0}, "googlenet": {"dropout": 0.0, "dropout_aux": 0.0},
+              "inception_v3": {"dropout": 0.0, "aux_logits": False}}  # no random draws; aux head: see below
+# the smallest convenient inputs (default: 32)
+SIZES = {"alexnet": 64, "inception_v3": 80}
+# GoogLeNet and Inception v3 warn that their default init will change (tested below)
+pytestmark = pytest.mark.filterwarnings("ignore:The default weight initialization:FutureWarning")
 # train steps of the largest models (big classifiers, wide layers) run under the slow marker
-TRAIN = ["resnet18", "resnet50", "resnext50_32x4d", "densenet121", "squeezenet1_1", "shufflenet_v2_x0_5"]
+TRAIN = ["resnet18", "resnet50", "resnext50_32x4d", "densenet121", "squeezenet1_1", "shufflenet_v2_x0_5",
+         "googlenet", "inception_v3"]
 SLOW_TRAIN = ["alexnet", "wide_resnet50_2", "densenet161", "vgg11_bn", "vgg16", "shufflenet_v2_x2_0"]
 
 
@@ -28,13 +34,19 @@ SLOW_TRAIN = ["alexnet", "wide_resnet50_2", "densenet161", "vgg11_bn", "vgg16", 
 def test_eval_matches_torchvision(name, monkeypatch):
     """Same parameter count, state_dict keys (in order) and shapes; same eval outputs for the same random
     weights, loaded with strict=True."""
-    check_eval(name, monkeypatch, 64 if name == "alexnet" else 32)  # the smallest input (AlexNet's: 63)
+    check_eval(name, monkeypatch, SIZES.get(name, 32))
 
 
 # 64 pixels: at 32 the last stages are 1x1, and batch norm over 2 values is too ill-conditioned to compare
 @pytest.mark.parametrize("name", TRAIN + [pytest.param(n, marks=pytest.mark.slow) for n in SLOW_TRAIN])
 def test_train_step_matches_torchvision(name, monkeypatch):
-    check_train(name, monkeypatch, 64, **NO_DROPOUT.get(name, {}))
+    check_train(name, monkeypatch, max(64, SIZES.get(name, 32)), **TRAIN_KWARGS.get(name, {}))
+
+
+@pytest.mark.slow
+def test_train_step_inception_with_auxiliary_head_matches_torchvision(monkeypatch):
+    """The auxiliary classifier's 5x5 convolution needs the full 299-pixel input."""
+    check_train("inception_v3", monkeypatch, 299, dropout=0.0)
 
 
 def test_builder_num_params_match_weights_meta(monkeypatch):
@@ -42,7 +54,8 @@ def test_builder_num_params_match_weights_meta(monkeypatch):
     skip_init(monkeypatch)
     for name in BUILDERS:
         weights = torchvision.models.get_model_weights(name).DEFAULT
-        assert count(getattr(fmodels, name)()) == weights.meta["num_params"], name
+        kwargs = {"aux_logits": False} if name == "googlenet" else {}  # its weights come without the aux heads
+        assert count(getattr(fmodels, name)(**kwargs)) == weights.meta["num_params"], name
 
 
 def _stats(w: np.ndarray) -> tuple[float, float, float]:
@@ -53,7 +66,9 @@ def _stats(w: np.ndarray) -> tuple[float, float, float]:
 
 @pytest.mark.parametrize("name,kwargs", [("resnet18", {}), ("resnet18", {"zero_init_residual": True}),
                                          ("resnet50", {"zero_init_residual": True}), ("densenet121", {}),
-                                         ("squeezenet1_0", {}), ("shufflenet_v2_x0_5", {})])
+                                         ("squeezenet1_0", {}), ("shufflenet_v2_x0_5", {}),
+                                         ("googlenet", {"init_weights": True}),
+                                         ("inception_v3", {"init_weights": True})])
 def test_initialisation_statistics(name, kwargs):
     """Each tensor is drawn from torchvision's distribution: constants equal, random tensors with the same
     mean, std and kurtosis (which tells uniform, 1.8, from normal, 3) up to sampling error."""
@@ -86,9 +101,11 @@ def test_initialisation_statistics_slow(name):
     ("squeezenet1_1", {"num_classes": 3}),
     ("shufflenet_v2_x0_5", {"num_classes": 5}),
     ("DenseNet", {"growth_rate": 8, "block_config": (2, 3, 2, 2), "num_init_features": 16, "bn_size": 2}),
+    ("googlenet", {"aux_logits": False, "transform_input": True}),
+    ("inception_v3", {"aux_logits": False, "transform_input": True, "num_classes": 10}),
 ])
 def test_builder_arguments_match_torchvision(name, kwargs, monkeypatch):
-    check_eval(name, monkeypatch, 32, batch=2, **kwargs)
+    check_eval(name, monkeypatch, SIZES.get(name, 32), batch=2, **kwargs)
 
 
 def test_memory_efficient_densenet_gradients_match():
@@ -118,6 +135,9 @@ def test_memory_efficient_densenet_gradients_match():
     lambda m: m.ShuffleNetV2([4, 8, 4], [24, 48, 96, 192]),  # ValueError
     lambda m: m.shufflenetv2.InvertedResidual(24, 48, 1),  # ValueError
     lambda m: m.shufflenetv2.InvertedResidual(24, 48, 4),  # ValueError
+    lambda m: m.GoogLeNet(blocks=[m.googlenet]),  # ValueError
+    lambda m: m.Inception3(inception_blocks=[]),  # ValueError
+    lambda m: m.googlenet(weights="DEFAULT", aux_logits=False, num_classes=5),  # ValueError
 ])
 def test_builder_errors_match_torchvision(call):
     with pytest.raises(Exception) as expected:
@@ -133,3 +153,13 @@ def test_legacy_pretrained_false_warns_like_torchvision():
         model = fmodels.squeezenet1_1(pretrained=False)
     assert [str(w.message) for w in f_record] == [str(w.message) for w in t_record]
     assert isinstance(model, fmodels.SqueezeNet)
+
+
+@pytest.mark.filterwarnings("default")
+@pytest.mark.parametrize("name", ["googlenet", "inception_v3"])
+def test_default_init_warns_like_torchvision(name):
+    with pytest.warns(FutureWarning) as t_record:
+        getattr(torchvision.models, name)()
+    with pytest.warns(FutureWarning) as f_record:
+        getattr(fmodels, name)()
+    assert [str(w.message) for w in f_record] == [str(w.message) for w in t_record]

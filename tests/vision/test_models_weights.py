@@ -20,7 +20,7 @@ from classic_models_oracle import load_torchvision, random_state_dict, skip_init
 from flambeau.vision.models import _hub, densenet
 from flambeau.vision.transforms._presets import ImageClassification
 
-_CLASSIC = ("alexnet", "vgg", "resnet", "densenet", "squeezenet", "shufflenetv2")  # the modern ones test their own
+_CLASSIC = ("alexnet", "vgg", "resnet", "densenet", "squeezenet", "shufflenetv2", "googlenet", "inception")  # the modern ones test their own
 ENUMS = [name for name in dir(fmodels)
          if name.endswith("_Weights") and getattr(fmodels, name).__module__.rsplit(".", 1)[1] in _CLASSIC]
 
@@ -118,27 +118,31 @@ def test_hub_dir_is_torch_hubs(env, monkeypatch):
     assert _hub.get_dir() == torch.hub.get_dir()
 
 
-def _squeezenet_checkpoint(tmp_path, monkeypatch, hash_part=None):
-    """A torchvision squeezenet1_1 state_dict saved by torch.save into a temporary torch hub cache, named
-    squeezenet1_1-<first 10 hex digits of its sha256 (or hash_part)>.pth; SqueezeNet1_1_Weights.IMAGENET1K_V1
-    points at it. Returns the torchvision model holding the same weights, and the file's path."""
+def _checkpoint(tmp_path, monkeypatch, name, member, hash_part=None, **kwargs):
+    """A torchvision `name` state_dict (random weights) saved by torch.save into a temporary torch hub cache,
+    named <name>-<first 10 hex digits of its sha256, or hash_part>.pth; the weights enum `member` points at
+    it. Returns the torchvision model holding the same weights, and the file's path."""
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
-    t_model = torchvision_meta("squeezenet1_1")
+    t_model = torchvision_meta(name, **kwargs)
     load_torchvision(t_model, random_state_dict(t_model))
     checkpoints = tmp_path / "hub" / "checkpoints"
     checkpoints.mkdir(parents=True)
     raw = checkpoints / "raw.pth"
     torch.save(t_model.state_dict(), raw)
     digest = hashlib.sha256(raw.read_bytes()).hexdigest()
-    path = checkpoints / f"squeezenet1_1-{hash_part or digest[:10]}.pth"
+    path = checkpoints / f"{name}-{hash_part or digest[:10]}.pth"
     raw.rename(path)
-    member = fmodels.SqueezeNet1_1_Weights.IMAGENET1K_V1
     monkeypatch.setattr(member.value, "url", f"https://download.pytorch.org/models/{path.name}")
     return t_model, path
 
 
-def _same_outputs(t_model, f_model):
-    x = np.random.default_rng(3).standard_normal((1, 3, 32, 32)).astype(np.float32)
+def _squeezenet_checkpoint(tmp_path, monkeypatch, hash_part=None):
+    return _checkpoint(tmp_path, monkeypatch, "squeezenet1_1", fmodels.SqueezeNet1_1_Weights.IMAGENET1K_V1,
+                       hash_part)
+
+
+def _same_outputs(t_model, f_model, size=32):
+    x = np.random.default_rng(3).standard_normal((1, 3, size, size)).astype(np.float32)
     with torch.no_grad():
         expected = t_model.eval()(torch.from_numpy(x)).numpy()
     with flambeau.no_grad():
@@ -198,6 +202,36 @@ def test_densenet_checkpoint_with_old_keys(tmp_path, monkeypatch):
     monkeypatch.setattr(member.value, "url", "https://download.pytorch.org/models/densenet-old.pth")
     densenet._load_state_dict(f_model, member, progress=False)
     _same_outputs(t_model, f_model)
+
+
+@pytest.mark.parametrize("aux_logits", [None, True])
+def test_googlenet_weights_drop_the_untrained_aux_heads(aux_logits, tmp_path, monkeypatch):
+    """As torchvision: with weights, transform_input defaults to True and the auxiliary heads (in the file,
+    but never trained) are dropped unless aux_logits=True, which warns."""
+    t_model, _ = _checkpoint(tmp_path, monkeypatch, "googlenet", fmodels.GoogLeNet_Weights.IMAGENET1K_V1,
+                             init_weights=False)
+    if aux_logits:
+        with pytest.warns(UserWarning, match="auxiliary heads in the pretrained googlenet model are NOT pretrained"):
+            f_model = fmodels.googlenet(weights="DEFAULT", aux_logits=True)
+    else:
+        f_model = fmodels.googlenet(weights="DEFAULT")
+    assert f_model.transform_input and f_model.aux_logits == bool(aux_logits)
+    assert (f_model.aux1 is None) == (not aux_logits) and (f_model.aux2 is None) == (not aux_logits)
+    t_model.transform_input = True
+    _same_outputs(t_model, f_model)
+
+
+def test_inception_weights_keep_the_aux_head_unless_asked(tmp_path, monkeypatch):
+    t_model, _ = _checkpoint(tmp_path, monkeypatch, "inception_v3", fmodels.Inception_V3_Weights.IMAGENET1K_V1,
+                             init_weights=False)
+    """Inception v3's checkpoint includes a trained auxiliary head: kept (and asking for aux_logits=False
+    with weights is a ValueError, as in torchvision)."""
+    f_model = fmodels.inception_v3(weights="DEFAULT", transform_input=False)
+    assert f_model.AuxLogits is not None and f_model.aux_logits and not f_model.transform_input
+    _same_outputs(t_model, f_model, size=80)
+    for lib in (torchvision.models, fmodels):
+        with pytest.raises(ValueError, match="The parameter 'aux_logits' expected value True but got False"):
+            lib.inception_v3(weights="DEFAULT", aux_logits=False)
 
 
 def test_num_classes_must_match_the_weights():
