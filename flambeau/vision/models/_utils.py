@@ -3,7 +3,6 @@ chosen weights, loading them, describing ImageNet checkpoints, and the pre-0.13 
 from __future__ import annotations
 
 import functools
-from functools import partial
 import inspect
 import warnings
 from typing import Any, Callable, TypeVar, Union
@@ -35,13 +34,6 @@ def _ovewrite_named_param(kwargs: dict[str, Any], param: str, new_value: V) -> N
             raise ValueError(f"The parameter '{param}' expected value {new_value} but got {kwargs[param]} instead.")
     else:
         kwargs[param] = new_value
-
-
-def _ovewrite_value_param(param: str, actual: V | None, expected: V) -> V:
-    """`expected`, after checking that `actual` (when given) agrees with it."""
-    if actual is not None and actual != expected:
-        raise ValueError(f"The parameter '{param}' expected value {expected} but got {actual} instead.")
-    return expected
 
 
 def _quoted_list(names: list[str]) -> str:
@@ -140,4 +132,4 @@ def _imagenet1k_weights(url: str, num_params: int, acc1: float, acc5: float, ops
     meta = {"min_size": min_size, "categories": _IMAGENET_CATEGORIES, "num_params": num_params, "recipe": recipe,
             "_metrics": {"ImageNet-1K": {"acc@1": acc1, "acc@5": acc5}}, "_ops": ops, "_file_size": file_size,
             "_docs": docs}
-    return Weights(url=url, transforms=partial(ImageClassification, **transform_kwargs), meta=meta)
+    return Weights(url=url, transforms=functools.partial(ImageClassification, **transform_kwargs), meta=meta)
