@@ -39,6 +39,7 @@ from .ops.activation import *  # noqa: F401,F403
 from .ops.conv import *  # noqa: F401,F403
 from .ops.pool import *  # noqa: F401,F403
 from .ops.norm import *  # noqa: F401,F403
+from .ops.rnn import *  # noqa: F401,F403
 from .ops.loss import *  # noqa: F401,F403
 from ._runtime import *  # noqa: F401,F403
 from .serialization import *  # noqa: F401,F403

@@ -9,12 +9,12 @@ from __future__ import annotations
 from .._tensor import Tensor
 from . import (activation, conv, conversion, creation, elementwise, elementwise_math, elementwise_rounding, filling,
                einsum, index_ops, indexing, joining, linalg, loss, matmul, norm, pool, random, reduction, scan,
-               scatter_gather, search, shape, sorting, special, special_gamma, math_extra, statistics, structure_extra, stats_extra,
+               rnn, scatter_gather, search, shape, sorting, special, special_gamma, math_extra, statistics, structure_extra, stats_extra,
                windows)
 
 FAMILIES = [elementwise, elementwise_math, elementwise_rounding, special, special_gamma, math_extra, reduction, statistics, scan, sorting,
             shape, joining, indexing, scatter_gather, index_ops, search, matmul, einsum, linalg, creation, random,
-            conversion, filling, windows, activation, conv, pool, norm, loss,
+            conversion, filling, windows, activation, conv, pool, norm, rnn, loss,
             structure_extra,
             stats_extra]
 

@@ -1,0 +1,194 @@
+"""Fused recurrent cell steps: one primitive per cell kind (LSTM, GRU, Elman RNN with tanh or relu).
+
+A step takes `xg`, the input's share of the gate pre-activations (batch, gates), which the layer computes
+for all time steps with one matmul before its time loop, and adds the hidden state's share with one matmul
+on the concatenated recurrent weights (gates, hidden). Forward keeps the activated gates (through `stash`,
+a list the caller passes in) so the plain backward needs no recomputation; backward is written with
+flambeau ops, and under create_graph it recomputes the gates from the inputs so double backward works.
+
+The LSTM step returns h' and c' side by side, (batch, 2 * hidden): a primitive has one output, and the
+two halves are taken as views by `lstm_step`.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .._dispatch import Primitive, apply
+from .._tensor import Tensor
+from ..autograd.grad_mode import STATE
+from .joining import cat
+
+_wrap = Tensor._wrap
+
+
+def _sigmoid_(a):
+    """sigmoid in place (exp(-x) overflowing to inf gives the right limit 0)."""
+    np.negative(a, out=a)
+    np.exp(a, out=a)
+    a += 1
+    np.reciprocal(a, out=a)
+    return a
+
+
+class LSTMStep(Primitive):
+    """inputs xg (B, 4H), h (B, P), c (B, H), w_hh (4H, P); gates in PyTorch's order i, f, g, o."""
+    save_inputs = True
+
+    @staticmethod
+    def forward(xg, h, c, w, stash):
+        n = c.shape[1]
+        gates = h @ w.T
+        gates += xg
+        _sigmoid_(gates[:, :2 * n])
+        np.tanh(gates[:, 2 * n:3 * n], out=gates[:, 2 * n:3 * n])
+        _sigmoid_(gates[:, 3 * n:])
+        i, f, g, o = gates[:, :n], gates[:, n:2 * n], gates[:, 2 * n:3 * n], gates[:, 3 * n:]
+        out = gates[:, :2 * n].copy()  # a fresh (B, 2H) buffer of the gates' dtype and backend
+        c2 = out[:, n:]
+        np.multiply(f, c, out=c2)
+        c2 += i * g
+        tc = np.tanh(c2)
+        np.multiply(o, tc, out=out[:, :n])
+        stash[:] = (gates, tc)
+        return out
+
+    def backward(ctx, grad):
+        xg, h, c, w = ctx.inputs
+        n = c.shape[1]
+        if STATE.enabled:  # double backward: the gates as differentiable functions of the inputs
+            pre = xg + h.matmul(w.t())
+            i, f, o = pre[:, :n].sigmoid(), pre[:, n:2 * n].sigmoid(), pre[:, 3 * n:].sigmoid()
+            g = pre[:, 2 * n:3 * n].tanh()
+            tc = (f * c + i * g).tanh()
+        else:
+            gates, tc = ctx.args[0]
+            gates = _wrap(gates)
+            tc = _wrap(tc)
+            i, f, g, o = gates[:, :n], gates[:, n:2 * n], gates[:, 2 * n:3 * n], gates[:, 3 * n:]
+        gh, gc = grad[:, :n], grad[:, n:]
+        dc = gc + gh * o * (1 - tc * tc)
+        dgates = cat([dc * g * i * (1 - i), dc * c * f * (1 - f), dc * i * (1 - g * g), gh * tc * o * (1 - o)], 1)
+        dh = dgates.matmul(w) if ctx.needs_input_grad(1) else None
+        dc_prev = dc * f if ctx.needs_input_grad(2) else None
+        dw = dgates.t().matmul(h) if ctx.needs_input_grad(3) else None
+        return dgates, dh, dc_prev, dw
+
+
+class GRUStep(Primitive):
+    """inputs xg (B, 3H) = x @ w_ih.T + b_ih, h (B, H), w_hh (3H, H), b_hh (3H); gates r, z, n."""
+    save_inputs = True
+
+    @staticmethod
+    def forward(xg, h, w, b, stash):
+        n = h.shape[1]
+        hg = h @ w.T
+        hg += b
+        rz = xg[:, :2 * n] + hg[:, :2 * n]
+        _sigmoid_(rz)
+        r, z = rz[:, :n], rz[:, n:]
+        hn = hg[:, 2 * n:]
+        new = np.tanh(xg[:, 2 * n:] + r * hn)
+        stash[:] = (rz, new, hn)
+        out = h - new
+        out *= z
+        out += new
+        return out
+
+    def backward(ctx, grad):
+        xg, h, w, b = ctx.inputs
+        n = h.shape[1]
+        if STATE.enabled:
+            hg = h.matmul(w.t()) + b
+            r, z = (xg[:, :n] + hg[:, :n]).sigmoid(), (xg[:, n:2 * n] + hg[:, n:2 * n]).sigmoid()
+            hn = hg[:, 2 * n:]
+            new = (xg[:, 2 * n:] + r * hn).tanh()
+        else:
+            rz, new, hn = ctx.args[0]
+            rz, new, hn = _wrap(rz), _wrap(new), _wrap(hn)
+            r, z = rz[:, :n], rz[:, n:]
+        dnew = grad * (1 - z) * (1 - new * new)
+        dr = dnew * hn * r * (1 - r)
+        dz = grad * (h - new) * z * (1 - z)
+        dxg = cat([dr, dz, dnew], 1)
+        dhg = cat([dr, dz, dnew * r], 1)
+        dh = grad * z + dhg.matmul(w) if ctx.needs_input_grad(1) else None
+        dw = dhg.t().matmul(h) if ctx.needs_input_grad(2) else None
+        db = dhg.sum(0) if ctx.needs_input_grad(3) else None
+        return dxg, dh, dw, db
+
+
+class RNNStep(Primitive):
+    """inputs xg (B, H), h (B, H), w_hh (H, H); args: relu (bool) picks relu over tanh."""
+    save_inputs = True
+    save_output = True
+
+    @staticmethod
+    def forward(xg, h, w, relu):
+        pre = h @ w.T
+        pre += xg
+        return np.maximum(pre, 0, out=pre) if relu else np.tanh(pre, out=pre)
+
+    def backward(ctx, grad):
+        _, h, w = ctx.inputs
+        out = ctx.output
+        # NOTE: relu's gradient at 0 is 0, as PyTorch's threshold_backward
+        d = grad * (out > 0) if ctx.args[0] else grad * (1 - out * out)
+        dh = d.matmul(w) if ctx.needs_input_grad(1) else None
+        dw = d.t().matmul(h) if ctx.needs_input_grad(2) else None
+        return d, dh, dw
+
+
+def lstm_step(xg: Tensor, h: Tensor, c: Tensor, w_hh: Tensor) -> tuple:
+    """One LSTM step from the input's gate pre-activations `xg` (biases included): (h', c')."""
+    out = apply(LSTMStep, (xg, h, c, w_hh), [])
+    n = c.shape[1]
+    return out[:, :n], out[:, n:]
+
+
+def gru_step(xg: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor) -> Tensor:
+    """One GRU step from `xg` = x @ w_ih.T + b_ih (b_hh stays apart: r multiplies the hidden's n share)."""
+    return apply(GRUStep, (xg, h, w_hh, b_hh), [])
+
+
+def rnn_step(xg: Tensor, h: Tensor, w_hh: Tensor, relu: bool = False) -> Tensor:
+    """One Elman RNN step, tanh (or relu) of xg + h @ w_hh.T."""
+    return apply(RNNStep, (xg, h, w_hh), relu)
+
+
+def _input_gates(input: Tensor, w_ih: Tensor, b: Tensor | None) -> Tensor:
+    out = input.matmul(w_ih.t())
+    return out if b is None else out + b
+
+
+def _biases(b_ih: Tensor | None, b_hh: Tensor | None) -> Tensor | None:
+    return None if b_ih is None else b_ih + b_hh
+
+
+def lstm_cell(input: Tensor, hx, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None = None,
+              b_hh: Tensor | None = None) -> tuple:
+    """torch.lstm_cell: (h', c') for input (B, I) and hx = (h, c)."""
+    return lstm_step(_input_gates(input, w_ih, _biases(b_ih, b_hh)), hx[0], hx[1], w_hh)
+
+
+def gru_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None = None,
+             b_hh: Tensor | None = None) -> Tensor:
+    """torch.gru_cell: h' for input (B, I) and hidden hx (B, H)."""
+    if b_hh is None:
+        b_hh = hx.new_zeros(w_hh.shape[0])
+    return gru_step(_input_gates(input, w_ih, b_ih), hx, w_hh, b_hh)
+
+
+def rnn_tanh_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None = None,
+                  b_hh: Tensor | None = None) -> Tensor:
+    """torch.rnn_tanh_cell: tanh(input @ w_ih.T + b_ih + hx @ w_hh.T + b_hh)."""
+    return rnn_step(_input_gates(input, w_ih, _biases(b_ih, b_hh)), hx, w_hh, False)
+
+
+def rnn_relu_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None = None,
+                  b_hh: Tensor | None = None) -> Tensor:
+    """torch.rnn_relu_cell: relu(input @ w_ih.T + b_ih + hx @ w_hh.T + b_hh)."""
+    return rnn_step(_input_gates(input, w_ih, _biases(b_ih, b_hh)), hx, w_hh, True)
+
+
+__all__ = ["lstm_cell", "gru_cell", "rnn_tanh_cell", "rnn_relu_cell"]
+TENSOR_METHODS: dict = {}
