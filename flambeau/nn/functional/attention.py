@@ -92,14 +92,15 @@ def _mha_shape_check(query: Tensor, key: Tensor, value: Tensor, key_padding_mask
     return batched
 
 
-def _canonical_mask(mask: Tensor | None, name: str, other: Tensor | None, target_dtype) -> Tensor | None:
+def _canonical_mask(mask: Tensor | None, name: str, other: Tensor | None, target_dtype,
+                    other_name: str = "attn_mask") -> Tensor | None:
     """A bool mask becomes an additive float mask (-inf where True); float masks pass through."""
     if mask is None:
         return None
     if mask.dtype != _bool and not mask.dtype.is_floating_point:
         raise AssertionError(f"only bool and floating types of {name} are supported")
     if other is not None and other.dtype != mask.dtype:
-        warnings.warn(f"Support for mismatched {name} and attn_mask is deprecated. Use same type for both instead.",
+        warnings.warn(f"Support for mismatched {name} and {other_name} is deprecated. Use same type for both instead.",
                       stacklevel=3)
     if mask.dtype.is_floating_point:
         return mask
