@@ -30,6 +30,41 @@ def _sigmoid_(a):
     return a
 
 
+def _join_arrays(parts):
+    return np.concatenate(parts, 1)
+
+
+def _join_tensors(parts):
+    return cat(parts, 1)
+
+
+# The derivative formulas below take either backend arrays (plain backward: no per-op dispatch, the
+# bulk of a step's cost) or flambeau tensors (under create_graph, so that double backward works): both
+# speak *, -, @, .T and slicing; `join` concatenates along the gate axis.
+
+def _lstm_grads(grad, gates, tc, c, h, w, join, needs):
+    n = c.shape[1]
+    i, f, g, o = gates[:, :n], gates[:, n:2 * n], gates[:, 2 * n:3 * n], gates[:, 3 * n:]
+    gh, gc = grad[:, :n], grad[:, n:]
+    dc = gc + gh * o * (1 - tc * tc)
+    dgates = join([dc * g * i * (1 - i), dc * c * f * (1 - f), dc * i * (1 - g * g), gh * tc * o * (1 - o)])
+    return (dgates, dgates @ w if needs(1) else None, dc * f if needs(2) else None,
+            dgates.T @ h if needs(3) else None)
+
+
+def _gru_grads(grad, r, z, new, hn, h, w, join, needs):
+    dnew = grad * (1 - z) * (1 - new * new)
+    dr = dnew * hn * r * (1 - r)
+    dz = grad * (h - new) * z * (1 - z)
+    dhg = join([dr, dz, dnew * r])
+    return (join([dr, dz, dnew]), grad * z + dhg @ w if needs(1) else None, dhg.T @ h if needs(2) else None,
+            dhg.sum(0) if needs(3) else None)
+
+
+def _wrap_all(grads):
+    return tuple(None if g is None else _wrap(g) for g in grads)
+
+
 class LSTMStep(Primitive):
     """inputs xg (B, 4H), h (B, P), c (B, H), w_hh (4H, P); gates in PyTorch's order i, f, g, o."""
     save_inputs = True
@@ -42,36 +77,26 @@ class LSTMStep(Primitive):
         _sigmoid_(gates[:, :2 * n])
         np.tanh(gates[:, 2 * n:3 * n], out=gates[:, 2 * n:3 * n])
         _sigmoid_(gates[:, 3 * n:])
-        i, f, g, o = gates[:, :n], gates[:, n:2 * n], gates[:, 2 * n:3 * n], gates[:, 3 * n:]
         out = gates[:, :2 * n].copy()  # a fresh (B, 2H) buffer of the gates' dtype and backend
         c2 = out[:, n:]
-        np.multiply(f, c, out=c2)
-        c2 += i * g
+        np.multiply(gates[:, n:2 * n], c, out=c2)
+        c2 += gates[:, :n] * gates[:, 2 * n:3 * n]
         tc = np.tanh(c2)
-        np.multiply(o, tc, out=out[:, :n])
+        np.multiply(gates[:, 3 * n:], tc, out=out[:, :n])
         stash[:] = (gates, tc)
         return out
 
     def backward(ctx, grad):
         xg, h, c, w = ctx.inputs
-        n = c.shape[1]
         if STATE.enabled:  # double backward: the gates as differentiable functions of the inputs
-            pre = xg + h.matmul(w.t())
-            i, f, o = pre[:, :n].sigmoid(), pre[:, n:2 * n].sigmoid(), pre[:, 3 * n:].sigmoid()
-            g = pre[:, 2 * n:3 * n].tanh()
-            tc = (f * c + i * g).tanh()
-        else:
-            gates, tc = ctx.args[0]
-            gates = _wrap(gates)
-            tc = _wrap(tc)
-            i, f, g, o = gates[:, :n], gates[:, n:2 * n], gates[:, 2 * n:3 * n], gates[:, 3 * n:]
-        gh, gc = grad[:, :n], grad[:, n:]
-        dc = gc + gh * o * (1 - tc * tc)
-        dgates = cat([dc * g * i * (1 - i), dc * c * f * (1 - f), dc * i * (1 - g * g), gh * tc * o * (1 - o)], 1)
-        dh = dgates.matmul(w) if ctx.needs_input_grad(1) else None
-        dc_prev = dc * f if ctx.needs_input_grad(2) else None
-        dw = dgates.t().matmul(h) if ctx.needs_input_grad(3) else None
-        return dgates, dh, dc_prev, dw
+            n = c.shape[1]
+            pre = xg + h @ w.T
+            gates = cat([pre[:, :2 * n].sigmoid(), pre[:, 2 * n:3 * n].tanh(), pre[:, 3 * n:].sigmoid()], 1)
+            tc = (gates[:, n:2 * n] * c + gates[:, :n] * gates[:, 2 * n:3 * n]).tanh()
+            return _lstm_grads(grad, gates, tc, c, h, w, _join_tensors, ctx.needs_input_grad)
+        gates, tc = ctx.args[0]
+        return _wrap_all(_lstm_grads(grad._data, gates, tc, c._data, h._data, w._data, _join_arrays,
+                                     ctx.needs_input_grad))
 
 
 class GRUStep(Primitive):
@@ -88,7 +113,7 @@ class GRUStep(Primitive):
         r, z = rz[:, :n], rz[:, n:]
         hn = hg[:, 2 * n:]
         new = np.tanh(xg[:, 2 * n:] + r * hn)
-        stash[:] = (rz, new, hn)
+        stash[:] = (r, z, new, hn)
         out = h - new
         out *= z
         out += new
@@ -96,25 +121,16 @@ class GRUStep(Primitive):
 
     def backward(ctx, grad):
         xg, h, w, b = ctx.inputs
-        n = h.shape[1]
         if STATE.enabled:
-            hg = h.matmul(w.t()) + b
+            n = h.shape[1]
+            hg = h @ w.T + b
             r, z = (xg[:, :n] + hg[:, :n]).sigmoid(), (xg[:, n:2 * n] + hg[:, n:2 * n]).sigmoid()
             hn = hg[:, 2 * n:]
             new = (xg[:, 2 * n:] + r * hn).tanh()
-        else:
-            rz, new, hn = ctx.args[0]
-            rz, new, hn = _wrap(rz), _wrap(new), _wrap(hn)
-            r, z = rz[:, :n], rz[:, n:]
-        dnew = grad * (1 - z) * (1 - new * new)
-        dr = dnew * hn * r * (1 - r)
-        dz = grad * (h - new) * z * (1 - z)
-        dxg = cat([dr, dz, dnew], 1)
-        dhg = cat([dr, dz, dnew * r], 1)
-        dh = grad * z + dhg.matmul(w) if ctx.needs_input_grad(1) else None
-        dw = dhg.t().matmul(h) if ctx.needs_input_grad(2) else None
-        db = dhg.sum(0) if ctx.needs_input_grad(3) else None
-        return dxg, dh, dw, db
+            return _gru_grads(grad, r, z, new, hn, h, w, _join_tensors, ctx.needs_input_grad)
+        r, z, new, hn = ctx.args[0]
+        return _wrap_all(_gru_grads(grad._data, r, z, new, hn, h._data, w._data, _join_arrays,
+                                    ctx.needs_input_grad))
 
 
 class RNNStep(Primitive):
@@ -133,8 +149,8 @@ class RNNStep(Primitive):
         out = ctx.output
         # NOTE: relu's gradient at 0 is 0, as PyTorch's threshold_backward
         d = grad * (out > 0) if ctx.args[0] else grad * (1 - out * out)
-        dh = d.matmul(w) if ctx.needs_input_grad(1) else None
-        dw = d.t().matmul(h) if ctx.needs_input_grad(2) else None
+        dh = d @ w if ctx.needs_input_grad(1) else None
+        dw = d.T @ h if ctx.needs_input_grad(2) else None
         return d, dh, dw
 
 
