@@ -2,7 +2,6 @@
 permutations, round trips and the gradients flowing back through packing and padding."""
 import numpy as np
 import pytest
-import torch
 
 import flambeau
 from oracle import check, check_raises, randn

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 import flambeau
-from oracle import check_module, copy_state, randn, to_numpy
+from oracle import check_module, randn, to_numpy
 
 D, HEADS, FF, S, T, N = 8, 2, 16, 5, 4, 2
 

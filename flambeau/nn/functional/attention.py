@@ -1,6 +1,8 @@
 """Attention: scaled_dot_product_attention and multi_head_attention_forward (nn.MultiheadAttention's math).
 
-Both are composites of matmul, softmax and masking, so autograd needs no formula of its own.
+scaled_dot_product_attention runs one fused primitive (flambeau.ops.attention: scores, mask, softmax, dropout and
+the second matmul, with its own backward); multi_head_attention_forward is a composite around it (and around the
+plain softmax when it must also return the attention weights).
 Mask conventions differ, as in PyTorch: for scaled_dot_product_attention a bool mask is True where a query
 MAY attend; for multi_head_attention_forward a bool mask (attn_mask or key_padding_mask) is True where it may NOT.
 """
@@ -12,6 +14,8 @@ import warnings
 from ..._dtype import bool_ as _bool
 from ..._tensor import Tensor
 from ...ops.creation import ones, zeros, zeros_like
+from ...ops.shape import broadcast_shapes
+from ...ops import attention as _attention
 from ...ops.joining import cat
 from .activation import softmax
 from .dropout import dropout
@@ -37,6 +41,20 @@ def _check_sdpa(query: Tensor, key: Tensor, value: Tensor, attn_mask: Tensor | N
                                "is_causal=True")
 
 
+def _scores_shape(query: Tensor, key: Tensor, value: Tensor, attn_mask: Tensor | None) -> tuple:
+    """Shape of the (masked) score matrix; PyTorch's RuntimeError for operands whose shapes do not fit."""
+    for a, b, name in ((query, key, "feature"), (key, value, "sequence")):
+        dim = -1 if name == "feature" else -2
+        if a.shape[dim] != b.shape[dim]:
+            raise RuntimeError(f"scaled_dot_product_attention: {name} sizes differ: {tuple(a.shape)} and "
+                               f"{tuple(b.shape)}")
+    shape = broadcast_shapes(tuple(query.shape[:-1]) + (key.shape[-2],), tuple(key.shape[:-2]) + (1, 1))
+    broadcast_shapes(shape[:-2] + (1, 1), tuple(value.shape[:-2]) + (1, 1))
+    if attn_mask is not None:
+        shape = broadcast_shapes(shape, tuple(attn_mask.shape))
+    return tuple(shape)
+
+
 def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn_mask: Tensor | None = None,
                                  dropout_p: float = 0.0, is_causal: bool = False, scale: float | None = None,
                                  enable_gqa: bool = False) -> Tensor:
@@ -48,24 +66,15 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
         # grouped-query attention: each key/value head serves a group of consecutive query heads
         key = key.repeat_interleave(query.shape[-3] // key.shape[-3], -3)
         value = value.repeat_interleave(query.shape[-3] // value.shape[-3], -3)
-    scores = (query @ key.transpose(-2, -1)) * scale
+    scores_shape = _scores_shape(query, key, value, attn_mask)
     if is_causal:
-        attn_mask = ones(scores.shape[-2], scores.shape[-1], dtype=_bool, device=query.device).tril()
-    if attn_mask is not None:
-        if attn_mask.dtype.is_floating_point:
-            scores = scores + attn_mask
-        else:
-            scores = scores.masked_fill(attn_mask.logical_not(), float("-inf"))
-    # NOTE: a query that may attend to nothing gets a zero output (and gradient), not softmax's NaN,
-    # as PyTorch's CPU kernels do
-    dead = (scores == float("-inf")).all(-1, keepdim=True)
-    if dead.any():
-        weights = softmax(scores.masked_fill(dead, 0.0), -1).masked_fill(dead, 0.0)
-    else:
-        weights = softmax(scores, -1)
-    if dropout_p > 0.0:
-        weights = dropout(weights, dropout_p)
-    return weights @ value
+        attn_mask = ones(query.shape[-2], key.shape[-2], dtype=_bool, device=query.device).tril()
+    mask_kind = _attention.NO_MASK if attn_mask is None else (
+        _attention.ADDITIVE if attn_mask.dtype.is_floating_point else _attention.KEEP)
+    noise = None
+    if dropout_p > 0.0:  # the scaled keep-mask dropout() would draw for the weights
+        noise = dropout(ones(scores_shape, dtype=query.dtype, device=query.device), dropout_p)
+    return _attention.scaled_dot_product_attention(query, key, value, attn_mask, mask_kind, scale, noise)
 
 
 def _mha_shape_check(query: Tensor, key: Tensor, value: Tensor, key_padding_mask: Tensor | None,

@@ -1,0 +1,105 @@
+"""Fused scaled dot-product attention: one primitive for softmax(q @ k^T * scale + mask) [* dropout] @ v.
+
+Forward works in one scores buffer: matmul, mask, softmax in place (rows that may attend to nothing
+give zeros, as PyTorch's CPU kernels), dropout, matmul. Backward is the closed form
+    dV = Pd^T g,  dP = (g v^T) * noise,  dS = P * (dP - sum(dP * P)),  dQ = dS k * scale,  dK = dS^T q * scale
+(the additive mask's gradient is dS), written in flambeau ops. P and Pd (P after dropout) come back from forward
+through `keep`, a list the caller passes in, as the norm primitives hand back their statistics. Under
+create_graph P is recomputed from the inputs with differentiable ops, so double backward is exact.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .._device import device_of, xp_for
+from .._dispatch import Primitive, apply
+from .._tensor import Tensor
+from ..autograd.grad_mode import STATE
+from .reduction import sum_to_shape
+
+_wrap = Tensor._wrap
+
+# how the optional fourth input masks the scores
+NO_MASK, ADDITIVE, KEEP = 0, 1, 2
+
+
+def _xp(array):
+    return np if isinstance(array, np.ndarray) else xp_for(device_of(array))
+
+
+def _softmax_rows_(s):
+    """Softmax over the last axis in place; all -inf rows become zeros instead of nan."""
+    xp = _xp(s)
+    top = s.max(axis=-1, keepdims=True)
+    xp.copyto(top, 0.0, where=xp.isneginf(top))  # NOTE: a dead row stays -inf - 0 = -inf, exp gives 0
+    s -= top
+    xp.exp(s, out=s)
+    total = s.sum(axis=-1, keepdims=True)
+    xp.copyto(total, 1.0, where=total == 0)
+    s /= total
+    return s
+
+
+class ScaledDotProductAttention(Primitive):
+    save_inputs = True
+
+    @staticmethod
+    def forward(q, k, v, *rest):
+        mask, (mask_kind, scale, noise, keep) = (rest[0], rest[1:]) if len(rest) == 5 else (None, rest)
+        xp = _xp(q)
+        s = xp.matmul(q, xp.swapaxes(k, -1, -2))
+        s *= s.dtype.type(scale)
+        if mask_kind:
+            full = np.broadcast_shapes(s.shape, mask.shape)
+            if full != s.shape:  # a mask with more leading dims than q and k: widen the scores once
+                s = xp.broadcast_to(s, full).copy()
+            if mask_kind == ADDITIVE:
+                s += mask
+            else:
+                xp.copyto(s, -xp.inf, where=xp.logical_not(mask))
+        p = _softmax_rows_(s)
+        pd = p if noise is None else p * noise
+        keep[:] = (p, pd)
+        return xp.matmul(pd, v)
+
+    def backward(ctx, g):
+        inputs = ctx.inputs
+        q, k, v = inputs[:3]
+        mask_kind, scale, noise, keep = ctx.args
+        if STATE.enabled:  # create_graph: P as a differentiable function of the inputs
+            p = _probabilities(q, k, inputs[3] if mask_kind else None, mask_kind, scale)
+            pd = p if noise is None else p * _wrap(noise)
+        else:
+            p, pd = _wrap(keep[0]), _wrap(keep[1])
+        dv = pd.transpose(-1, -2) @ g
+        dp = g @ v.transpose(-1, -2)
+        if noise is not None:
+            dp = dp * _wrap(noise)
+        ds = p * (dp - (dp * p).sum(-1, keepdim=True))
+        dq = (ds @ k) * scale
+        dk = (ds.transpose(-1, -2) @ q) * scale
+        grads = [sum_to_shape(dq, tuple(q.shape)), sum_to_shape(dk, tuple(k.shape)),
+                 sum_to_shape(dv, tuple(v.shape))]
+        if mask_kind:
+            grads.append(sum_to_shape(ds, tuple(inputs[3].shape)) if mask_kind == ADDITIVE else None)
+        return tuple(grads)
+
+
+def _probabilities(q: Tensor, k: Tensor, mask: Tensor | None, mask_kind: int, scale: float) -> Tensor:
+    """The attention weights in differentiable flambeau ops (for double backward)."""
+    s = (q @ k.transpose(-1, -2)) * scale
+    if mask_kind == ADDITIVE:
+        s = s + mask
+    elif mask_kind == KEEP:
+        s = s.masked_fill(mask.logical_not(), float("-inf"))
+    dead = (s == float("-inf")).all(-1, keepdim=True)
+    return s.masked_fill(dead, 0.0).softmax(-1).masked_fill(dead, 0.0)
+
+
+def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, mask: Tensor | None, mask_kind: int,
+                                 scale: float, noise: Tensor | None) -> Tensor:
+    """The fused primitive; mask is additive (float) or a keep-mask (bool, True may attend) per mask_kind,
+    noise the already-scaled dropout multiplier (None without dropout). Validation is the caller's."""
+    inputs = (query, key, value) if mask is None else (query, key, value, mask)
+    return apply(ScaledDotProductAttention, inputs, mask_kind if mask is not None else NO_MASK, float(scale),
+                 None if noise is None else noise._data, [])
