@@ -240,7 +240,7 @@ class RNNBase(Module):
             xg = xg + (b_ih if mode == "GRU" else b_ih + b_hh)
         if mode == "GRU" and b_hh is None:
             b_hh = zeros(w_hh.shape[0], dtype=x.dtype, device=x.device)
-        steps = xg.split(sizes, 0) if sizes else xg.unbind(0)
+        steps = _time_steps(xg, sizes)
         relu = mode == "RNN_RELU"
         h0, c0 = h, c
         if sizes and reverse:  # the reverse pass starts with the shortest batch, the sequences still running
@@ -272,6 +272,19 @@ class RNNBase(Module):
             h = cat([h] + ended_h[::-1])
             c = cat([c] + ended_c[::-1]) if c is not None else None
         return (cat(outs) if sizes else stack(outs)), h, c
+
+
+def _time_steps(x: Tensor, sizes: list | None) -> list:
+    """x cut along dim 0 into its time steps (`sizes` rows each, or single rows when None) by halving:
+    a slice's backward allocates its parent's size, so T slices of the whole would cost O(T^2) in
+    backward, halving O(T log T)."""
+    n = len(sizes) if sizes else x.shape[0]
+    if n <= 1:
+        return [x if sizes else x[0]] if n else []
+    half = n // 2
+    rows = sum(sizes[:half]) if sizes else half
+    return _time_steps(x[:rows], sizes[:half] if sizes else None) + \
+        _time_steps(x[rows:], sizes[half:] if sizes else None)
 
 
 def _check_hidden(hx: Tensor, expected: tuple, message: str) -> None:
