@@ -115,8 +115,6 @@ def _packed_case(lengths, enforce_sorted, size=3):
 @pytest.mark.parametrize("bidirectional", [False, True])
 @pytest.mark.parametrize("enforce_sorted", [False, True])
 def test_packed(name, kw, bidirectional, enforce_sorted):
-    if not hasattr(flambeau.nn.utils.rnn, "pack_padded_sequence"):
-        pytest.skip("flambeau.nn.utils.rnn has no PackedSequence yet")
     seqs, lengths = _packed_case([3, 5, 1, 5, 2], enforce_sorted)
     t_mod, f_mod = _pair(name, 3, 4, num_layers=2, bidirectional=bidirectional, **kw)
     directions = 2 if bidirectional else 1

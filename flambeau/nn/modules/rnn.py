@@ -17,19 +17,12 @@ from ..._tensor import Tensor
 from ...ops.rnn import gru_step, lstm_step, rnn_step
 from .. import functional as F, init
 from ..parameter import Parameter
+from ..utils.rnn import PackedSequence
 from .module import Module
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
 _GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
-
-
-def _packed_sequence_type():
-    try:
-        from ..utils.rnn import PackedSequence
-    except ImportError:
-        return None
-    return PackedSequence
 
 
 def _check_arguments(input_size, hidden_size, num_layers, bias, batch_first, dropout, proj_size) -> None:
@@ -131,10 +124,10 @@ class RNNBase(Module):
 
     # ------------------------------------------------------------------------------------ forward
 
-    def forward(self, input, hx=None):
+    def forward(self, input: Tensor | PackedSequence, hx: Tensor | tuple[Tensor, Tensor] | None = None) -> tuple:
+        """(output, h_n) for RNN and GRU, (output, (h_n, c_n)) for LSTM; output packed if input is."""
         lstm = self.mode == "LSTM"
-        packed_type = _packed_sequence_type()
-        packed = packed_type is not None and isinstance(input, packed_type)
+        packed = isinstance(input, PackedSequence)
         if packed:
             sequence, sizes = input.data, [int(s) for s in input.batch_sizes]
             batch = sizes[0]
@@ -161,7 +154,7 @@ class RNNBase(Module):
             if input.unsorted_indices is not None:
                 h_n = h_n.index_select(1, input.unsorted_indices)
                 c_n = c_n.index_select(1, input.unsorted_indices) if lstm else None
-            output = packed_type(output, input.batch_sizes, input.sorted_indices, input.unsorted_indices)
+            output = PackedSequence(output, input.batch_sizes, input.sorted_indices, input.unsorted_indices)
         else:
             if self.batch_first:
                 output = output.transpose(0, 1)
