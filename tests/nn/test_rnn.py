@@ -111,7 +111,8 @@ def _packed_case(lengths, enforce_sorted, size=3):
     return seqs, lengths
 
 
-@pytest.mark.parametrize("name,kw", MODES)
+@pytest.mark.filterwarnings("ignore:LSTM with projections")  # torch's oneDNN notice
+@pytest.mark.parametrize("name,kw", MODES + [("LSTM", {"proj_size": 2})])
 @pytest.mark.parametrize("bidirectional", [False, True])
 @pytest.mark.parametrize("enforce_sorted", [False, True])
 def test_packed(name, kw, bidirectional, enforce_sorted):
@@ -130,7 +131,7 @@ def test_packed(name, kw, bidirectional, enforce_sorted):
         assert type(out).__name__ == "PackedSequence"
         return lib.nn.utils.rnn.pad_packed_sequence(out)[0], out.batch_sizes, h
 
-    for states in (_states(name, 2, directions, len(seqs), 4), ()):
+    for states in (_states(name, 2, directions, len(seqs), 4, proj=kw.get("proj_size", 0)), ()):
         for mod in (t_mod, f_mod):
             mod.zero_grad()
         check(run, padded, *states, atol=1e-7, rtol=1e-6)
