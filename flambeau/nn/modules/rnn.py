@@ -227,10 +227,12 @@ class RNNBase(Module):
         w_ih, w_hh = weights[0], weights[1]
         b_ih, b_hh = (weights[2], weights[3]) if self.bias else (None, None)
         w_hr = weights[-1] if self.proj_size else None
-        # the input's share of every step's gates, one matmul for the whole sequence
-        xg = x.matmul(w_ih.t())
+        # the input's share of every step's gates, one 2-D matmul for the whole sequence (NumPy would run
+        # a 3-D one as T small matmuls)
+        xg = x.reshape(-1, x.shape[-1]).matmul(w_ih.t())
         if b_ih is not None:
             xg = xg + (b_ih if mode == "GRU" else b_ih + b_hh)
+        xg = xg.reshape(x.shape[:-1] + (xg.shape[-1],))
         if mode == "GRU" and b_hh is None:
             b_hh = zeros(w_hh.shape[0], dtype=x.dtype, device=x.device)
         steps = _time_steps(xg, sizes)
