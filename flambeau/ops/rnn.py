@@ -42,14 +42,13 @@ def _join_tensors(parts):
 # bulk of a step's cost) or flambeau tensors (under create_graph, so that double backward works): both
 # speak *, -, @, .T and slicing; `join` concatenates along the gate axis.
 
-def _lstm_grads(grad, gates, tc, c, h, w, join, needs):
-    n = c.shape[1]
+def _lstm_grads(grad, gates, tc, hc, w, join, needs):
+    n, p = w.shape[0] // 4, w.shape[1]
     i, f, g, o = gates[:, :n], gates[:, n:2 * n], gates[:, 2 * n:3 * n], gates[:, 3 * n:]
     gh, gc = grad[:, :n], grad[:, n:]
     dc = gc + gh * o * (1 - tc * tc)
-    dgates = join([dc * g * i * (1 - i), dc * c * f * (1 - f), dc * i * (1 - g * g), gh * tc * o * (1 - o)])
-    return (dgates, dgates @ w if needs(1) else None, dc * f if needs(2) else None,
-            dgates.T @ h if needs(3) else None)
+    dgates = join([dc * g * i * (1 - i), dc * hc[:, p:] * f * (1 - f), dc * i * (1 - g * g), gh * tc * o * (1 - o)])
+    return (dgates, join([dgates @ w, dc * f]) if needs(1) else None, dgates.T @ hc[:, :p] if needs(2) else None)
 
 
 def _gru_grads(grad, r, z, new, hn, h, w, join, needs):
@@ -66,20 +65,22 @@ def _wrap_all(grads):
 
 
 class LSTMStep(Primitive):
-    """inputs xg (B, 4H), h (B, P), c (B, H), w_hh (4H, P); gates in PyTorch's order i, f, g, o."""
+    """inputs xg (B, 4H), hc (B, P + H) the state h (B, P) and c (B, H) side by side, w_hh (4H, P); gates
+    in PyTorch's order i, f, g, o. Output (B, 2H): o * tanh(c') and c' side by side, which without a
+    projection (P = H) is the next step's hc as it is."""
     save_inputs = True
 
     @staticmethod
-    def forward(xg, h, c, w, stash):
-        n = c.shape[1]
-        gates = h @ w.T
+    def forward(xg, hc, w, stash):
+        n, p = w.shape[0] // 4, w.shape[1]
+        gates = hc[:, :p] @ w.T
         gates += xg
         _sigmoid_(gates[:, :2 * n])
         np.tanh(gates[:, 2 * n:3 * n], out=gates[:, 2 * n:3 * n])
         _sigmoid_(gates[:, 3 * n:])
         out = gates[:, :2 * n].copy()  # a fresh (B, 2H) buffer of the gates' dtype and backend
         c2 = out[:, n:]
-        np.multiply(gates[:, n:2 * n], c, out=c2)
+        np.multiply(gates[:, n:2 * n], hc[:, p:], out=c2)
         c2 += gates[:, :n] * gates[:, 2 * n:3 * n]
         tc = np.tanh(c2)
         np.multiply(gates[:, 3 * n:], tc, out=out[:, :n])
@@ -87,16 +88,15 @@ class LSTMStep(Primitive):
         return out
 
     def backward(ctx, grad):
-        xg, h, c, w = ctx.inputs
+        xg, hc, w = ctx.inputs
         if STATE.enabled:  # double backward: the gates as differentiable functions of the inputs
-            n = c.shape[1]
-            pre = xg + h @ w.T
+            n, p = w.shape[0] // 4, w.shape[1]
+            pre = xg + hc[:, :p] @ w.T
             gates = cat([pre[:, :2 * n].sigmoid(), pre[:, 2 * n:3 * n].tanh(), pre[:, 3 * n:].sigmoid()], 1)
-            tc = (gates[:, n:2 * n] * c + gates[:, :n] * gates[:, 2 * n:3 * n]).tanh()
-            return _lstm_grads(grad, gates, tc, c, h, w, _join_tensors, ctx.needs_input_grad)
+            tc = (gates[:, n:2 * n] * hc[:, p:] + gates[:, :n] * gates[:, 2 * n:3 * n]).tanh()
+            return _lstm_grads(grad, gates, tc, hc, w, _join_tensors, ctx.needs_input_grad)
         gates, tc = ctx.args[0]
-        return _wrap_all(_lstm_grads(grad._data, gates, tc, c._data, h._data, w._data, _join_arrays,
-                                     ctx.needs_input_grad))
+        return _wrap_all(_lstm_grads(grad._data, gates, tc, hc._data, w._data, _join_arrays, ctx.needs_input_grad))
 
 
 class GRUStep(Primitive):
@@ -154,9 +154,14 @@ class RNNStep(Primitive):
         return d, dh, dw
 
 
+def lstm_step_hc(xg: Tensor, hc: Tensor, w_hh: Tensor) -> Tensor:
+    """One LSTM step on the state hc = [h | c]: [o * tanh(c') | c'] (before any projection of h)."""
+    return apply(LSTMStep, (xg, hc, w_hh), [])
+
+
 def lstm_step(xg: Tensor, h: Tensor, c: Tensor, w_hh: Tensor) -> tuple:
     """One LSTM step from the input's gate pre-activations `xg` (biases included): (h', c')."""
-    out = apply(LSTMStep, (xg, h, c, w_hh), [])
+    out = lstm_step_hc(xg, cat([h, c], 1), w_hh)
     n = c.shape[1]
     return out[:, :n], out[:, n:]
 

@@ -14,7 +14,7 @@ import warnings
 
 from ... import cat, stack, zeros
 from ..._tensor import Tensor
-from ...ops.rnn import gru_step, lstm_step, rnn_step
+from ...ops.rnn import gru_step, lstm_step, lstm_step_hc, rnn_step
 from .. import functional as F, init
 from ..parameter import Parameter
 from ..utils.rnn import PackedSequence
@@ -237,36 +237,36 @@ class RNNBase(Module):
             b_hh = zeros(w_hh.shape[0], dtype=x.dtype, device=x.device)
         steps = _time_steps(xg, sizes)
         relu = mode == "RNN_RELU"
-        h0, c0 = h, c
-        if sizes and reverse:  # the reverse pass starts with the shortest batch, the sequences still running
-            h, c = h0[:sizes[-1]], (c0[:sizes[-1]] if c0 is not None else None)
-        ended_h, ended_c = [], []
+        out_size = h.shape[-1]
+        # an LSTM's state runs as one tensor, [h | c] side by side: the step primitive reads and writes
+        # that layout, so the loop slices nothing (but the projection, when there is one)
+        state0 = cat([h, c], 1) if mode == "LSTM" else h
+        state = state0[:sizes[-1]] if sizes and reverse else state0  # reverse: the sequences still running
+        ended = []
         outs = [None] * len(steps)
         for t in (range(len(steps) - 1, -1, -1) if reverse else range(len(steps))):
             if sizes:
-                n, running = sizes[t], h.shape[0]
+                n, running = sizes[t], state.shape[0]
                 if n < running:  # sequences n.. ended at the previous step: their state is final
-                    ended_h.append(h[n:])
-                    h = h[:n]
-                    if c is not None:
-                        ended_c.append(c[n:])
-                        c = c[:n]
+                    ended.append(state[n:])
+                    state = state[:n]
                 elif n > running:  # reverse direction: sequences n.. start here from their initial state
-                    h = cat([h, h0[running:n]])
-                    c = cat([c, c0[running:n]]) if c is not None else None
+                    state = cat([state, state0[running:n]])
             if mode == "LSTM":
-                h, c = lstm_step(steps[t], h, c, w_hh)
+                state = lstm_step_hc(steps[t], state, w_hh)
                 if w_hr is not None:
-                    h = h.matmul(w_hr.t())
+                    state = cat([state[:, :self.hidden_size].matmul(w_hr.t()), state[:, self.hidden_size:]], 1)
             elif mode == "GRU":
-                h = gru_step(steps[t], h, w_hh, b_hh)
+                state = gru_step(steps[t], state, w_hh, b_hh)
             else:
-                h = rnn_step(steps[t], h, w_hh, relu)
-            outs[t] = h
-        if ended_h:  # rows in batch order: the still-running ones, then those that ended last to first
-            h = cat([h] + ended_h[::-1])
-            c = cat([c] + ended_c[::-1]) if c is not None else None
-        return (cat(outs) if sizes else stack(outs)), h, c
+                state = rnn_step(steps[t], state, w_hh, relu)
+            outs[t] = state
+        if ended:  # rows in batch order: the still-running ones, then those that ended last to first
+            state = cat([state] + ended[::-1])
+        out = cat(outs) if sizes else stack(outs)
+        if mode != "LSTM":
+            return out, state, None
+        return out[..., :out_size], state[:, :out_size], state[:, out_size:]
 
 
 def _time_steps(x: Tensor, sizes: list | None) -> list:
