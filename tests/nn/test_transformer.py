@@ -8,7 +8,7 @@ import pytest
 import torch
 
 import flambeau
-from oracle import check_module, randn, to_numpy
+from oracle import check_module, copy_state, randn, to_numpy
 
 D, HEADS, FF, S, T, N = 8, 2, 16, 5, 4, 2
 
@@ -201,3 +201,20 @@ def test_torch_saved_encoder_loads(tmp_path):
     expected = t_m(torch.tensor(x), mask=torch.tensor(mask))
     got = f_m(flambeau.tensor(x), mask=flambeau.tensor(mask))
     np.testing.assert_allclose(to_numpy(got), to_numpy(expected), atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.parametrize("grad", [False, True])
+@pytest.mark.parametrize("left_aligned", [True, False])
+def test_encoder_inference_padding_like_torch(grad, left_aligned):
+    # eval + no_grad + batch_first + a left-aligned key padding mask: PyTorch's nested-tensor path zeroes padded rows
+    t_layer, f_layer = pair("TransformerEncoderLayer", D, HEADS, FF, batch_first=True)
+    t_m, f_m = torch.nn.TransformerEncoder(t_layer, 2).eval(), flambeau.nn.TransformerEncoder(f_layer, 2).eval()
+    copy_state(t_m, f_m)
+    x, pad = seq(S, True), key_padding(S)
+    if not left_aligned:
+        pad = pad[:, ::-1].copy()
+    with torch.set_grad_enabled(grad), flambeau.set_grad_enabled(grad):
+        expected = t_m(torch.tensor(x), src_key_padding_mask=torch.tensor(pad))
+        got = f_m(flambeau.tensor(x), src_key_padding_mask=flambeau.tensor(pad))
+    np.testing.assert_allclose(to_numpy(got), to_numpy(expected), atol=1e-6, rtol=1e-5)
+    assert (not to_numpy(got)[1, -1].any()) == (not grad and left_aligned)

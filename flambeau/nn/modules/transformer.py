@@ -6,6 +6,7 @@ import warnings
 from typing import Callable
 
 from ..._tensor import Tensor
+from ...autograd.grad_mode import is_grad_enabled
 from ...ops.creation import full
 from ...ops.linalg import triu
 from .. import functional as F
@@ -212,8 +213,9 @@ def _why_no_nested_tensor(layer: Module) -> str:
 class TransformerEncoder(Module):
     """num_layers deep copies of an encoder layer, applied in turn, then an optional final norm.
 
-    enable_nested_tensor is accepted (and warned about as PyTorch does); flambeau always computes on the padded
-    batch, which matches PyTorch's results wherever its nested-tensor inference path is off (training, autograd).
+    enable_nested_tensor is accepted (and warned about as PyTorch does). flambeau always computes on the padded
+    batch; where PyTorch would take its nested-tensor inference path, the padded positions are zeroed as its
+    nested-to-padded conversion leaves them.
     """
 
     def __init__(self, encoder_layer: TransformerEncoderLayer, num_layers: int, norm: Module | None = None,
@@ -240,9 +242,26 @@ class TransformerEncoder(Module):
         output = src
         for mod in self.layers:
             output = mod(output, src_mask=mask, is_causal=is_causal, src_key_padding_mask=src_key_padding_mask)
+        if self._as_nested(src, mask, src_key_padding_mask):
+            # PyTorch's inference path runs on a nested tensor and pads back with zeros: same values elsewhere
+            output = output.masked_fill((src_key_padding_mask != 0).unsqueeze(-1), 0.0)
         if self.norm is not None:
             output = self.norm(output)
         return output
+
+
+    def _as_nested(self, src: Tensor, mask: Tensor | None, key_padding_mask: Tensor | None) -> bool:
+        """Whether PyTorch would take its nested-tensor inference path (whose padded outputs are zeros)."""
+        layer = self.layers[0]
+        if (not self.use_nested_tensor or layer.training or src.dim() != 3 or key_padding_mask is None
+                or mask is not None):
+            return False
+        if is_grad_enabled() and (src.requires_grad or any(p.requires_grad for p in layer.parameters())):
+            return False
+        if not self.mask_check:
+            return True
+        valid = (key_padding_mask == 0).long()  # left-aligned: each row's valid steps come first
+        return bool((valid[:, 1:] <= valid[:, :-1]).all())
 
 
 class TransformerDecoder(Module):
