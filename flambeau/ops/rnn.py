@@ -71,9 +71,9 @@ class LSTMStep(Primitive):
     save_inputs = True
 
     @staticmethod
-    def forward(xg, hc, w, stash):
+    def forward(xg, hc, w, stash, w_t):
         n, p = w.shape[0] // 4, w.shape[1]
-        gates = hc[:, :p] @ w.T
+        gates = hc[:, :p] @ w_t
         gates += xg
         _sigmoid_(gates[:, :2 * n])
         np.tanh(gates[:, 2 * n:3 * n], out=gates[:, 2 * n:3 * n])
@@ -104,9 +104,9 @@ class GRUStep(Primitive):
     save_inputs = True
 
     @staticmethod
-    def forward(xg, h, w, b, stash):
+    def forward(xg, h, w, b, stash, w_t):
         n = h.shape[1]
-        hg = h @ w.T
+        hg = h @ w_t
         hg += b
         rz = xg[:, :2 * n] + hg[:, :2 * n]
         _sigmoid_(rz)
@@ -134,13 +134,13 @@ class GRUStep(Primitive):
 
 
 class RNNStep(Primitive):
-    """inputs xg (B, H), h (B, H), w_hh (H, H); args: relu (bool) picks relu over tanh."""
+    """inputs xg (B, H), h (B, H), w_hh (H, H); args: relu (bool) picks relu over tanh, w_t."""
     save_inputs = True
     save_output = True
 
     @staticmethod
-    def forward(xg, h, w, relu):
-        pre = h @ w.T
+    def forward(xg, h, w, relu, w_t):
+        pre = h @ w_t
         pre += xg
         return np.maximum(pre, 0, out=pre) if relu else np.tanh(pre, out=pre)
 
@@ -154,9 +154,22 @@ class RNNStep(Primitive):
         return d, dh, dw
 
 
-def lstm_step_hc(xg: Tensor, hc: Tensor, w_hh: Tensor) -> Tensor:
-    """One LSTM step on the state hc = [h | c]: [o * tanh(c') | c'] (before any projection of h)."""
-    return apply(LSTMStep, (xg, hc, w_hh), [])
+def transposed_weight(w_hh: Tensor) -> Tensor:
+    """w_hh.T as a contiguous copy without history, made once per sequence for the steps' forward.
+
+    NOTE: for a time step's few rows, BLAS computes h @ w_t about 1.7x faster than h @ w_hh.T (and
+    backward's g @ w_hh is fast as it is), which is most of a step's cost."""
+    return w_hh.detach().t().contiguous()
+
+
+def _forward_weight(w_hh: Tensor, w_t: Tensor | None):
+    return w_hh._data.T if w_t is None else w_t._data
+
+
+def lstm_step_hc(xg: Tensor, hc: Tensor, w_hh: Tensor, w_t: Tensor | None = None) -> Tensor:
+    """One LSTM step on the state hc = [h | c]: [o * tanh(c') | c'] (before any projection of h);
+    w_t: transposed_weight(w_hh), when the caller runs many steps."""
+    return apply(LSTMStep, (xg, hc, w_hh), [], _forward_weight(w_hh, w_t))
 
 
 def lstm_step(xg: Tensor, h: Tensor, c: Tensor, w_hh: Tensor) -> tuple:
@@ -166,14 +179,14 @@ def lstm_step(xg: Tensor, h: Tensor, c: Tensor, w_hh: Tensor) -> tuple:
     return out[:, :n], out[:, n:]
 
 
-def gru_step(xg: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor) -> Tensor:
+def gru_step(xg: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor, w_t: Tensor | None = None) -> Tensor:
     """One GRU step from `xg` = x @ w_ih.T + b_ih (b_hh stays apart: r multiplies the hidden's n share)."""
-    return apply(GRUStep, (xg, h, w_hh, b_hh), [])
+    return apply(GRUStep, (xg, h, w_hh, b_hh), [], _forward_weight(w_hh, w_t))
 
 
-def rnn_step(xg: Tensor, h: Tensor, w_hh: Tensor, relu: bool = False) -> Tensor:
+def rnn_step(xg: Tensor, h: Tensor, w_hh: Tensor, relu: bool = False, w_t: Tensor | None = None) -> Tensor:
     """One Elman RNN step, tanh (or relu) of xg + h @ w_hh.T."""
-    return apply(RNNStep, (xg, h, w_hh), relu)
+    return apply(RNNStep, (xg, h, w_hh), relu, _forward_weight(w_hh, w_t))
 
 
 def _input_gates(input: Tensor, w_ih: Tensor, b: Tensor | None) -> Tensor:

@@ -14,7 +14,7 @@ import warnings
 
 from ... import cat, stack, zeros
 from ..._tensor import Tensor
-from ...ops.rnn import gru_step, lstm_step, lstm_step_hc, rnn_step
+from ...ops.rnn import gru_step, lstm_step, lstm_step_hc, rnn_step, transposed_weight
 from .. import functional as F, init
 from ..parameter import Parameter
 from ..utils.rnn import PackedSequence
@@ -237,6 +237,7 @@ class RNNBase(Module):
             b_hh = zeros(w_hh.shape[0], dtype=x.dtype, device=x.device)
         steps = _time_steps(xg, sizes)
         relu = mode == "RNN_RELU"
+        w_t = transposed_weight(w_hh)
         out_size = h.shape[-1]
         # an LSTM's state runs as one tensor, [h | c] side by side: the step primitive reads and writes
         # that layout, so the loop slices nothing (but the projection, when there is one)
@@ -253,13 +254,13 @@ class RNNBase(Module):
                 elif n > running:  # reverse direction: sequences n.. start here from their initial state
                     state = cat([state, state0[running:n]])
             if mode == "LSTM":
-                state = lstm_step_hc(steps[t], state, w_hh)
+                state = lstm_step_hc(steps[t], state, w_hh, w_t)
                 if w_hr is not None:
                     state = cat([state[:, :self.hidden_size].matmul(w_hr.t()), state[:, self.hidden_size:]], 1)
             elif mode == "GRU":
-                state = gru_step(steps[t], state, w_hh, b_hh)
+                state = gru_step(steps[t], state, w_hh, b_hh, w_t)
             else:
-                state = rnn_step(steps[t], state, w_hh, relu)
+                state = rnn_step(steps[t], state, w_hh, relu, w_t)
             outs[t] = state
         if ended:  # rows in batch order: the still-running ones, then those that ended last to first
             state = cat([state] + ended[::-1])
