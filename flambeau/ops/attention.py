@@ -41,6 +41,7 @@ def _softmax_rows_(s):
 
 
 class ScaledDotProductAttention(Primitive):
+    __slots__ = ()
     save_inputs = True
 
     @staticmethod
@@ -62,15 +63,20 @@ class ScaledDotProductAttention(Primitive):
         keep[:] = (p, pd)
         return xp.matmul(pd, v)
 
+    def release(self):
+        super().release()
+        self.args[3].clear()  # P and Pd go with the saved inputs once backward has run
+
     def backward(ctx, g):
         inputs = ctx.inputs
         q, k, v = inputs[:3]
         mask_kind, scale, noise, keep = ctx.args
-        if STATE.enabled:  # create_graph: P as a differentiable function of the inputs
-            p = _probabilities(q, k, inputs[3] if mask_kind else None, mask_kind, scale)
-            pd = p if noise is None else p * _wrap(noise)
-        else:
-            p, pd = _wrap(keep[0]), _wrap(keep[1])
+        mask = inputs[3] if mask_kind else None
+        if not STATE.enabled:
+            return _plain_backward(g._data, q, k, v, mask, mask_kind, scale, noise, *keep)
+        # create_graph: P as a differentiable function of the inputs
+        p = _probabilities(q, k, mask, mask_kind, scale)
+        pd = p if noise is None else p * _wrap(noise)
         dv = pd.transpose(-1, -2) @ g
         dp = g @ v.transpose(-1, -2)
         if noise is not None:
@@ -81,8 +87,29 @@ class ScaledDotProductAttention(Primitive):
         grads = [sum_to_shape(dq, tuple(q.shape)), sum_to_shape(dk, tuple(k.shape)),
                  sum_to_shape(dv, tuple(v.shape))]
         if mask_kind:
-            grads.append(sum_to_shape(ds, tuple(inputs[3].shape)) if mask_kind == ADDITIVE else None)
+            grads.append(sum_to_shape(ds, tuple(mask.shape)) if mask_kind == ADDITIVE else None)
         return tuple(grads)
+
+
+def _plain_backward(g, q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None, mask_kind: int, scale: float,
+                    noise, p, pd) -> tuple:
+    """The same formulas on arrays, in one scores-sized buffer (no graph is recorded in a plain backward)."""
+    xp = _xp(g)
+    dv = xp.matmul(xp.swapaxes(pd, -1, -2), g)
+    ds = xp.matmul(g, xp.swapaxes(v._data, -1, -2))  # dPd, then dP, then dS in place
+    if noise is not None:
+        ds *= noise
+    row = xp.multiply(ds, p).sum(axis=-1, keepdims=True)
+    ds -= row
+    ds *= p
+    dmask = None
+    if mask_kind == ADDITIVE:
+        dmask = sum_to_shape(_wrap(ds.copy()), tuple(mask.shape))
+    ds *= ds.dtype.type(scale)
+    grads = (sum_to_shape(_wrap(xp.matmul(ds, k._data)), tuple(q.shape)),
+             sum_to_shape(_wrap(xp.matmul(xp.swapaxes(ds, -1, -2), q._data)), tuple(k.shape)),
+             sum_to_shape(_wrap(dv), tuple(v.shape)))
+    return grads + (dmask,) if mask_kind else grads
 
 
 def _probabilities(q: Tensor, k: Tensor, mask: Tensor | None, mask_kind: int, scale: float) -> Tensor:

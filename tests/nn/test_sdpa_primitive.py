@@ -61,6 +61,18 @@ def test_one_graph_node():
     assert all(type(fn).__name__ == "AccumulateGrad" for fn, _ in out.grad_fn.next_functions[:3])
 
 
+def test_retain_graph_then_release():
+    q, k, v = (flambeau.randn(H, n, E, requires_grad=True) for n in (L, S, S))
+    out = flambeau.nn.functional.scaled_dot_product_attention(q, k, v)
+    out.sum().backward(retain_graph=True)
+    first = q.grad.clone()
+    out.sum().backward()  # the kept probabilities served twice
+    np.testing.assert_allclose(q.grad.numpy(), 2 * first.numpy(), rtol=1e-6)
+    assert out.grad_fn.args[3] == []  # released with the graph: P no longer held
+    with pytest.raises(RuntimeError):
+        out.sum().backward()
+
+
 def test_dropout_uses_dropouts_draw():
     q, k, v = flambeau.randn(H, L, E), flambeau.randn(H, S, E), flambeau.randn(H, S, EV)
     flambeau.manual_seed(3)
