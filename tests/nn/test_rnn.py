@@ -219,3 +219,12 @@ def test_constructor_errors(name, kwargs):
 def test_dropout_warning():
     with pytest.warns(UserWarning, match="non-zero dropout expects num_layers greater than 1"):
         flambeau.nn.GRU(3, 4, dropout=0.5)
+
+
+@pytest.mark.parametrize("name,kw", MODES + [("LSTM", {"proj_size": 2})])
+def test_double_backward(name, kw):
+    # gradgradcheck through a whole layer: the steps' backward under create_graph is differentiable
+    f_mod = getattr(flambeau.nn, name)(2, 3, bidirectional=True, dtype=flambeau.float64, **kw)
+    x = flambeau.tensor(randn(3, 2, 2), requires_grad=True)
+    fn = lambda x: f_mod(x)[0]  # noqa: E731
+    assert flambeau.autograd.gradcheck(fn, (x,)) and flambeau.autograd.gradgradcheck(fn, (x,))
