@@ -61,7 +61,10 @@ class ScaledDotProductAttention(Primitive):
         p = _softmax_rows_(s)
         pd = p if noise is None else p * noise
         keep[:] = (p, pd)
-        return xp.matmul(pd, v)
+        out = xp.matmul(pd, v)
+        # NOTE: NumPy's matmul of bfloat16 (ml_dtypes) arrays gives float32: the scores stay float32 (PyTorch's
+        # accumulate type) and the result is rounded back once
+        return out if out.dtype == q.dtype else out.astype(q.dtype)
 
     def release(self):
         super().release()
@@ -104,11 +107,10 @@ def _plain_backward(g, q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None, mas
     ds *= p
     dmask = None
     if mask_kind == ADDITIVE:
-        dmask = sum_to_shape(_wrap(ds.copy()), tuple(mask.shape))
+        dmask = sum_to_shape(_wrap(ds.astype(mask._data.dtype)), tuple(mask.shape))
     ds *= ds.dtype.type(scale)
-    grads = (sum_to_shape(_wrap(xp.matmul(ds, k._data)), tuple(q.shape)),
-             sum_to_shape(_wrap(xp.matmul(xp.swapaxes(ds, -1, -2), q._data)), tuple(k.shape)),
-             sum_to_shape(_wrap(dv), tuple(v.shape)))
+    grads = tuple(sum_to_shape(_wrap(d.astype(x._data.dtype, copy=False)), tuple(x.shape)) for d, x in
+                  ((xp.matmul(ds, k._data), q), (xp.matmul(xp.swapaxes(ds, -1, -2), q._data), k), (dv, v)))
     return grads + (dmask,) if mask_kind else grads
 
 

@@ -92,3 +92,14 @@ def test_float32_matches_torch():
 def test_additive_mask_gradient_against_torch():
     check(lambda lib, q, k, v, m: sdpa(lib, q, k, v, attn_mask=m), randn(H, L, E), randn(H, S, E), randn(H, S, EV),
           randn(H, L, S))
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_half_types_keep_their_dtype(dtype):
+    q, k, v = (flambeau.randn(H, n, E, dtype=getattr(flambeau, dtype), requires_grad=True) for n in (L, S, S))
+    out = flambeau.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=True)
+    out.float().sum().backward()
+    assert out.dtype == q.dtype and q.grad.dtype == q.dtype and v.grad.dtype == v.dtype
+    reference = flambeau.nn.functional.scaled_dot_product_attention(q.double(), k.double(), v.double(),
+                                                                    is_causal=True)
+    np.testing.assert_allclose(out.double().detach().numpy(), reference.detach().numpy(), atol=0.05)
