@@ -218,3 +218,9 @@ def test_encoder_inference_padding_like_torch(grad, left_aligned):
         got = f_m(flambeau.tensor(x), src_key_padding_mask=flambeau.tensor(pad))
     np.testing.assert_allclose(to_numpy(got), to_numpy(expected), atol=1e-6, rtol=1e-5)
     assert (not to_numpy(got)[1, -1].any()) == (not grad and left_aligned)
+
+
+def test_transformer_unbatched_with_causal_flags():
+    t_m, f_m = pair("Transformer", d_model=D, nhead=HEADS, num_encoder_layers=1, num_decoder_layers=2,
+                    dim_feedforward=FF, dropout=0.0)
+    compare(t_m, f_m, randn(S, D), randn(T, D), masks={"tgt_mask": causal(T)}, flags={"tgt_is_causal": True})
