@@ -72,6 +72,15 @@ def test_pad_unpad_sequence(batch_first, padding_side):
     check(fn, *seqs)
 
 
+@pytest.mark.parametrize("method", ["double", "float", "half", "long", "int", "short", "char", "byte"])
+def test_packed_sequence_casts(method):
+    def fn(lib, *xs):
+        packed = getattr(rnn(lib).pack_sequence(list(xs), enforce_sorted=False), method)()
+        return packed.data, packed.batch_sizes, packed.sorted_indices, packed.unsorted_indices
+
+    check(fn, *(randn(n, F) * 3 for n in (2, 3)), grad=False)
+
+
 def test_packed_sequence_methods():
     f_packed = flambeau.nn.utils.rnn.pack_sequence([flambeau.ones(3, 2), flambeau.ones(1, 2)], enforce_sorted=False)
     assert f_packed.double().data.dtype == flambeau.float64

@@ -4,7 +4,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from ... import arange, as_tensor, cat, empty_like, full, int64, sort, stack, tensor
+from ... import (arange, as_tensor, cat, empty_like, float16, float32, float64, full, int8, int16, int32, int64, sort,
+                 stack, tensor, uint8)
 from ..._tensor import Tensor
 
 __all__ = ["PackedSequence", "pad_sequence", "pack_padded_sequence", "pad_packed_sequence", "pack_sequence",
@@ -61,33 +62,29 @@ class PackedSequence(_PackedSequenceFields):
     def cpu(self, *args, **kwargs) -> "PackedSequence":
         return self.to(*args, device="cpu", **kwargs)
 
-    def _cast(self, dtype_name: str) -> "PackedSequence":
-        import flambeau
-        return self.to(dtype=getattr(flambeau, dtype_name))
-
     def double(self) -> "PackedSequence":
-        return self._cast("double")
+        return self.to(dtype=float64)
 
     def float(self) -> "PackedSequence":
-        return self._cast("float")
+        return self.to(dtype=float32)
 
     def half(self) -> "PackedSequence":
-        return self._cast("half")
+        return self.to(dtype=float16)
 
     def long(self) -> "PackedSequence":
-        return self._cast("long")
+        return self.to(dtype=int64)
 
     def int(self) -> "PackedSequence":
-        return self._cast("int")
+        return self.to(dtype=int32)
 
     def short(self) -> "PackedSequence":
-        return self._cast("short")
+        return self.to(dtype=int16)
 
     def char(self) -> "PackedSequence":
-        return self._cast("int8")
+        return self.to(dtype=int8)
 
     def byte(self) -> "PackedSequence":
-        return self._cast("uint8")
+        return self.to(dtype=uint8)
 
     @property
     def is_cuda(self) -> bool:
