@@ -189,9 +189,15 @@ FORWARD_ERRORS = [  # module LSTM(3, 4, num_layers=2), x (5, 2, 3), h (2, 2, 4)
 
 @pytest.mark.parametrize("i", range(len(FORWARD_ERRORS)))
 def test_forward_errors(i):
+    """Same exception type and message as PyTorch."""
     t_mod, f_mod = _pair("LSTM", 3, 4, num_layers=2, dtype=F32)
-    check_raises(lambda t, x, h: FORWARD_ERRORS[i](t, t_mod if t is torch else f_mod, x, h),
-                 randn(5, 2, 3, dtype=F32), randn(2, 2, 4, dtype=F32))
+    x, h = randn(5, 2, 3, dtype=F32), randn(2, 2, 4, dtype=F32)
+    raised = []
+    for lib, mod in ((torch, t_mod), (flambeau, f_mod)):
+        with pytest.raises(Exception) as info:
+            FORWARD_ERRORS[i](lib, mod, lib.tensor(x), lib.tensor(h))
+        raised.append((type(info.value), str(info.value).replace("flambeau.", "torch.")))
+    assert raised[1] == raised[0]
 
 
 @pytest.mark.parametrize("fn", [

@@ -90,3 +90,20 @@ ERRORS = [  # x (3, 4), h (3, 5)
 @pytest.mark.parametrize("i", range(len(ERRORS)))
 def test_errors(i):
     check_raises(ERRORS[i], randn(3, 4, dtype=F32), randn(3, 5, dtype=F32))
+
+
+@pytest.mark.parametrize("name,x,states", [
+    ("LSTMCell", (3, 4), ((2, 5), (3, 5))), ("LSTMCell", (3, 4), ((3, 4), (3, 5))),
+    ("LSTMCell", (3, 4), ((3, 5), (3, 6))), ("LSTMCell", (3, 3), None), ("GRUCell", (3, 4), (2, 5)),
+    ("GRUCell", (3, 4), (3, 6)), ("RNNCell", (3, 4), (5,)),
+])
+def test_error_messages(name, x, states):
+    messages = []
+    for lib in (torch, flambeau):
+        cell = getattr(lib.nn, name)(4, 5)
+        hx = None if states is None else (tuple(lib.zeros(s) for s in states) if name == "LSTMCell"
+                                          else lib.zeros(states))
+        with pytest.raises(RuntimeError) as info:
+            cell(lib.zeros(x), hx)
+        messages.append(str(info.value))
+    assert messages[1] == messages[0]

@@ -367,14 +367,17 @@ class RNNCellBase(Module):
         if input.shape[1] != self.input_size:
             raise RuntimeError(f"input has inconsistent input_size: got {input.shape[1]} expected {self.input_size}")
         out = []
-        for s in states:
+        batch = input.shape[0]
+        for i, s in enumerate(states):
             if s is None:
-                s = zeros((input.shape[0], self.hidden_size), dtype=input.dtype, device=input.device)
+                s = zeros((batch, self.hidden_size), dtype=input.dtype, device=input.device)
             elif not batched:
                 s = s.unsqueeze(0)
-            if tuple(s.shape) != (input.shape[0], self.hidden_size):
-                raise RuntimeError(f"Expected hidden state of shape {(input.shape[0], self.hidden_size)}, "
-                                   f"got {tuple(s.shape)}")
+            if s.shape[0] != batch:
+                raise RuntimeError(f"Input batch size {batch} doesn't match hidden{i} batch size {s.shape[0]}")
+            if s.dim() != 2 or s.shape[1] != self.hidden_size:
+                raise RuntimeError(f"hidden{i} has inconsistent hidden_size: got {s.shape[-1]}, expected "
+                                   f"{self.hidden_size}")
             out.append(s)
         return input, out, batched
 
