@@ -1,0 +1,63 @@
+"""The sequence examples run end to end (shortened), learn, and reach what the same scripts reach on PyTorch.
+
+Each script is also run on PyTorch through tests/run_as_torch.py (flambeau's modules aliased to torch's):
+the two libraries draw different initial weights, so the comparison is of the level reached, not of digits.
+"""
+import os
+import pathlib
+import re
+import subprocess
+import sys
+
+import pytest
+
+ROOT = pathlib.Path(__file__).parent.parent
+WLM = "examples/word_language_model/"
+# a few seconds an epoch: a fifth of the corpus, 2,000 words, a 2-layer LSTM of 64 units
+SHORT_LM = ["--vocab", "2000", "--max-lines", "10000", "--emsize", "64", "--nhid", "64", "--log-interval", "50"]
+# NOTE: one BLAS thread: pytest -n 2 runs another worker on the other core (see test_examples.py)
+ENV = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+
+
+def _run(*args: str, torch: bool = False) -> str:
+    runner = ["tests/run_as_torch.py"] if torch else []
+    done = subprocess.run([sys.executable, *runner, *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300, env=ENV)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def _valid_ppl(out: str) -> list[float]:
+    return [float(p) for p in re.findall(r"\| end of epoch +\d+ \| time: +[0-9.]+s \| valid loss +[0-9.]+ \| "
+                                         r"valid ppl +([0-9.]+)", out)]
+
+
+@pytest.mark.slow
+def test_lstm_language_model_learns_like_pytorch_and_generates(tmp_path):
+    ckpt, text = tmp_path / "lm.pt", tmp_path / "generated.txt"
+    ppl = _valid_ppl(_run(WLM + "main.py", *SHORT_LM, "--epochs", "3", "--save", str(ckpt)))
+    torch_ppl = _valid_ppl(_run(WLM + "main.py", *SHORT_LM, "--epochs", "3", "--save", str(tmp_path / "t.pt"),
+                                torch=True))
+    assert len(ppl) == 3 and ppl[0] > ppl[1] > ppl[2], ppl
+    assert abs(ppl[-1] / torch_ppl[-1] - 1) < 0.15, (ppl, torch_ppl)
+    _run(WLM + "generate.py", "--checkpoint", str(ckpt), "--words", "60", "--outf", str(text))
+    words = text.read_text().split()
+    assert len(words) == 60 and len(set(words)) > 10
+
+
+@pytest.mark.slow
+def test_transformer_language_model_learns(tmp_path):
+    out = _run(WLM + "main.py", *SHORT_LM, "--model", "Transformer", "--nhid", "128", "--lr", "5",
+               "--epochs", "2", "--save", str(tmp_path / "lm.pt"))
+    ppl = _valid_ppl(out)
+    assert len(ppl) == 2 and ppl[0] > ppl[1], ppl
+    assert float(re.search(r"End of training \| test loss +[0-9.]+ \| test ppl +([0-9.]+)", out).group(1)) < 150
+
+
+@pytest.mark.slow
+def test_time_sequence_prediction_reaches_pytorchs_loss():
+    args = ("examples/time_sequence_prediction/train.py", "--steps", "3", "--length", "200", "--future", "20")
+    losses = [float(x) for x in re.findall(r"test loss: ([0-9.e-]+)", _run(*args))]
+    torch_losses = [float(x) for x in re.findall(r"test loss: ([0-9.e-]+)", _run(*args, torch=True))]
+    assert len(losses) == 3 and losses[-1] < 1e-3, losses
+    assert losses[-1] < 3 * torch_losses[-1], (losses, torch_losses)
