@@ -32,6 +32,18 @@ def _valid_ppl(out: str) -> list[float]:
                                          r"valid ppl +([0-9.]+)", out)]
 
 
+@pytest.mark.parametrize("model", ["GRU", "RNN_TANH", "RNN_RELU", "Transformer"])
+def test_every_model_variant_trains_a_batch_and_generates(tmp_path, model):
+    """--dry-run: one training batch, then the full evaluation, save, reload and test; --tied on the RNNs."""
+    ckpt, text = tmp_path / "lm.pt", tmp_path / "generated.txt"
+    out = _run(WLM + "main.py", "--model", model, "--tied", "--dry-run", "--vocab", "500", "--max-lines", "2000",
+               "--emsize", "32", "--nhid", "32", "--epochs", "1", "--save", str(ckpt))
+    assert len(_valid_ppl(out)) == 1
+    assert float(re.search(r"test ppl +([0-9.]+)", out).group(1)) < 500  # the uniform guess: 500
+    _run(WLM + "generate.py", "--checkpoint", str(ckpt), "--words", "5", "--outf", str(text))
+    assert len(text.read_text().split()) == 5
+
+
 @pytest.mark.slow
 def test_lstm_language_model_learns_like_pytorch_and_generates(tmp_path):
     ckpt, text = tmp_path / "lm.pt", tmp_path / "generated.txt"
