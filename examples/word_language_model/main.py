@@ -6,6 +6,8 @@ data/tinyshakespeare, split 80/10/10 by lines; --vocab and --max-lines shrink it
 which generate.py rebuilds the model from.
 
     python examples/word_language_model/main.py --epochs 6                 # LSTM
+    # short configuration: 3 epochs in ~95 s on one core (valid ppl 95.9, 74.1, 66.8; PyTorch 93.0, 73.9, 64.7)
+    python examples/word_language_model/main.py --vocab 5000 --emsize 128 --nhid 128 --epochs 3
     python examples/word_language_model/main.py --model Transformer --lr 5 --epochs 6
     python examples/word_language_model/generate.py --words 200
 """
