@@ -234,3 +234,20 @@ def test_double_backward(name, kw):
     x = flambeau.tensor(randn(3, 2, 2), requires_grad=True)
     fn = lambda x: f_mod(x)[0]  # noqa: E731
     assert flambeau.autograd.gradcheck(fn, (x,)) and flambeau.autograd.gradgradcheck(fn, (x,))
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"proj_size": 3, "bidirectional": True}])
+def test_torch_saved_lstm_loads(tmp_path, kwargs):
+    """An LSTM state_dict written by torch.save loads through flambeau.load (no torch needed) strictly and
+    gives PyTorch's outputs and final states."""
+    torch.manual_seed(0)
+    t_lstm = torch.nn.LSTM(4, 6, num_layers=2, batch_first=True, **kwargs)
+    f_lstm = flambeau.nn.LSTM(4, 6, num_layers=2, batch_first=True, **kwargs)
+    path = tmp_path / "lstm.pt"
+    torch.save(t_lstm.state_dict(), path)
+    f_lstm.load_state_dict(flambeau.load(path), strict=True)
+    x = randn(3, 5, 4).astype(F32)
+    t_out, (t_h, t_c) = t_lstm(torch.tensor(x))
+    f_out, (f_h, f_c) = f_lstm(flambeau.tensor(x))
+    for got, expected in ((f_out, t_out), (f_h, t_h), (f_c, t_c)):
+        np.testing.assert_allclose(to_numpy(got), to_numpy(expected), atol=1e-6, rtol=1e-5)
