@@ -17,6 +17,7 @@ from .._tensor import Tensor, _wrap_dim
 from ..autograd.grad_mode import STATE
 from .elementwise import _float_input, _select, cast, exp, where
 from .elementwise_math import sigmoid
+from ._zero_dim import on_0d_as_1d
 from .special import erf, erf_array
 
 _wrap = Tensor._wrap
@@ -83,6 +84,7 @@ class LogSoftmax(Primitive):
         return (g - exp(ctx.output) * g.sum(axis, keepdim=True),)
 
 
+@on_0d_as_1d
 def _sigmoid_array(x):
     s = np.negative(x)
     np.exp(s, out=s)  # overflows to inf for very negative x, giving the right limit 0
@@ -90,11 +92,40 @@ def _sigmoid_array(x):
     return np.reciprocal(s, out=s)
 
 
+@on_0d_as_1d
+def _gelu_grad(a, g):
+    """The plain backward of gelu on arrays: g * (Phi(a) + a * phi(a))."""
+    d = erf_array(a * _SQRT_HALF)
+    d += 1.0
+    d *= 0.5
+    density = np.square(a)
+    density *= -0.5
+    np.exp(density, out=density)
+    density *= a
+    density *= _INV_SQRT_2PI
+    d += density
+    d *= g
+    return d
+
+
+@on_0d_as_1d
+def _silu_grad(a, g):
+    """The plain backward of silu on arrays: g * s * (1 + a * (1 - s)), s = sigmoid(a)."""
+    s = _sigmoid_array(a)
+    d = 1.0 - s
+    d *= a
+    d += 1.0
+    d *= s
+    d *= g
+    return d
+
+
 class Gelu(Primitive):
     """x * Phi(x), Phi the standard normal distribution function (the exact, erf form)."""
     save_inputs = True
 
     @staticmethod
+    @on_0d_as_1d
     def forward(x):
         cdf = erf_array(x * _SQRT_HALF)
         cdf += 1.0
@@ -104,19 +135,8 @@ class Gelu(Primitive):
 
     def backward(ctx, g):
         x = ctx.inputs[0]
-        if not STATE.enabled:  # plain backward: Phi(x) + x * phi(x), on arrays
-            a = x._data
-            d = erf_array(a * _SQRT_HALF)
-            d += 1.0
-            d *= 0.5
-            density = np.square(a)
-            density *= -0.5
-            np.exp(density, out=density)
-            density *= a
-            density *= _INV_SQRT_2PI
-            d += density
-            d *= g._data
-            return (_wrap(d),)
+        if not STATE.enabled:
+            return (_wrap(_gelu_grad(x._data, g._data)),)
         return (g * ((erf(x * _SQRT_HALF) + 1.0) * 0.5 + x * exp(x * x * -0.5) * _INV_SQRT_2PI),)
 
 
@@ -125,6 +145,7 @@ class Silu(Primitive):
     save_inputs = True
 
     @staticmethod
+    @on_0d_as_1d
     def forward(x):
         s = _sigmoid_array(x)
         s *= x
@@ -132,15 +153,8 @@ class Silu(Primitive):
 
     def backward(ctx, g):
         x = ctx.inputs[0]
-        if not STATE.enabled:  # plain backward: s * (1 + x * (1 - s)), on arrays
-            a = x._data
-            s = _sigmoid_array(a)
-            d = 1.0 - s
-            d *= a
-            d += 1.0
-            d *= s
-            d *= g._data
-            return (_wrap(d),)
+        if not STATE.enabled:
+            return (_wrap(_silu_grad(x._data, g._data)),)
         s = sigmoid(x)
         return (g * (s * (1.0 + x * (1.0 - s))),)
 
@@ -150,6 +164,7 @@ class Softplus(Primitive):
     save_inputs = True
 
     @staticmethod
+    @on_0d_as_1d
     def forward(x, beta, threshold):
         z = x * beta if beta != 1.0 else x
         # NOTE: max(z, 0) + log1p(exp(-|z|)) never overflows; max(z, 0) is (z + |z|) / 2, exact and
@@ -179,6 +194,7 @@ class Softplus(Primitive):
         return (grad if threshold == math.inf else where(z > threshold, g, grad),)
 
 
+@on_0d_as_1d
 def _negative_part(a, factor: float):
     """min(a, 0) * factor. NOTE: computed as (a - |a|) * (factor / 2): three plain passes, several times
     faster than np.minimum with a scalar; exact (the halving is a power of two), and for a = +inf it gives
@@ -195,6 +211,7 @@ class Elu(Primitive):
     save_inputs = True
 
     @staticmethod
+    @on_0d_as_1d
     def forward(x, alpha, scale, input_scale):
         e = _negative_part(x, input_scale)  # expm1 never sees a positive input: no overflow
         np.expm1(e, out=e)

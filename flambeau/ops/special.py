@@ -14,6 +14,7 @@ import numpy as np
 
 from .._dispatch import Primitive, apply
 from .._tensor import Tensor
+from ._zero_dim import on_0d_as_1d
 from .elementwise import _float_input, _float_operands, _out, _select, add_inplace_variants, exp, where
 
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
@@ -110,6 +111,7 @@ def _erfc64(x):
     return _select(a < 1.0, small, large)
 
 
+@on_0d_as_1d
 def erf_array(x):
     """erf of a floating array, in its dtype (half types compute in float32)."""
     if x.dtype == np.float64:
