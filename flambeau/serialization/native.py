@@ -4,12 +4,16 @@ no pickle unless the caller asked for one.
     flambeau/manifest.json   {"format": "flambeau", "version": 1, "byteorder": "little",
                               "object": <node>, "tensors": [...], "storages": [...]}
     flambeau/data/<key>      the bytes of one storage (little-endian, 64-byte aligned)
+    flambeau/arrays/<n>      the bytes of one NumPy array (C order, little-endian, 64-byte aligned)
     flambeau/pickle/<n>      an object pickled because the caller passed allow_pickle=True
 
 A node is a JSON string, number, bool, null or list (a Python list), or an object tagged by "$":
 dict / odict (items as [key, value] pairs, so keys of any type and their order survive), tuple,
 set, frozenset, float (non-finite), complex, bytes, tensor (an index into "tensors", so a tensor
-saved twice loads as one object), size, dtype, device, scalar (a NumPy scalar), pickle.
+saved twice loads as one object), size, dtype, device, scalar (a NumPy scalar), ndarray (a NumPy
+array of numbers, strings, bytes or dates: an index into "arrays"), namedtuple (its type's name and
+fields; loading reuses the class when its module is already imported, else makes an equivalent
+namedtuple, so no code from the file runs), pickle.
 """
 from __future__ import annotations
 
@@ -17,8 +21,9 @@ import base64
 import json
 import math
 import pickle
+import sys
 import zipfile
-from collections import OrderedDict
+from collections import OrderedDict, namedtuple
 from typing import Any
 
 import numpy as np
@@ -33,6 +38,7 @@ from .errors import CorruptFileError, UnsafeFileError
 
 MANIFEST = "flambeau/manifest.json"
 VERSION = 1
+_ARRAY_KINDS = "biufcSUmM"  # NumPy kinds stored as raw bytes; object and structured arrays need pickle
 _CONTAINERS = {list: None, tuple: "tuple", dict: "dict", OrderedDict: "odict", set: "set", frozenset: "frozenset"}
 
 
@@ -44,6 +50,8 @@ class _Encoder:
         self.tensors: list[Tensor] = []
         self.index: dict[int, int] = {}
         self.pickles: list[tuple[str, bytes]] = []
+        self.arrays: list[np.ndarray] = []
+        self.array_index: dict[int, int] = {}
         self.active: set[int] = set()  # containers being encoded: a container inside itself is an error
 
     def node(self, obj, path: str):
@@ -77,6 +85,11 @@ class _Encoder:
             return {"$": "bytes", "base64": base64.b64encode(obj).decode()}
         if isinstance(obj, np.generic) and obj.dtype.kind in "biufc":
             return {"$": "scalar", "dtype": obj.dtype.name, "value": self.node(obj.item(), path)}
+        if t is np.ndarray and obj.dtype.kind in _ARRAY_KINDS and obj.dtype.fields is None:
+            return self._array(obj)
+        if isinstance(obj, tuple) and isinstance(getattr(t, "_fields", None), tuple):
+            return {"$": "namedtuple", "module": t.__module__, "name": t.__qualname__, "fields": list(t._fields),
+                    "items": [self.node(v, f"{path}.{f}") for f, v in zip(t._fields, obj)]}
         name = f"{t.__module__}.{t.__qualname__}"
         if not self.allow_pickle:
             raise TypeError(f"flambeau.save: {path} is a {name}, which flambeau's format stores only as a pickle; "
@@ -85,6 +98,13 @@ class _Encoder:
         record = f"flambeau/pickle/{len(self.pickles)}"
         self.pickles.append((record, self.pickle_module.dumps(obj, protocol=self.pickle_protocol)))
         return {"$": "pickle", "record": record, "type": name}
+
+    def _array(self, obj: np.ndarray) -> dict:
+        if id(obj) not in self.array_index:
+            self.array_index[id(obj)] = len(self.arrays)
+            self.arrays.append(obj)
+        little = obj.dtype.newbyteorder("<") if obj.dtype.byteorder == ">" else obj.dtype
+        return {"$": "ndarray", "index": self.array_index[id(obj)], "dtype": little.str, "shape": list(obj.shape)}
 
     def _container(self, obj, t, path: str):
         tag = _CONTAINERS[t]
@@ -120,6 +140,9 @@ def save_native(obj, f, allow_pickle: bool, pickle_module, pickle_protocol: int)
         write_record(zf, MANIFEST, json.dumps(manifest, allow_nan=False, separators=(",", ":")).encode())
         for s in storages:
             write_record(zf, f"flambeau/data/{s.key}", memoryview(s.memory), align=True)
+        for i, a in enumerate(enc.arrays):
+            a = np.ascontiguousarray(a, a.dtype.newbyteorder("<") if a.dtype.byteorder == ">" else a.dtype)
+            write_record(zf, f"flambeau/arrays/{i}", memoryview(a.reshape(-1).view(np.uint8)), align=True)
         for record, data in enc.pickles:
             write_record(zf, record, data)
 
@@ -153,6 +176,7 @@ class _Decoder:
             self.storage_entries[_field(e, "key", str, source, "a storage")] = e
         self.tensors: dict[int, Tensor] = {}
         self.storages: dict[str, Any] = {}
+        self.arrays: dict[int, np.ndarray] = {}
 
     def _fail(self, what: str) -> CorruptFileError:
         return CorruptFileError(self.source, f"invalid manifest: {what}")
@@ -194,6 +218,10 @@ class _Decoder:
             if dt.kind not in "biufc":
                 raise self._fail(f"scalar of dtype {dt}")
             return dt.type(self.node(n.get("value")))
+        if tag == "ndarray":
+            return self._ndarray(n)
+        if tag == "namedtuple":
+            return self._namedtuple(n)
         if tag == "pickle":
             return self._pickled(n)
         raise self._fail(f"unknown node {str(n)[:80]}")
@@ -203,6 +231,36 @@ class _Decoder:
         if not all(type(kv) is list and len(kv) == 2 for kv in items):
             raise self._fail("dict items must be [key, value] pairs")
         return [(self.node(k), self.node(v)) for k, v in items]
+
+    def _ndarray(self, n) -> np.ndarray:
+        index = _field(n, "index", int, self.source, "an ndarray node")
+        if index not in self.arrays:
+            try:
+                dt = np.dtype(_field(n, "dtype", str, self.source, "an ndarray node"))
+            except (TypeError, ValueError, SyntaxError):
+                raise self._fail(f"ndarray of unknown dtype {n['dtype']!r}") from None
+            shape = _field(n, "shape", list, self.source, "an ndarray node")
+            if dt.kind not in _ARRAY_KINDS or dt.fields is not None or dt.byteorder == ">" or \
+                    not all(type(d) is int and d >= 0 for d in shape):
+                raise self._fail(f"ndarray of dtype {dt} and shape {shape}")
+            raw = read_array(self.zf, f"flambeau/arrays/{index}", math.prod(shape) * dt.itemsize, self.source)
+            self.arrays[index] = raw.view(dt).reshape(shape)
+        return self.arrays[index]
+
+    def _namedtuple(self, n) -> tuple:
+        module = _field(n, "module", str, self.source, "a namedtuple node")
+        name = _field(n, "name", str, self.source, "a namedtuple node")
+        fields = _field(n, "fields", list, self.source, "a namedtuple node")
+        items = [self.node(x) for x in _field(n, "items", list, self.source, "a namedtuple node")]
+        cls = _imported_class(module, name)
+        if not (isinstance(cls, type) and issubclass(cls, tuple) and getattr(cls, "_fields", None) == tuple(fields)):
+            try:
+                cls = namedtuple(name.rpartition(".")[2], fields)
+            except (TypeError, ValueError) as e:
+                raise self._fail(f"namedtuple {name!r}: {e}") from None
+        if len(items) != len(fields):
+            raise self._fail(f"namedtuple {name!r} has {len(fields)} fields but {len(items)} items")
+        return tuple.__new__(cls, items)  # no __new__ of the class runs
 
     def _pickled(self, n):
         record = _field(n, "record", str, self.source, "a pickle node")
@@ -247,6 +305,15 @@ class _Decoder:
             t.requires_grad_(True)
         self.tensors[index] = t
         return t
+
+
+def _imported_class(module: str, qualname: str):
+    """The class of that name if its module is already imported (importing would run code), else None.
+    A class defined inside a function ("f.<locals>.C") is not found, as wanted."""
+    obj = sys.modules.get(module)
+    for part in qualname.split("."):
+        obj = getattr(obj, part, None) if obj is not None else None
+    return obj
 
 
 def load_native(zf: zipfile.ZipFile, source: str, map_location, weights_only: bool, pickle_module=pickle):
