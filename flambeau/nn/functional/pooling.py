@@ -1,10 +1,12 @@
-"""nn.functional pooling: max/avg/adaptive/LP pooling and max unpooling over 1 or 2 spatial dims.
+"""nn.functional pooling: max/avg/adaptive/LP pooling and max unpooling over 1, 2 or 3 spatial dims.
 
 Argument checks, output sizes and averaging divisors follow PyTorch (ATen's Pool.h); the window
 work is done by the primitives of flambeau/ops/pool.py. Adaptive average pooling is separable:
 one matmul per spatial dim with a matrix of window weights (BLAS, and its own gradient).
 """
 from __future__ import annotations
+
+import functools
 
 import numpy as np
 
@@ -13,12 +15,15 @@ import flambeau
 from ..._tensor import Tensor
 from ...ops.pool import adaptive_bounds, adaptive_max_index, max_pool_index, plane_gather, plane_scatter, window_sum
 
-__all__ = ["max_pool1d", "max_pool2d", "max_pool1d_with_indices", "max_pool2d_with_indices",
-           "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d",
-           "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool1d_with_indices",
-           "adaptive_max_pool2d_with_indices", "max_unpool1d", "max_unpool2d", "lp_pool1d", "lp_pool2d"]
+__all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "max_pool1d_with_indices", "max_pool2d_with_indices",
+           "max_pool3d_with_indices", "avg_pool1d", "avg_pool2d", "avg_pool3d", "adaptive_avg_pool1d",
+           "adaptive_avg_pool2d", "adaptive_avg_pool3d", "adaptive_max_pool1d", "adaptive_max_pool2d",
+           "adaptive_max_pool3d", "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices",
+           "adaptive_max_pool3d_with_indices", "max_unpool1d", "max_unpool2d", "max_unpool3d", "lp_pool1d",
+           "lp_pool2d", "lp_pool3d"]
 
-_DIMS = {1: "a single int, or a tuple of one int", 2: "a single int, or a tuple of two ints"}
+_DIMS = {1: "a single int, or a tuple of one int", 2: "a single int, or a tuple of two ints",
+         3: "a single int, or a tuple of three ints"}
 
 
 def _ints(name: str, what: str, value, nsp: int) -> tuple:
@@ -34,6 +39,8 @@ def _ints(name: str, what: str, value, nsp: int) -> tuple:
 def _check_input(name: str, input: Tensor, nsp: int) -> None:
     shape = tuple(input.shape)
     if len(shape) not in (nsp + 1, nsp + 2) or 0 in shape[-nsp - 1:]:
+        if nsp == 3:  # ATen's 3-D pooling words it differently
+            raise RuntimeError("non-empty 4D or 5D (batch mode) tensor expected for input")
         raise RuntimeError(f"{name}: Expected {nsp + 1}D or {nsp + 2}D (batch mode) tensor with optional 0 dim "
                            f"batch size for input, but got: {list(shape)}")
 
@@ -107,6 +114,17 @@ def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, c
     return out if return_indices else out[0]
 
 
+def max_pool3d_with_indices(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
+                            ceil_mode: bool = False, return_indices: bool = False) -> tuple:
+    return _max_pool("max_pool3d", 3, input, kernel_size, stride, padding, dilation, ceil_mode)
+
+
+def max_pool3d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
+               return_indices: bool = False):
+    out = _max_pool("max_pool3d", 3, input, kernel_size, stride, padding, dilation, ceil_mode)
+    return out if return_indices else out[0]
+
+
 # --------------------------------------------------------------------------------------- average
 
 def _window_counts(n: int, k: int, s: int, p: int, o: int, count_include_pad: bool) -> np.ndarray:
@@ -127,7 +145,7 @@ def _avg_pool(name, nsp, input, kernel_size, stride, padding, ceil_mode, count_i
         divisor = divisor_override
     else:
         counts = [_window_counts(*a, count_include_pad) for a in zip(input.shape[-nsp:], k, s, p, out)]
-        grid = counts[0] if nsp == 1 else np.multiply.outer(counts[0], counts[1])
+        grid = functools.reduce(np.multiply.outer, counts)
         divisor = flambeau.as_tensor(grid, device=input.device)
     if total.is_floating_point():
         return total / divisor  # the divisor converts to the input's float type: one rounding, as PyTorch
@@ -142,6 +160,12 @@ def avg_pool1d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
 def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
                count_include_pad: bool = True, divisor_override=None) -> Tensor:
     return _avg_pool("avg_pool2d", 2, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                     divisor_override)
+
+
+def avg_pool3d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True, divisor_override=None) -> Tensor:
+    return _avg_pool("avg_pool3d", 3, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
                      divisor_override)
 
 
@@ -202,6 +226,10 @@ def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
     return _adaptive_avg("adaptive_avg_pool2d", input, output_size, 2)
 
 
+def adaptive_avg_pool3d(input: Tensor, output_size) -> Tensor:
+    return _adaptive_avg("adaptive_avg_pool3d", input, output_size, 3)
+
+
 def _adaptive_max(name: str, input: Tensor, output_size, nsp: int) -> tuple:
     out = _adaptive_sizes(name, input, output_size, nsp)
     index = adaptive_max_index(input, out)
@@ -216,6 +244,10 @@ def adaptive_max_pool2d_with_indices(input: Tensor, output_size, return_indices:
     return _adaptive_max("adaptive_max_pool2d", input, output_size, 2)
 
 
+def adaptive_max_pool3d_with_indices(input: Tensor, output_size, return_indices: bool = False) -> tuple:
+    return _adaptive_max("adaptive_max_pool3d", input, output_size, 3)
+
+
 def adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False):
     out = _adaptive_max("adaptive_max_pool1d", input, output_size, 1)
     return out if return_indices else out[0]
@@ -223,6 +255,11 @@ def adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False
 
 def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False):
     out = _adaptive_max("adaptive_max_pool2d", input, output_size, 2)
+    return out if return_indices else out[0]
+
+
+def adaptive_max_pool3d(input: Tensor, output_size, return_indices: bool = False):
+    out = _adaptive_max("adaptive_max_pool3d", input, output_size, 3)
     return out if return_indices else out[0]
 
 
@@ -275,6 +312,10 @@ def max_unpool2d(input: Tensor, indices: Tensor, kernel_size, stride=None, paddi
     return _max_unpool("max_unpool2d", 2, input, indices, kernel_size, stride, padding, output_size)
 
 
+def max_unpool3d(input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0, output_size=None) -> Tensor:
+    return _max_unpool("max_unpool3d", 3, input, indices, kernel_size, stride, padding, output_size)
+
+
 # -------------------------------------------------------------------------------------------- LP
 
 def _lp_pool(nsp, pool, max_pool, input, norm_type, kernel_size, stride, ceil_mode) -> Tensor:
@@ -296,3 +337,7 @@ def lp_pool1d(input: Tensor, norm_type, kernel_size, stride=None, ceil_mode: boo
 
 def lp_pool2d(input: Tensor, norm_type, kernel_size, stride=None, ceil_mode: bool = False) -> Tensor:
     return _lp_pool(2, avg_pool2d, max_pool2d, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+def lp_pool3d(input: Tensor, norm_type, kernel_size, stride=None, ceil_mode: bool = False) -> Tensor:
+    return _lp_pool(3, avg_pool3d, max_pool3d, input, norm_type, kernel_size, stride, ceil_mode)
