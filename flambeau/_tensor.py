@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._device import data_ptr, device_of
+from ._layout import strided
 from ._dtype import FLOATING_NP, FROM_NP, FLOAT, COMPLEX, to_dtype
 
 
@@ -103,7 +104,7 @@ class Tensor:
     is_sparse = False
     is_quantized = False
     is_meta = False
-    layout = "torch.strided"
+    layout = strided
 
     def is_floating_point(self) -> bool:
         return self.dtype.category == FLOAT
@@ -121,21 +122,6 @@ class Tensor:
     @property
     def nbytes(self) -> int:
         return self._data.nbytes
-
-    # complex conjugation is the identity on real tensors, which are all flambeau's autograd supports
-    def conj(self) -> "Tensor":
-        if self._data.dtype.kind == "c":
-            raise NotImplementedError("conj of complex tensors is not supported by flambeau yet")
-        return self
-
-    resolve_conj = resolve_neg = conj
-
-    def is_conj(self) -> bool:
-        return False
-
-    @property
-    def real(self) -> "Tensor":
-        return self.conj()
 
     # memory placement: host memory is already shareable with DataLoader workers through pickling
     def share_memory_(self) -> "Tensor":

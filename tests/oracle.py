@@ -26,7 +26,15 @@ def randint(low, high, *shape, dtype=np.int64):
 
 
 def _is_float(a) -> bool:
-    return isinstance(a, np.ndarray) and a.dtype.kind == "f"
+    """Inputs that get gradients: floating point and complex arrays."""
+    return isinstance(a, np.ndarray) and a.dtype.kind in "fc"
+
+
+def _upstream(shape, dtype):
+    """A random upstream gradient; complex outputs get a random imaginary part too."""
+    if dtype.kind == "c":
+        return (randn(*shape) + 1j * randn(*shape)).astype(dtype)
+    return randn(*shape).astype(dtype)
 
 
 def _make(lib, arrays, grad, noncontig):
@@ -101,7 +109,7 @@ def check(fn, *arrays, grad=True, atol=1e-6, rtol=1e-5, noncontig=False, check_d
     assert len(t_outs) == len(f_outs), "requires_grad of outputs differs"
     if not t_outs:
         return f_out
-    upstream = [randn(*o.shape).astype(to_numpy(o).dtype) for o in t_outs]
+    upstream = [_upstream(o.shape, to_numpy(o).dtype) for o in t_outs]
     torch.autograd.backward(t_outs, [torch.tensor(u, dtype=o.dtype) for u, o in zip(upstream, t_outs)])
     flambeau.autograd.backward(f_outs, [flambeau.tensor(u, dtype=o.dtype) for u, o in zip(upstream, f_outs)])
     for i, (tl, fl) in enumerate(zip(t_leaves, f_leaves)):
@@ -119,7 +127,8 @@ def check(fn, *arrays, grad=True, atol=1e-6, rtol=1e-5, noncontig=False, check_d
 
 def gradcheck(fn, *arrays, gradgrad=True, atol=1e-5, rtol=1e-3):
     """flambeau's gradcheck (and gradgradcheck) in float64 on the float inputs of the case."""
-    args = [flambeau.tensor(a.astype(np.float64), requires_grad=True) if _is_float(a)
+    args = [flambeau.tensor(a.astype(np.complex128 if a.dtype.kind == "c" else np.float64), requires_grad=True)
+            if _is_float(a)
             else (flambeau.tensor(a) if isinstance(a, np.ndarray) else a) for a in arrays]
     func = lambda *xs: fn(flambeau, *xs)  # noqa: E731
     assert flambeau.autograd.gradcheck(func, args, atol=atol, rtol=rtol)

@@ -31,6 +31,9 @@ def _root_edges_and_grads(outputs, grad_outputs, create_graph):
         if g is None:
             if out._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            if out._data.dtype.kind == "c":
+                raise RuntimeError("grad can be implicitly created only for real scalar outputs but got "
+                                   f"{out.dtype}")
             g = ones_like(out)
         elif not isinstance(g, Tensor):
             raise TypeError(f"grad_outputs must be Tensors or None, got {type(g).__name__}")

@@ -30,51 +30,66 @@ def _tensor_outputs(func, inputs) -> tuple:
 
 def _numerical_jacobians(func, inputs, diff_idx, out_idx, eps) -> list:
     """jac[k][o]: d outputs[out_idx[o]] / d inputs[diff_idx[k]] by central differences, perturbing the
-    input's memory in place (strided inputs included)."""
+    input's memory in place (strided inputs included). Complex numbers count as (real, imag) pairs:
+    a complex input has a row for each part, a complex output a column for each."""
     jacobians = []
     for k in diff_idx:
         data = inputs[k]._data
+        steps = (eps, eps * 1j) if data.dtype.kind == "c" else (eps,)
         per_output = None
         for i, index in enumerate(np.ndindex(data.shape)):
             orig = data[index].item()
-            data[index] = orig + eps
-            plus = _flat_values(func, inputs, out_idx)
-            data[index] = orig - eps
-            minus = _flat_values(func, inputs, out_idx)
-            data[index] = orig
-            if per_output is None:
-                per_output = [np.zeros((data.size, p.size)) for p in plus]
-            for jac, p, m in zip(per_output, plus, minus):
-                jac[i] = (p - m) / (2 * eps)
-        jacobians.append(per_output or [np.zeros((0, _out_size(func, inputs, o))) for o in out_idx])
+            for part, step in enumerate(steps):
+                data[index] = orig + step
+                plus = _flat_values(func, inputs, out_idx)
+                data[index] = orig - step
+                minus = _flat_values(func, inputs, out_idx)
+                data[index] = orig
+                if per_output is None:
+                    per_output = [np.zeros((data.size * len(steps), p.size)) for p in plus]
+                for jac, p, m in zip(per_output, plus, minus):
+                    jac[i * len(steps) + part] = (p - m) / (2 * eps)
+        jacobians.append(per_output or [np.zeros((0, _real_size(_tensor_outputs(func, inputs)[o]))) for o in out_idx])
     return jacobians
 
 
-def _out_size(func, inputs, o: int) -> int:
-    return _tensor_outputs(func, inputs)[o]._data.size
+def _real_size(t) -> int:
+    """How many real numbers a tensor holds (two per complex element)."""
+    return t._data.size * (2 if t._data.dtype.kind == "c" else 1)
+
+
+def _as_real(array) -> np.ndarray:
+    """Flat float64 values, a complex element as its (real, imag) pair."""
+    a = np.asarray(array)
+    if a.dtype.kind == "c":
+        a = np.stack([a.real, a.imag], axis=-1)
+    return np.asarray(a, dtype=np.float64).reshape(-1)
 
 
 def _flat_values(func, inputs, out_idx) -> list:
     outputs = _tensor_outputs(func, inputs)
-    return [np.asarray(outputs[o]._data, dtype=np.float64).reshape(-1).copy() for o in out_idx]
+    return [_as_real(outputs[o]._data).copy() for o in out_idx]
 
 
 def _analytical_jacobians(outputs, out_idx, diff_inputs) -> list:
-    """jac[k][o] from one backward per output element (one-hot grad_output)."""
+    """jac[k][o] from one backward per real number of each output (one-hot grad_output; for a complex
+    output 1 then 1j, which PyTorch's convention turns into the derivatives of its real and imaginary parts)."""
     from .._tensor import Tensor
-    jacs = [[np.zeros((x._data.size, outputs[o]._data.size)) for o in out_idx] for x in diff_inputs]
+    jacs = [[np.zeros((_real_size(x), _real_size(outputs[o]))) for o in out_idx] for x in diff_inputs]
     for pos, o in enumerate(out_idx):
         out = outputs[o]
+        units = (1, 1j) if out._data.dtype.kind == "c" else (1,)
         for j in range(out._data.size):
-            onehot = np.zeros(out._data.size, dtype=out._data.dtype)
-            onehot[j] = 1
-            grads = _grad(out, diff_inputs, Tensor._wrap(onehot.reshape(out._data.shape)), retain_graph=True,
-                          allow_unused=True)
-            for k, gk in enumerate(grads):
-                if gk is not None:
-                    if gk._data.shape != diff_inputs[k]._data.shape:
-                        raise GradcheckError(f"Gradient has incorrect shape for input {k}")
-                    jacs[k][pos][:, j] = np.asarray(gk._data, dtype=np.float64).reshape(-1)
+            for part, unit in enumerate(units):
+                onehot = np.zeros(out._data.size, dtype=out._data.dtype)
+                onehot[j] = unit
+                grads = _grad(out, diff_inputs, Tensor._wrap(onehot.reshape(out._data.shape)), retain_graph=True,
+                              allow_unused=True)
+                for k, gk in enumerate(grads):
+                    if gk is not None:
+                        if gk._data.shape != diff_inputs[k]._data.shape:
+                            raise GradcheckError(f"Gradient has incorrect shape for input {k}")
+                        jacs[k][pos][:, j * len(units) + part] = _as_real(gk._data)
     return jacs
 
 
@@ -168,6 +183,8 @@ def _random_grad_outputs(outputs, non_contiguous: bool) -> tuple:
     result = []
     for o in outputs:
         values = rng.standard_normal(o._data.shape).astype(o._data.dtype)
+        if values.dtype.kind == "c":
+            values += 1j * rng.standard_normal(o._data.shape)
         if non_contiguous and values.size > 1:
             holder = np.zeros(values.shape + (2,), dtype=values.dtype)
             holder[..., 0] = values

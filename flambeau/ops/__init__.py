@@ -7,7 +7,7 @@ Tensor methods in TENSOR_METHODS; `bind_methods` attaches those to the Tensor cl
 from __future__ import annotations
 
 from .._tensor import Tensor
-from . import (activation, conv, conversion, creation, elementwise, elementwise_math, elementwise_rounding, filling,
+from . import (activation, complex, conv, conversion, creation, elementwise, elementwise_math, elementwise_rounding, filling,
                einsum, index_ops, indexing, joining, linalg, loss, matmul, norm, pool, random, reduction, scan,
                rnn, scatter_gather, search, shape, sorting, special, special_gamma, math_extra, statistics, structure_extra, stats_extra,
                windows)
@@ -16,7 +16,7 @@ FAMILIES = [elementwise, elementwise_math, elementwise_rounding, special, specia
             shape, joining, indexing, scatter_gather, index_ops, search, matmul, einsum, linalg, creation, random,
             conversion, filling, windows, activation, conv, pool, norm, rnn, loss,
             structure_extra,
-            stats_extra]
+            stats_extra, complex]
 
 
 def bind_methods(families) -> None:

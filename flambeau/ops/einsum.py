@@ -10,14 +10,17 @@ from string import ascii_letters
 
 import numpy as np
 
-from .._dispatch import Primitive, apply
+from .._dispatch import OTHERS, Primitive, apply
 from .._tensor import Tensor, _wrap_dim
+from .conjugate import holomorphic
 from .elementwise import _dtype_title, _out
 
 
+@holomorphic
 class Einsum(Primitive):
     save_inputs = True
     variadic = True
+    reads = ((OTHERS,),)
 
     @staticmethod
     def forward(arrays, equation, spec):
@@ -26,13 +29,14 @@ class Einsum(Primitive):
     def backward(ctx, g):
         inputs = ctx.inputs
         _, spec = ctx.args
-        return tuple(_einsum_grad(g, inputs, spec, i) if ctx.needs_input_grad(i) else None
+        return tuple(_einsum_grad(g, inputs, ctx.metas[i][0], spec, i) if ctx.needs_input_grad(i) else None
                      for i in range(len(inputs)))
 
 
 @lru_cache(maxsize=256)
 def _parse_einsum(equation: str, ndims: tuple):
-    """-> (explicit equation, per-operand label lists, output labels); '...' is one label."""
+    """-> (explicit equation, per-operand label lists, output labels), with each operand's '...' spelled out
+    as letters of its own (NumPy cannot sum an ellipsis away, PyTorch can)."""
     equation = equation.replace(" ", "")
     lhs, arrow, rhs = equation.partition("->")
     terms = lhs.split(",")
@@ -58,8 +62,26 @@ def _parse_einsum(equation: str, ndims: tuple):
             for c in lab:
                 counts[c] = counts.get(c, 0) + 1
         out = (["..."] if "..." in counts else []) + sorted(c for c, n in counts.items() if n == 1 and c != "...")
+    labels, out = _spell_out_ellipsis(labels, out, ndims)
     explicit = ",".join("".join(lab) for lab in labels) + "->" + "".join(out)
     return explicit, tuple(tuple(lab) for lab in labels), tuple(out)
+
+
+def _spell_out_ellipsis(labels: list, out: list, ndims: tuple) -> tuple:
+    """Replace '...' by unused letters, right-aligned across operands as broadcasting aligns them."""
+    widths = [nd - len(lab) + 1 for lab, nd in zip(labels, ndims) if "..." in lab]
+    if not widths:
+        return labels, out
+    used = {c for lab in labels for c in lab}
+    fresh = [c for c in ascii_letters if c not in used]
+    if max(widths) > len(fresh):
+        raise RuntimeError("einsum(): the ellipsis covers more dimensions than there are subscript letters left")
+    dims = fresh[:max(widths)]
+
+    def spell(lab, width):
+        return [d for c in lab for d in (dims[len(dims) - width:] if c == "..." else [c])]
+    labels = [spell(lab, nd - len(lab) + 1) for lab, nd in zip(labels, ndims)]
+    return labels, spell(out, len(dims))
 
 
 def _labels(term: str) -> list:
@@ -106,14 +128,7 @@ def einsum(*args) -> Tensor:
 def _check_einsum_sizes(operands, labels) -> None:
     sizes = {}
     for i, (t, lab) in enumerate(zip(operands, labels)):
-        shape = t._data.shape
-        pos = 0
-        for c in lab:
-            if c == "...":
-                pos += len(shape) - len(lab) + 1
-                continue
-            n = shape[pos]
-            pos += 1
+        for c, n in zip(lab, t._data.shape):
             seen = sizes.setdefault(c, n)
             if seen != n and seen != 1 and n != 1:
                 raise RuntimeError(f"einsum(): subscript {c} has size {n} for operand {i} which does not broadcast "
@@ -122,35 +137,25 @@ def _check_einsum_sizes(operands, labels) -> None:
                 sizes[c] = n
 
 
-def _einsum_grad(g: Tensor, inputs: tuple, spec, i: int) -> Tensor:
-    """Gradient for operand i: one einsum of g with the other operands, into operand i's labels.
+def _einsum_grad(g: Tensor, inputs: tuple, shape: tuple, spec, i: int) -> Tensor:
+    """Gradient for operand i (of `shape`): one einsum of g with the other operands, into operand i's labels.
 
     A label repeated in operand i (a diagonal) is renamed and tied back by an identity matrix; a label
-    summed only inside operand i is broadcast back by a ones vector; so is operand i's ellipsis when
-    the output has none.
+    that the other terms lack, or have only at size 1 (broadcast), is spread back by a ones vector.
     """
     labels, out = spec
-    target = inputs[i]
-    used = {c for lab in labels for c in lab} | set(out)
+    used = {c for lab in labels for c in lab}
     fresh = iter(c for c in ascii_letters if c not in used)
     terms, operands = ["".join(out)], [g]
+    sizes = dict(zip(out, g._data.shape))
     for j, lab in enumerate(labels):
         if j != i:
             terms.append("".join(lab))
             operands.append(inputs[j])
-    shape = target._data.shape
-    ell = len(shape) - len(labels[i]) + 1
-    own, seen, pos = [], set(), 0
-    for c in labels[i]:
-        if c == "...":
-            own.append(c)
-            if "..." not in out:
-                terms.append("...")
-                operands.append(_const(np.ones_like(g._data, shape=shape[pos:pos + ell])))
-            pos += ell
-            continue
-        n = shape[pos]
-        pos += 1
+            for c, n in zip(lab, inputs[j]._data.shape):
+                sizes[c] = max(n, sizes.get(c, n))
+    own, seen = [], set()
+    for c, n in zip(labels[i], shape):
         if c in seen:
             r = next(fresh)
             terms.append(c + r)
@@ -159,7 +164,7 @@ def _einsum_grad(g: Tensor, inputs: tuple, spec, i: int) -> Tensor:
             continue
         seen.add(c)
         own.append(c)
-        if c not in out and all(c not in lab for j, lab in enumerate(labels) if j != i):
+        if c not in sizes or sizes[c] < n:
             terms.append(c)
             operands.append(_const(np.ones_like(g._data, shape=(n,))))
     return einsum(",".join(terms) + "->" + "".join(own), *operands)

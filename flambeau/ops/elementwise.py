@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._dispatch import Primitive, apply, update_inplace
+from .._dispatch import OUTPUT, Primitive, apply, update_inplace
 from .._tensor import Tensor
 from ._promote import promote
+from .conjugate import holomorphic
 
 _BOOL = np.dtype(np.bool_)
 
@@ -39,8 +40,10 @@ class Sub(Primitive):
         return g, (-g if ctx.needs_input_grad(1) else None)
 
 
+@holomorphic
 class Mul(Primitive):
     save_inputs = True
+    reads = ((1,), (0,))
     forward = staticmethod(np.multiply)
 
     def backward(ctx, g):
@@ -48,8 +51,10 @@ class Mul(Primitive):
         return (g * b if ctx.needs_input_grad(0) else None), (g * a if ctx.needs_input_grad(1) else None)
 
 
+@holomorphic
 class Div(Primitive):
     save_inputs = True
+    reads = ((1,), (0, 1))
 
     @staticmethod
     def forward(a, b):
@@ -69,6 +74,7 @@ class Neg(Primitive):
         return (-g,)
 
 
+@holomorphic
 class Exp(Primitive):
     save_output = True
 
@@ -80,6 +86,7 @@ class Exp(Primitive):
         return (g * ctx.output,)
 
 
+@holomorphic
 class Log(Primitive):
     save_inputs = True
 
@@ -91,9 +98,11 @@ class Log(Primitive):
         return (g / ctx.inputs[0],)
 
 
+@holomorphic
 class Pow(Primitive):
     save_inputs = True
     save_output = True
+    reads = ((0, 1), (0, 1, OUTPUT))
 
     @staticmethod
     def forward(a, b):
@@ -109,7 +118,7 @@ class Pow(Primitive):
             ga = where(b == 0, 0.0, g * b * a ** (b - 1))
         if ctx.needs_input_grad(1):
             # NOTE: d/db a**b = a**b * log(a); defined as 0 where a == 0 and b >= 0, like PyTorch
-            gb = where((a == 0) & (b >= 0), 0.0, g * ctx.output * log(a))
+            gb = where((a == 0) & (b.real >= 0), 0.0, g * ctx.output * log(a))
         return ga, gb
 
 
@@ -145,6 +154,7 @@ def _select(cond, a, b):
 
 class Where(Primitive):
     save_inputs = True
+    reads = ((), (0,), (0,))
 
     @staticmethod
     def forward(cond, a, b):
@@ -401,18 +411,21 @@ def where(condition, input=None, other=None) -> Tensor:
     return apply(Where, (condition, a, b))
 
 
-def _compare(prim):
+def _compare(prim, ordered_kernel: str = ""):
     def op(input, other, *, out: Tensor | None = None) -> Tensor:
-        return _out(apply(prim, promote(input, other)), out)
+        a, b = promote(input, other)
+        if ordered_kernel and a._data.dtype.kind == "c":  # complex numbers have no order
+            raise not_implemented(ordered_kernel, a)
+        return _out(apply(prim, (a, b)), out)
     return op
 
 
 eq = _compare(Equal)
 ne = _compare(NotEqual)
-lt = _compare(Less)
-le = _compare(LessEqual)
-gt = _compare(Greater)
-ge = _compare(GreaterEqual)
+lt = _compare(Less, "lt_cpu")
+le = _compare(LessEqual, "le_cpu")
+gt = _compare(Greater, "gt_cpu")
+ge = _compare(GreaterEqual, "ge_cpu")
 less, less_equal, greater, greater_equal, not_equal = lt, le, gt, ge, ne
 
 

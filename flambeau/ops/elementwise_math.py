@@ -11,9 +11,10 @@ import math
 
 import numpy as np
 
-from .._dispatch import Primitive, apply, update_inplace
+from .._dispatch import OUTPUT, Primitive, apply, update_inplace
 from .._tensor import Tensor
 from ._promote import promote, result_dtype
+from .conjugate import holomorphic
 from .elementwise import (_dtype_title, _float_input, _float_operands, _out, add_inplace_variants, cast,
                           exp, isfinite, not_implemented, require_tensor, where)
 from .elementwise_rounding import Step
@@ -30,7 +31,7 @@ class Abs(Primitive):
     forward = staticmethod(np.abs)
 
     def backward(ctx, g):
-        return (g * sign(ctx.inputs[0]),)
+        return (g * sgn(ctx.inputs[0]),)  # z / |z| for complex z
 
 
 class Sign(Step):
@@ -40,6 +41,7 @@ class Sign(Step):
         return x.copy() if x.dtype == np.bool_ else np.subtract(x > 0, x < 0, dtype=x.dtype)
 
 
+@holomorphic
 class Reciprocal(Primitive):
     save_output = True
     forward = staticmethod(np.reciprocal)
@@ -49,6 +51,7 @@ class Reciprocal(Primitive):
         return (-g * out * out,)
 
 
+@holomorphic
 class Sqrt(Primitive):
     save_output = True
     forward = staticmethod(np.sqrt)
@@ -57,6 +60,7 @@ class Sqrt(Primitive):
         return (g / (2 * ctx.output),)
 
 
+@holomorphic
 class Rsqrt(Primitive):
     save_output = True
     forward = staticmethod(lambda x: np.reciprocal(np.sqrt(x)))
@@ -66,6 +70,7 @@ class Rsqrt(Primitive):
         return (-0.5 * g * out * out * out,)
 
 
+@holomorphic
 class Exp2(Primitive):
     save_output = True
     forward = staticmethod(np.exp2)
@@ -74,6 +79,7 @@ class Exp2(Primitive):
         return (g * ctx.output * _LN2,)
 
 
+@holomorphic
 class Expm1(Primitive):
     save_output = True
     forward = staticmethod(np.expm1)
@@ -82,6 +88,7 @@ class Expm1(Primitive):
         return (g * (ctx.output + 1),)
 
 
+@holomorphic
 class Log2(Primitive):
     save_inputs = True
     forward = staticmethod(np.log2)
@@ -90,6 +97,7 @@ class Log2(Primitive):
         return (g / (ctx.inputs[0] * _LN2),)
 
 
+@holomorphic
 class Log10(Primitive):
     save_inputs = True
     forward = staticmethod(np.log10)
@@ -98,6 +106,7 @@ class Log10(Primitive):
         return (g / (ctx.inputs[0] * _LN10),)
 
 
+@holomorphic
 class Log1p(Primitive):
     save_inputs = True
     forward = staticmethod(np.log1p)
@@ -106,6 +115,7 @@ class Log1p(Primitive):
         return (g / (ctx.inputs[0] + 1),)
 
 
+@holomorphic
 class Sin(Primitive):
     save_inputs = True
     forward = staticmethod(np.sin)
@@ -114,6 +124,7 @@ class Sin(Primitive):
         return (g * cos(ctx.inputs[0]),)
 
 
+@holomorphic
 class Cos(Primitive):
     save_inputs = True
     forward = staticmethod(np.cos)
@@ -122,6 +133,7 @@ class Cos(Primitive):
         return (-g * sin(ctx.inputs[0]),)
 
 
+@holomorphic
 class Tan(Primitive):
     save_output = True
     forward = staticmethod(np.tan)
@@ -131,6 +143,7 @@ class Tan(Primitive):
         return (g * (out * out + 1),)
 
 
+@holomorphic
 class Asin(Primitive):
     save_inputs = True
     forward = staticmethod(np.arcsin)
@@ -140,6 +153,7 @@ class Asin(Primitive):
         return (g * rsqrt(1 - x * x),)
 
 
+@holomorphic
 class Acos(Primitive):
     save_inputs = True
     forward = staticmethod(np.arccos)
@@ -149,6 +163,7 @@ class Acos(Primitive):
         return (-g * rsqrt(1 - x * x),)
 
 
+@holomorphic
 class Atan(Primitive):
     save_inputs = True
     forward = staticmethod(np.arctan)
@@ -158,6 +173,7 @@ class Atan(Primitive):
         return (g / (x * x + 1),)
 
 
+@holomorphic
 class Sinh(Primitive):
     save_inputs = True
     forward = staticmethod(np.sinh)
@@ -166,6 +182,7 @@ class Sinh(Primitive):
         return (g * cosh(ctx.inputs[0]),)
 
 
+@holomorphic
 class Cosh(Primitive):
     save_inputs = True
     forward = staticmethod(np.cosh)
@@ -174,6 +191,7 @@ class Cosh(Primitive):
         return (g * sinh(ctx.inputs[0]),)
 
 
+@holomorphic
 class Tanh(Primitive):
     save_output = True
     forward = staticmethod(np.tanh)
@@ -183,6 +201,7 @@ class Tanh(Primitive):
         return (g * (1 - out * out),)
 
 
+@holomorphic
 class Asinh(Primitive):
     save_inputs = True
     forward = staticmethod(np.arcsinh)
@@ -192,6 +211,7 @@ class Asinh(Primitive):
         return (g * rsqrt(x * x + 1),)
 
 
+@holomorphic
 class Acosh(Primitive):
     save_inputs = True
     forward = staticmethod(np.arccosh)
@@ -201,6 +221,7 @@ class Acosh(Primitive):
         return (g * rsqrt(x * x - 1),)
 
 
+@holomorphic
 class Atanh(Primitive):
     save_inputs = True
     forward = staticmethod(np.arctanh)
@@ -210,6 +231,7 @@ class Atanh(Primitive):
         return (g / (1 - x * x),)
 
 
+@holomorphic
 class Sigmoid(Primitive):
     save_output = True
     # exp(-x) overflows to inf for very negative x, giving the right limit 0
@@ -247,12 +269,13 @@ class Atan2(Primitive):
 class Hypot(Primitive):
     save_inputs = True
     save_output = True
+    reads = ((0, OUTPUT), (1, OUTPUT))
     forward = staticmethod(np.hypot)
 
     def backward(ctx, g):
         a, b = ctx.inputs
         scale = g / ctx.output
-        return scale * a, scale * b
+        return (scale * a if ctx.needs_input_grad(0) else None), (scale * b if ctx.needs_input_grad(1) else None)
 
 
 class LogAddExp(Primitive):
@@ -276,11 +299,15 @@ class LogAddExp2(Primitive):
 class Copysign(Primitive):
     save_inputs = True
     save_output = True
+    reads = ((0, OUTPUT), ())
     forward = staticmethod(np.copysign)
 
     def backward(ctx, g):
-        a = ctx.inputs[0]
-        return where(a == 0, 0.0, g * ctx.output / a), g.new_zeros(ctx.metas[1][0])
+        ga = None
+        if ctx.needs_input_grad(0):
+            a = ctx.inputs[0]
+            ga = where(a == 0, 0.0, g * ctx.output / a)
+        return ga, g.new_zeros(ctx.metas[1][0])
 
 
 class Maximum(Primitive):
@@ -398,10 +425,18 @@ absolute = abs
 
 
 def sign(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    if input._data.dtype.kind == "c":
+        raise NotImplementedError("Unlike NumPy, torch.sign is not intended to support complex numbers. Please use "
+                           "torch.sgn instead.")
     return _out(apply(Sign, (input,)), out)
 
 
-sgn = sign  # real tensors only: sgn differs from sign for complex numbers
+def sgn(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """sign for real numbers; z / |z| (0 at 0) for complex ones."""
+    if input._data.dtype.kind != "c":
+        return sign(input, out=out)
+    magnitude = abs(input)
+    return _out(input / where(magnitude == 0, 1.0, magnitude), out)
 
 
 def square(input: Tensor, *, out: Tensor | None = None) -> Tensor:

@@ -11,6 +11,7 @@ import numpy as np
 
 from .._dispatch import Primitive, apply
 from .._tensor import Tensor
+from .conjugate import holomorphic
 from .elementwise import _dtype_title, _out, add_inplace_variants
 
 _C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
@@ -21,9 +22,11 @@ _C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "bf
 
 # ------------------------------------------------------------------------------- primitives
 
+@holomorphic
 class MatMul(Primitive):
     """Batched matrix product of two >= 2-D arrays (batch dims broadcast)."""
     save_inputs = True
+    reads = ((1,), (0,))
     forward = staticmethod(np.matmul)
 
     def backward(ctx, g):

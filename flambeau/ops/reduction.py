@@ -17,6 +17,7 @@ import numpy as np
 from .._dispatch import Primitive, _type_name, apply
 from .._dtype import FLOATING_NP, to_dtype
 from .._tensor import Tensor, _wrap_dim
+from .conjugate import holomorphic
 from .elementwise import cast, where
 
 _INT64 = np.dtype(np.int64)
@@ -154,6 +155,7 @@ def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Te
     return sum(where(present, x, 0), dim, keepdim) / sum(present, dim, keepdim)
 
 
+@holomorphic
 class Prod(Primitive):
     save_inputs = True
     save_output = True

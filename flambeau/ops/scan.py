@@ -9,6 +9,7 @@ import numpy as np
 
 from .._dispatch import Primitive, apply
 from .._tensor import Tensor, _wrap_dim
+from .conjugate import holomorphic
 from .elementwise import add_inplace_variants, where
 from .reduction import _acc_dtype, pick, return_type, selection, slices_along, sum
 
@@ -42,6 +43,7 @@ def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
     return apply(Cumsum, (input,), _wrap_dim(dim, input._data.ndim), _acc_dtype(input, dtype))
 
 
+@holomorphic
 class Cumprod(Primitive):
     save_inputs = True
     save_output = True
