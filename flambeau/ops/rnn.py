@@ -42,22 +42,40 @@ def _join_tensors(parts):
 # bulk of a step's cost) or flambeau tensors (under create_graph, so that double backward works): both
 # speak *, -, @, .T and slicing; `join` concatenates along the gate axis.
 
-def _lstm_grads(grad, gates, tc, hc, w, join, needs):
+# Each returns (d input gates, d previous state or None, d hidden-side gates): the weight's gradient is
+# (d hidden-side gates).T @ h, which a whole-sequence caller takes once over all steps.
+
+def lstm_grads(grad, gates, tc, hc, w, join, needs_state: bool) -> tuple:
     n, p = w.shape[0] // 4, w.shape[1]
     i, f, g, o = gates[:, :n], gates[:, n:2 * n], gates[:, 2 * n:3 * n], gates[:, 3 * n:]
     gh, gc = grad[:, :n], grad[:, n:]
     dc = gc + gh * o * (1 - tc * tc)
     dgates = join([dc * g * i * (1 - i), dc * hc[:, p:] * f * (1 - f), dc * i * (1 - g * g), gh * tc * o * (1 - o)])
-    return (dgates, join([dgates @ w, dc * f]) if needs(1) else None, dgates.T @ hc[:, :p] if needs(2) else None)
+    return dgates, join([dgates @ w, dc * f]) if needs_state else None, dgates
 
 
-def _gru_grads(grad, r, z, new, hn, h, w, join, needs):
+def gru_grads(grad, r, z, new, hn, h, w, join, needs_state: bool) -> tuple:
     dnew = grad * (1 - z) * (1 - new * new)
     dr = dnew * hn * r * (1 - r)
     dz = grad * (h - new) * z * (1 - z)
     dhg = join([dr, dz, dnew * r])
-    return (join([dr, dz, dnew]), grad * z + dhg @ w if needs(1) else None, dhg.T @ h if needs(2) else None,
-            dhg.sum(0) if needs(3) else None)
+    return join([dr, dz, dnew]), grad * z + dhg @ w if needs_state else None, dhg
+
+
+def rnn_grads(grad, out, h, w, relu: bool, needs_state: bool) -> tuple:
+    # NOTE: relu's gradient at 0 is 0, as PyTorch's threshold_backward
+    d = grad * (out > 0) if relu else grad * (1 - out * out)
+    return d, d @ w if needs_state else None, d
+
+
+def _step_grads(ctx, grads, h) -> tuple:
+    """(d xg, d state, d w_hh[, d b_hh]) of one step from (d input gates, d state, d hidden-side gates)."""
+    dxg, dstate, dhidden = grads
+    p = ctx.metas[2][0][1]  # w_hh's columns: the width of h (the projection's, with proj_size)
+    dw = dhidden.T @ h[:, :p] if ctx.needs_input_grad(2) else None
+    if len(ctx.next) == 3:
+        return dxg, dstate, dw
+    return dxg, dstate, dw, (dhidden.sum(0) if ctx.needs_input_grad(3) else None)
 
 
 def _wrap_all(grads):
@@ -94,9 +112,10 @@ class LSTMStep(Primitive):
             pre = xg + hc[:, :p] @ w.T
             gates = cat([pre[:, :2 * n].sigmoid(), pre[:, 2 * n:3 * n].tanh(), pre[:, 3 * n:].sigmoid()], 1)
             tc = (gates[:, n:2 * n] * hc[:, p:] + gates[:, :n] * gates[:, 2 * n:3 * n]).tanh()
-            return _lstm_grads(grad, gates, tc, hc, w, _join_tensors, ctx.needs_input_grad)
+            return _step_grads(ctx, lstm_grads(grad, gates, tc, hc, w, _join_tensors, ctx.needs_input_grad(1)), hc)
         gates, tc = ctx.args[0]
-        return _wrap_all(_lstm_grads(grad._data, gates, tc, hc._data, w._data, _join_arrays, ctx.needs_input_grad))
+        return _wrap_all(_step_grads(ctx, lstm_grads(grad._data, gates, tc, hc._data, w._data, _join_arrays,
+                                                     ctx.needs_input_grad(1)), hc._data))
 
 
 class GRUStep(Primitive):
@@ -127,10 +146,10 @@ class GRUStep(Primitive):
             r, z = (xg[:, :n] + hg[:, :n]).sigmoid(), (xg[:, n:2 * n] + hg[:, n:2 * n]).sigmoid()
             hn = hg[:, 2 * n:]
             new = (xg[:, 2 * n:] + r * hn).tanh()
-            return _gru_grads(grad, r, z, new, hn, h, w, _join_tensors, ctx.needs_input_grad)
+            return _step_grads(ctx, gru_grads(grad, r, z, new, hn, h, w, _join_tensors, ctx.needs_input_grad(1)), h)
         r, z, new, hn = ctx.args[0]
-        return _wrap_all(_gru_grads(grad._data, r, z, new, hn, h._data, w._data, _join_arrays,
-                                    ctx.needs_input_grad))
+        return _wrap_all(_step_grads(ctx, gru_grads(grad._data, r, z, new, hn, h._data, w._data, _join_arrays,
+                                                    ctx.needs_input_grad(1)), h._data))
 
 
 class RNNStep(Primitive):
@@ -146,12 +165,7 @@ class RNNStep(Primitive):
 
     def backward(ctx, grad):
         _, h, w = ctx.inputs
-        out = ctx.output
-        # NOTE: relu's gradient at 0 is 0, as PyTorch's threshold_backward
-        d = grad * (out > 0) if ctx.args[0] else grad * (1 - out * out)
-        dh = d @ w if ctx.needs_input_grad(1) else None
-        dw = d.T @ h if ctx.needs_input_grad(2) else None
-        return d, dh, dw
+        return _step_grads(ctx, rnn_grads(grad, ctx.output, h, w, ctx.args[0], ctx.needs_input_grad(1)), h)
 
 
 def transposed_weight(w_hh: Tensor) -> Tensor:

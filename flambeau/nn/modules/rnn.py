@@ -15,6 +15,7 @@ import warnings
 from ... import cat, stack, zeros
 from ..._tensor import Tensor
 from ...ops.rnn import gru_step, lstm_step, lstm_step_hc, rnn_step, transposed_weight
+from ...ops.rnn_sequence import gru_sequence, lstm_sequence, rnn_sequence
 from .. import functional as F, init
 from ..parameter import Parameter
 from ..utils.rnn import PackedSequence
@@ -235,8 +236,10 @@ class RNNBase(Module):
         xg = xg.reshape(x.shape[:-1] + (xg.shape[-1],))
         if mode == "GRU" and b_hh is None:
             b_hh = zeros(w_hh.shape[0], dtype=x.dtype, device=x.device)
-        steps = _time_steps(xg, sizes)
         relu = mode == "RNN_RELU"
+        if not sizes and w_hr is None and len(xg):
+            return self._run_sequence(xg, h, c, w_hh, b_hh, relu, reverse)
+        steps = _time_steps(xg, sizes)
         w_t = transposed_weight(w_hh)
         out_size = h.shape[-1]
         # an LSTM's state runs as one tensor, [h | c] side by side: the step primitive reads and writes
@@ -268,6 +271,18 @@ class RNNBase(Module):
         if mode != "LSTM":
             return out, state, None
         return out[..., :out_size], state[:, :out_size], state[:, out_size:]
+
+
+    def _run_sequence(self, xg: Tensor, h: Tensor, c, w_hh: Tensor, b_hh, relu: bool, reverse: bool) -> tuple:
+        """Equal-length sequences without projection: the whole time loop is one primitive."""
+        last = 0 if reverse else -1
+        if self.mode == "LSTM":
+            out = lstm_sequence(xg, cat([h, c], 1), w_hh, reverse)
+            n = h.shape[-1]
+            return out[..., :n], out[last, :, :n], out[last, :, n:]
+        out = gru_sequence(xg, h, w_hh, b_hh, reverse) if self.mode == "GRU" else rnn_sequence(xg, h, w_hh, relu,
+                                                                                                reverse)
+        return out, out[last], None
 
 
 def _time_steps(x: Tensor, sizes: list | None) -> list:
