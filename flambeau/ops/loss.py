@@ -13,6 +13,7 @@ import numpy as np
 from .._dispatch import Primitive, apply
 from .._tensor import Tensor
 from ..autograd.grad_mode import is_grad_enabled
+from ._parallel import parallel_rows
 from .activation import LOG_SOFTMAX_BOUNDS, skips_shift, softmax
 
 _wrap = Tensor._wrap
@@ -87,13 +88,22 @@ class CrossEntropy(Primitive):
 
     @staticmethod
     def forward(x, safe, w, reduction, probs):
-        top = x.max(axis=1, keepdims=True)
-        s = x if skips_shift(x, top, LOG_SOFTMAX_BOUNDS) else np.subtract(x, top, out=probs)
-        picked = np.take_along_axis(s, np.expand_dims(safe, 1), axis=1)[:, 0]
-        sums = np.exp(s, out=probs if s is x else s).sum(axis=1)
-        if probs is not None:
-            # NOTE: one division here saves the backward recomputing max, shift, exp and sum (4 passes)
-            probs /= np.expand_dims(sums, 1)
+        n = x.shape[0]
+        top = np.empty((n, 1) + x.shape[2:], x.dtype)
+        parallel_rows(lambda a, b: np.max(x[a:b], axis=1, keepdims=True, out=top[a:b]), n, x.size)
+        shift = not skips_shift(x, top, LOG_SOFTMAX_BOUNDS)  # decided for the whole batch: chunking changes nothing
+        picked = np.empty(safe.shape, x.dtype)
+        sums = np.empty(safe.shape, x.dtype)
+
+        def rows(a, b):
+            buf = None if probs is None else probs[a:b]
+            s = np.subtract(x[a:b], top[a:b], out=buf) if shift else x[a:b]
+            picked[a:b] = np.take_along_axis(s, np.expand_dims(safe[a:b], 1), axis=1)[:, 0]
+            np.exp(s, out=s if shift else buf).sum(axis=1, out=sums[a:b])
+            if buf is not None:
+                # NOTE: one division here saves the backward recomputing max, shift, exp and sum (4 passes)
+                buf /= np.expand_dims(sums[a:b], 1)
+        parallel_rows(rows, n, x.size)
         return _reduce((np.log(sums) - picked) * w, w, reduction)
 
     def backward(ctx, g):
@@ -102,9 +112,13 @@ class CrossEntropy(Primitive):
         shape, np_dtype = ctx.metas[0]
         if not is_grad_enabled():  # plain backward: the saved softmax scaled, minus the scale at the targets
             coef = _coefficient_array(g, w, reduction).astype(np_dtype, copy=False)
-            index = np.expand_dims(safe, 1)
-            out = np.multiply(probs, coef)  # never in place: a retained graph reads probs again
-            np.put_along_axis(out, index, (np.take_along_axis(probs, index, axis=1) - 1) * coef, axis=1)
+            out = np.empty_like(probs)  # never in place: a retained graph reads probs again
+
+            def rows(a, b):
+                index, c = np.expand_dims(safe[a:b], 1), coef[a:b]
+                np.multiply(probs[a:b], c, out=out[a:b])
+                np.put_along_axis(out[a:b], index, (np.take_along_axis(probs[a:b], index, axis=1) - 1) * c, axis=1)
+            parallel_rows(rows, len(out), out.size)
             return (_wrap(out),)
         return ((softmax(x, 1) - _wrap(_one_hot(safe, shape, np_dtype))) * _coefficients(g, w, reduction),)
 

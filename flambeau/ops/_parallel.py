@@ -1,0 +1,42 @@
+"""Row-parallel kernels: a large row-wise NumPy computation split across the intra-op threads.
+
+NumPy runs each ufunc on one thread, but releases the GIL inside its loops: chunks of rows handed to a
+few Python threads run at the same time, as PyTorch's intra-op parallel_for does. The thread count is
+flambeau.get_num_threads(); small inputs (under GRAIN elements a thread) run inline.
+"""
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+from .._runtime import get_num_threads
+
+GRAIN = 1 << 17  # elements a thread must get before the hand-off (tens of microseconds) pays for itself
+
+_pools: dict = {}
+
+
+def parallel_rows(kernel, rows: int, size: int) -> None:
+    """Call kernel(start, stop) on row ranges that cover [0, rows) of an array of `size` elements.
+
+    Each row goes to exactly one call, so results do not depend on the thread count."""
+    threads = min(get_num_threads(), rows, size // GRAIN)
+    if threads < 2:
+        kernel(0, rows)
+        return
+    pool = _pools.get(threads)
+    if pool is None:
+        pool = _pools[threads] = ThreadPoolExecutor(threads - 1, thread_name_prefix="flambeau-intraop")
+    bounds = [rows * i // threads for i in range(threads + 1)]
+    futures = [pool.submit(kernel, bounds[i], bounds[i + 1]) for i in range(1, threads)]
+    kernel(bounds[0], bounds[1])
+    for f in futures:
+        f.result()
+
+
+def _forget_pools() -> None:
+    # a forked child (a DataLoader worker) inherits the executors but not their threads
+    _pools.clear()
+
+
+os.register_at_fork(after_in_child=_forget_pools)
