@@ -50,6 +50,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    flambeau.set_num_threads(args.threads)
     print(f"{'case':36s} {'pass':>9s} {'torch ms':>9s} {'flambeau':>9s} {'ratio':>6s}")
     with threadpool_limits(args.threads):
         for name in ("LSTM", "GRU", "RNN"):

@@ -86,6 +86,7 @@ def main() -> None:
     parser.add_argument("--only", default="")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    flambeau.set_num_threads(args.threads)
     print(f"{'training step':36s} {'torch ms':>9s} {'flambeau':>9s} {'ratio':>6s}")
     with threadpool_limits(args.threads):
         for name, build in CASES.items():
