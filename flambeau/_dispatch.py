@@ -103,8 +103,16 @@ def _modified_error(t, node, expected, actual=None):
         "to find the forward operation.")
 
 
+# The transform levels that see every op while active (forward-mode AD, vmap: flambeau/autograd/_levels.py
+# sets this to the innermost level's handler, handler(prim, inputs, args) -> Tensor); None otherwise, so
+# the eager path pays one global read.
+interpose = None
+
+
 def apply(prim, inputs: tuple, *args):
     """Run primitive `prim` on the Tensors `inputs` with extra non-tensor `args`."""
+    if interpose is not None:
+        return interpose(prim, inputs, args)
     # NOTE: unrolled for one and two inputs: this function is the per-op overhead of everything
     try:
         if prim.variadic:
@@ -119,6 +127,11 @@ def apply(prim, inputs: tuple, *args):
         raise _forward_error(e, inputs) from None
     if out.__class__ is not _ndarray and isinstance(out, _generic):  # NumPy returns scalars from 0-d math
         out = np.asarray(out)
+    return wrap_result(prim, inputs, args, out)
+
+
+def wrap_result(prim, inputs: tuple, args: tuple, out) -> Tensor:
+    """The Tensor of `prim`'s result array `out`, recording the graph node when autograd needs one."""
     if STATE.enabled and prim.differentiable:
         for t in inputs:
             if t._rg:

@@ -1,0 +1,80 @@
+"""Transform levels interposed at the dispatch point: forward-mode AD (a dual level) and vmap.
+
+Levels form a stack. While one is active, `_dispatch.apply` hands every primitive call to the innermost
+level's `handle`; a level computes what it needs from the levels under it with `below` (one primitive)
+or inside `lowered` (any code), during which the next level out is the one that sees the calls. So levels
+compose: jvp of vmap, vmap of jvp, nested vmap, forward over reverse.
+
+A level keeps what it attaches to tensors (a tangent, a batch) in a table keyed by the tensor's array:
+a Tensor's array is its identity for the ops (a saved output is rewrapped from its array), and the table
+holds the array itself, so an id is never reused while its entry lives. The table goes with the level.
+"""
+from __future__ import annotations
+
+import contextlib
+
+from .. import _dispatch
+from .._tensor import Tensor
+
+_stack: list = []
+
+
+class Level:
+    """One transform level; subclasses implement handle(prim, inputs, args) -> Tensor."""
+
+    def __init__(self) -> None:
+        self.table: dict = {}  # id(array) -> (array, what this level attaches to it)
+        self.lower = None      # the level under this one while it is active
+        self.active = False
+
+    def handle(self, prim, inputs: tuple, args: tuple) -> Tensor:
+        raise NotImplementedError
+
+    def lookup(self, t: Tensor):
+        """What this level attached to `t` (None if nothing)."""
+        arr = t._data
+        entry = self.table.get(id(arr))
+        return entry[1] if entry is not None and entry[0] is arr else None
+
+    def attach(self, t: Tensor, value) -> None:
+        self.table[id(t._data)] = (t._data, value)
+
+    def below(self, prim, inputs: tuple, args: tuple) -> Tensor:
+        """`prim` applied as the levels under this one see it."""
+        with self.lowered():
+            return _dispatch.apply(prim, inputs, *args)
+
+    @contextlib.contextmanager
+    def lowered(self):
+        prev = _dispatch.interpose
+        lower = self.lower
+        _dispatch.interpose = lower.handle if lower is not None else None
+        try:
+            yield
+        finally:
+            _dispatch.interpose = prev
+
+
+def push(level: Level) -> None:
+    # NOTE: a level entered while another one is lowered (a transform called inside a batching rule)
+    # sits on the level that is current then, not on the top of the stack
+    current = _dispatch.interpose
+    level.lower = current.__self__ if current is not None else None
+    level.active = True
+    _stack.append(level)
+    _dispatch.interpose = level.handle
+
+
+def pop(level: Level) -> None:
+    if not _stack or _stack[-1] is not level:
+        raise RuntimeError("transform levels must be exited in the reverse order they were entered")
+    _stack.pop()
+    level.active = False
+    level.table = {}
+    lower = level.lower
+    _dispatch.interpose = lower.handle if lower is not None else None
+
+
+def active_levels() -> list:
+    """The levels currently entered, outermost first."""
+    return list(_stack)
