@@ -4,6 +4,7 @@ from __future__ import annotations
 from . import _allocator, _dtype
 from ._device import device
 from ._layout import layout, sparse_coo, strided
+from ._layout import layout, sparse_coo, strided
 from ._dtype import (bfloat16, complex64, complex128, dtype, finfo, float16, float32, float64,
                      get_default_dtype, iinfo, int8, int16, int32, int64, set_default_dtype, uint8)
 from ._tensor import Size, Tensor
@@ -47,6 +48,7 @@ from ._runtime import *  # noqa: F401,F403
 from .serialization import *  # noqa: F401,F403
 from . import accelerator, backends, cuda, linalg, nn, optim, utils  # noqa: E402,F401
 from .nn.functional import cosine_similarity, dropout, pairwise_distance, pdist  # noqa: E402,F401  torch has them at top level
+from . import testing  # noqa: E402,F401
 
 bool = _dtype.bool_
 half, float, double = float16, float32, float64
