@@ -47,7 +47,7 @@ from ._runtime import *  # noqa: F401,F403
 from .serialization import *  # noqa: F401,F403
 from . import accelerator, backends, cuda, linalg, nn, optim, utils  # noqa: E402,F401
 from .nn.functional import cosine_similarity, dropout, pairwise_distance, pdist  # noqa: E402,F401  torch has them at top level
-from . import testing  # noqa: E402,F401
+from . import random, testing  # noqa: E402,F401
 
 bool = _dtype.bool_
 half, float, double = float16, float32, float64

@@ -56,7 +56,11 @@ class Generator:
         return _wrap(np.frombuffer(raw, dtype=np.uint8).copy())
 
     def set_state(self, new_state: Tensor) -> "Generator":
-        raw = np.asarray(new_state._data if isinstance(new_state, Tensor) else new_state, dtype=np.uint8).tobytes()
+        if not isinstance(new_state, Tensor):
+            raise TypeError(f"expected a torch.ByteTensor, but got {type(new_state).__name__}")
+        if new_state.dtype.name != "uint8":
+            raise TypeError("RNG state must be a torch.ByteTensor")
+        raw = new_state.cpu().numpy().tobytes()
         if len(raw) != 80:
             raise RuntimeError(f"Expected a state of 80 bytes from Generator.get_state(), got {len(raw)}")
         seed, state, inc, has_uint32, uinteger = (int.from_bytes(raw[i:i + 16], "little") for i in range(0, 80, 16))
