@@ -156,3 +156,20 @@ def test_layer_in_model_scales_in_train_only():
     assert set(np.unique(out)) <= {0.0, np.float32(1 / 0.75)}
     model.eval()
     assert np.array_equal(_np(model(x)), _np(x))
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float32", "float64"])
+def test_fused_dropout_mask_rate_scale_and_gradient(dtype):
+    # the fused primitive: kept values scaled by 1/(1-p), the gradient the same mask and scale, the drop
+    # rate within 4 standard deviations of p, dtypes as PyTorch's
+    flambeau.manual_seed(0)
+    p, n = 0.3, 20000
+    x = flambeau.ones(n, dtype=getattr(flambeau, dtype), requires_grad=True)
+    y = flambeau.nn.functional.dropout(x, p, True)
+    y.backward(flambeau.ones(n, dtype=x.dtype))
+    kept = y != 0
+    assert y.dtype == x.dtype and x.grad.dtype == x.dtype
+    assert abs(float((~kept).float().mean()) - p) < 4 * (p * (1 - p) / n) ** 0.5
+    scale = torch.tensor(1 / (1 - p), dtype=getattr(torch, dtype)).item()
+    assert flambeau.equal(y[kept].float(), flambeau.full((int(kept.sum()),), scale))
+    assert flambeau.equal(x.grad, y)

@@ -10,6 +10,7 @@ import warnings
 
 from ..._tensor import Tensor
 from ...ops.creation import empty, zeros
+from ...ops.dropout import dropout as fused_dropout
 
 __all__ = ["dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout"]
 
@@ -39,6 +40,8 @@ def _dropout_impl(input: Tensor, p: float, training: bool, inplace: bool, featur
     if p == 1:
         zero = zeros((), dtype=input.dtype, device=input.device)
         return input.mul_(zero) if inplace else input * zero
+    if not (alpha or feature or inplace) and input.is_floating_point():
+        return fused_dropout(input, p)
     noise = _noise(input, p, feature)
     if not alpha:
         noise = noise.div_(1 - p)

@@ -1,0 +1,42 @@
+"""Dropout as one primitive: the keep-mask is drawn, applied and scaled in a single forward.
+
+Written as bernoulli_ into a new tensor, a division and a product, dropout costs six passes over its
+input, the widest a float64 uniform draw; here the draw is in the input's precision (float32 uniforms
+for float32 and narrower inputs) and the mask is kept as bools for backward. Masks come from flambeau's
+generator (Bernoulli(1 - p) keeps, like PyTorch's, though not its bit stream).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .._device import device_of, xp_for
+from .._dispatch import Primitive, apply
+from .._tensor import Tensor
+from .random import _rng
+
+_wrap = Tensor._wrap
+
+
+class Dropout(Primitive):
+    """args: p, the numpy Generator, and a list that receives the bool keep-mask."""
+
+    @staticmethod
+    def forward(x, p, rng, stash):
+        uniform = rng.random(x.shape, dtype=np.float64 if x.dtype == np.float64 else np.float32)
+        keep = uniform >= p  # P(keep) = 1 - p
+        if not isinstance(x, np.ndarray):
+            keep = xp_for(device_of(x)).asarray(keep)
+        stash.append(keep)
+        out = np.multiply(x, keep)
+        out *= x.dtype.type(1 / (1 - p))
+        return out
+
+    def backward(ctx, g):
+        p, _, (keep,) = ctx.args
+        scale = np.multiply(keep, g._data.dtype.type(1 / (1 - p)), dtype=g._data.dtype)
+        return (g * _wrap(scale),)
+
+
+def dropout(input: Tensor, p: float, generator=None) -> Tensor:
+    """input * Bernoulli(1 - p) / (1 - p), for 0 < p < 1 in training mode."""
+    return apply(Dropout, (input,), p, _rng(generator), [])
