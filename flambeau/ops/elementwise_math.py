@@ -218,7 +218,7 @@ class Acosh(Primitive):
 
     def backward(ctx, g):
         x = ctx.inputs[0]
-        return (g * rsqrt(x * x - 1),)
+        return (g * rsqrt(x - 1) * rsqrt(x + 1),)  # not rsqrt(x * x - 1): the branches differ for complex x
 
 
 @holomorphic
@@ -436,7 +436,8 @@ def sgn(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     if input._data.dtype.kind != "c":
         return sign(input, out=out)
     magnitude = abs(input)
-    return _out(input / where(magnitude == 0, 1.0, magnitude), out)
+    zero = magnitude == 0  # NOTE: 0 there, and so is the gradient, like PyTorch
+    return _out(where(zero, 0.0, input / where(zero, 1.0, magnitude)), out)
 
 
 def square(input: Tensor, *, out: Tensor | None = None) -> Tensor:

@@ -168,10 +168,19 @@ def rand(*size, generator: Generator | None = None, out=None, dtype=None, layout
 
 def randn(*size, generator: Generator | None = None, out=None, dtype=None, layout=None, device=None,
           requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
-    """Standard normal samples."""
-    dt = _float_dtype(dtype if dtype is not None or out is None else out.dtype, "normal_kernel_cpu")
+    """Standard normal samples; complex ones have independent real and imaginary parts of variance 1/2."""
+    requested = dtype if dtype is not None or out is None else out.dtype
+    if requested is not None and to_dtype(requested).is_complex:
+        return _result(_complex_normal(_rng(generator), _check_size(size), to_dtype(requested)), device,
+                       requires_grad, out)
+    dt = _float_dtype(requested, "normal_kernel_cpu")
     z = _standard_normal(_rng(generator), _check_size(size), dt)
     return _result(z.astype(dt.np, copy=False), device, requires_grad, out)
+
+
+def _complex_normal(rng: np.random.Generator, shape: tuple, dt) -> np.ndarray:
+    parts = _standard_normal(rng, shape + (2,), dt.to_real()) * np.sqrt(0.5)
+    return parts.astype(dt.to_real().np).view(dt.np)[..., 0]
 
 
 def _check_size(size: tuple) -> tuple:

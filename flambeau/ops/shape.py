@@ -516,7 +516,7 @@ def _T(self: Tensor) -> Tensor:
 TENSOR_METHODS = {
     "reshape": reshape, "view": view, "expand": expand, "permute": permute, "transpose": transpose,
     "swapaxes": transpose, "swapdims": transpose, "t": t, "expand_as": expand_as, "view_as": view_as,
-    "reshape_as": reshape_as, "mT": property(_mT), "T": property(_T), "mH": property(_mT),
+    "reshape_as": reshape_as, "mT": property(_mT), "T": property(_T), "mH": property(lambda self: _mT(self).conj()),
     "flatten": flatten, "unflatten": unflatten, "ravel": ravel, "squeeze": squeeze, "unsqueeze": unsqueeze,
     "movedim": movedim, "moveaxis": movedim, "broadcast_to": broadcast_to, "narrow": narrow, "select": select,
     "flip": flip, "fliplr": fliplr, "flipud": flipud, "rot90": rot90,

@@ -33,7 +33,8 @@ def _var_mean(input: Tensor, dim, unbiased, keepdim: bool, correction):
     m = apply(Sum, (input,), axes, True, None) / _count(input._data.shape, axes)
     d = input - m
     dof = _count(input._data.shape, axes) - _correction(unbiased, correction)
-    var_ = apply(Sum, (d * d,), axes, keepdim, None) / (dof if dof > 0 else 0)
+    square = d * d if d._data.dtype.kind != "c" else d.real * d.real + d.imag * d.imag  # |d|^2: variance is real
+    var_ = apply(Sum, (square,), axes, keepdim, None) / (dof if dof > 0 else 0)
     return var_, _keep_or_squeeze(m, input._data.shape, axes, keepdim)
 
 
@@ -87,9 +88,9 @@ class VectorNorm(Primitive):
         if ord == 0:
             return ((g * 0).expand(shape),)
         if ord == 1:
-            return (g * x.sign(),)
+            return (g * x.sgn(),)
         if abs(ord) == math.inf:
-            return (x.sign() * distribute_ties(g, x.abs(), out, axes, True, False),)
+            return (x.sgn() * distribute_ties(g, x.abs(), out, axes, True, False),)
         # NOTE: where the norm (or, for p != 2, the element) is 0 the gradient is defined as 0, like
         # PyTorch; the `safe` operands keep the unused where-branch free of inf/nan for double backward.
         flat = out == 0
@@ -99,7 +100,7 @@ class VectorNorm(Primitive):
         a = x.abs()
         off = (a == 0) | flat
         a_safe = where(off, 1, a)
-        return (where(off, 0, g * x.sign() * (a_safe / out_safe) ** (ord - 1)),)
+        return (where(off, 0, g * x.sgn() * (a_safe / out_safe) ** (ord - 1)),)
 
 
 def vector_norm(x: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
