@@ -67,6 +67,14 @@ def batched_eye(n: int, like: Tensor) -> Tensor:
     return Tensor._wrap(np.eye(n, dtype=like._data.dtype, like=like._data))
 
 
+def write_out(result, out):
+    """The `out=` argument of a torch.linalg function: copy the result into it (if given) and return it."""
+    if out is None:
+        return result
+    from ..ops.elementwise import _out as copy_out
+    return copy_out(result, out)
+
+
 def unsqueeze2(t: Tensor) -> Tensor:
     """(...,) -> (..., 1, 1): a per-matrix scalar that broadcasts over its matrix."""
     return t.reshape(t._data.shape + (1, 1))

@@ -230,19 +230,46 @@ def chain_matmul(*matrices) -> Tensor:
     return multi_dot(matrices)
 
 
-def cholesky_inverse(input: Tensor, upper: bool = False) -> Tensor:
-    from ..linalg import inv
-    return inv(input.mT @ input if upper else input @ input.mT)
+def cholesky_inverse(input: Tensor, upper: bool = False, *, out=None) -> Tensor:
+    from ..linalg.triangular import cholesky_inverse as f
+    return f(input, upper, out=out)
+
+
+def cholesky_solve(input: Tensor, input2: Tensor, upper: bool = False, *, out=None) -> Tensor:
+    from ..linalg.triangular import cholesky_solve as f
+    return f(input, input2, upper, out=out)
+
+
+def triangular_solve(input: Tensor, A: Tensor, upper: bool = True, transpose: bool = False,
+                     unitriangular: bool = False, *, out=None):
+    from ..linalg.triangular import triangular_solve as f
+    return f(input, A, upper, transpose, unitriangular, out=out)
+
+
+def lu(A: Tensor, pivot: bool = True, get_infos: bool = False, out=None):
+    from ..linalg.lu import torch_lu
+    return torch_lu(A, pivot, get_infos, out)
+
+
+def lu_solve(input: Tensor, LU_data: Tensor, LU_pivots: Tensor, *, out=None) -> Tensor:
+    from ..linalg.lu import torch_lu_solve
+    return torch_lu_solve(input, LU_data, LU_pivots, out=out)
+
+
+def lu_unpack(LU_data: Tensor, LU_pivots: Tensor, unpack_data: bool = True, unpack_pivots: bool = True, *, out=None):
+    from ..linalg.lu import lu_unpack as f
+    return f(LU_data, LU_pivots, unpack_data, unpack_pivots, out=out)
 
 
 TENSOR_METHODS = {
     "kron": kron, "cross": cross, "trace": trace, "tril": tril, "triu": triu,
     "diag": diag, "diagonal": diagonal, "diag_embed": diag_embed, "diagflat": diagflat,
     "det": det, "logdet": logdet, "slogdet": slogdet, "inverse": inverse, "pinverse": pinverse,
-    "matrix_power": matrix_power, "cholesky_inverse": cholesky_inverse,
+    "matrix_power": matrix_power, "cholesky_inverse": cholesky_inverse, "cholesky_solve": cholesky_solve,
+    "triangular_solve": triangular_solve, "lu": lu, "lu_solve": lu_solve,
 }
 add_inplace_variants(TENSOR_METHODS, ("tril", "triu"))
 
 __all__ = ["kron", "cross", "trace", "tril", "triu", "diag", "diagonal", "diag_embed", "diagflat", "block_diag",
            "cdist", "det", "logdet", "slogdet", "inverse", "pinverse", "matrix_power", "chain_matmul",
-           "cholesky_inverse"]
+           "cholesky_inverse", "cholesky_solve", "triangular_solve", "lu", "lu_solve", "lu_unpack"]

@@ -34,7 +34,7 @@ class MatMul(Primitive):
         ga = apply(MatMul, (g, b.mT)) if ctx.needs_input_grad(0) else None
         gb = None
         if ctx.needs_input_grad(1):
-            if b._data.ndim == 2 and a._data.ndim > 2:
+            if len(ctx.metas[1][0]) == 2 and a._data.ndim > 2:  # b itself is not kept when only b needs a grad
                 # a linear layer on a batch: fold the batch into the rows instead of building
                 # one (k, n) gradient per batch element and summing them
                 k, n = a._data.shape[-1], g._data.shape[-1]
