@@ -138,7 +138,7 @@ def _select(cond, a, b):
     """np.where(cond, a, b). NOTE: np.where branches per element and is ~15x slower than a multiply
     on an unpredictable mask; for large arrays of equal dtype, select the bits instead:
     b ^ ((a ^ b) & mask), with mask all ones where cond holds (exact for inf and nan too)."""
-    if a.size < 4096 or a.dtype != b.dtype or a.dtype.itemsize not in _SAME_SIZE_INT or not isinstance(a, np.ndarray):
+    if max(a.size, b.size) < 4096 or a.dtype != b.dtype or a.dtype.itemsize not in _SAME_SIZE_INT or not isinstance(a, np.ndarray):
         return np.where(cond, a, b)
     shape = np.broadcast_shapes(cond.shape, a.shape, b.shape)
     bits = _SAME_SIZE_INT[a.dtype.itemsize]
