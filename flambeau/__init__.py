@@ -4,6 +4,7 @@ from __future__ import annotations
 from . import _allocator, _dtype
 from ._device import device
 from ._layout import layout, sparse_coo, strided
+from ._storage_view import TypedStorage, UntypedStorage
 from ._dtype import (bfloat16, complex64, complex128, dtype, finfo, float16, float32, float64,
                      get_default_dtype, iinfo, int8, int16, int32, int64, set_default_dtype, uint8)
 from ._tensor import Size, Tensor

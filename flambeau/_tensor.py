@@ -149,6 +149,16 @@ class Tensor:
     def data_ptr(self) -> int:
         return data_ptr(self._data)
 
+    def untyped_storage(self):
+        """The bytes of this tensor's storage, sharing memory with it."""
+        from ._storage_view import untyped_storage_of
+        return untyped_storage_of(self)
+
+    def storage(self):
+        """The elements of this tensor's storage (a TypedStorage of its dtype), sharing memory with it."""
+        from ._storage_view import typed_storage_of
+        return typed_storage_of(self)
+
     def is_contiguous(self, memory_format=None) -> bool:
         return self._data.flags.c_contiguous
 

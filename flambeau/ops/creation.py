@@ -400,12 +400,35 @@ TENSOR_METHODS = {
 }
 
 
-def legacy_tensor_data(args: tuple, device):
-    """Data for the legacy constructor Tensor(*args): sizes make uninitialised floats, a sequence copies."""
+def legacy_tensor_data(args: tuple, device, dt: _dtype_cls | None = None):
+    """Data for the legacy constructor Tensor(*args) (dt: the default float) and x.new(*args) (dt: x's dtype):
+    sizes make uninitialised values, a sequence copies."""
+    dt = dt or get_default_dtype()
     if len(args) == 1 and not isinstance(args[0], (int, np.integer, Size)):  # Tensor(Size) means a shape
-        return np.array(_host_array(args[0], get_default_dtype()), copy=True)
+        if isinstance(args[0], (float, complex, bool)):
+            raise TypeError(f"new(): data must be a sequence (got {type(args[0]).__name__})")
+        return np.array(_host_array(args[0], dt), copy=True)
     shape = size_args(args) if args else (0,)
-    return xp_for(to_device(device)).zeros(shape, dtype=get_default_dtype().np)
+    if any(d < 0 for d in shape):
+        raise RuntimeError(f"Trying to create tensor with negative dimension {next(d for d in shape if d < 0)}: {list(shape)}")
+    return xp_for(to_device(device)).zeros(shape, dtype=dt.np)
+
+
+def new(self: Tensor, *args, device=None) -> Tensor:
+    """The legacy x.new(...) in x's dtype: sizes give uninitialised values, a sequence or array is copied,
+    a tensor of x's dtype is aliased and a storage is viewed."""
+    from .._storage_view import is_storage, tensor_over
+    device = device if device is not None else device_of(self._data)
+    if len(args) == 1 and isinstance(args[0], Tensor):
+        if args[0].dtype is not self.dtype:
+            raise TypeError(f"expected {self.dtype} (got {args[0].dtype})")
+        return args[0].view(args[0].shape)
+    if len(args) == 1 and is_storage(args[0]):
+        return tensor_over(args[0], self.dtype)
+    return _finish(legacy_tensor_data(args, device, self.dtype), device, False)
+
+
+TENSOR_METHODS["new"] = new
 
 
 def rebuild_tensor(array, requires_grad: bool) -> Tensor:
