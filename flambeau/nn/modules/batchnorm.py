@@ -1,5 +1,6 @@
 """BatchNorm1d/2d/3d and their shared base with InstanceNorm: affine parameters, running statistics
-(running_mean, running_var, num_batches_tracked), momentum=None as a cumulative average."""
+(running_mean, running_var, num_batches_tracked), momentum=None as a cumulative average; the Lazy forms,
+whose num_features is read from the first input."""
 from __future__ import annotations
 
 from ..._dtype import int64
@@ -7,10 +8,11 @@ from ..._tensor import Tensor
 from ...ops.creation import empty, ones, tensor, zeros
 from .. import functional as F
 from .. import init
-from ..parameter import Parameter
+from ..parameter import Parameter, UninitializedBuffer, UninitializedParameter, is_lazy
+from .linear import LazyMixin
 from .module import Module, ModuleInputError
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d"]
 
 
 class ModuleValueError(ModuleInputError, ValueError):
@@ -114,3 +116,53 @@ class BatchNorm2d(_BatchNorm):
 
 class BatchNorm3d(_BatchNorm):
     _dims = (5,)
+
+
+class LazyNormBase(LazyMixin):
+    """A batch or instance norm whose num_features is input.shape[1] of the first input (as PyTorch reads it,
+    for unbatched inputs too); weight, bias, running_mean and running_var stay uninitialised until then."""
+
+    def __init__(self, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
+                 track_running_stats: bool = True, device=None, dtype=None, *, bias: bool = True) -> None:
+        # built empty (num_features=0, no parameters or buffers), then given uninitialised ones
+        _NormBase.__init__(self, 0, eps, momentum, False, False, device, dtype, bias=False)
+        self.affine, self.track_running_stats = affine, track_running_stats
+        if affine:
+            self.weight = UninitializedParameter(device=device, dtype=dtype)
+            if bias:
+                self.bias = UninitializedParameter(device=device, dtype=dtype)
+        if track_running_stats:
+            self.running_mean = UninitializedBuffer(device=device, dtype=dtype)
+            self.running_var = UninitializedBuffer(device=device, dtype=dtype)
+            self.num_batches_tracked = tensor(0, dtype=int64, device=device)
+
+    def has_uninitialized_params(self) -> bool:
+        return any(is_lazy(t) for t in (*self._parameters.values(), *self._buffers.values()))
+
+    def reset_parameters(self) -> None:
+        if not self.has_uninitialized_params() and self.num_features != 0:
+            super().reset_parameters()
+
+    def initialize_parameters(self, input: Tensor) -> None:
+        self.num_features = input.shape[1]
+        for t in (self.weight, self.bias, self.running_mean, self.running_var):
+            if t is not None:
+                t.materialize((self.num_features,))
+
+    def _load_from_state_dict(self, state_dict, prefix, *args) -> None:
+        super()._load_from_state_dict(state_dict, prefix, *args)
+        # loading materialises the parameters: num_features follows them (PyTorch leaves it at 0)
+        for t in (self.weight, self.running_mean):
+            if t is not None and not is_lazy(t):
+                self.num_features = t.shape[0]
+                break
+
+
+def lazy_norm(base: type, name: str, module: str) -> type:
+    doc = f"{base.__name__} whose num_features is inferred from the first input's dim 1."
+    return type(name, (LazyNormBase, base), {"cls_to_become": base, "__doc__": doc, "__module__": module})
+
+
+LazyBatchNorm1d = lazy_norm(BatchNorm1d, "LazyBatchNorm1d", __name__)
+LazyBatchNorm2d = lazy_norm(BatchNorm2d, "LazyBatchNorm2d", __name__)
+LazyBatchNorm3d = lazy_norm(BatchNorm3d, "LazyBatchNorm3d", __name__)

@@ -1,13 +1,15 @@
-"""InstanceNorm1d/2d/3d: per-sample, per-channel normalisation; affine and running statistics off by default."""
+"""InstanceNorm1d/2d/3d: per-sample, per-channel normalisation; affine and running statistics off by default.
+The Lazy forms read num_features from the first input."""
 from __future__ import annotations
 
 import warnings
 
 from ..._tensor import Tensor
 from .. import functional as F
-from .batchnorm import ModuleValueError, _NormBase
+from .batchnorm import ModuleValueError, _NormBase, lazy_norm
 
-__all__ = ["InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d"]
+__all__ = ["InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "LazyInstanceNorm1d", "LazyInstanceNorm2d",
+           "LazyInstanceNorm3d"]
 
 
 class _InstanceNorm(_NormBase):
@@ -68,3 +70,8 @@ class InstanceNorm2d(_InstanceNorm):
 
 class InstanceNorm3d(_InstanceNorm):
     _dims = (4, 5)
+
+
+LazyInstanceNorm1d = lazy_norm(InstanceNorm1d, "LazyInstanceNorm1d", __name__)
+LazyInstanceNorm2d = lazy_norm(InstanceNorm2d, "LazyInstanceNorm2d", __name__)
+LazyInstanceNorm3d = lazy_norm(InstanceNorm3d, "LazyInstanceNorm3d", __name__)
