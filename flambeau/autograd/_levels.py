@@ -36,6 +36,10 @@ class Level:
         entry = self.table.get(id(arr))
         return entry[1] if entry is not None and entry[0] is arr else None
 
+    def detach_attached(self, t: Tensor) -> None:
+        """Drop the autograd history of what this level attached to `t` (a detached result of an inner
+        transform must not be differentiable through the levels below either)."""
+
     def attach(self, t: Tensor, value) -> None:
         self.table[id(t._data)] = (t._data, value)
 
@@ -73,6 +77,14 @@ def pop(level: Level) -> None:
     level.table = {}
     lower = level.lower
     _dispatch.interpose = lower.handle if lower is not None else None
+
+
+def detach_everywhere(t: Tensor) -> Tensor:
+    """t.detach(), and what the active levels attached to it detached too."""
+    t = t.detach()
+    for level in _stack:
+        level.detach_attached(t)
+    return t
 
 
 def active_levels() -> list:

@@ -40,11 +40,12 @@ def _reduce(losses, w, reduction: str):
 
 
 def _coefficients(g: Tensor, w, reduction: str) -> Tensor:
-    """d(reduced loss)/d(per-element loss) times the incoming gradient, shaped (N, 1, d1, ...)."""
+    """d(reduced loss)/d(per-element loss) times the incoming gradient, shaped (N, 1, d1, ...). In flambeau
+    ops on the weights' array, so that transforms at the dispatch point (vmap) see a batch of them."""
+    coef = _wrap(w).unsqueeze(1)
     if reduction == "mean":
-        total = w.sum()
-        w = w / total if total else w  # NOTE: all targets ignored: zero gradient, not 0/0
-    coef = _wrap(np.expand_dims(w, 1))
+        total = coef.sum()
+        coef = coef / (total + (total == 0))  # NOTE: all targets ignored: zero gradient, not 0/0
     return coef * (g.unsqueeze(1) if reduction == "none" else g)
 
 
@@ -56,10 +57,12 @@ def _coefficient_array(g: Tensor, w, reduction: str):
     return np.expand_dims(w * g._data, 1)
 
 
-def _one_hot(safe, shape: tuple, np_dtype):
-    out = np.zeros(shape, np_dtype)
-    np.put_along_axis(out, np.expand_dims(safe, 1), 1, axis=1)
-    return out
+def _one_hot(safe, shape: tuple, np_dtype) -> Tensor:
+    """The (N, C, d1, ...) one-hot tensor of class indices, in flambeau ops (see _coefficients)."""
+    from .creation import arange
+    from .elementwise import cast
+    classes = arange(shape[1]).reshape([-1 if d == 1 else 1 for d in range(len(shape))])
+    return cast(_wrap(safe).unsqueeze(1) == classes, np_dtype)
 
 
 class NllLoss(Primitive):
@@ -77,7 +80,7 @@ class NllLoss(Primitive):
             out = np.zeros(shape, np_dtype)
             np.put_along_axis(out, np.expand_dims(safe, 1), -_coefficient_array(g, w, reduction), axis=1)
             return (_wrap(out),)
-        return (-_coefficients(g, w, reduction) * _wrap(_one_hot(safe, shape, np_dtype)),)
+        return (-_coefficients(g, w, reduction) * _one_hot(safe, shape, np_dtype),)
 
 
 class CrossEntropy(Primitive):
@@ -120,12 +123,30 @@ class CrossEntropy(Primitive):
                 np.put_along_axis(out[a:b], index, (np.take_along_axis(probs[a:b], index, axis=1) - 1) * c, axis=1)
             parallel_rows(rows, len(out), out.size)
             return (_wrap(out),)
-        return ((softmax(x, 1) - _wrap(_one_hot(safe, shape, np_dtype))) * _coefficients(g, w, reduction),)
+        return ((softmax(x, 1) - _one_hot(safe, shape, np_dtype)) * _coefficients(g, w, reduction),)
+
+
+class TargetIndices(Primitive):
+    """class_weights' indices of a target. It and TargetWeights are primitives so that transforms at the
+    dispatch point (vmap) see the target behind the arrays the losses take as args."""
+    differentiable = False
+
+    @staticmethod
+    def forward(target, weight, ignore_index, n_classes, np_dtype):
+        return class_weights(target, weight, ignore_index, n_classes, np_dtype)[0]
+
+
+class TargetWeights(Primitive):
+    differentiable = False
+
+    @staticmethod
+    def forward(target, weight, ignore_index, n_classes, np_dtype):
+        return class_weights(target, weight, ignore_index, n_classes, np_dtype)[1]
 
 
 def _targets(x: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int) -> tuple:
-    return class_weights(target._data, None if weight is None else weight._data, ignore_index, x._data.shape[1],
-                         x._data.dtype)
+    args = (None if weight is None else weight._data, ignore_index, x._data.shape[1], x._data.dtype)
+    return apply(TargetIndices, (target,), *args)._data, apply(TargetWeights, (target,), *args)._data
 
 
 def nll(logp: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int, reduction: str) -> Tensor:

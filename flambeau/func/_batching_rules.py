@@ -1,0 +1,191 @@
+"""Batching rules of the primitives for vmap, keyed by primitive class.
+
+Inside vmap a batched tensor is a logical tensor (one sample's shape) backed by a physical tensor of the
+level below whose dim 0 is the batch. A rule is rule(level, prim, inputs, phys, args) -> the physical
+result (batch at dim 0), or None to fall back to the per-sample loop; phys[i] is the physical tensor of
+inputs[i] or None when it is not batched. Rules run below the level (the physical ops go through `apply`,
+so they batch again under an outer vmap and record autograd graphs for an outer grad). The families:
+  broadcasting  elementwise ops and matmul: batched inputs get size-1 dims after the batch dim up to the
+                largest logical rank, then the primitive broadcasts as usual
+  shaped        view and shape ops whose args are a shape or a key: the batch dim prepended
+  permuting     permutations: 0 first, the rest shifted
+  axes          reductions, softmax, cumulative ops, cat/stack, ...: their dims shifted by one
+  loss          cross-entropy and nll with class indices: the samples' rows folded into one call
+"""
+from __future__ import annotations
+
+from .._dispatch import apply
+
+_rules: dict = {}
+_resolved: dict = {}
+
+
+def rule_for(prim):
+    """The batching rule of `prim` (looking through its base classes), or None."""
+    try:
+        return _resolved[prim]
+    except KeyError:
+        pass
+    if not _rules:
+        _rules.update(_families())
+    rule = None
+    for cls in prim.__mro__:
+        rule = _rules.get(cls)
+        if rule is not None:
+            break
+    _resolved[prim] = rule
+    return rule
+
+
+def lift(p, logical_ndim: int, rank: int):
+    """Physical `p` (batch, *shape) with size-1 dims inserted after the batch up to logical rank `rank`."""
+    if logical_ndim >= rank:
+        return p
+    from ..ops.shape import Reshape
+    shape = p._data.shape
+    return apply(Reshape, (p,), shape[:1] + (1,) * (rank - logical_ndim) + shape[1:])
+
+
+def expand_batch(x, size: int):
+    """An unbatched tensor repeated along a new leading batch dim (a broadcast view)."""
+    from ..ops.shape import Expand, Reshape
+    shape = x._data.shape
+    return apply(Expand, (apply(Reshape, (x,), (1,) + shape),), (size,) + shape)
+
+
+def _all_batched(level, inputs, phys) -> list:
+    return [p if p is not None else expand_batch(x, level.size) for x, p in zip(inputs, phys)]
+
+
+def _shift(axis: int, ndim: int) -> int:
+    return (axis % ndim if ndim else 0) + 1
+
+
+# ------------------------------------------------------------------------------- families
+
+def _broadcasting(level, prim, inputs, phys, args):
+    rank = max(x._data.ndim for x in inputs)
+    ins = tuple(x if p is None else lift(p, x._data.ndim, rank) for x, p in zip(inputs, phys))
+    return apply(prim, ins, *args)
+
+
+def _reshaping(level, prim, inputs, phys, args):
+    from ..ops.shape import Reshape
+    return apply(Reshape, (phys[0],), (level.size,) + tuple(args[0]))
+
+
+def _expanding(level, prim, inputs, phys, args):
+    shape = tuple(args[0])
+    p = lift(phys[0], inputs[0]._data.ndim, len(shape))
+    return apply(prim, (p,), (level.size,) + shape)
+
+
+def _keyed(level, prim, inputs, phys, args):
+    key = args[0] if isinstance(args[0], tuple) else (args[0],)
+    return apply(prim, (phys[0],), (slice(None),) + key, *args[1:])
+
+
+def _slice_backward(level, prim, inputs, phys, args):
+    shape, key = args
+    key = key if isinstance(key, tuple) else (key,)
+    return apply(prim, (phys[0],), (level.size,) + tuple(shape), (slice(None),) + key)
+
+
+def _permuting(level, prim, inputs, phys, args):
+    return apply(prim, (phys[0],), (0,) + tuple(q + 1 for q in args[0]))
+
+
+def _axes_at(position: int):
+    """Reductions and friends whose args[position] is a tuple of (non-negative) axes."""
+    def rule(level, prim, inputs, phys, args):
+        axes = args[position]
+        if axes is None:
+            return None
+        ndim = inputs[0]._data.ndim
+        shifted = tuple(_shift(a, ndim) for a in axes) if isinstance(axes, tuple) else _shift(axes, ndim)
+        return apply(prim, (phys[0],), *args[:position], shifted, *args[position + 1:])
+    return rule
+
+
+def _joining(level, prim, inputs, phys, args):
+    dim = args[0]
+    return apply(prim, tuple(_all_batched(level, inputs, phys)), dim + 1, *args[1:])
+
+
+def _diagonal(level, prim, inputs, phys, args):
+    offset, d1, d2 = args
+    ndim = inputs[0]._data.ndim
+    return apply(prim, (phys[0],), offset, _shift(d1, ndim), _shift(d2, ndim))
+
+
+def _gather(level, prim, inputs, phys, args):
+    dim = args[0]
+    return apply(prim, tuple(_all_batched(level, inputs, phys)), _shift(dim, inputs[0]._data.ndim))
+
+
+def _class_rows(level, prim, inputs, phys, args):
+    """nll/cross-entropy of (N, C, ...) with per-element class indices and weights in args: every sample's
+    rows in one call, reduced per sample afterwards. The indices and weights must be batched with the input
+    (they are when they come from a batched target: see ops.loss.TargetIndices)."""
+    from ..ops.shape import Reshape
+    safe, w, reduction = level.lookup_array(args[0]), level.lookup_array(args[1]), args[2]
+    p = phys[0]
+    if p is None or safe is None or w is None:
+        return None  # the per-sample loop gives each sample its own indices
+    b = level.size
+    shape = p._data.shape
+    folded = apply(Reshape, (p,), (b * shape[1],) + shape[2:])
+    rows = (-1,) + safe._data.shape[2:]
+    extra = ()
+    if len(args) > 3:  # cross-entropy's softmax buffer, for the plain backward of an outer grad
+        from ..autograd.grad_mode import is_grad_enabled
+        from ..ops.creation import empty_like
+        extra = (empty_like(folded)._data if folded.requires_grad and is_grad_enabled() else None,)
+    losses = apply(prim, (folded,), safe.reshape(rows)._data, w.reshape(rows)._data, "none", *extra)
+    if reduction == "none":
+        return losses.reshape((b,) + shape[1:2] + shape[3:])
+    total = losses.reshape(b, -1).sum(1)
+    return total if reduction == "sum" else total / w.reshape(b, -1).sum(1)
+
+
+def _families() -> dict:
+    from ..ops import (activation, conversion, elementwise, elementwise_math, elementwise_rounding, joining, linalg,
+                       matmul, reduction, scan, scatter_gather, shape, special, special_gamma, statistics, windows,
+                       indexing, math_extra)
+    rules = {}
+    broadcasting = (matmul.MatMul, elementwise.Cast, elementwise.Add, elementwise.Sub, elementwise.Mul,
+                    elementwise.Div, elementwise.Neg, elementwise.Exp, elementwise.Log, elementwise.Pow,
+                    elementwise.Where, elementwise.Equal, elementwise.NotEqual, elementwise.Less,
+                    elementwise.LessEqual, elementwise.Greater, elementwise.GreaterEqual, elementwise.LogicalAnd,
+                    elementwise.LogicalOr, elementwise.LogicalXor, elementwise.LogicalNot, elementwise.Predicate,
+                    elementwise.IsClose, elementwise_rounding.Step, elementwise_rounding.Frac,
+                    elementwise_rounding.Remainder, elementwise_rounding.Fmod, special.Erf, special.Erfc,
+                    special.Erfinv, special.Xlogy, special.Logit, special_gamma.Lgamma, special_gamma.Polygamma,
+                    math_extra.I0, math_extra.I1, activation.Gelu, activation.Silu, activation.Softplus,
+                    activation.Elu, conversion.Clone)
+    for prim in broadcasting:
+        rules[prim] = _broadcasting
+    for name in dir(elementwise_math):  # every primitive of elementwise_math is elementwise
+        prim = getattr(elementwise_math, name)
+        if isinstance(prim, type) and prim.__module__ == elementwise_math.__name__ and hasattr(prim, "forward"):
+            rules[prim] = _broadcasting
+    rules[shape.Reshape] = _reshaping  # View, Squeeze, Unsqueeze too (a physical reshape)
+    rules[shape.Expand] = _expanding
+    for prim in (shape.Slice, indexing.BasicIndex):
+        rules[prim] = _keyed
+    rules[shape.SliceBackward] = _slice_backward
+    rules[shape.Permute] = _permuting
+    for prim in (reduction.Sum, reduction.Prod, reduction.Amax, reduction.Amin, reduction.All, reduction.Any,
+                 reduction.CountNonzero, activation.Softmax, activation.LogSoftmax, scan.Cumsum, scan.Cumprod,
+                 scan.CumArgmax, math_extra.LogCumSumExp, shape.Flip, windows.Unfold):
+        rules[prim] = _axes_at(0)
+    rules[statistics.VectorNorm] = _axes_at(1)
+    rules[reduction.Argmax] = rules[reduction.Argmin] = _axes_at(0)
+    for prim in (joining.Cat, joining.Stack):
+        rules[prim] = _joining
+    rules[linalg.Diagonal] = _diagonal
+    rules[scatter_gather.Gather] = _gather
+    from ..ops import loss
+    rules[loss.NllLoss] = rules[loss.CrossEntropy] = _class_rows
+    rules[loss.TargetIndices] = rules[loss.TargetWeights] = _broadcasting
+    return rules

@@ -1,0 +1,215 @@
+"""torch.func.vmap: batching rules at the dispatch point.
+
+Inside vmap the function sees logical tensors: one sample's shape, dtype and values (their array is sample
+0's slice of the physical tensor, so metadata and shape checks behave as for one sample). Every primitive
+call reaches `BatchLevel.handle` (see autograd/_levels.py), which computes the whole batch on the physical
+tensors, whose dim 0 is the batch, with the primitive's batching rule (_batching_rules.py), or with a loop
+over the samples for a primitive that has none. The logical result is then wrapped like any op result, so
+autograd records the logical graph: grad inside vmap differentiates each sample (per-sample gradients),
+and the backward formulas batch through the same rules.
+"""
+from __future__ import annotations
+
+import functools
+
+from .._dispatch import apply, wrap_result
+from .._tensor import Tensor
+from ..autograd import _levels
+from ._batching_rules import rule_for
+from ._pytree import broadcast_prefix, flatten, unflatten
+
+_RANDOMNESS = ("error", "different", "same")
+
+
+class BatchLevel(_levels.Level):
+    """One vmap level: its table maps a logical array to its physical Tensor (batch at dim 0)."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+
+    def lookup_array(self, arr) -> Tensor | None:
+        entry = self.table.get(id(arr))
+        return entry[1] if entry is not None and entry[0] is arr else None
+
+    def detach_attached(self, t: Tensor) -> None:
+        phys = self.lookup(t)
+        if phys is not None and phys.requires_grad:
+            self.attach(t, _levels.detach_everywhere(phys))
+
+    def wrap(self, phys: Tensor) -> Tensor:
+        """The logical tensor of `phys`."""
+        logical = phys._data[0, ...]
+        self.table[id(logical)] = (logical, phys)
+        return Tensor._wrap(logical)
+
+    def handle(self, prim, inputs: tuple, args: tuple) -> Tensor:
+        table = self.table
+        phys = None
+        for i, t in enumerate(inputs):
+            entry = table.get(id(t._data))
+            if entry is not None and entry[0] is t._data:
+                if phys is None:
+                    phys = [None] * len(inputs)
+                phys[i] = entry[1]
+        array_args = bool(args) and self._has_batched_arg(args)
+        if phys is None and not array_args:
+            return self.below(prim, inputs, args)
+        if phys is None:
+            phys = [None] * len(inputs)
+        with self.lowered():
+            rule = rule_for(prim)
+            result = None
+            if rule is not None and (not array_args or getattr(rule, "reads_array_args", False)):
+                result = rule(self, prim, inputs, phys, args)
+            if result is None:
+                result = self._per_sample(prim, inputs, phys, args)
+        logical = result._data[0, ...]
+        table[id(logical)] = (logical, result)
+        return wrap_result(prim, inputs, args, logical)
+
+    def _has_batched_arg(self, args: tuple) -> bool:
+        """Whether an arg (or an element of a tuple arg) is the array of a batched tensor (an index, a target)."""
+        table = self.table
+        for a in args:
+            items = a if a.__class__ is tuple else (a,)
+            for x in items:
+                entry = table.get(id(x))
+                if entry is not None and entry[0] is x:
+                    return True
+        return False
+
+    def _sample_arg(self, a, b: int):
+        if a.__class__ is tuple:
+            return tuple(self._sample_arg(x, b) for x in a)
+        phys = self.lookup_array(a)
+        if phys is None:
+            return a
+        from ..ops.shape import Select
+        return apply(Select, (phys,), (b,))._data
+
+    def _per_sample(self, prim, inputs: tuple, phys: list, args: tuple) -> Tensor:
+        """The fallback for primitives without a rule: the primitive on each sample, stacked."""
+        from ..ops.joining import stack
+        from ..ops.shape import Select
+        outs = []
+        for b in range(self.size):
+            ins = tuple(x if p is None else apply(Select, (p,), (b,)) for x, p in zip(inputs, phys))
+            outs.append(apply(prim, ins, *[self._sample_arg(a, b) for a in args]))
+        return stack(outs)
+
+
+def _name(func) -> str:
+    return getattr(func, "__name__", repr(func))
+
+
+def _check_in_dims(func, in_dims, args: tuple) -> list:
+    name = _name(func)
+    if not isinstance(in_dims, (int, tuple)):
+        raise ValueError(f"vmap({name}, in_dims={in_dims}, ...)(<inputs>): expected `in_dims` to be int or a "
+                         f"(potentially nested) tuple matching the structure of inputs, got: {type(in_dims)}.")
+    if isinstance(in_dims, tuple) and len(in_dims) != len(args):
+        raise ValueError(f"vmap({name}, in_dims={in_dims}, ...)(<inputs>): in_dims is not compatible with the "
+                         f"structure of `inputs`. in_dims has {len(in_dims)} entries but inputs has {len(args)}.")
+    try:
+        dims = broadcast_prefix(in_dims, args, "in_dims")
+    except ValueError as e:
+        raise ValueError(f"vmap({name}, in_dims={in_dims}, ...)(<inputs>): {e}") from None
+    leaves = flatten(args)[0]
+    for d, x in zip(dims, leaves):
+        if d is None:
+            continue
+        if not isinstance(d, int):
+            raise ValueError(f"vmap({name}, in_dims={in_dims}, ...)(<inputs>): in_dims must be int or None for "
+                             f"each input, got {type(d)}.")
+        if not isinstance(x, Tensor):
+            raise ValueError(f"vmap({name}, in_dims={in_dims}, ...)(<inputs>): Got in_dim={d} for an input but the "
+                             f"input is of type {type(x)}. We cannot vmap over non-Tensor arguments, please use None "
+                             "as the respective in_dim")
+        if not -x.dim() <= d < x.dim():
+            raise ValueError(f"vmap({name}, in_dims={in_dims}, ...)(<inputs>): Got in_dim={d} for some input, but "
+                             f"that input is a Tensor of dimensionality {x.dim()} so expected in_dim to satisfy "
+                             f"-{x.dim()} <= in_dim < {x.dim()}.")
+    return dims
+
+
+def _batch_size(func, in_dims, dims: list, leaves: list) -> int:
+    sizes = [x.shape[d] for d, x in zip(dims, leaves) if d is not None]
+    if not sizes:
+        raise ValueError(f"vmap({_name(func)}, in_dims={in_dims}, ...)(<inputs>): at least one input must be "
+                         "batched (in_dims must not be None for every Tensor input).")
+    if len(set(sizes)) > 1:
+        raise ValueError(f"vmap: Expected all tensors to have the same size in the mapped dimension, got sizes "
+                         f"{sizes} for the mapped dimension")
+    return sizes[0]
+
+
+def vmap(func, in_dims=0, out_dims=0, randomness: str = "error", *, chunk_size: int | None = None):
+    """func mapped over a dimension of its inputs: vmap(f)(x)[i] == f(x[i]), computed batch-wise."""
+    if randomness not in _RANDOMNESS:
+        raise RuntimeError(f"Only allowed values for randomness are 'error', 'different', or 'same'. Got {randomness}")
+    if chunk_size is not None and (not isinstance(chunk_size, int) or chunk_size <= 0):
+        raise ValueError(f"vmap: chunk_size should be None or greater than 0. (got {chunk_size})")
+
+    @functools.wraps(func)
+    def wrapped(*args, **kwargs):
+        dims = _check_in_dims(func, in_dims, args)
+        leaves, spec = flatten(args)
+        size = _batch_size(func, in_dims, dims, leaves)
+        if chunk_size is None or chunk_size >= size:
+            return _run(func, leaves, spec, dims, size, kwargs, out_dims)
+        chunks = []
+        for start in range(0, size, chunk_size):
+            n = min(chunk_size, size - start)
+            part = [x.narrow(d, start, n) if d is not None else x for x, d in zip(leaves, dims)]
+            chunks.append(_run(func, part, spec, dims, n, kwargs, out_dims))
+        return _concat_chunks(chunks, out_dims)
+
+    return wrapped
+
+
+def _run(func, leaves: list, spec, dims: list, size: int, kwargs: dict, out_dims):
+    phys = [x.movedim(d, 0) if d is not None else x for x, d in zip(leaves, dims)]
+    level = BatchLevel(size)
+    _levels.push(level)
+    try:
+        logical = [level.wrap(p) if d is not None else p for p, d in zip(phys, dims)]
+        out = func(*unflatten(logical, spec), **kwargs)
+        out_leaves, out_spec = flatten(out)
+        try:
+            odims = broadcast_prefix(out_dims, out, "out_dims")
+        except ValueError as e:
+            raise ValueError(f"vmap({_name(func)}, ..., out_dims={out_dims})(<inputs>): {e}") from None
+        results = []
+        for o, od in zip(out_leaves, odims):
+            if od is None:
+                results.append((o, None, None))
+                continue
+            if not isinstance(o, Tensor):
+                raise ValueError(f"vmap({_name(func)}, ...): `{_name(func)}` must only return Tensors, got type "
+                                 f"{type(o)}. Did you mean to set out_dims= to None for output?")
+            results.append((o, level.lookup(o), od))
+    finally:
+        _levels.pop(level)
+    finished = []
+    for o, p, od in results:
+        if od is None:
+            finished.append(o)
+            continue
+        if p is None:  # an output that does not depend on the batch: the same for every sample
+            p = o.unsqueeze(0).expand((size,) + tuple(o.shape))
+        finished.append(p.movedim(0, od))
+    return unflatten(finished, out_spec)
+
+
+def _concat_chunks(chunks: list, out_dims):
+    from ..ops.joining import cat
+    specs = [flatten(c) for c in chunks]
+    out_spec = specs[0][1]
+    odims = broadcast_prefix(out_dims, chunks[0], "out_dims")
+    merged = []
+    for i, od in enumerate(odims):
+        parts = [leaves[i] for leaves, _ in specs]
+        merged.append(parts[0] if od is None else cat(parts, dim=od))
+    return unflatten(merged, out_spec)
+
