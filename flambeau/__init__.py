@@ -34,6 +34,7 @@ from .ops.shape import *  # noqa: F401,F403
 from .ops.sorting import *  # noqa: F401,F403
 from .ops.special import *  # noqa: F401,F403
 from .ops.special_gamma import *  # noqa: F401,F403
+from .ops.special_igamma import *  # noqa: F401,F403
 from .ops.math_extra import *  # noqa: F401,F403
 from .ops.structure_extra import *  # noqa: F401,F403
 from .ops.stats_extra import *  # noqa: F401,F403
@@ -47,6 +48,7 @@ from .ops.loss import *  # noqa: F401,F403
 from ._runtime import *  # noqa: F401,F403
 from .serialization import *  # noqa: F401,F403
 from . import accelerator, backends, cuda, linalg, nn, optim, utils  # noqa: E402,F401
+from . import special  # noqa: E402,F401
 from . import func  # noqa: E402,F401
 from .func import vmap  # noqa: E402,F401  torch.vmap is torch.func.vmap
 from .nn.functional import cosine_similarity, dropout, pairwise_distance, pdist  # noqa: E402,F401  torch has them at top level

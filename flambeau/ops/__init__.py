@@ -9,7 +9,7 @@ from __future__ import annotations
 from .._tensor import Tensor
 from . import (activation, complex, conv, conversion, creation, elementwise, elementwise_math, elementwise_rounding, filling,
                einsum, index_ops, indexing, joining, linalg, loss, matmul, norm, pool, random, reduction, scan,
-               rnn, scatter_gather, search, shape, sorting, special, special_gamma, math_extra, statistics, structure_extra, stats_extra,
+               rnn, scatter_gather, search, shape, sorting, special, special_gamma, special_igamma, math_extra, statistics, structure_extra, stats_extra,
                windows)
 
 FAMILIES = [elementwise, elementwise_math, elementwise_rounding, special, special_gamma, math_extra, reduction, statistics, scan, sorting,

@@ -15,7 +15,8 @@ import numpy as np
 from .._dispatch import Primitive, apply
 from .._tensor import Tensor
 from ._zero_dim import on_0d_as_1d
-from .elementwise import _float_input, _float_operands, _out, _select, add_inplace_variants, exp, where
+from .special_common import in_float64, poly, ratio, unary
+from .elementwise import _float_input, _float_operands, _out, _select, add_inplace_variants, exp, log, where
 
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 _SQRT_PI_OVER_TWO = math.sqrt(math.pi) / 2.0
@@ -49,22 +50,6 @@ _GILES_TAIL = (-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844, 0
                -0.0076224613, 0.00943887047, 1.00167406, 2.83297682)
 
 
-def _poly(coeffs, x, out=None):
-    """Horner's rule, updated in place in one array (a fresh one, or `out`), not one temporary per step."""
-    r = np.multiply(x, coeffs[0], out=out)
-    r += coeffs[1]
-    for c in coeffs[2:]:
-        r *= x
-        r += c
-    return r
-
-
-def _ratio(num, den, x):
-    r = _poly(num, x)
-    r /= _poly(den, x)
-    return r
-
-
 # NOTE: the branches below are evaluated on every element, each on an argument clipped into its own
 # range, and merged by selecting bits (elementwise._select): a masked gather or np.where per branch
 # costs more than the arithmetic. Large temporaries are few and reused: each fresh one costs page
@@ -74,20 +59,20 @@ def _erf32(x):
     """erf of a float32 array, branch-free: one rational function."""
     x = np.clip(x, -4.0, 4.0)
     z = x * x
-    r = _poly(_A32, z)
+    r = poly(_A32, z)
     r *= x
-    r /= _poly(_B32, z, out=x)  # x's buffer takes the denominator
+    r /= poly(_B32, z, out=x)  # x's buffer takes the denominator
     return np.clip(r, -1.0, 1.0, out=r)  # the rational overshoots 1 by an ulp or two near 4
 
 
 def _erf_small(x):
     """erf for |x| <= 1."""
-    return _ratio(_T, _U, x * x) * x
+    return ratio(_T, _U, x * x) * x
 
 
 def _erfc_mid(a):
     """erfc for 1 <= a < 8."""
-    r = _ratio(_P, _Q, a)
+    r = ratio(_P, _Q, a)
     r *= np.exp(-(a * a))
     return r
 
@@ -104,11 +89,22 @@ def _erfc64(x):
     small = 1.0 - _erf_small(np.clip(x, -1.0, 1.0))
     # clipped at 30: erfc is 0 or 2 to double precision beyond; keeps inf out of the ratios
     b = np.clip(a, 1.0, 30.0)
-    tail = _ratio(_R, _S, b)
+    tail = ratio(_R, _S, b)
     tail *= np.exp(-(b * b))
     y = _select(b < 8.0, _erfc_mid(np.minimum(b, 8.0)), tail)
     large = _select(x < 0, 2.0 - y, y)
     return _select(a < 1.0, small, large)
+
+
+def _erfcx64(x):
+    """exp(x^2) erfc(x): for x >= 1 the rationals of erfc without their exp(-x^2) factor (so no underflow),
+    1/(sqrt(pi) x) beyond 1e8 (where the rational's powers overflow), erfcx(-x) = 2 exp(x^2) - erfcx(x)."""
+    a = np.abs(x)
+    small = np.exp(a * a) * (1.0 - _erf_small(np.minimum(a, 1.0)))
+    b = np.clip(a, 1.0, 1e8)
+    large = np.where(b < 8.0, ratio(_P, _Q, np.minimum(b, 8.0)), ratio(_R, _S, np.maximum(b, 8.0)))
+    positive = np.where(a < 1.0, small, np.where(a > 1e8, 1.0 / (math.sqrt(math.pi) * a), large))
+    return np.where(x < 0, 2.0 * np.exp(x * x) - positive, positive)
 
 
 @on_0d_as_1d
@@ -124,7 +120,7 @@ def erf_array(x):
 def _erfinv64(y):
     a = np.abs(y)
     w = -np.log((1.0 - a) * (1.0 + a))
-    x = np.where(w < 5.0, _poly(_GILES_CENTRAL, w - 2.5), _poly(_GILES_TAIL, np.sqrt(np.maximum(w, 5.0)) - 3.0)) * a
+    x = np.where(w < 5.0, poly(_GILES_CENTRAL, w - 2.5), poly(_GILES_TAIL, np.sqrt(np.maximum(w, 5.0)) - 3.0)) * a
     # Newton steps on erf(x) = a near 0, and on log erfc(x) = log(1 - a) in the tails, where
     # erf(x) - a would cancel and erfc falls off too steeply for plain Newton
     tail = a > 0.5
@@ -135,12 +131,6 @@ def _erfinv64(y):
         x = np.where(tail, x + (np.log(q) - log_q) * q / density, x - (_erf64(x) - a) / density)
     x = np.where(a == 1.0, np.inf, np.where(a > 1.0, np.nan, x))
     return np.copysign(x, y)
-
-
-def _in_float64(fn):
-    def forward(x):
-        return fn(x.astype(np.float64, copy=False)).astype(x.dtype, copy=False)
-    return staticmethod(forward)
 
 
 class Erf(Primitive):
@@ -154,7 +144,7 @@ class Erf(Primitive):
 
 class Erfc(Primitive):
     save_inputs = True
-    forward = _in_float64(_erfc64)
+    forward = in_float64(_erfc64)
 
     def backward(ctx, g):
         x = ctx.inputs[0]
@@ -163,7 +153,7 @@ class Erfc(Primitive):
 
 class Erfinv(Primitive):
     save_output = True
-    forward = _in_float64(_erfinv64)
+    forward = in_float64(_erfinv64)
 
     def backward(ctx, g):
         y = ctx.output
@@ -187,6 +177,47 @@ class Xlogy(Primitive):
         if ctx.needs_input_grad(1):
             gy = g * x / y
         return gx, gy
+
+
+class Erfcx(Primitive):
+    save_inputs = True
+    save_output = True
+    forward = in_float64(_erfcx64)
+
+    def backward(ctx, g):
+        return (g * (2.0 * ctx.inputs[0] * ctx.output - _TWO_OVER_SQRT_PI),)
+
+
+class Xlog1py(Primitive):
+    save_inputs = True
+
+    @staticmethod
+    def forward(x, y):
+        r = x * np.log1p(y)
+        return np.where((x == 0) & ~np.isnan(y), np.zeros((), r.dtype), r)
+
+    def backward(ctx, g):
+        x, y = ctx.inputs
+        gx = gy = None
+        if ctx.needs_input_grad(0):
+            gx = where((x == 0) & (y <= -1), 0.0, xlog1py(g, y))
+        if ctx.needs_input_grad(1):
+            gy = g * x / (y + 1)
+        return gx, gy
+
+
+def _entr64(x):
+    """-x log(x): 0 at 0, -inf for negative x (and at +inf)."""
+    r = -x * np.log(np.where(x > 0, x, 1.0))
+    return np.where(x > 0, r, np.where(x == 0, 0.0, np.where(x < 0, -np.inf, x)))
+
+
+class Entr(Primitive):
+    save_inputs = True
+    forward = in_float64(_entr64)
+
+    def backward(ctx, g):
+        return (-g * (1.0 + log(ctx.inputs[0])),)
 
 
 class Logit(Primitive):
@@ -221,6 +252,14 @@ def erfinv(input: Tensor, *, out: Tensor | None = None) -> Tensor:
 
 def xlogy(input, other, *, out: Tensor | None = None) -> Tensor:
     return _out(apply(Xlogy, _float_operands(input, other)), out)
+
+
+def xlog1py(input, other, *, out: Tensor | None = None) -> Tensor:
+    return _out(apply(Xlog1py, _float_operands(input, other)), out)
+
+
+erfcx = unary("erfcx", Erfcx, half=False)
+entr = unary("entr", Entr)
 
 
 def logit(input: Tensor, eps: float | None = None, *, out: Tensor | None = None) -> Tensor:

@@ -17,6 +17,7 @@ import numpy as np
 from .._dispatch import Primitive, apply
 from .._tensor import Tensor
 from .elementwise import _float_input, _out, add_inplace_variants
+from .special_common import binary, in_float64, in_float64_binary
 
 _LANCZOS_G = 7.0
 _LANCZOS = (0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313,
@@ -84,8 +85,9 @@ def _digamma64(x):
         return np.where(x == -np.inf, np.nan, r)
 
 
-def _hurwitz_zeta(s: float, q):
-    """zeta(s, q) = sum_k (q + k)^-s for integer s >= 2 (Cephes' zeta(x, q), vectorised)."""
+def _hurwitz_zeta(s, q):
+    """zeta(s, q) = sum_k (q + k)^-s for s > 1 (a number, or an array of q's shape) by Cephes' method,
+    vectorised: the direct sum until q + k exceeds 9, then Euler-Maclaurin."""
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         q = np.where(np.isfinite(q), q, 1.0)  # poles and nan are the caller's
         total = np.power(q, -s)
@@ -116,6 +118,17 @@ def _hurwitz_zeta(s: float, q):
         return total
 
 
+def _zeta64(x, q):
+    """The Hurwitz zeta function with Cephes' (and PyTorch's) domain: inf at x = 1 and at the poles
+    q = 0, -1, ...; nan for x < 1, for q = inf, and for q < 0 with a non-integer x."""
+    x, q = np.broadcast_arrays(x, q)
+    ok = (x > 1.0) & ((q > 0) | (x == np.floor(x)))
+    r = _hurwitz_zeta(np.where(ok, x, 2.0), np.where(ok, q, 1.0))
+    r = np.where(ok, r, np.nan)
+    r = np.where((x == 1.0) | ((x > 1.0) & (q <= 0) & (q == np.floor(q))), np.inf, r)
+    return np.where(np.isnan(q) | (q == np.inf), np.nan, r)
+
+
 def _trigamma_positive(x):
     """PyTorch's trigamma for x >= 0.5: recurrence to x + 6, then its asymptotic series."""
     r = np.zeros_like(x)
@@ -144,7 +157,7 @@ def _cot_derivative(n: int, x):
     return math.pi ** n * poly(c)
 
 
-def _polygamma64(n: int, x):
+def _polygamma64(x, n: int):
     if n == 0:
         return _digamma64(x)
     # NOTE: negative x by reflection, psi_n(x) = (-1)^n psi_n(1 - x) - pi d^n/dx^n cot(pi x): the
@@ -159,15 +172,9 @@ def _polygamma64(n: int, x):
         return np.where(np.isnan(x), np.nan, r)
 
 
-def _in_float64(fn):
-    def forward(x, *args):
-        return np.asarray(fn(*args, x.astype(np.float64, copy=False))).astype(x.dtype, copy=False)
-    return staticmethod(forward)
-
-
 class Lgamma(Primitive):
     save_inputs = True
-    forward = _in_float64(_lgamma64)
+    forward = in_float64(_lgamma64)
 
     def backward(ctx, g):
         return (g * digamma(ctx.inputs[0]),)
@@ -176,10 +183,22 @@ class Lgamma(Primitive):
 class Polygamma(Primitive):
     """polygamma(n, x); digamma is n = 0."""
     save_inputs = True
-    forward = _in_float64(_polygamma64)
+    forward = in_float64(_polygamma64)
 
     def backward(ctx, g):
         return (g * polygamma(ctx.args[0] + 1, ctx.inputs[0]),)
+
+
+class Zeta(Primitive):
+    """The Hurwitz zeta function zeta(x, q); PyTorch differentiates it in q only."""
+    save_inputs = True
+    forward = in_float64_binary(_zeta64)
+
+    def backward(ctx, g):
+        x, q = ctx.inputs
+        if ctx.needs_input_grad(0):
+            raise NotImplementedError("the derivative for 'zeta' is not implemented.")
+        return None, g * -x * zeta(x + 1.0, q)
 
 
 def lgamma(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -207,6 +226,9 @@ def mvlgamma(input: Tensor, p: int, *, out: Tensor | None = None) -> Tensor:
     halves = arange(p, dtype=x.dtype, device=x.device) * -0.5
     result = sum(lgamma(unsqueeze(x, -1) + halves), -1) + p * (p - 1) / 4 * math.log(math.pi)
     return _out(result, out)
+
+
+zeta = binary("zeta", Zeta, half=False)
 
 
 def _polygamma_method(self: Tensor, n: int) -> Tensor:
