@@ -48,6 +48,7 @@ from .ops.loss import *  # noqa: F401,F403
 from ._runtime import *  # noqa: F401,F403
 from .serialization import *  # noqa: F401,F403
 from . import accelerator, backends, cuda, linalg, nn, optim, utils  # noqa: E402,F401
+from . import fft  # noqa: E402,F401
 from . import special  # noqa: E402,F401
 from . import func  # noqa: E402,F401
 from .func import vmap  # noqa: E402,F401  torch.vmap is torch.func.vmap
