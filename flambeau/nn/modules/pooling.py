@@ -1,4 +1,5 @@
-"""Pooling layers: max/avg/adaptive/LP pooling and max unpooling over 1, 2 or 3 spatial dims."""
+"""Pooling layers: max/avg/adaptive/LP pooling and max unpooling over 1, 2 or 3 spatial dims; fractional max
+pooling over 2 or 3."""
 from __future__ import annotations
 
 from ..._tensor import Tensor
@@ -7,7 +8,8 @@ from .module import Module, ModuleInputError
 
 __all__ = ["MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d", "AdaptiveAvgPool1d",
            "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d",
-           "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d", "LPPool1d", "LPPool2d", "LPPool3d"]
+           "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d", "LPPool1d", "LPPool2d", "LPPool3d", "FractionalMaxPool2d",
+           "FractionalMaxPool3d"]
 
 
 def check_spatial_input(module: Module, input: Tensor, nsp: int) -> None:
@@ -240,3 +242,33 @@ class LPPool3d(_LPPoolNd):
     def forward(self, input: Tensor) -> Tensor:
         check_spatial_input(self, input, 3)
         return F.lp_pool3d(input, float(self.norm_type), self.kernel_size, self.stride, self.ceil_mode)
+
+
+class FractionalMaxPool2d(Module):
+    """Max pooling over pseudo-random kH x kW windows that shrink the input to output_size (or output_ratio of it);
+    the windows are drawn per call unless _random_samples (N, C, 2) fixes them."""
+    _ntuple, _pool = staticmethod(_pair), staticmethod(F.fractional_max_pool2d)
+
+    def __init__(self, kernel_size, output_size=None, output_ratio=None, return_indices: bool = False,
+                 _random_samples=None) -> None:
+        super().__init__()
+        self.kernel_size = self._ntuple(kernel_size)
+        self.return_indices = return_indices
+        self.register_buffer("_random_samples", _random_samples)
+        self.output_size = self._ntuple(output_size) if output_size is not None else None
+        self.output_ratio = self._ntuple(output_ratio) if output_ratio is not None else None
+        if output_size is None and output_ratio is None:
+            raise ValueError(f"{type(self).__name__} requires specifying either an output size, or a pooling ratio")
+        if output_size is not None and output_ratio is not None:
+            raise ValueError("only one of output_size and output_ratio may be specified")
+        if self.output_ratio is not None and not all(0 < r < 1 for r in self.output_ratio):
+            raise ValueError(f"output_ratio must be between 0 and 1 (got {output_ratio})")
+
+    def forward(self, input: Tensor):
+        return self._pool(input, self.kernel_size, self.output_size, self.output_ratio, self.return_indices,
+                          _random_samples=self._random_samples)
+
+
+class FractionalMaxPool3d(FractionalMaxPool2d):
+    """Max pooling over pseudo-random kT x kH x kW windows; _random_samples is (N, C, 3)."""
+    _ntuple, _pool = staticmethod(_triple), staticmethod(F.fractional_max_pool3d)
