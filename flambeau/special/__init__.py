@@ -19,6 +19,11 @@ from ..ops.special_bessel_modified import (i0e, i1, i1e, modified_bessel_i0, mod
 from ..ops.special_gamma import digamma, lgamma as gammaln, mvlgamma as multigammaln, polygamma, zeta
 from ..ops.special_igamma import igamma as gammainc, igammac as gammaincc
 from ..ops.special_normal import log_ndtr, ndtr, ndtri
+from ..ops.special_poly import (chebyshev_polynomial_t, chebyshev_polynomial_u, chebyshev_polynomial_v,
+                                chebyshev_polynomial_w, hermite_polynomial_h, hermite_polynomial_he,
+                                laguerre_polynomial_l, legendre_polynomial_p, shifted_chebyshev_polynomial_t,
+                                shifted_chebyshev_polynomial_u, shifted_chebyshev_polynomial_v,
+                                shifted_chebyshev_polynomial_w)
 from ..ops.statistics import logsumexp as _logsumexp
 from .._tensor import Tensor
 
@@ -44,9 +49,12 @@ def logsumexp(input: Tensor, dim, keepdim: bool = False, *, out: Tensor | None =
     return _out(_logsumexp(input, dim, keepdim), out)
 
 
-__all__ = ["bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "digamma", "entr", "erf", "erfc", "erfcx", "erfinv",
-           "exp2", "expit", "expm1", "gammainc", "gammaincc", "gammaln", "i0", "i0e", "i1", "i1e", "log1p", "log_ndtr",
+__all__ = ["bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "chebyshev_polynomial_t", "chebyshev_polynomial_u",
+           "chebyshev_polynomial_v", "chebyshev_polynomial_w", "digamma", "entr", "erf", "erfc", "erfcx", "erfinv",
+           "exp2", "expit", "expm1", "gammainc", "gammaincc", "gammaln", "hermite_polynomial_h",
+           "hermite_polynomial_he", "i0", "i0e", "i1", "i1e", "laguerre_polynomial_l", "legendre_polynomial_p", "log1p", "log_ndtr",
            "log_softmax", "logit", "logsumexp", "modified_bessel_i0", "modified_bessel_i1", "modified_bessel_k0",
            "modified_bessel_k1", "multigammaln", "ndtr", "ndtri", "polygamma", "psi", "round",
-           "scaled_modified_bessel_k0", "scaled_modified_bessel_k1", "sinc", "softmax", "spherical_bessel_j0",
+           "scaled_modified_bessel_k0", "scaled_modified_bessel_k1", "shifted_chebyshev_polynomial_t",
+           "shifted_chebyshev_polynomial_u", "shifted_chebyshev_polynomial_v", "shifted_chebyshev_polynomial_w", "sinc", "softmax", "spherical_bessel_j0",
            "xlog1py", "xlogy", "zeta"]
