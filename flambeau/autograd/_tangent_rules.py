@@ -109,7 +109,7 @@ def _softmax(prim, inputs, tangents, out, args):
 
 def _log_softmax(prim, inputs, tangents, out, args):
     t = tangents[0]
-    return t - out.exp() * t.sum(args[0], keepdim=True)
+    return t - (out.exp() * t).sum(args[0], keepdim=True)
 
 
 def _constant_pad(prim, inputs, tangents, out, args):
