@@ -92,37 +92,27 @@ def _max_pool(name, nsp, input, kernel_size, stride, padding, dilation, ceil_mod
     return plane_gather(input, index, nsp), index
 
 
-def max_pool1d_with_indices(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
-                            ceil_mode: bool = False, return_indices: bool = False) -> tuple:
-    return _max_pool("max_pool1d", 1, input, kernel_size, stride, padding, dilation, ceil_mode)
+def _max_pool_nd(nsp: int) -> tuple:
+    """(max_pool{nsp}d_with_indices, max_pool{nsp}d) with PyTorch's signatures."""
+    name = f"max_pool{nsp}d"
+
+    def with_indices(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
+                     return_indices: bool = False) -> tuple:
+        return _max_pool(name, nsp, input, kernel_size, stride, padding, dilation, ceil_mode)
+
+    def max_pool(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
+                 return_indices: bool = False):
+        out = _max_pool(name, nsp, input, kernel_size, stride, padding, dilation, ceil_mode)
+        return out if return_indices else out[0]
+
+    with_indices.__name__ = with_indices.__qualname__ = name + "_with_indices"
+    max_pool.__name__ = max_pool.__qualname__ = name
+    return with_indices, max_pool
 
 
-def max_pool2d_with_indices(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
-                            ceil_mode: bool = False, return_indices: bool = False) -> tuple:
-    return _max_pool("max_pool2d", 2, input, kernel_size, stride, padding, dilation, ceil_mode)
-
-
-def max_pool1d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
-               return_indices: bool = False):
-    out = _max_pool("max_pool1d", 1, input, kernel_size, stride, padding, dilation, ceil_mode)
-    return out if return_indices else out[0]
-
-
-def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
-               return_indices: bool = False):
-    out = _max_pool("max_pool2d", 2, input, kernel_size, stride, padding, dilation, ceil_mode)
-    return out if return_indices else out[0]
-
-
-def max_pool3d_with_indices(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
-                            ceil_mode: bool = False, return_indices: bool = False) -> tuple:
-    return _max_pool("max_pool3d", 3, input, kernel_size, stride, padding, dilation, ceil_mode)
-
-
-def max_pool3d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
-               return_indices: bool = False):
-    out = _max_pool("max_pool3d", 3, input, kernel_size, stride, padding, dilation, ceil_mode)
-    return out if return_indices else out[0]
+max_pool1d_with_indices, max_pool1d = _max_pool_nd(1)
+max_pool2d_with_indices, max_pool2d = _max_pool_nd(2)
+max_pool3d_with_indices, max_pool3d = _max_pool_nd(3)
 
 
 # --------------------------------------------------------------------------------------- average
