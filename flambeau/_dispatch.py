@@ -38,7 +38,12 @@ class Primitive(Node):
       is_view      the result shares memory with inputs[0]
       variadic     forward takes the tuple of arrays as its first argument (cat, stack, ...)
       differentiable  False for ops whose result never carries a gradient (comparisons, argmax)
+      reads        with save_inputs/save_output: per input, what its gradient formula reads (input
+                   indices, OUTPUT, OTHERS); only what the inputs that require grad read is kept, as in
+                   PyTorch (x * 2 keeps the 2, not x, so x may be written in place afterwards).
+                   None: the inputs (and output) are kept whenever declared.
     forward(*arrays, *args) -> array;  backward(ctx, grad) -> one grad (or None) per input.
+    Inputs not kept read as None in ctx.inputs.
     """
 
     __slots__ = ("saved", "versions", "args", "out_data", "out_vc", "out_version")
@@ -47,6 +52,13 @@ class Primitive(Node):
     is_view = False
     variadic = False
     differentiable = True
+    reads = None
+    _read_masks = None  # `reads` as bit masks: bit i for input i, _OUTPUT_BIT, _OTHERS_BIT
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "reads" in cls.__dict__ and cls.reads is not None:
+            cls._read_masks = tuple(_mask(r) for r in cls.reads)
 
     def name(self) -> str:
         return type(self).__name__ + "Backward0"
@@ -56,7 +68,7 @@ class Primitive(Node):
         if self.released:
             raise freed_error()
         for t, v in zip(self.saved, self.versions):
-            if t._vc[0] != v:
+            if t is not None and t._vc[0] != v:
                 raise _modified_error(t, self, v)
         return self.saved
 
@@ -91,6 +103,15 @@ class Primitive(Node):
 
     def backward(self, grad):
         raise NotImplementedError
+
+
+OUTPUT = "output"
+OTHERS = "others"  # every input but the one whose gradient this is (variadic primitives: one entry for all)
+_OUTPUT_BIT, _OTHERS_BIT = 1 << 62, 1 << 61
+
+
+def _mask(reads) -> int:
+    return sum(_OUTPUT_BIT if r == OUTPUT else _OTHERS_BIT if r == OTHERS else 1 << r for r in reads)
 
 
 def _modified_error(t, node, expected, actual=None):
@@ -189,16 +210,21 @@ def _record(prim, inputs, args, out):
     init_node(node, tuple([_edge(t) for t in inputs]),
               tuple([(t._data.shape, t._data.dtype) for t in inputs]))
     node.args = args
+    save_output = prim.save_output
     if prim.save_inputs:
+        if prim._read_masks is not None:
+            read = _read_by_grads(prim, inputs)
+            inputs = tuple([t if read >> i & 1 else None for i, t in enumerate(inputs)])
+            save_output = save_output and read & _OUTPUT_BIT
         node.saved = inputs
-        node.versions = tuple([t._vc[0] for t in inputs])
+        node.versions = tuple([t._vc[0] if t is not None else None for t in inputs])
     else:
         node.saved = ()
         node.versions = ()
     result = _wrap(out)
     result._rg = True
     result.grad_fn = node
-    if prim.save_output:
+    if save_output:
         node.out_data = out
         node.out_vc = result._vc
         node.out_version = 0
@@ -209,6 +235,19 @@ def _record(prim, inputs, args, out):
     if prim.is_view:
         _link_view(result, inputs[0])
     return result
+
+
+def _read_by_grads(prim, inputs) -> int:
+    """The union of what the gradients of the inputs that require grad read (as a `reads` mask)."""
+    masks = prim._read_masks
+    read = 0
+    for i, t in enumerate(inputs):
+        if t._rg:
+            m = masks[0] if prim.variadic else masks[i]
+            read |= m
+            if m & _OTHERS_BIT:
+                read |= ((1 << len(inputs)) - 1) & ~(1 << i)
+    return read
 
 
 # ----------------------------------------------------------------------------------------------
@@ -255,10 +294,10 @@ def update_inplace(self: Tensor, result: Tensor, name: str = "") -> Tensor:
 def _snapshot_saved_self(node, vc) -> None:
     """The node that computed an in-place result may have saved `self` (or a view of its memory),
     which the write is about to overwrite: keep the original values, like PyTorch's original_self."""
-    if not isinstance(node, Primitive) or not node.saved or all(t._vc is not vc for t in node.saved):
+    if not isinstance(node, Primitive) or not node.saved or all(t is None or t._vc is not vc for t in node.saved):
         return
-    node.saved = tuple(_original(t) if t._vc is vc else t for t in node.saved)
-    node.versions = tuple([t._vc[0] for t in node.saved])
+    node.saved = tuple(_original(t) if t is not None and t._vc is vc else t for t in node.saved)
+    node.versions = tuple([t._vc[0] if t is not None else None for t in node.saved])
 
 
 def _original(t: Tensor) -> Tensor:

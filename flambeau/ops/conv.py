@@ -30,6 +30,7 @@ TENSOR_METHODS: dict = {}
 class Conv(Primitive):
     """y = conv(x, w): x (B, C, *spatial), w (O, C/groups, *kernel) -> (B, O, *out)."""
     save_inputs = True
+    reads = ((1,), (0,))
 
     @staticmethod
     def forward(x, w, pads, stride, dilation, groups):
@@ -47,6 +48,7 @@ class Conv(Primitive):
 class ConvInputGrad(Primitive):
     """The gradient of conv with respect to its input (= the transposed convolution of g with w)."""
     save_inputs = True
+    reads = ((1,), (0,))
 
     @staticmethod
     def forward(g, w, spatial, pads, stride, dilation, groups):
@@ -73,6 +75,7 @@ class ConvInputGrad(Primitive):
 class ConvWeightGrad(Primitive):
     """The gradient of conv with respect to its weight: windows of x contracted with g over batch and positions."""
     save_inputs = True
+    reads = ((1,), (0,))
 
     @staticmethod
     def forward(x, g, ksize, pads, stride, dilation, groups):

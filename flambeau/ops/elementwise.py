@@ -5,11 +5,13 @@ gradients. Broadcast gradients are summed back to each input's shape by the engi
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .._dispatch import OUTPUT, Primitive, apply, update_inplace
 from .._tensor import Tensor
-from ._promote import promote
+from ._promote import promote, result_dtype, scalar_tensor
 from .conjugate import holomorphic
 
 _BOOL = np.dtype(np.bool_)
@@ -404,10 +406,20 @@ def where(condition, input=None, other=None) -> Tensor:
     if input is None and other is None:
         from .search import nonzero
         return nonzero(condition, as_tuple=True)
-    if not isinstance(condition, Tensor) or condition._data.dtype != np.bool_:
+    if not isinstance(condition, Tensor):
+        raise TypeError(f"where(): argument 'condition' must be Tensor, not {type(condition).__name__}")
+    if condition._data.dtype == np.uint8:
+        warnings.warn("where received a uint8 condition tensor. This behavior is deprecated and will be removed in "
+                      "a future version of PyTorch. Use a boolean condition instead.", UserWarning, stacklevel=2)
+        condition = cast(condition, _BOOL)
+    if condition._data.dtype != np.bool_:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
-                           f"{getattr(condition, 'dtype', type(condition).__name__)}")
-    a, b = promote(input, other)
+                           f"{_dtype_title(condition)}")
+    if isinstance(input, Tensor) or isinstance(other, Tensor):
+        a, b = promote(input, other)
+    else:  # two Python scalars: PyTorch's result type of the pair (where(mask, 1, 0) is int64)
+        dt = result_dtype(input, other)
+        a, b = scalar_tensor(input, dt, condition), scalar_tensor(other, dt, condition)
     return apply(Where, (condition, a, b))
 
 

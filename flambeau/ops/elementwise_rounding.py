@@ -95,6 +95,7 @@ class DivTrunc(Step):
 
 class Remainder(Primitive):
     save_inputs = True
+    reads = ((), (0, 1))
 
     @staticmethod
     def forward(a, b):
@@ -115,6 +116,7 @@ class ScalarRemainder(Remainder):
 
 class Fmod(Primitive):
     save_inputs = True
+    reads = ((), (0, 1))
 
     @staticmethod
     def forward(a, b):
