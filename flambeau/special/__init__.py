@@ -13,7 +13,7 @@ from ..ops.elementwise_math import sigmoid as expit
 from ..ops.elementwise_rounding import round as _round
 from ..ops.math_extra import i0, sinc
 from ..ops.special import entr, erf, erfc, erfcx, erfinv, logit, xlog1py, xlogy
-from ..ops.special_bessel import bessel_j0, bessel_j1, bessel_y0, bessel_y1, spherical_bessel_j0
+from ..ops.special_bessel import airy_ai, bessel_j0, bessel_j1, bessel_y0, bessel_y1, spherical_bessel_j0
 from ..ops.special_bessel_modified import (i0e, i1, i1e, modified_bessel_i0, modified_bessel_i1, modified_bessel_k0,
                                            modified_bessel_k1, scaled_modified_bessel_k0, scaled_modified_bessel_k1)
 from ..ops.special_gamma import digamma, lgamma as gammaln, mvlgamma as multigammaln, polygamma, zeta
@@ -49,7 +49,7 @@ def logsumexp(input: Tensor, dim, keepdim: bool = False, *, out: Tensor | None =
     return _out(_logsumexp(input, dim, keepdim), out)
 
 
-__all__ = ["bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "chebyshev_polynomial_t", "chebyshev_polynomial_u",
+__all__ = ["airy_ai", "bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "chebyshev_polynomial_t", "chebyshev_polynomial_u",
            "chebyshev_polynomial_v", "chebyshev_polynomial_w", "digamma", "entr", "erf", "erfc", "erfcx", "erfinv",
            "exp2", "expit", "expm1", "gammainc", "gammaincc", "gammaln", "hermite_polynomial_h",
            "hermite_polynomial_he", "i0", "i0e", "i1", "i1e", "laguerre_polynomial_l", "legendre_polynomial_p", "log1p", "log_ndtr",
