@@ -7,11 +7,14 @@ from ..ops.einsum import tensordot
 from ..ops.linalg import diagonal as _diagonal
 from ..ops.matmul import matmul
 from ._common import LinAlgError
-from .decompositions import cholesky, eigh, eigvalsh, qr, svd, svdvals
+from .decompositions import cholesky, cholesky_ex, eigh, eigvalsh, qr, svd, svdvals
 from .lu import lu, lu_factor, lu_factor_ex, lu_solve
 from .triangular import solve_triangular
-from .inverse import det, inv, lstsq, matrix_power, multi_dot, pinv, slogdet, solve
-from .norms import cross, matrix_norm, matrix_rank, norm, vecdot, vector_norm
+from .inverse import det, inv, inv_ex, lstsq, matrix_power, multi_dot, pinv, slogdet, solve, solve_ex
+from .matrix_functions import matrix_exp
+from .tensors import tensorinv, tensorsolve
+from .vander import vander
+from .norms import cond, cross, matrix_norm, matrix_rank, norm, vecdot, vector_norm
 
 
 def diagonal(A, *, offset: int = 0, dim1: int = -2, dim2: int = -1):
@@ -19,7 +22,9 @@ def diagonal(A, *, offset: int = 0, dim1: int = -2, dim2: int = -1):
     return _diagonal(A, offset, dim1, dim2)
 
 
-__all__ = ["LinAlgError", "cholesky", "cross", "det", "diagonal", "eigh", "eigvalsh", "inv", "lstsq", "lu", "lu_factor",
-           "lu_factor_ex", "lu_solve", "matmul",
-           "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet", "solve", "solve_triangular",
-           "svd", "svdvals", "tensordot", "vecdot", "vector_norm"]
+__all__ = ["LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal", "eigh", "eigvalsh", "inv", "inv_ex",
+           "lstsq", "lu", "lu_factor",
+           "lu_factor_ex", "lu_solve", "matmul", "matrix_exp",
+           "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet", "solve", "solve_ex",
+           "solve_triangular",
+           "svd", "svdvals", "tensordot", "tensorinv", "tensorsolve", "vander", "vecdot", "vector_norm"]

@@ -37,14 +37,6 @@ def check_matrix(A: Tensor, name: str, square: bool = False) -> None:
                            "matrices")
 
 
-def lapack(message: str, fn, *arrays, **kwargs):
-    """Run a numpy.linalg routine, turning its LinAlgError into ours (PyTorch's type, our message)."""
-    try:
-        return fn(*arrays, **kwargs)
-    except np.linalg.LinAlgError:
-        raise LinAlgError(message) from None
-
-
 class Factor(Primitive):
     """One output of a factorization that the public function computed once: the last arg holds all
     the outputs as arrays and `index` picks this one. Each output's backward adds its own part of the
@@ -84,4 +76,7 @@ SlogdetResult = namedtuple("linalg_slogdet", ["sign", "logabsdet"])
 QRResult = namedtuple("linalg_qr", ["Q", "R"])
 SVDResult = namedtuple("linalg_svd", ["U", "S", "Vh"])
 EighResult = namedtuple("linalg_eigh", ["eigenvalues", "eigenvectors"])
+CholeskyExResult = namedtuple("linalg_cholesky_ex", ["L", "info"])
+InvExResult = namedtuple("linalg_inv_ex", ["inverse", "info"])
+SolveExResult = namedtuple("linalg_solve_ex", ["result", "info"])
 LstsqResult = namedtuple("linalg_lstsq", ["solution", "residuals", "rank", "singular_values"])

@@ -10,12 +10,10 @@ import numpy as np
 
 from .._dispatch import Primitive, apply
 from .._tensor import Tensor
-from ._common import EighResult, Factor, QRResult, SVDResult, batched_eye, check_matrix, lapack
+from ._common import (CholeskyExResult, EighResult, Factor, LinAlgError, QRResult, SVDResult, batched_eye,
+                      check_matrix)
+from .info import NOT_PD, cholesky_arrays, info_tensor, raise_for_info
 from .inverse import solve
-
-_NOT_PD = ("linalg.cholesky: The factorization could not be completed because the input is not "
-           "positive-definite.")
-
 
 def _row(v: Tensor) -> Tensor:
     """(..., k) -> (..., 1, k): scales the columns of a matrix it multiplies."""
@@ -35,11 +33,12 @@ def _gap_inverse(d: Tensor) -> Tensor:
 # ------------------------------------------------------------------------------- cholesky
 
 class Cholesky(Primitive):
+    """L of A = L L^H, computed by the public function (the arg): cholesky_ex must not raise."""
     save_output = True
 
     @staticmethod
-    def forward(a):
-        return lapack(_NOT_PD, np.linalg.cholesky, a).astype(a.dtype, copy=False)
+    def forward(a, factor):
+        return factor
 
     def backward(ctx, g):
         # A = L L^T:  gA = L^-T Phi L^-1 with Phi the symmetric matrix built from tril(L^T gL),
@@ -50,10 +49,22 @@ class Cholesky(Primitive):
         return (solve(L, solve(L.mT, phi), left=False),)
 
 
+def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False, out=None) -> CholeskyExResult:
+    """(L, info): info is 0, or the order of the first leading minor that is not positive-definite."""
+    return _cholesky(A, upper, check_errors, "linalg.cholesky_ex")
+
+
 def cholesky(A: Tensor, *, upper: bool = False, out=None) -> Tensor:
-    check_matrix(A, "linalg.cholesky", square=True)
-    L = apply(Cholesky, (A,))
-    return _out(L.mT if upper else L, out)
+    return _out(_cholesky(A, upper, True, "linalg.cholesky").L, out)
+
+
+def _cholesky(A: Tensor, upper: bool, check_errors: bool, name: str) -> CholeskyExResult:
+    check_matrix(A, name, square=True)
+    factor, info = cholesky_arrays(A._data)
+    if check_errors:
+        raise_for_info(info, NOT_PD, name, LinAlgError)
+    L = apply(Cholesky, (A,), factor.astype(A._data.dtype, copy=False))
+    return CholeskyExResult(L.mH if upper else L, info_tensor(info))
 
 
 # ------------------------------------------------------------------------------- eigh

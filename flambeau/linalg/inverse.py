@@ -6,18 +6,20 @@ import numpy as np
 from .._dispatch import Primitive, apply
 from .._tensor import Tensor
 from ..ops.matmul import matmul
-from ._common import (Factor, LstsqResult, SlogdetResult, batched_eye, check_float, check_matrix, lapack,
-                      unsqueeze2)
+from ._common import (Factor, InvExResult, LinAlgError, LstsqResult, SlogdetResult, SolveExResult, batched_eye,
+                      check_float, check_matrix, unsqueeze2)
+from .info import SINGULAR, info_tensor, inverse_arrays, raise_for_info, solve_arrays
 
-_SINGULAR = "{}: The diagonal element is zero, the inversion could not be completed because the input matrix is singular."
+_SOLVE_SINGULAR = "{name}: {where}The solver failed because the input matrix is singular."
 
 
 class Inv(Primitive):
+    """A^-1, computed by the public function (the arg): inv_ex must not raise."""
     save_output = True
 
     @staticmethod
-    def forward(a):
-        return lapack(_SINGULAR.format("linalg.inv"), np.linalg.inv, a).astype(a.dtype, copy=False)
+    def forward(a, inverse):
+        return inverse
 
     def backward(ctx, g):
         x = ctx.output.mT
@@ -53,13 +55,13 @@ class LogAbsDet(Factor):
 
 
 class Solve(Primitive):
+    """X with A X = B, computed by the public function (the arg): solve_ex must not raise."""
     save_inputs = True
     save_output = True
 
     @staticmethod
-    def forward(a, b):
-        x = lapack(_SINGULAR.format("linalg.solve"), np.linalg.solve, a, b)
-        return x.astype(a.dtype, copy=False)
+    def forward(a, b, x):
+        return x
 
     def backward(ctx, g):
         a = ctx.inputs[0]
@@ -94,9 +96,21 @@ class Pinv(Primitive):
         return (-(x.mT @ g @ x.mT) + left @ gt @ (x @ x.mT) + (x.mT @ x) @ gt @ right,)
 
 
+def inv_ex(A: Tensor, *, check_errors: bool = False, out=None) -> InvExResult:
+    """(A^-1, info): info is 0, or the 1-based place of the first zero pivot of A's LU."""
+    return _inv(A, check_errors, "linalg.inv_ex")
+
+
 def inv(A: Tensor, *, out=None) -> Tensor:
-    check_matrix(A, "linalg.inv", square=True)
-    return _out(apply(Inv, (A,)), out)
+    return _out(_inv(A, True, "linalg.inv").inverse, out)
+
+
+def _inv(A: Tensor, check_errors: bool, name: str) -> InvExResult:
+    check_matrix(A, name, square=True)
+    inverse, info = inverse_arrays(A._data)
+    if check_errors:
+        raise_for_info(info, SINGULAR, name, LinAlgError)
+    return InvExResult(apply(Inv, (A,), inverse.astype(A._data.dtype, copy=False)), info_tensor(info))
 
 
 def det(A: Tensor, *, out=None) -> Tensor:
@@ -111,11 +125,20 @@ def slogdet(A: Tensor, *, out=None) -> SlogdetResult:
     return SlogdetResult(apply(SlogdetSign, (A,), cache), apply(LogAbsDet, (A,), cache))
 
 
+def solve_ex(A: Tensor, B: Tensor, *, left: bool = True, check_errors: bool = False, out=None) -> SolveExResult:
+    """(X, info): info is 0, or the 1-based place of the first zero pivot of A's LU."""
+    return _solve(A, B, left, check_errors, "linalg.solve_ex", "torch.linalg.solve_ex")
+
+
 def solve(A: Tensor, B: Tensor, *, left: bool = True, out=None) -> Tensor:
-    check_matrix(A, "linalg.solve", square=True)
-    check_float(B, "linalg.solve")
+    return _out(_solve(A, B, left, True, "linalg.solve", "torch.linalg.solve").result, out)
+
+
+def _solve(A: Tensor, B: Tensor, left: bool, check_errors: bool, name: str, error_name: str) -> SolveExResult:
+    check_matrix(A, name, square=True)
+    check_float(B, name)
     if A._data.dtype != B._data.dtype:
-        raise RuntimeError(f"linalg.solve: Expected A and B to have the same dtype, but found A of type "
+        raise RuntimeError(f"{name}: Expected A and B to have the same dtype, but found A of type "
                            f"{A.dtype} and B of type {B.dtype} instead")
     n = A._data.shape[-1]
     # B is a (batch of) vector(s) when it is 1-D or has A's batch shape with one dim less, like PyTorch
@@ -124,12 +147,15 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True, out=None) -> Tensor:
     if not left:
         A, b = A.mT, b.mT
     if b._data.shape[-2] != n:
-        raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation "
-                           f"{'AX = B' if left else 'XA = B'} ({n}x{n} and {B._data.shape[-2]}x{B._data.shape[-1]})")
-    x = apply(Solve, (A, b))
+        raise RuntimeError(f"{name}: Incompatible shapes of A and B for the equation "
+                           f"{'AX = B' if left else 'XA = B'} ({n}x{n} and {b._data.shape[-2]}x{b._data.shape[-1]})")
+    x, info = solve_arrays(A._data, b._data)
+    if check_errors:
+        raise_for_info(info, _SOLVE_SINGULAR, error_name, LinAlgError)
+    x = apply(Solve, (A, b), x.astype(A._data.dtype, copy=False))
     if not left:
         x = x.mT
-    return _out(x.reshape(x._data.shape[:-1]) if vector else x, out)
+    return SolveExResult(x.reshape(x._data.shape[:-1]) if vector else x, info_tensor(info))
 
 
 def pinv(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False, out=None) -> Tensor:

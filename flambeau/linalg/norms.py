@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from .._tensor import Tensor, _wrap_dim
+from ..ops.elementwise import where
 from ..ops.linalg import linalg_cross as cross
 from ..ops.statistics import vector_norm
 from ._common import check_float, check_matrix
@@ -71,6 +72,26 @@ def matrix_rank(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False, out
     return _out(Tensor._wrap(np.asarray((s > tol).sum(-1), dtype=np.int64)), out)
 
 
+def cond(A: Tensor, p=None, *, out=None) -> Tensor:
+    """The condition number of A in the norm `p`: from the singular values for None/2/-2/'nuc'; for the
+    others ||A|| ||A^-1||, inf where A is singular (like PyTorch)."""
+    if p not in (None,) + _MATRIX_ORDS:
+        raise ValueError(f"linalg.cond got an invalid norm type: {p}")
+    name = f"linalg.cond(ord={p})"
+    if p in (None, 2, -2):
+        check_matrix(A, "linalg.svd")
+        s = svdvals(A)
+        return _out(s[..., -1] / s[..., 0] if p == -2 else s[..., 0] / s[..., -1], out)
+    check_matrix(A, name, square=True)
+    if p == "nuc":
+        s = svdvals(A)
+        return _out(s.sum(-1) * (1 / s).sum(-1), out)
+    from .inverse import inv_ex
+    inverse, info = inv_ex(A)
+    result = matrix_norm(A, p) * matrix_norm(inverse, p)
+    return _out(where(info > 0, math.inf, result), out)
+
+
 def vecdot(x: Tensor, y: Tensor, *, dim: int = -1, out=None) -> Tensor:
     check_float(x, "linalg.vecdot") if x._data.dtype.kind == "b" else None
     if x.is_complex():
@@ -85,4 +106,4 @@ def _out(result, out):
     return copy_out(result, out)
 
 
-__all__ = ["vector_norm", "matrix_norm", "norm", "matrix_rank", "vecdot", "cross"]
+__all__ = ["vector_norm", "matrix_norm", "norm", "cond", "matrix_rank", "vecdot", "cross"]

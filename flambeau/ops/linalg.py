@@ -246,6 +246,11 @@ def triangular_solve(input: Tensor, A: Tensor, upper: bool = True, transpose: bo
     return f(input, A, upper, transpose, unitriangular, out=out)
 
 
+def matrix_exp(input: Tensor) -> Tensor:
+    from ..linalg.matrix_functions import matrix_exp as f
+    return f(input)
+
+
 def lu(A: Tensor, pivot: bool = True, get_infos: bool = False, out=None):
     from ..linalg.lu import torch_lu
     return torch_lu(A, pivot, get_infos, out)
@@ -266,10 +271,10 @@ TENSOR_METHODS = {
     "diag": diag, "diagonal": diagonal, "diag_embed": diag_embed, "diagflat": diagflat,
     "det": det, "logdet": logdet, "slogdet": slogdet, "inverse": inverse, "pinverse": pinverse,
     "matrix_power": matrix_power, "cholesky_inverse": cholesky_inverse, "cholesky_solve": cholesky_solve,
-    "triangular_solve": triangular_solve, "lu": lu, "lu_solve": lu_solve,
+    "triangular_solve": triangular_solve, "lu": lu, "lu_solve": lu_solve, "matrix_exp": matrix_exp,
 }
 add_inplace_variants(TENSOR_METHODS, ("tril", "triu"))
 
 __all__ = ["kron", "cross", "trace", "tril", "triu", "diag", "diagonal", "diag_embed", "diagflat", "block_diag",
            "cdist", "det", "logdet", "slogdet", "inverse", "pinverse", "matrix_power", "chain_matmul",
-           "cholesky_inverse", "cholesky_solve", "triangular_solve", "lu", "lu_solve", "lu_unpack"]
+           "cholesky_inverse", "cholesky_solve", "triangular_solve", "lu", "lu_solve", "lu_unpack", "matrix_exp"]
