@@ -18,6 +18,8 @@ from .ops.elementwise import *  # noqa: F401,F403
 from .ops.elementwise_math import *  # noqa: F401,F403
 from .ops.elementwise_rounding import *  # noqa: F401,F403
 from .ops.complex import *  # noqa: F401,F403
+from .ops.spectral import *  # noqa: F401,F403
+from .ops.spectral_windows import *  # noqa: F401,F403
 from .ops.indexing import *  # noqa: F401,F403
 from .ops.scatter_gather import *  # noqa: F401,F403
 from .ops.index_ops import *  # noqa: F401,F403

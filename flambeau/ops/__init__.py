@@ -9,14 +9,14 @@ from __future__ import annotations
 from .._tensor import Tensor
 from . import (activation, complex, conv, conversion, creation, elementwise, elementwise_math, elementwise_rounding, filling,
                einsum, index_ops, indexing, joining, linalg, loss, matmul, norm, pool, random, reduction, scan,
-               rnn, scatter_gather, search, shape, sorting, special, special_gamma, special_igamma, math_extra, statistics, structure_extra, stats_extra,
+               rnn, scatter_gather, search, shape, sorting, spectral, special, special_gamma, special_igamma, math_extra, statistics, structure_extra, stats_extra,
                windows)
 
 FAMILIES = [elementwise, elementwise_math, elementwise_rounding, special, special_gamma, math_extra, reduction, statistics, scan, sorting,
             shape, joining, indexing, scatter_gather, index_ops, search, matmul, einsum, linalg, creation, random,
             conversion, filling, windows, activation, conv, pool, norm, rnn, loss,
             structure_extra,
-            stats_extra, complex]
+            stats_extra, complex, spectral]
 
 
 def bind_methods(families) -> None:
