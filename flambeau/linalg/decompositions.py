@@ -14,6 +14,7 @@ from ._common import (CholeskyExResult, EighResult, Factor, LinAlgError, QRResul
                       check_matrix)
 from .info import NOT_PD, cholesky_arrays, info_tensor, raise_for_info
 from .inverse import solve
+from .triangular import solve_triangular
 
 def _row(v: Tensor) -> Tensor:
     """(..., k) -> (..., 1, k): scales the columns of a matrix it multiplies."""
@@ -41,12 +42,12 @@ class Cholesky(Primitive):
         return factor
 
     def backward(ctx, g):
-        # A = L L^T:  gA = L^-T Phi L^-1 with Phi the symmetric matrix built from tril(L^T gL),
-        # its diagonal halved (Murray 2016)
+        # A = L L^H:  gA = L^-H sym(Phi) L^-1 / 2 with Phi = tril(L^H gL), its diagonal halved, and
+        # sym(X) = X + X^H (Murray 2016; the Hermitian form serves complex A with PyTorch's convention)
         L = ctx.output
-        p = (L.mT @ g).tril()
-        phi = (p + p.tril(-1).mT) * 0.5
-        return (solve(L, solve(L.mT, phi), left=False),)
+        phi = (L.mH @ g).tril() * (1 - 0.5 * batched_eye(L._data.shape[-1], L))
+        x = solve_triangular(L.mH, phi + phi.mH, upper=True)
+        return (solve_triangular(L, x, upper=False, left=False) * 0.5,)
 
 
 def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False, out=None) -> CholeskyExResult:

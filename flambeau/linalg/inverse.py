@@ -5,6 +5,7 @@ import numpy as np
 
 from .._dispatch import Primitive, apply
 from .._tensor import Tensor
+from ..ops.conjugate import holomorphic
 from ..ops.matmul import matmul
 from ._common import (Factor, InvExResult, LinAlgError, LstsqResult, SlogdetResult, SolveExResult, batched_eye,
                       check_float, check_matrix, unsqueeze2)
@@ -13,6 +14,7 @@ from .info import SINGULAR, info_tensor, inverse_arrays, raise_for_info, solve_a
 _SOLVE_SINGULAR = "{name}: {where}The solver failed because the input matrix is singular."
 
 
+@holomorphic
 class Inv(Primitive):
     """A^-1, computed by the public function (the arg): inv_ex must not raise."""
     save_output = True
@@ -26,6 +28,7 @@ class Inv(Primitive):
         return (-(x @ g @ x),)
 
 
+@holomorphic
 class Det(Primitive):
     save_inputs = True
     save_output = True
@@ -54,6 +57,7 @@ class LogAbsDet(Factor):
         return (unsqueeze2(g) * inv(ctx.inputs[0]).mT,)
 
 
+@holomorphic
 class Solve(Primitive):
     """X with A X = B, computed by the public function (the arg): solve_ex must not raise."""
     save_inputs = True

@@ -14,6 +14,7 @@ import numpy as np
 
 from .._dispatch import Primitive, apply
 from .._tensor import Tensor
+from ..ops.conjugate import holomorphic
 from ..ops.creation import zeros_like
 from ..ops.joining import cat
 from ._common import batched_eye, check_matrix, write_out
@@ -70,6 +71,7 @@ def permutation_arrays(pivots, m: int, dtype):
     return np.swapaxes(eye[perm], -1, -2).reshape(batch + (m, m))
 
 
+@holomorphic
 class LuFactor(Primitive):
     """The packed LU of A (computed by the public function; the last arg holds LU and pivots)."""
     save_output = True
@@ -91,18 +93,18 @@ class LuFactor(Primitive):
 
 def _lu_backward(L: Tensor, U: Tensor, gL: Tensor, gU: Tensor, m: int, n: int, k: int) -> Tensor:
     """P^T gA for P^T A = L U (gL strictly lower, gU upper). Differentiating P^T dA = dL U + L dU:
-    wide/square: M = L^-1 P^T dA gives gM = gU + [tril(L^H gL - gU U^H, -1) U1^-H, 0], gA = L^-H gM;
-    tall: N = P^T dA U^-1 gives gN = gL + [L1^-H triu(gU U^H - L^H gL); 0], gA = gN U^-H."""
+    wide/square: M = L^-1 P^T dA gives gM = gU + [tril(L^T gL - gU U^T, -1) U1^-T, 0], gA = L^-T gM;
+    tall: N = P^T dA U^-1 gives gN = gL + [L1^-T triu(gU U^T - L^T gL); 0], gA = gN U^-T."""
     if m <= n:
         U1 = U[..., :, :m]
-        inner = solve_triangular(U1.mH, (L.mH @ gL - gU @ U.mH).tril(-1), upper=False, left=False)
+        inner = solve_triangular(U1.mT, (L.mT @ gL - gU @ U.mT).tril(-1), upper=False, left=False)
         if n > m:
             inner = cat([inner, zeros_like(gU[..., :, m:])], -1)
-        return solve_triangular(L.mH, gU + inner, upper=True, unitriangular=True)
+        return solve_triangular(L.mT, gU + inner, upper=True, unitriangular=True)
     L1 = L[..., :n, :]
-    inner = solve_triangular(L1.mH, (gU @ U.mH - L.mH @ gL).triu(), upper=True, unitriangular=True)
+    inner = solve_triangular(L1.mT, (gU @ U.mT - L.mT @ gL).triu(), upper=True, unitriangular=True)
     inner = cat([inner, zeros_like(gL[..., n:, :])], -2)
-    return solve_triangular(U.mH, gL + inner, upper=False, left=False)
+    return solve_triangular(U.mT, gL + inner, upper=False, left=False)
 
 
 def _factor(A: Tensor, pivot: bool, name: str):

@@ -2,7 +2,8 @@
 
 The forward is scaling and squaring with the degree-13 Padé approximant (Higham 2005, "The scaling and
 squaring method for the matrix exponential revisited"); its gradient is the upper-right block of the
-exponential of [[A^H, G], [0, A^H]] (Mathias 1996), so it is itself differentiable.
+exponential of [[A^T, G], [0, A^T]] (Mathias 1996; `holomorphic` conjugates it for complex A), so it
+is itself differentiable.
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import numpy as np
 
 from .._dispatch import Primitive, apply
 from .._tensor import Tensor
+from ..ops.conjugate import holomorphic
 from ..ops.creation import zeros_like
 from ..ops.joining import cat
 from ._common import check_matrix
@@ -41,6 +43,7 @@ def expm_arrays(a):
     return r.astype(a.dtype, copy=False)
 
 
+@holomorphic
 class MatrixExp(Primitive):
     save_inputs = True
 
@@ -49,7 +52,7 @@ class MatrixExp(Primitive):
         return expm_arrays(a)
 
     def backward(ctx, g):
-        a = ctx.inputs[0].mH
+        a = ctx.inputs[0].mT
         n = a._data.shape[-1]
         block = cat([cat([a, g], -1), cat([zeros_like(a), a], -1)], -2)
         return (matrix_exp(block)[..., :n, n:],)

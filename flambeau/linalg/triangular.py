@@ -13,6 +13,7 @@ import numpy as np
 
 from .._dispatch import Primitive, apply
 from .._tensor import Tensor
+from ..ops.conjugate import holomorphic
 from ..ops.matmul import _broadcast_batch
 from ._common import batched_eye, check_float, write_out
 
@@ -31,6 +32,7 @@ def substitute(a, b, upper: bool, unit: bool):
     return x
 
 
+@holomorphic
 class SolveTriangular(Primitive):
     """X = T^-1 B for the (upper or lower, maybe unit) triangle T of A."""
     save_inputs = True
@@ -43,10 +45,10 @@ class SolveTriangular(Primitive):
     def backward(ctx, g):
         a = ctx.inputs[0]
         upper, unit = ctx.args
-        gb = apply(SolveTriangular, (a.mH, g), not upper, unit)
+        gb = apply(SolveTriangular, (a.mT, g), not upper, unit)
         if not ctx.needs_input_grad(0):
             return None, gb
-        ga = -(gb @ ctx.output.mH)
+        ga = -(gb @ ctx.output.mT)
         # only the triangle that was read gets a gradient (not its diagonal when it is taken as ones)
         shift = int(unit)
         return (ga.triu(shift) if upper else ga.tril(-shift)), gb

@@ -1,0 +1,70 @@
+"""torch.linalg on complex matrices against PyTorch: values, and gradients of a real loss (PyTorch's conjugate
+Wirtinger convention) compared with torch's and checked by gradcheck in complex128."""
+import numpy as np
+import pytest
+import torch
+
+import flambeau
+from oracle import RNG, assert_same, to_numpy
+
+
+def crandn(*shape, shift: float = 0.0):
+    """Complex test data; `shift` adds a multiple of the identity (well-conditioned square matrices)."""
+    a = RNG.standard_normal(shape) + 1j * RNG.standard_normal(shape)
+    return a + shift * np.eye(shape[-1]) if shift else a
+
+
+def _outputs(out):
+    return [o for o in (out if isinstance(out, tuple) else (out,)) if o.is_complex() or o.is_floating_point()]
+
+
+def check_complex(fn, *arrays, atol=1e-10, rtol=1e-8):
+    """Same values as PyTorch, same gradients of a real loss, and gradcheck in complex128."""
+    grads = []
+    for lib in (torch, flambeau):
+        leaves = [lib.tensor(a, requires_grad=True) for a in arrays]
+        out = fn(lib, *leaves)
+        grads.append((out, leaves))
+    (t_out, t_leaves), (f_out, f_leaves) = grads
+    assert_same(t_out, f_out, atol, rtol)
+    for lib, out, leaves in ((torch, t_out, t_leaves), (flambeau, f_out, f_leaves)):
+        weights = np.random.default_rng(1)
+        loss = 0
+        for o in _outputs(out):
+            w = lib.tensor(weights.standard_normal(tuple(o.shape)) + 1j * weights.standard_normal(tuple(o.shape)))
+            loss = loss + (o * w.to(o.dtype)).real.sum() if o.is_complex() else loss + (o * w.real.to(o.dtype)).sum()
+        loss.backward()
+    for t, f in zip(t_leaves, f_leaves):
+        np.testing.assert_allclose(to_numpy(f.grad), to_numpy(t.grad), atol=atol * 10, rtol=rtol * 10)
+    assert flambeau.autograd.gradcheck(lambda *xs: fn(flambeau, *xs),
+                                       [flambeau.tensor(a, requires_grad=True) for a in arrays])
+
+
+def lu_solve_case(t, a, b, left=True, adjoint=False):
+    return t.linalg.lu_solve(*t.linalg.lu_factor(a), b, left=left, adjoint=adjoint)
+
+
+CASES = [
+    ("inv", lambda t, a: t.linalg.inv(a), (crandn(2, 3, 3, shift=3),)),
+    ("det", lambda t, a: t.linalg.det(a), (crandn(3, 3, shift=3),)),
+    ("solve", lambda t, a, b: t.linalg.solve(a, b), (crandn(3, 3, shift=3), crandn(3, 2))),
+    ("solve_triangular", lambda t, a, b: t.linalg.solve_triangular(a, b, upper=True), (crandn(3, 3, shift=3),
+                                                                                       crandn(3, 2))),
+    ("solve_triangular_right_unit", lambda t, a, b: t.linalg.solve_triangular(a, b, upper=False, left=False,
+                                                                              unitriangular=True),
+     (crandn(3, 3), crandn(2, 3))),
+    ("matrix_exp", lambda t, a: t.linalg.matrix_exp(a), (crandn(2, 3, 3),)),
+    ("lu_factor", lambda t, a: t.linalg.lu_factor(a), (crandn(4, 4),)),
+    ("lu_wide", lambda t, a: t.linalg.lu(a), (crandn(3, 4),)),
+    ("lu_tall", lambda t, a: t.linalg.lu(a), (crandn(2, 4, 3),)),
+    ("lu_solve", lu_solve_case, (crandn(3, 3), crandn(3, 2))),
+    ("lu_solve_adjoint_right", lambda t, a, b: lu_solve_case(t, a, b, left=False, adjoint=True),
+     (crandn(3, 3), crandn(2, 3))),
+    ("cholesky_solve", lambda t, b, a: t.cholesky_solve(b, t.linalg.cholesky(a @ a.mH + 3 * t.eye(3))),
+     (crandn(3, 2), crandn(3, 3))),
+]
+
+
+@pytest.mark.parametrize("fn, inputs", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_linalg_complex(fn, inputs):
+    check_complex(fn, *inputs)
