@@ -7,7 +7,7 @@ import numpy as np
 
 from .._dispatch import apply
 from .._tensor import Tensor
-from .elementwise import _float_input, _float_operands, _NonDifferentiable, _out, not_implemented
+from .elementwise import _float_input, _float_operands, _NonDifferentiable, _out, not_implemented, require_tensor
 
 
 def poly(coeffs, x, out=None):
@@ -63,6 +63,7 @@ def unary(name: str, prim, half: bool = True):
     """The public function `name(input, *, out=None)` applying `prim`; half=False refuses float16/bfloat16
     with PyTorch's NotImplementedError, as its CPU kernels do."""
     def fn(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+        require_tensor(name, "input", 1, input)
         x = _float_input(input)
         _check_half(name, x, half)
         return _out(apply(prim, (x,)), out)
@@ -70,13 +71,12 @@ def unary(name: str, prim, half: bool = True):
     return fn
 
 
-def binary(name: str, prim, half: bool = True, args: tuple = ()):
-    """The public function `name(input, other, *, out=None)` applying `prim` (with the extra `args`) to the
-    promoted operands."""
+def binary(name: str, prim, half: bool = True):
+    """The public function `name(input, other, *, out=None)` applying `prim` to the promoted operands."""
     def fn(input, other, *, out: Tensor | None = None) -> Tensor:
         x, y = _float_operands(input, other)
         _check_half(name, x, half)
-        return _out(apply(prim, (x, y), *args), out)
+        return _out(apply(prim, (x, y)), out)
     fn.__name__ = fn.__qualname__ = name
     return fn
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._dispatch import Primitive
-from .elementwise import add_inplace_variants, exp, log
-from .special_common import binary, in_float64_binary
+from .._dispatch import Primitive, apply
+from .._tensor import Tensor
+from ._promote import promote
+from .elementwise import _out, add_inplace_variants, exp, log, not_implemented, require_tensor
+from .special_common import in_float64_binary
 from .special_gamma import _lgamma64, lgamma
 
 _EPS = np.finfo(np.float64).eps
@@ -104,8 +106,21 @@ class Igamma(Primitive):
         return None, g * (-density if upper else density)
 
 
-igamma = binary("igamma", Igamma, args=(False,))
-igammac = binary("igammac", Igamma, args=(True,))
+def _incomplete_gamma(name: str, upper: bool):
+    """torch.igamma / igammac: two tensors (no Python numbers), floating after promotion."""
+    def fn(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
+        require_tensor(name, "input", 1, input)
+        require_tensor(name, "other", 2, other)
+        a, x = promote(input, other)
+        if a._data.dtype.kind in "biu":
+            raise not_implemented(f"{name}_cpu", a)
+        return _out(apply(Igamma, (a, x), upper), out)
+    fn.__name__ = fn.__qualname__ = name
+    return fn
+
+
+igamma = _incomplete_gamma("igamma", upper=False)
+igammac = _incomplete_gamma("igammac", upper=True)
 
 TENSOR_METHODS = {"igamma": igamma, "igammac": igammac}
 add_inplace_variants(TENSOR_METHODS, ["igamma", "igammac"])

@@ -55,6 +55,7 @@ def test_float32_integer_zero_dim_and_empty(name):
         check(fn, randint(-3, 4, 5), grad=False)
     check(fn, np.array(small[len(small) // 3]), grad=False)
     check(fn, np.zeros((0, 3)), grad=False)
+    check_raises(lambda t: fn(t, 0.5))  # a Python number is refused with TypeError
 
 
 @pytest.mark.parametrize("name", DIFFERENTIABLE)
