@@ -51,6 +51,14 @@ def test_fractional_ties_and_nan():
                                                              _random_samples=t.tensor(s)), x, grad=False)
 
 
+def test_fractional_empty():
+    s = _samples(2, 3, 2)
+    for x, size in ((randn(2, 3, 7, 6, dtype=F32), 0), (randn(2, 3, 7, 6, dtype=F32), (0, 3)),
+                    (np.zeros((0, 3, 7, 6), dtype=F32), 3)):
+        check(lambda t, x: t.nn.functional.fractional_max_pool2d(x, 2, size, return_indices=True,
+                                                                 _random_samples=t.tensor(s)), x, grad=False)
+
+
 @pytest.mark.parametrize("fn,shape,nsp", [
     (lambda t, x, s: t.nn.functional.fractional_max_pool2d(x, 2, (3, 2), _random_samples=s), (1, 2, 5, 4), 2),
     (lambda t, x, s: t.nn.functional.fractional_max_pool3d(x, (2, 1, 2), 2, _random_samples=s), (1, 1, 4, 3, 4), 3),

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 import flambeau
-from oracle import check, check_module, randn, to_numpy
+from oracle import check, check_module, check_raises, randn, to_numpy
 
 SHAPES = {"1d": (4, 3, 5), "2d": (2, 3, 4, 3), "3d": (2, 3, 3, 2, 3)}
 NAMES = [f"Lazy{kind}Norm{n}" for kind in ("Batch", "Instance") for n in ("1d", "2d", "3d")]
@@ -59,3 +59,16 @@ def test_lazy_norm_exports():
         assert getattr(flambeau.nn, name).cls_to_become is getattr(flambeau.nn, name.replace("Lazy", ""))
     with pytest.raises(ValueError):
         flambeau.nn.LazyBatchNorm2d()(flambeau.ones(2, 3, 4))  # wrong rank: the eager layer's ValueError
+
+
+def test_lazy_instance_norm_unbatched():
+    # as PyTorch, num_features is read from dim 1 even for an unbatched (C, L) input: an affine layer then refuses
+    check_raises(lambda t, x: t.nn.LazyInstanceNorm1d()(x), randn(3, 5))
+    t_mod, f_mod = _pair("LazyInstanceNorm1d", {"affine": False, "track_running_stats": False})
+    x = randn(3, 5)
+    with pytest.warns(UserWarning, match="num_features"):
+        f_out = f_mod(flambeau.tensor(x))
+    with pytest.warns(UserWarning, match="num_features"):
+        t_out = t_mod(torch.tensor(x))
+    np.testing.assert_allclose(to_numpy(f_out), to_numpy(t_out), atol=1e-12)
+    assert repr(f_mod) == repr(t_mod)  # no lazy parameters, so num_features stays 0
