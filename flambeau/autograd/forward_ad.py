@@ -22,6 +22,11 @@ _dual_levels: list = []  # the public dual levels (torch.autograd.forward_ad all
 class DualLevel(_levels.Level):
     """One level of forward-mode AD: its table maps a primal array to its tangent Tensor."""
 
+    def detach_attached(self, t: Tensor) -> None:
+        tangent = self.lookup(t)
+        if tangent is not None and tangent.requires_grad:
+            self.attach(t, _levels.detach_everywhere(tangent))
+
     def handle(self, prim, inputs: tuple, args: tuple) -> Tensor:
         out = self.below(prim, inputs, args)
         table = self.table
