@@ -1,6 +1,8 @@
 """nn.utils against PyTorch: conv/linear + batch norm fusion (fused layers and weights), the legacy hook-based
 spectral_norm (state_dict keys, power iteration in training mode over several calls, eval mode, gradients,
 remove_spectral_norm, loading a pre-version-1 checkpoint, errors) and skip_init."""
+import copy
+
 import numpy as np
 import pytest
 import torch
@@ -109,6 +111,17 @@ def test_spectral_norm_matches_torch_over_steps(make, shape, kwargs):
     assert isinstance(f_mod.weight, flambeau.nn.Parameter)
     np.testing.assert_allclose(to_numpy(f_mod.weight), to_numpy(t_mod.weight), atol=1e-10)
     assert not f_mod._forward_pre_hooks and not f_mod._load_state_dict_pre_hooks
+
+
+def test_spectral_norm_deepcopy_is_independent():
+    original = flambeau.nn.utils.spectral_norm(flambeau.nn.Linear(3, 2))
+    clone = copy.deepcopy(original)
+    flambeau.nn.utils.remove_spectral_norm(clone)
+    assert isinstance(clone.weight, flambeau.nn.Parameter) and not clone._forward_pre_hooks
+    assert "weight_orig" in original.state_dict() and len(original._forward_pre_hooks) == 1
+    u = original.weight_u.clone()
+    original(flambeau.ones(1, 3))  # the original still runs its power iteration
+    assert not flambeau.equal(u, original.weight_u)
 
 
 def test_spectral_norm_sigma_is_the_largest_singular_value():

@@ -9,7 +9,7 @@ from ..modules.conv import ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from ..modules.module import Module
 from ..parameter import Parameter, UninitializedParameter
 
-__all__ = ["SpectralNorm", "spectral_norm", "remove_spectral_norm"]
+__all__ = ["SpectralNorm", "SpectralNormLoadStateDictPreHook", "spectral_norm", "remove_spectral_norm"]
 
 
 class SpectralNorm:
@@ -23,7 +23,6 @@ class SpectralNorm:
             raise ValueError("Expected n_power_iterations to be positive, but got "
                              f"n_power_iterations={n_power_iterations}")
         self.name, self.n_power_iterations, self.dim, self.eps = name, n_power_iterations, dim, eps
-        self._handles: list = []
 
     def reshape_weight_to_matrix(self, weight: Tensor) -> Tensor:
         if self.dim != 0:
@@ -49,34 +48,9 @@ class SpectralNorm:
         for suffix in ("", "_u", "_v", "_orig"):
             delattr(module, self.name + suffix)
         module.register_parameter(self.name, Parameter(weight.detach()))
-        for handle in self._handles:
-            handle.remove()
 
     def __call__(self, module: Module, inputs) -> None:
         setattr(module, self.name, self.compute_weight(module, do_power_iteration=module.training))
-
-    def _load_legacy(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
-                     error_msgs) -> None:
-        """A checkpoint from before version 1 holds <name> (the normalised weight) instead of <name>_v:
-        v is solved from u and the sigma that <name>_orig / <name> implies."""
-        version = local_metadata.get("spectral_norm", {}).get(self.name + ".version", None)
-        if version is not None and version >= 1:
-            return
-        key = prefix + self.name
-        if key not in state_dict:
-            return
-        missing = [key + suffix for suffix in ("_orig", "_u") if key + suffix not in state_dict]
-        if missing:
-            if strict:
-                missing_keys.extend(missing)
-            return
-        with no_grad():
-            weight_orig = state_dict[key + "_orig"]
-            sigma = (weight_orig / state_dict.pop(key)).mean()
-            weight_mat = self.reshape_weight_to_matrix(weight_orig)
-            u = state_dict[key + "_u"]
-            v = linalg.multi_dot([weight_mat.t().mm(weight_mat).pinverse(), weight_mat.t(), u.unsqueeze(1)]).squeeze(1)
-            state_dict[key + "_v"] = v.mul_(sigma / dot(u, mv(weight_mat, v)))
 
     @staticmethod
     def apply(module: Module, name: str, n_power_iterations: int, dim: int, eps: float) -> "SpectralNorm":
@@ -99,8 +73,39 @@ class SpectralNorm:
         setattr(module, name, weight.data)
         module.register_buffer(name + "_u", u)
         module.register_buffer(name + "_v", v)
-        fn._handles = [module.register_forward_pre_hook(fn), module._register_load_state_dict_pre_hook(fn._load_legacy)]
+        module.register_forward_pre_hook(fn)
+        module.register_load_state_dict_pre_hook(SpectralNormLoadStateDictPreHook(fn))
         return fn
+
+
+class SpectralNormLoadStateDictPreHook:
+    """Loads checkpoints from before version 1, which hold <name> (the normalised weight) instead of <name>_v:
+    v is solved from u and the sigma that <name>_orig / <name> implies."""
+
+    def __init__(self, fn: SpectralNorm) -> None:
+        self.fn = fn
+
+    def __call__(self, module, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+                 error_msgs) -> None:
+        fn = self.fn
+        version = local_metadata.get("spectral_norm", {}).get(fn.name + ".version", None)
+        if version is not None and version >= 1:
+            return
+        key = prefix + fn.name
+        if key not in state_dict:
+            return
+        missing = [key + suffix for suffix in ("_orig", "_u") if key + suffix not in state_dict]
+        if missing:
+            if strict:
+                missing_keys.extend(missing)
+            return
+        with no_grad():
+            weight_orig = state_dict[key + "_orig"]
+            sigma = (weight_orig / state_dict.pop(key)).mean()
+            weight_mat = fn.reshape_weight_to_matrix(weight_orig)
+            u = state_dict[key + "_u"]
+            v = linalg.multi_dot([weight_mat.t().mm(weight_mat).pinverse(), weight_mat.t(), u.unsqueeze(1)]).squeeze(1)
+            state_dict[key + "_v"] = v.mul_(sigma / dot(u, mv(weight_mat, v)))
 
 
 def spectral_norm(module: Module, name: str = "weight", n_power_iterations: int = 1, eps: float = 1e-12,
@@ -112,9 +117,18 @@ def spectral_norm(module: Module, name: str = "weight", n_power_iterations: int 
     return module
 
 
+def _pop_hook(hooks: dict, cls: type, name: str):
+    for key, hook in hooks.items():
+        if isinstance(hook, cls) and getattr(hook, "fn", hook).name == name:
+            return hooks.pop(key)
+    return None
+
+
 def remove_spectral_norm(module: Module, name: str = "weight") -> Module:
-    for hook in module._forward_pre_hooks.values():
-        if isinstance(hook, SpectralNorm) and hook.name == name:
-            hook.remove(module)
-            return module
-    raise ValueError(f"spectral_norm of '{name}' not found in {module}")
+    """Undo spectral_norm: module.<name> becomes a plain parameter holding the current normalised weight."""
+    fn = _pop_hook(module._forward_pre_hooks, SpectralNorm, name)
+    if fn is None:
+        raise ValueError(f"spectral_norm of '{name}' not found in {module}")
+    fn.remove(module)
+    _pop_hook(module._load_state_dict_pre_hooks, SpectralNormLoadStateDictPreHook, name)
+    return module
