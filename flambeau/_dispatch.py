@@ -321,15 +321,19 @@ def _rebase_history(self: Tensor, result: Tensor) -> None:
     # self is a view: the base's history becomes "old base with this region replaced by result"
     # (PyTorch's CopySlices), and the view's history is re-derived from the new base.
     from .ops.view_scatter import AsStrided, AsStridedScatter
-    geometry = _view_geometry(self._data, base._data)
     old_base = _wrap(base._data)
     old_base._vc = base._vc
     old_base.grad_fn, old_base._rg, old_base._output_nr = base.grad_fn, base._rg, base._output_nr
     if base.grad_fn is None and base._rg:  # views of leaves were refused above
         raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
+    old_base = _in_view_dtype(old_base, self)
+    geometry = _view_geometry(self._data, old_base._data)
     new_base = apply(AsStridedScatter, (old_base, result), geometry, True)
+    if new_base._data.dtype != base._data.dtype:
+        from .ops.complex import view_as_complex
+        new_base = view_as_complex(new_base)
     base.grad_fn, base._output_nr, base._rg = new_base.grad_fn, 0, True
-    new_view = apply(AsStrided, (base,), geometry, True)
+    new_view = apply(AsStrided, (_in_view_dtype(base, self),), geometry, True)
     self.grad_fn, self._output_nr, self._rg = new_view.grad_fn, 0, True
     self._view_version = self._vc[0]
 
@@ -342,8 +346,18 @@ def _refresh_view_history(view: Tensor) -> None:
     if base.grad_fn is None and not base._rg:
         return
     from .ops.view_scatter import AsStrided
-    regenerated = apply(AsStrided, (base,), _view_geometry(view._data, base._data))
+    source = _in_view_dtype(base, view)
+    regenerated = apply(AsStrided, (source,), _view_geometry(view._data, source._data))
     view.grad_fn, view._output_nr, view._rg = regenerated.grad_fn, 0, True
+
+
+def _in_view_dtype(base: Tensor, view: Tensor) -> Tensor:
+    """A real view (real, imag, view_as_real) of complex memory is located in view_as_real(base),
+    whose elements have the view's size."""
+    if base._data.dtype == view._data.dtype:
+        return base
+    from .ops.complex import view_as_real
+    return view_as_real(base)
 
 
 def _view_geometry(view, base) -> tuple:

@@ -314,3 +314,28 @@ def test_gradcheck_catches_an_unconjugated_gradient():
 def test_printing_like_torch(values, dtype):
     assert repr(flambeau.tensor(values, dtype=getattr(flambeau, dtype))) == \
         repr(torch.tensor(values, dtype=getattr(torch, dtype)))
+
+
+# ------------------------------------------------------------------------------------------- in-place writes through real views
+
+def test_inplace_writes_through_real_views_carry_gradients():
+    def fn(t, w):
+        z = w * 1
+        z.real.mul_(2)
+        z.imag[1] = 7
+        r = t.view_as_real(z)
+        r[0, 1] = 3
+        r[2].mul_(3)
+        return (z * z).abs()
+    check(fn, crandn(3))
+    gradcheck(fn, crandn(3), gradgrad=False)
+
+
+def test_real_views_follow_later_writes_to_their_base():
+    def fn(t, w):
+        z = w * 1
+        re, im, pairs = z.real, z.imag, t.view_as_real(z)
+        z.mul_(0.5 + 1j)
+        return re * 2 + im * 3 + pairs.sum(-1)
+    check(fn, crandn(3))
+    gradcheck(fn, crandn(3), gradgrad=False)
