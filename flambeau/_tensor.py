@@ -159,6 +159,14 @@ class Tensor:
         from ._storage_view import typed_storage_of
         return typed_storage_of(self)
 
+    def to_sparse(self, sparse_dim: int | None = None, **kwargs):
+        """This tensor's nonzero entries as a sparse COO tensor."""
+        from .sparse import to_sparse
+        return to_sparse(self, sparse_dim, **kwargs)
+
+    def to_dense(self, dtype=None, *, masked_grad: bool | None = None) -> "Tensor":
+        return self if dtype is None else self.to(dtype)
+
     def is_contiguous(self, memory_format=None) -> bool:
         return self._data.flags.c_contiguous
 

@@ -137,11 +137,11 @@ class AccumulateGrad(Node):
             new = hook(g)
             if new is not None:
                 g = new
-        if not STATE.enabled:  # plain backward: store a private copy, never a shared buffer
+        if not STATE.enabled and not g.is_sparse:  # plain backward: store a private copy, never a shared buffer
             g = Tensor._wrap(g._data.copy()) if var._grad is None else g
         if var._grad is None:
             var._grad = g
-        elif STATE.enabled:
+        elif STATE.enabled or g.is_sparse or var._grad.is_sparse:  # sparse gradients add up as sparse tensors
             var._grad = var._grad + g
         else:
             var._grad = Tensor._wrap(var._grad._data + g._data)

@@ -1,7 +1,8 @@
 """Lookup tables: embedding (padding_idx, max_norm, scale_grad_by_freq), embedding_bag (sum/mean/max,
 offsets, per_sample_weights, include_last_offset, padding_idx) and one_hot.
 
-Gradients are dense: `sparse=True` is accepted and gives the same (dense) gradient values.
+embedding(sparse=True) gives its weight a sparse COO gradient (one row per looked-up index, padding
+excluded), as PyTorch does; embedding_bag's gradients are dense whatever `sparse` says.
 """
 from __future__ import annotations
 
@@ -21,19 +22,34 @@ _wrap = Tensor._wrap
 class _Embedding(Primitive):
     """Rows of `weight` at the int array `indices`. Backward adds each output row's gradient into its
     weight row, first multiplied by `position_weights` (one per index, None for all ones): 0 for the
-    padding index, 1/count under scale_grad_by_freq."""
+    padding index, 1/count under scale_grad_by_freq. With `sparse`, the weight's gradient is a sparse COO
+    tensor of the output rows at their indices (the padding index's left out)."""
 
     @staticmethod
-    def forward(weight, indices, index_tensor, position_weights):
+    def forward(weight, indices, index_tensor, position_weights, sparse, padding, scale_grad_by_freq):
         return weight[indices]
 
     def backward(ctx, g):
-        _, index_tensor, position_weights = ctx.args
+        _, index_tensor, position_weights, sparse, padding, scale_grad_by_freq = ctx.args
         shape = ctx.metas[0][0]
         flat = g.reshape(-1, shape[1])
+        if sparse:
+            return (_sparse_weight_grad(flat, index_tensor, padding, scale_grad_by_freq, shape),)
         if position_weights is not None:
             flat = flat * _wrap(position_weights.astype(g._data.dtype, copy=False))
         return (flat.new_zeros(shape).index_add(0, index_tensor.reshape(-1), flat),)
+
+
+def _sparse_weight_grad(flat: Tensor, index_tensor: Tensor, padding: int, scale_grad_by_freq: bool,
+                        shape) -> Tensor:
+    from ...sparse import sparse_coo_tensor
+    if scale_grad_by_freq:
+        raise RuntimeError("embedding_backward: scale_grad_by_freq not supported with sparse gradients")
+    rows = index_tensor.reshape(-1)
+    if padding >= 0:
+        kept = rows != padding
+        rows, flat = rows[kept], flat[kept]
+    return sparse_coo_tensor(rows.reshape(1, -1), flat, shape)
 
 
 def _check_indices(op: str, input: Tensor, num: int) -> np.ndarray:
@@ -69,9 +85,10 @@ def _position_weights(idx: np.ndarray, padding: int, scale_grad_by_freq: bool, n
     return w
 
 
-def _lookup(weight: Tensor, input: Tensor, idx: np.ndarray, padding: int, scale_grad_by_freq: bool) -> Tensor:
+def _lookup(weight: Tensor, input: Tensor, idx: np.ndarray, padding: int, scale_grad_by_freq: bool,
+            sparse: bool = False) -> Tensor:
     weights = _position_weights(idx, padding, scale_grad_by_freq, weight.shape[0])
-    return apply(_Embedding, (weight,), idx, input, weights)
+    return apply(_Embedding, (weight,), idx, input, weights, sparse, padding, scale_grad_by_freq)
 
 
 def _embedding_renorm_(weight: Tensor, idx: np.ndarray, max_norm: float, norm_type: float) -> None:
@@ -92,7 +109,7 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max
     idx = _check_indices("embedding", input, weight.shape[0])
     if max_norm is not None:
         _embedding_renorm_(weight, idx, max_norm, norm_type)
-    return _lookup(weight, input, idx, padding, scale_grad_by_freq)
+    return _lookup(weight, input, idx, padding, scale_grad_by_freq, sparse)
 
 
 def _bags(input: Tensor, offsets: Tensor | None, per_sample_weights, include_last_offset: bool):
