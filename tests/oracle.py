@@ -154,6 +154,37 @@ def check_raises(fn, *arrays):
         raise AssertionError(f"flambeau did not raise (torch raised {t_exc.__name__})")
 
 
+def check_like_torch(fn, *arrays, grad=True, noncontig=False, **tolerances):
+    """`check` where torch succeeds; where torch raises (in fn or in the backward through its outputs),
+    flambeau must raise the same builtin exception type at the same stage. Returns torch's exception
+    type, or None."""
+    t_exc = _raised(torch, fn, arrays, grad, noncontig)
+    if t_exc is None:
+        check(fn, *arrays, grad=grad, noncontig=noncontig, **tolerances)
+        return None
+    f_exc = _raised(flambeau, fn, arrays, grad, noncontig)
+    assert f_exc is not None, f"flambeau did not raise ({t_exc[1]} in torch's {t_exc[0]}: {t_exc[2]})"
+    assert f_exc[:2] == t_exc[:2], f"flambeau raised {f_exc[1]} in its {f_exc[0]} ({f_exc[2]}), " \
+                                   f"torch {t_exc[1]} in its {t_exc[0]} ({t_exc[2]})"
+    return t_exc[1]
+
+
+def _raised(lib, fn, arrays, grad, noncontig):
+    """(stage, builtin exception type, message) of what running fn (then backward) raises, or None."""
+    _, args = _make(lib, arrays, grad, noncontig)
+    try:
+        out = fn(lib, *args)
+    except Exception as e:  # noqa: BLE001
+        return "forward", _closest_builtin(type(e)), str(e)[:200]
+    outs = [o for o in _flat_outputs(out) if isinstance(o, lib.Tensor) and o.requires_grad]
+    try:
+        if outs:
+            lib.autograd.backward(outs, [lib.ones_like(o) for o in outs])
+    except Exception as e:  # noqa: BLE001
+        return "backward", _closest_builtin(type(e)), str(e)[:200]
+    return None
+
+
 def _closest_builtin(exc_type):
     """torch raises subclasses like torch.OutOfMemoryError; compare on the builtin base."""
     for base in exc_type.__mro__:

@@ -7,6 +7,7 @@ Tensor methods in TENSOR_METHODS; `bind_methods` attaches those to the Tensor cl
 from __future__ import annotations
 
 from .._tensor import Tensor
+from ._numpy_names import accept_numpy_names
 from . import (activation, complex, conv, conversion, creation, elementwise, elementwise_math, elementwise_rounding, filling,
                einsum, index_ops, indexing, joining, linalg, loss, matmul, norm, pool, random, reduction, scan,
                rnn, scatter_gather, search, shape, sorting, spectral, special, special_gamma, special_igamma, math_extra, statistics, structure_extra, stats_extra,
@@ -20,9 +21,12 @@ FAMILIES = [elementwise, elementwise_math, elementwise_rounding, special, specia
 
 
 def bind_methods(families) -> None:
+    """Attach each family's methods to Tensor; its functions and methods with a `dim` take NumPy's names too."""
     for module in families:
         for name, fn in module.TENSOR_METHODS.items():
-            setattr(Tensor, name, fn)
+            setattr(Tensor, name, accept_numpy_names(fn, name, method=True))
+        for name in module.__all__:
+            setattr(module, name, accept_numpy_names(getattr(module, name), name))
 
 
 bind_methods(FAMILIES)

@@ -9,6 +9,7 @@ import numpy as np
 
 from .._dispatch import Primitive, apply
 from .._tensor import Tensor, _wrap_dim
+from ..autograd.grad_mode import STATE
 from .conjugate import holomorphic
 from .elementwise import add_inplace_variants, where
 from .reduction import _acc_dtype, pick, return_type, selection, slices_along, sum
@@ -57,6 +58,8 @@ class Cumprod(Primitive):
         x = ctx.inputs[0]
         if x._data.ndim == 0:
             return (g,)
+        if STATE.enabled and (x._data == 0).any():  # create_graph: the formula below is not differentiable at zeros
+            return (_cumprod_grad_by_products(x, g, axis),)
         # NOTE: d out_i / d x_k = prod_{j <= i, j != k} x_j. Before the first zero that is out_i / x_k; at
         # the first zero it is the cumprod with that zero replaced by 1; after it, 0.
         zero = x == 0
@@ -65,6 +68,16 @@ class Cumprod(Primitive):
         g_before = _reverse_cumsum(g * ctx.output, axis) / where(before, x, 1)
         g_first = _reverse_cumsum(g * apply(Cumprod, (where(first, 1, x),), axis, None), axis)
         return (where(before, g_before, where(first, g_first, 0)),)
+
+
+def _cumprod_grad_by_products(x: Tensor, g: Tensor, axis: int) -> Tensor:
+    """sum_{i >= k} g_i prod_{j <= i, j != k} x_j with every product written out (O(n^2) per line), so that
+    its own derivative is right where x holds zeros: the masks of the O(n) formula hide x_k there."""
+    n = x._data.shape[axis]
+    xs, gs = x.movedim(axis, -1).unsqueeze(-2), g.movedim(axis, -1).unsqueeze(-2)
+    eye, upper = x.new_ones(n).diag() > 0, x.new_ones((n, n)).triu() > 0
+    others = apply(Cumprod, (where(eye, 1, xs),), xs._data.ndim - 1, None)  # [k, i]: x_k left out
+    return where(upper, others * gs, 0).sum(-1).movedim(-1, axis)
 
 
 def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
