@@ -16,7 +16,8 @@ from .._dispatch import Primitive, apply
 from .._tensor import Tensor
 from ._zero_dim import on_0d_as_1d
 from .special_common import in_float64, poly, ratio, unary
-from .elementwise import _float_input, _float_operands, _out, _select, add_inplace_variants, exp, log, where
+from .elementwise import (_float_input, _float_operands, _out, _select, add_inplace_variants, exp, log,
+                          require_tensor, where)
 
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 _SQRT_PI_OVER_TWO = math.sqrt(math.pi) / 2.0
@@ -238,16 +239,9 @@ class Logit(Primitive):
         return (where((x < eps) | (x > 1.0 - eps), 0.0, grad),)
 
 
-def erf(input: Tensor, *, out: Tensor | None = None) -> Tensor:
-    return _out(apply(Erf, (_float_input(input),)), out)
-
-
-def erfc(input: Tensor, *, out: Tensor | None = None) -> Tensor:
-    return _out(apply(Erfc, (_float_input(input),)), out)
-
-
-def erfinv(input: Tensor, *, out: Tensor | None = None) -> Tensor:
-    return _out(apply(Erfinv, (_float_input(input),)), out)
+erf = unary("erf", Erf)
+erfc = unary("erfc", Erfc)
+erfinv = unary("erfinv", Erfinv)
 
 
 def xlogy(input, other, *, out: Tensor | None = None) -> Tensor:
@@ -263,6 +257,7 @@ entr = unary("entr", Entr)
 
 
 def logit(input: Tensor, eps: float | None = None, *, out: Tensor | None = None) -> Tensor:
+    require_tensor("logit", "input", 1, input)
     return _out(apply(Logit, (_float_input(input),), None if eps is None else float(eps)), out)
 
 

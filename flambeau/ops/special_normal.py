@@ -12,7 +12,7 @@ import numpy as np
 
 from .._dispatch import Primitive
 from .._tensor import Tensor
-from .elementwise import _float_input, _out, exp
+from .elementwise import _float_input, _out, exp, require_tensor
 from .special import _erfc64, _erfcx64, erf
 from .special_common import in_float64, poly, ratio, unary
 
@@ -82,6 +82,7 @@ class LogNdtr(Primitive):
 
 
 def ndtr(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    require_tensor("ndtr", "input", 1, input)
     return _out((erf(_float_input(input) * _SQRT_HALF) + 1.0) * 0.5, out)
 
 

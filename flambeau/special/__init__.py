@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ..ops.activation import log_softmax as _log_softmax
 from ..ops.activation import softmax as _softmax
-from ..ops.elementwise import _out, not_implemented
+from ..ops.elementwise import _out, not_implemented, require_tensor
 from ..ops.elementwise_math import exp2, expm1, log1p
 from ..ops.elementwise_math import sigmoid as expit
 from ..ops.elementwise_rounding import round as _round
@@ -40,6 +40,7 @@ def log_softmax(input: Tensor, dim: int, *, dtype=None) -> Tensor:
 
 def round(input: Tensor, *, decimals: int = 0, out: Tensor | None = None) -> Tensor:
     """torch.round, but like PyTorch's special.round it refuses integer and bool tensors."""
+    require_tensor("round", "input", 1, input)
     if input._data.dtype.kind in "biu":
         raise not_implemented("round_vml_cpu", input)
     return _round(input, decimals=decimals, out=out)

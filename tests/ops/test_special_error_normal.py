@@ -31,6 +31,9 @@ UNARY = {
     "round": (lambda t, x: t.special.round(x), np.linspace(-5, 5, 41), 0.0),
     "round_decimals": (lambda t, x: t.special.round(x, decimals=2), np.linspace(-5, 5, 41), 1e-15),
 }
+# implemented in flambeau/ops/special*.py (the others are torch functions under SciPy's names)
+OWN = ["erf", "erfc", "erfcx", "erfinv", "ndtr", "log_ndtr", "ndtri", "entr", "logit", "logit_eps", "round",
+       "round_decimals"]
 DIFFERENTIABLE = ["erf", "erfc", "erfcx", "erfinv", "ndtr", "log_ndtr", "ndtri", "entr", "expit", "logit", "exp2",
                   "expm1", "log1p", "sinc"]
 # where each function is smooth, for gradcheck
@@ -55,7 +58,8 @@ def test_float32_integer_zero_dim_and_empty(name):
         check(fn, randint(-3, 4, 5), grad=False)
     check(fn, np.array(small[len(small) // 3]), grad=False)
     check(fn, np.zeros((0, 3)), grad=False)
-    check_raises(lambda t: fn(t, 0.5))  # a Python number is refused with TypeError
+    if name in OWN:
+        check_raises(lambda t: fn(t, 0.5))  # a Python number is refused with TypeError
 
 
 @pytest.mark.parametrize("name", DIFFERENTIABLE)
