@@ -40,8 +40,9 @@ class Conv(Primitive):
 
     def backward(ctx, g):
         x, w = ctx.inputs
-        gx = apply(ConvInputGrad, (g, w), x._data.shape[2:], *ctx.args) if ctx.needs_input_grad(0) else None
-        gw = apply(ConvWeightGrad, (x, g), w._data.shape[2:], *ctx.args) if ctx.needs_input_grad(1) else None
+        # shapes from metas: an input whose gradient nobody needs is not kept (reads)
+        gx = apply(ConvInputGrad, (g, w), ctx.metas[0][0][2:], *ctx.args) if ctx.needs_input_grad(0) else None
+        gw = apply(ConvWeightGrad, (x, g), ctx.metas[1][0][2:], *ctx.args) if ctx.needs_input_grad(1) else None
         return gx, gw
 
 
@@ -68,7 +69,7 @@ class ConvInputGrad(Primitive):
         g, w = ctx.inputs
         spatial, *geometry = ctx.args
         gg = apply(Conv, (u, w), *geometry) if ctx.needs_input_grad(0) else None
-        gw = apply(ConvWeightGrad, (u, g), w._data.shape[2:], *geometry) if ctx.needs_input_grad(1) else None
+        gw = apply(ConvWeightGrad, (u, g), ctx.metas[1][0][2:], *geometry) if ctx.needs_input_grad(1) else None
         return gg, gw
 
 
@@ -86,7 +87,7 @@ class ConvWeightGrad(Primitive):
     def backward(ctx, u):
         x, g = ctx.inputs
         _, *geometry = ctx.args
-        gx = apply(ConvInputGrad, (g, u), x._data.shape[2:], *geometry) if ctx.needs_input_grad(0) else None
+        gx = apply(ConvInputGrad, (g, u), ctx.metas[0][0][2:], *geometry) if ctx.needs_input_grad(0) else None
         gg = apply(Conv, (x, u), *geometry) if ctx.needs_input_grad(1) else None
         return gx, gg
 
