@@ -12,13 +12,14 @@ import math
 import numpy as np
 
 from .._dispatch import Primitive, apply
-from .._dtype import complex64, complex128, float32, float64
+from .._dtype import complex64, complex128, float16
 from .._tensor import Tensor
 from .conjugate import Conj, conj
 from .elementwise import _dtype_title, _float_input, _out, where
 from .elementwise_math import abs, cos, sin
 
 _TO_COMPLEX = {np.dtype(np.float32): complex64.np, np.dtype(np.float64): complex128.np}
+_NO_COMPLEX32 = "{}(): complex32 (ComplexHalf) tensors are not supported by flambeau (see docs/differences.md)"
 
 
 # ------------------------------------------------------------------------------- primitives
@@ -133,6 +134,8 @@ def view_as_real(input: Tensor) -> Tensor:
 
 def view_as_complex(input: Tensor) -> Tensor:
     data = input._data
+    if input.dtype is float16:
+        raise RuntimeError(_NO_COMPLEX32.format("view_as_complex"))
     if data.dtype not in _TO_COMPLEX:
         raise RuntimeError("view_as_complex is only supported for half, float and double tensors, but got a tensor "
                            f"of scalar type: {_dtype_title(input)}")
@@ -153,6 +156,8 @@ def _check_parts(name: str, a: Tensor, b: Tensor) -> None:
         if not isinstance(t, Tensor):
             raise TypeError(f"{name}(): argument '{'real' if t is a else 'imag'}' must be Tensor, not "
                             f"{type(t).__name__}")
+    if a.dtype is float16 and b.dtype is float16:
+        raise RuntimeError(_NO_COMPLEX32.format(name))
     if a._data.dtype not in _TO_COMPLEX or b._data.dtype not in _TO_COMPLEX:
         raise RuntimeError(f"Expected both inputs to be Half, Float or Double tensors but got {_dtype_title(a)} and "
                            f"{_dtype_title(b)}")

@@ -339,3 +339,10 @@ def test_real_views_follow_later_writes_to_their_base():
         return re * 2 + im * 3 + pairs.sum(-1)
     check(fn, crandn(3))
     gradcheck(fn, crandn(3), gradgrad=False)
+
+
+def test_complex32_is_refused():
+    half = flambeau.ones(2, 2, dtype=flambeau.float16)
+    for make in (lambda: flambeau.complex(half, half), lambda: flambeau.view_as_complex(half)):
+        with pytest.raises(RuntimeError, match="complex32"):
+            make()
