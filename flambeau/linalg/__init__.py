@@ -8,6 +8,7 @@ from ..ops.linalg import diagonal as _diagonal
 from ..ops.matmul import matmul
 from ._common import LinAlgError
 from .decompositions import cholesky, cholesky_ex, eigh, eigvalsh, qr, svd, svdvals
+from .eig import eig, eigvals
 from .lu import lu, lu_factor, lu_factor_ex, lu_solve
 from .triangular import solve_triangular
 from .inverse import det, inv, inv_ex, lstsq, matrix_power, multi_dot, pinv, slogdet, solve, solve_ex
@@ -22,7 +23,7 @@ def diagonal(A, *, offset: int = 0, dim1: int = -2, dim2: int = -1):
     return _diagonal(A, offset, dim1, dim2)
 
 
-__all__ = ["LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal", "eigh", "eigvalsh", "inv", "inv_ex",
+__all__ = ["LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal", "eig", "eigh", "eigvals", "eigvalsh", "inv", "inv_ex",
            "lstsq", "lu", "lu_factor",
            "lu_factor_ex", "lu_solve", "matmul", "matrix_exp",
            "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet", "solve", "solve_ex",

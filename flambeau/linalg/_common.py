@@ -75,6 +75,7 @@ def unsqueeze2(t: Tensor) -> Tensor:
 SlogdetResult = namedtuple("linalg_slogdet", ["sign", "logabsdet"])
 QRResult = namedtuple("linalg_qr", ["Q", "R"])
 SVDResult = namedtuple("linalg_svd", ["U", "S", "Vh"])
+EigResult = namedtuple("linalg_eig", ["eigenvalues", "eigenvectors"])
 EighResult = namedtuple("linalg_eigh", ["eigenvalues", "eigenvectors"])
 CholeskyExResult = namedtuple("linalg_cholesky_ex", ["L", "info"])
 InvExResult = namedtuple("linalg_inv_ex", ["inverse", "info"])

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 import flambeau
-from oracle import RNG, assert_same, to_numpy
+from oracle import RNG, assert_same, check, check_raises, gradcheck, randn, to_numpy
 
 
 def crandn(*shape, shift: float = 0.0):
@@ -44,7 +44,17 @@ def lu_solve_case(t, a, b, left=True, adjoint=False):
     return t.linalg.lu_solve(*t.linalg.lu_factor(a), b, left=left, adjoint=adjoint)
 
 
+def eig_invariants(t, a):
+    """Eigenvalues, and eigenvectors up to their phases (|V|): what PyTorch's result fixes."""
+    w, v = t.linalg.eig(a)
+    return w, v.abs()
+
+
 CASES = [
+    ("eig", eig_invariants, (crandn(2, 3, 3),)),
+    ("eigvals", lambda t, a: t.linalg.eigvals(a), (crandn(3, 3),)),
+    ("eig_projector", lambda t, a: (lambda w, v: v @ w.diag_embed() @ t.linalg.inv(v))(*t.linalg.eig(a)),
+     (crandn(3, 3),)),
     ("inv", lambda t, a: t.linalg.inv(a), (crandn(2, 3, 3, shift=3),)),
     ("det", lambda t, a: t.linalg.det(a), (crandn(3, 3, shift=3),)),
     ("solve", lambda t, a, b: t.linalg.solve(a, b), (crandn(3, 3, shift=3), crandn(3, 2))),
@@ -68,3 +78,42 @@ CASES = [
 @pytest.mark.parametrize("fn, inputs", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_linalg_complex(fn, inputs):
     check_complex(fn, *inputs)
+
+
+def real_parts(t, a):
+    w, v = t.linalg.eig(a)
+    return w.real, w.imag, v.abs()
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (2, 4, 4)])
+def test_eig_of_real_matrices(shape):
+    a = randn(*shape)
+    check(real_parts, a, atol=1e-10, rtol=1e-8)
+    check(real_parts, a, noncontig=True, atol=1e-10, rtol=1e-8)
+    check(real_parts, a.astype(np.float32), atol=1e-4, rtol=1e-3, grad_atol=1e-3)
+    check(lambda t, x: t.linalg.eigvals(x).real, a)
+    gradcheck(real_parts, a, gradgrad=False)
+    gradcheck(lambda t, x: t.linalg.eigvals(x).imag, a, gradgrad=False)
+
+
+def test_eig_dtypes():
+    check(lambda t, a: t.linalg.eig(a)[0], randn(3, 3).astype(np.float32), grad=False)  # complex64
+    check(lambda t, a: t.linalg.eigvals(a), randn(3, 3), grad=False)  # complex128
+
+
+def test_eig_gradgrad():
+    gradcheck(lambda t, a: t.linalg.eigvals(a).real, randn(2, 2) + np.diag([0.0, 3.0]))
+
+
+ERRORS = [
+    (lambda t, a: t.linalg.eig(a), (randn(3, 2),)),
+    (lambda t, a: t.linalg.eigvals(a.long()), (randn(3, 3),)),
+    (lambda t, a: t.linalg.eig(a / 0), (np.zeros((2, 2)),)),
+    # complex eigenvectors of a real matrix: a loss that sees their phases has no gradient
+    (lambda t, a: t.linalg.eig(a.requires_grad_())[1].real.sum().backward(), (np.array([[0.0, -1.0], [1.0, 0.5]]),)),
+]
+
+
+@pytest.mark.parametrize("fn, inputs", ERRORS)
+def test_eig_errors(fn, inputs):
+    check_raises(fn, *inputs)
