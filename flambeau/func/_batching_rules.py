@@ -148,6 +148,9 @@ def _class_rows(level, prim, inputs, phys, args):
     return total if reduction == "sum" else total / w.reshape(b, -1).sum(1)
 
 
+_class_rows.reads_array_args = True  # it finds the batched indices and weights among its args
+
+
 def _families() -> dict:
     from ..ops import (activation, conversion, elementwise, elementwise_math, elementwise_rounding, joining, linalg,
                        matmul, reduction, scan, scatter_gather, shape, special, special_gamma, statistics, windows,

@@ -1,0 +1,151 @@
+"""vmap against PyTorch's torch.func.vmap on the same functions and against a loop over the samples; per-sample
+gradients of a module through functional_call; gradients flowing through vmap."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import flambeau
+from oracle import check, check_raises, randint, randn
+
+F = "nn.functional"
+
+# cases: (fn(lib, *tensors), in_dims, arrays)
+CASES = {
+    "broadcast_unbatched": (lambda t, x, y: x * y + x.exp(), (0, None), randn(4, 3), randn(2, 1, 3)),
+    "pow_where": (lambda t, x, y: t.where(x > 0, x.abs() ** y, -y), (0, 0), randn(4, 3), randn(4, 3)),
+    "matmul_batched_left": (lambda t, x, w: x @ w, (0, None), randn(4, 2, 3), randn(3, 5)),
+    "matmul_batched_right": (lambda t, w, x: w @ x, (None, 1), randn(2, 3), randn(3, 4, 5)),
+    "matmul_both": (lambda t, a, b: t.matmul(a, b), (0, 0), randn(4, 2, 3), randn(4, 3)),
+    "dot": (lambda t, a, b: t.dot(a, b), (0, None), randn(4, 3), randn(3)),
+    "linear_relu": (lambda t, x, w, b: t.nn.functional.linear(x, w, b).relu(), (0, None, None),
+                    randn(4, 3), randn(2, 3), randn(2)),
+    "reductions": (lambda t, x: (x.sum(), x.mean(0), x.amax(-1), x.var(1), x.prod(1)), (1,), randn(2, 4, 3)),
+    "argmax_max": (lambda t, x: (x.argmax(0), x.max(1).values), (0,), randn(4, 3, 2)),
+    "softmax_log_softmax": (lambda t, x: (t.softmax(x, -1), t.log_softmax(x, 0)), (0,), randn(4, 2, 3)),
+    "views": (lambda t, x: (x.reshape(-1), x.t(), x.permute(1, 0)[1:, ::2], x.unsqueeze(0).expand(2, 3, 4),
+                            x[1], x[:, 2], x.flatten().view(4, 3)), (2,), randn(3, 4, 5)),
+    "cat_stack": (lambda t, x, y: (t.cat([x, y], 1), t.stack([y, x], -1)), (0, None), randn(4, 2, 3), randn(2, 3)),
+    "gather": (lambda t, x, i: t.gather(x, 1, i), (0, 0), randn(4, 2, 3), randint(0, 3, 4, 2, 2)),
+    "advanced_index": (lambda t, x, i: x[i], (0, 0), randn(4, 5), randint(0, 5, 4, 3)),
+    "cumsum_flip": (lambda t, x: t.flip(x.cumsum(0), [1]), (0,), randn(4, 3, 2)),
+    "cross_entropy": (lambda t, x, y: t.nn.functional.cross_entropy(x, y), (0, 0), randn(4, 5, 3), randint(0, 3, 4, 5)),
+    "cross_entropy_one": (lambda t, x, y: t.nn.functional.cross_entropy(x, y), (0, 0), randn(4, 3), randint(0, 3, 4)),
+    "nll_sum": (lambda t, x, y: t.nn.functional.nll_loss(t.log_softmax(x, 1), y, reduction="sum"), (0, 0),
+                randn(4, 5, 3), randint(0, 3, 4, 5)),
+    "mse": (lambda t, x, y: t.nn.functional.mse_loss(x, y), (0, None), randn(4, 3), randn(3)),
+    "conv2d_fallback": (lambda t, x, w: t.nn.functional.conv2d(x, w), (0, None), randn(3, 1, 2, 4, 4),
+                        randn(2, 2, 3, 3)),
+    "sort_fallback": (lambda t, x: t.sort(x, 0).values, (0,), randn(4, 5)),
+    "layer_norm": (lambda t, x, w: t.nn.functional.layer_norm(x, (3,), w), (0, None), randn(4, 2, 3), randn(3)),
+}
+
+
+def _vmapped(name):
+    fn, in_dims, *arrays = CASES[name]
+    return (lambda t, *xs: t.func.vmap(lambda *a: fn(t, *a), in_dims=in_dims)(*xs)), arrays
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_vmap_matches_torch(name):
+    case, arrays = _vmapped(name)
+    check(case, *arrays, grad=False, atol=1e-10)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_vmap_equals_loop(name):
+    fn, in_dims, *arrays = CASES[name]
+    xs = [flambeau.tensor(a) for a in arrays]
+    batched = flambeau.func.vmap(lambda *a: fn(flambeau, *a), in_dims=in_dims)(*xs)
+    size = next(x.shape[d] for x, d in zip(xs, in_dims) if d is not None)
+    for b in range(size):
+        sample = fn(flambeau, *[x if d is None else x.select(d, b) for x, d in zip(xs, in_dims)])
+        outs = batched if isinstance(batched, tuple) else (batched,)
+        for o, s in zip(outs, sample if isinstance(sample, tuple) else (sample,)):
+            np.testing.assert_allclose(o[b].numpy(), s.numpy(), atol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["linear_relu", "softmax_log_softmax", "cross_entropy", "conv2d_fallback", "views"])
+def test_gradient_through_vmap_matches_torch(name):
+    case, arrays = _vmapped(name)
+    check(case, *arrays, atol=1e-10)
+
+
+def test_in_dims_out_dims_nested_structures_match_torch():
+    def case(t, x, y, z):
+        f = lambda p, s: (p["a"] * s[0] + s[1], p["a"].sum())  # noqa: E731
+        return t.func.vmap(f, in_dims=({"a": 1}, (0, None)), out_dims=(1, 0))({"a": x}, (y, z))
+    check(case, randn(3, 4), randn(4, 3), randn(3), grad=False)
+    check(lambda t, x: t.func.vmap(lambda a: (a * 2, 7), out_dims=(0, None))(x), randn(2, 3), grad=False)
+    check(lambda t, x: t.func.vmap(lambda a: t.ones(2), in_dims=-1)(x), randn(2, 3), grad=False)
+
+
+def test_nested_vmap_and_chunk_size_match_torch():
+    check(lambda t, x, y: t.func.vmap(t.func.vmap(lambda a, b: (a * b).sum() + a.softmax(0)))(x, y),
+          randn(2, 3, 4), randn(2, 3, 4), grad=False)
+    check(lambda t, x, w: t.func.vmap(t.func.vmap(lambda a, b: a @ b, in_dims=(None, 0)), in_dims=(0, None))(x, w),
+          randn(2, 3), randn(4, 3, 5), grad=False)
+    check(lambda t, x: t.func.vmap(lambda a: a.cumsum(0) * 2, chunk_size=2)(x), randn(5, 3), grad=False)
+    check(lambda t, x: t.func.vmap(t.func.vmap(lambda a: t.sort(a).values))(x), randn(2, 3, 4), grad=False)
+
+
+def test_vmap_of_jvp_and_jacrev_match_torch():
+    f = lambda t: (lambda a: (a.sin() * a).sum(0))  # noqa: E731
+    check(lambda t, x, v: t.func.vmap(lambda a, b: t.func.jvp(f(t), (a,), (b,)))(x, v), randn(3, 2, 4),
+          randn(3, 2, 4), grad=False)
+    check(lambda t, x: t.func.vmap(t.func.jacrev(f(t)))(x), randn(3, 2, 4), grad=False)
+    check(lambda t, x: t.func.vmap(t.func.hessian(lambda a: (a.sin() * a).sum()))(x), randn(3, 4), grad=False)
+
+
+def _mlp(lib):
+    lib.manual_seed(0)
+    return lib.nn.Sequential(lib.nn.Linear(6, 5), lib.nn.ReLU(), lib.nn.Linear(5, 3))
+
+
+@pytest.mark.parametrize("unsqueeze", [True, False])
+def test_per_sample_gradients_match_torch_and_autograd_loop(unsqueeze):
+    x, y = randn(8, 6, dtype=np.float32), randint(0, 3, 8)
+    t_model, f_model = _mlp(torch), _mlp(flambeau)
+    f_model.load_state_dict({k: flambeau.tensor(v.detach().numpy()) for k, v in t_model.state_dict().items()})
+    results = []
+    for lib, model in ((torch, t_model), (flambeau, f_model)):
+        params = {k: v.detach() for k, v in model.named_parameters()}
+
+        def loss(p, xb, yb):
+            if unsqueeze:
+                xb, yb = xb.unsqueeze(0), yb.unsqueeze(0)
+            return lib.nn.functional.cross_entropy(lib.func.functional_call(model, p, (xb,)), yb)
+
+        results.append(lib.func.vmap(lib.func.grad(loss), in_dims=(None, 0, 0))(params, lib.tensor(x), lib.tensor(y)))
+    for k in results[0]:
+        np.testing.assert_allclose(results[1][k].numpy(), results[0][k].numpy(), atol=1e-5, rtol=1e-5)
+    for b in range(8):  # each sample's gradient is an ordinary backward of that sample alone
+        f_model.zero_grad()
+        flambeau.nn.functional.cross_entropy(f_model(flambeau.tensor(x[b:b + 1])), flambeau.tensor(y[b:b + 1])).backward()
+        for k, p in f_model.named_parameters():
+            np.testing.assert_allclose(results[1][k][b].numpy(), p.grad.numpy(), atol=1e-6)
+            assert not results[1][k].requires_grad
+
+
+def test_grad_of_vmap_matches_torch():
+    check(lambda t, x, w: t.func.grad(lambda v: t.func.vmap(lambda a: (a @ v).tanh().sum())(x).sum())(w),
+          randn(4, 3, 2), randn(2, 5), grad=False)
+
+
+@pytest.mark.parametrize("case", [
+    lambda t, x: t.func.vmap(lambda a, b: a + b)(x, x[:2]),               # batch sizes differ
+    lambda t, x: t.func.vmap(lambda a: a, in_dims=2)(x),                  # in_dim out of range
+    lambda t, x: t.func.vmap(lambda a: a, in_dims=(0, 0))(x),             # in_dims structure
+    lambda t, x: t.func.vmap(lambda a: a)(3.0),                           # batching a non-tensor
+    lambda t, x: t.func.vmap(lambda a: a, in_dims=None)(x),               # in_dims must be int or tuple
+    lambda t, x: t.func.vmap(lambda a: 1.0)(x),                           # a non-tensor output
+    lambda t, x: t.func.vmap(lambda a: a, out_dims=(0, 0))(x),            # out_dims structure
+    lambda t, x: t.func.vmap(lambda a: a, randomness="sometimes")(x),
+])
+def test_vmap_errors_match_torch(case):
+    check_raises(case, randn(3, 2))
+
+
+def test_torch_vmap_is_func_vmap():
+    assert flambeau.vmap is flambeau.func.vmap
