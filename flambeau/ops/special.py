@@ -162,21 +162,23 @@ class Erfinv(Primitive):
 
 
 class Xlogy(Primitive):
+    """x * log(y), or x * log1p(y) with args (True,); 0 where x is 0, unless y is nan."""
     save_inputs = True
 
     @staticmethod
-    def forward(x, y):
-        r = x * np.log(y)
-        # 0 * log(y) is 0 unless y is nan
+    def forward(x, y, plus_one):
+        r = x * (np.log1p(y) if plus_one else np.log(y))
         return np.where((x == 0) & ~np.isnan(y), np.zeros((), r.dtype), r)
 
     def backward(ctx, g):
         x, y = ctx.inputs
+        plus_one = ctx.args[0]
         gx = gy = None
         if ctx.needs_input_grad(0):
-            gx = where((x == 0) & (y <= 0), 0.0, xlogy(g, y))
+            # NOTE: 0 where x is 0 and y outside the logarithm's domain, where the value is 0 too
+            gx = where((x == 0) & (y <= (-1.0 if plus_one else 0.0)), 0.0, apply(Xlogy, (g, y), plus_one))
         if ctx.needs_input_grad(1):
-            gy = g * x / y
+            gy = g * x / (y + 1.0 if plus_one else y)
         return gx, gy
 
 
@@ -187,24 +189,6 @@ class Erfcx(Primitive):
 
     def backward(ctx, g):
         return (g * (2.0 * ctx.inputs[0] * ctx.output - _TWO_OVER_SQRT_PI),)
-
-
-class Xlog1py(Primitive):
-    save_inputs = True
-
-    @staticmethod
-    def forward(x, y):
-        r = x * np.log1p(y)
-        return np.where((x == 0) & ~np.isnan(y), np.zeros((), r.dtype), r)
-
-    def backward(ctx, g):
-        x, y = ctx.inputs
-        gx = gy = None
-        if ctx.needs_input_grad(0):
-            gx = where((x == 0) & (y <= -1), 0.0, xlog1py(g, y))
-        if ctx.needs_input_grad(1):
-            gy = g * x / (y + 1)
-        return gx, gy
 
 
 def _entr64(x):
@@ -245,11 +229,11 @@ erfinv = unary("erfinv", Erfinv)
 
 
 def xlogy(input, other, *, out: Tensor | None = None) -> Tensor:
-    return _out(apply(Xlogy, _float_operands(input, other)), out)
+    return _out(apply(Xlogy, _float_operands(input, other), False), out)
 
 
 def xlog1py(input, other, *, out: Tensor | None = None) -> Tensor:
-    return _out(apply(Xlog1py, _float_operands(input, other)), out)
+    return _out(apply(Xlogy, _float_operands(input, other), True), out)
 
 
 erfcx = unary("erfcx", Erfcx, half=False)

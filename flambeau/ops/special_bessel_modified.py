@@ -7,6 +7,8 @@ modified_bessel_* functions have none in PyTorch, so none here.
 """
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from .._dispatch import Primitive
@@ -113,39 +115,17 @@ def i1_64(x):
     return np.exp(np.abs(x)) * i1e64(x)
 
 
-def _k_parts(x, small_coeffs, large_coeffs, bessel_i, order: int):
-    """(K(x) for x <= 2, exp(x) K(x) for x > 2), each branch on its clipped argument."""
+def _bessel_k(x, order: int, scaled: bool):
+    """K0 or K1 (times e^x when `scaled`): inf at 0, nan for negative arguments."""
+    small, large, bessel_i = (_K0_SMALL, _K0_LARGE, i0_64) if order == 0 else (_K1_SMALL, _K1_LARGE, i1_64)
     s = np.clip(x, 0.0, 2.0)
-    series = chebyshev(small_coeffs, s * s - 2.0)
-    near = series - np.log(0.5 * s) * bessel_i(s) if order == 0 else np.log(0.5 * s) * bessel_i(s) + series / s
+    series = chebyshev(small, s * s - 2.0)
+    log_term = np.log(0.5 * s) * bessel_i(s)
+    near = series - log_term if order == 0 else log_term + series / s
     b = np.maximum(x, 2.0)
-    far_scaled = chebyshev(large_coeffs, 8.0 / b - 2.0) / np.sqrt(b)
-    return near, far_scaled
-
-
-def _k_domain(x, r):
-    """K is inf at 0 and nan for negative arguments."""
+    far = chebyshev(large, 8.0 / b - 2.0) / np.sqrt(b)  # e^x K(x) beyond 2
+    r = np.where(x <= 2.0, near * np.exp(s) if scaled else near, far if scaled else np.exp(-x) * far)
     return np.where(x == 0, np.inf, np.where(x < 0, np.nan, r))
-
-
-def k0_64(x):
-    near, far = _k_parts(x, _K0_SMALL, _K0_LARGE, i0_64, 0)
-    return _k_domain(x, np.where(x <= 2.0, near, np.exp(-x) * far))
-
-
-def k0e64(x):
-    near, far = _k_parts(x, _K0_SMALL, _K0_LARGE, i0_64, 0)
-    return _k_domain(x, np.where(x <= 2.0, near * np.exp(np.minimum(x, 2.0)), far))
-
-
-def k1_64(x):
-    near, far = _k_parts(x, _K1_SMALL, _K1_LARGE, i1_64, 1)
-    return _k_domain(x, np.where(x <= 2.0, near, np.exp(-x) * far))
-
-
-def k1e64(x):
-    near, far = _k_parts(x, _K1_SMALL, _K1_LARGE, i1_64, 1)
-    return _k_domain(x, np.where(x <= 2.0, near * np.exp(np.minimum(x, 2.0)), far))
 
 
 class I0e(Primitive):
@@ -176,10 +156,10 @@ i1 = unary("i1", I1)  # the primitive behind torch.i0's gradient
 i1e = unary("i1e", I1e)
 modified_bessel_i0 = non_differentiable("modified_bessel_i0", i0_64)
 modified_bessel_i1 = non_differentiable("modified_bessel_i1", i1_64)
-modified_bessel_k0 = non_differentiable("modified_bessel_k0", k0_64)
-modified_bessel_k1 = non_differentiable("modified_bessel_k1", k1_64)
-scaled_modified_bessel_k0 = non_differentiable("scaled_modified_bessel_k0", k0e64)
-scaled_modified_bessel_k1 = non_differentiable("scaled_modified_bessel_k1", k1e64)
+modified_bessel_k0 = non_differentiable("modified_bessel_k0", partial(_bessel_k, order=0, scaled=False))
+modified_bessel_k1 = non_differentiable("modified_bessel_k1", partial(_bessel_k, order=1, scaled=False))
+scaled_modified_bessel_k0 = non_differentiable("scaled_modified_bessel_k0", partial(_bessel_k, order=0, scaled=True))
+scaled_modified_bessel_k1 = non_differentiable("scaled_modified_bessel_k1", partial(_bessel_k, order=1, scaled=True))
 
 TENSOR_METHODS: dict = {}
 __all__: list = []  # torch.special only: flambeau/special/__init__.py exports them
