@@ -1,10 +1,12 @@
-"""Special functions without SciPy: erf, erfc, erfinv (vectorised, float64-accurate), xlogy, logit.
+"""Special functions without SciPy: erf, erfc, erfcx, erfinv (vectorised, float64-accurate), xlogy and
+xlog1py, entr, logit.
 
 float64 erf and erfc use the rational approximations of the Cephes library (S. L. Moshier), whose
 peak relative error is below 1e-15; lower precisions compute erf in float32 with one rational
 function on [-4, 4] (Eigen's and XLA's), within 5e-7 of the exact value; erfinv refines a
 single-precision initial guess (M. Giles, "Approximating the erfinv function") with Newton steps on
-the accurate float64 erf/erfc. Lower precisions of erfc and erfinv are computed in float64 and rounded once.
+the accurate float64 erf/erfc. erfcx = exp(x^2) erfc(x) reuses erfc's rational functions without
+their exp(-x^2) factor. Lower precisions of erfc, erfcx and erfinv are computed in float64 and rounded once.
 """
 from __future__ import annotations
 
