@@ -280,6 +280,8 @@ def update_inplace(self: Tensor, result: Tensor, name: str = "") -> Tensor:
     else:
         dst[...] = src
     self._vc[0] += 1
+    if interpose is not None:  # the transform levels update what they attach to self (its batch, its tangent)
+        interpose.__self__.inplace(self, result)
     if result._rg and STATE.enabled:
         if result._data.dtype != dst.dtype or result._data.shape != dst.shape:
             from .ops.elementwise import _cast_like

@@ -36,6 +36,12 @@ class Level:
         entry = self.table.get(id(arr))
         return entry[1] if entry is not None and entry[0] is arr else None
 
+    def inplace(self, t: Tensor, result: Tensor) -> None:
+        """`result` was written into `t` in place: update what this level attached to `t`, then the levels
+        below do the same."""
+        if self.lower is not None:
+            self.lower.inplace(t, result)
+
     def detach_attached(self, t: Tensor) -> None:
         """Drop the autograd history of what this level attached to `t` (a detached result of an inner
         transform must not be differentiable through the levels below either)."""

@@ -22,6 +22,17 @@ _dual_levels: list = []  # the public dual levels (torch.autograd.forward_ad all
 class DualLevel(_levels.Level):
     """One level of forward-mode AD: its table maps a primal array to its tangent Tensor."""
 
+    def inplace(self, t: Tensor, result: Tensor) -> None:
+        tangent, new = self.lookup(t), self.lookup(result)
+        if new is not None and tangent is None:
+            self.attach(t, new)
+        elif tangent is not None:
+            from .._dispatch import update_inplace
+            from ..ops.creation import zeros_like
+            with self.lowered():  # in place, so that the tangents of t's base and other views see it
+                update_inplace(tangent, new if new is not None else zeros_like(tangent))
+        super().inplace(t, result)
+
     def detach_attached(self, t: Tensor) -> None:
         tangent = self.lookup(t)
         if tangent is not None and tangent.requires_grad:

@@ -32,6 +32,19 @@ class BatchLevel(_levels.Level):
         entry = self.table.get(id(arr))
         return entry[1] if entry is not None and entry[0] is arr else None
 
+    def inplace(self, t: Tensor, result: Tensor) -> None:
+        phys, new = self.lookup(t), self.lookup(result)
+        if phys is None and new is not None:
+            raise RuntimeError("vmap: inplace arithmetic(self, *extra_args) is not possible because there exists a "
+                               "Tensor `other` in extra_args that has more elements than `self`. This happened due to "
+                               "`other` being vmapped over but `self` not being vmapped over in a vmap. Please try to "
+                               "use out-of-place operators instead of inplace arithmetic.")
+        if phys is not None:
+            from .._dispatch import update_inplace
+            with self.lowered():  # the whole batch; t's array is a view of the physical tensor's first sample
+                update_inplace(phys, new if new is not None else result)
+        super().inplace(t, result)
+
     def detach_attached(self, t: Tensor) -> None:
         phys = self.lookup(t)
         if phys is not None and phys.requires_grad:

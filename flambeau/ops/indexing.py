@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _dispatch
 from .._device import device_of, xp_for
 from .._dispatch import Primitive, apply, update_inplace
 from .._tensor import Tensor
@@ -297,7 +298,8 @@ def _put_values(value, self: Tensor, adv) -> Tensor:
 def setitem(self: Tensor, key, value) -> None:
     basic, adv = parse_key(self._data.shape, key, self._data)
     values = _put_values(value, self, adv)
-    if STATE.enabled and (self._rg or values._rg):
+    # a transform level (vmap, forward AD) must see the write too: no writing behind the dispatch
+    if STATE.enabled and (self._rg or values._rg) or _dispatch.interpose is not None:
         update_inplace(self, index_put_key(self, basic, adv, values, False))
         return
     _setitem_no_grad(self, basic, adv, values)

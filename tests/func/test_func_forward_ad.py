@@ -170,3 +170,17 @@ def test_generic_rule_from_backward_formula():
         results.append(_jvp_case(lib, fn, [lib.tensor(a) for a in arrays], [lib.tensor(t) for t in tangents]))
     assert_same(results[0], results[1], atol=1e-10)
     _ = randint  # noqa: F841  (kept for symmetry with the other oracle tests)
+
+
+def test_in_place_ops_carry_tangents_like_torch():
+    def fn(t, x, y):
+        z = x * y
+        z[1:3] = z[1:3].exp()
+        z.mul_(y)
+        return z
+    results = []
+    arrays = [randn(4), randn(4)]
+    tangents = _tangents(arrays)
+    for lib in (torch, flambeau):
+        results.append(_jvp_case(lib, fn, [lib.tensor(a) for a in arrays], [lib.tensor(t) for t in tangents]))
+    assert_same(results[0], results[1], atol=1e-12)

@@ -149,3 +149,19 @@ def test_vmap_errors_match_torch(case):
 
 def test_torch_vmap_is_func_vmap():
     assert flambeau.vmap is flambeau.func.vmap
+
+
+def _writes_in_place(t, x, y):
+    z = x * 1.0
+    z[1:3] = z[1:3] * y[0]
+    z.mul_(2)
+    return z.sin()
+
+
+def test_in_place_writes_match_torch():
+    """In-place ops and item assignment write the whole batch (and the tangents), as in PyTorch."""
+    check(lambda t, x, y: t.func.vmap(lambda a, b: _writes_in_place(t, a, b))(x, y), randn(4, 5), randn(4, 5),
+          grad=False)
+    check(lambda t, x, y: t.func.jvp(lambda a: t.func.vmap(lambda b: _writes_in_place(t, b, b))(a), (x,), (y,)),
+          randn(4, 5), randn(4, 5), grad=False)
+    check_raises(lambda t, x: t.func.vmap(lambda a: t.zeros(2).add_(a))(x), randn(3, 2))
