@@ -9,6 +9,7 @@ from ..ops.matmul import matmul
 from ._common import LinAlgError
 from .decompositions import cholesky, cholesky_ex, eigh, eigvalsh, qr, svd, svdvals
 from .eig import eig, eigvals
+from .householder import householder_product
 from .lu import lu, lu_factor, lu_factor_ex, lu_solve
 from .triangular import solve_triangular
 from .inverse import det, inv, inv_ex, lstsq, matrix_power, multi_dot, pinv, slogdet, solve, solve_ex

@@ -246,6 +246,21 @@ def triangular_solve(input: Tensor, A: Tensor, upper: bool = True, transpose: bo
     return f(input, A, upper, transpose, unitriangular, out=out)
 
 
+def geqrf(input: Tensor, *, out=None):
+    from ..linalg.householder import geqrf as f
+    return f(input, out=out)
+
+
+def orgqr(input: Tensor, tau: Tensor) -> Tensor:
+    from ..linalg.householder import householder_product
+    return householder_product(input, tau)
+
+
+def ormqr(input: Tensor, tau: Tensor, other: Tensor, left: bool = True, transpose: bool = False, *, out=None):
+    from ..linalg.householder import ormqr as f
+    return f(input, tau, other, left, transpose, out=out)
+
+
 def matrix_exp(input: Tensor) -> Tensor:
     from ..linalg.matrix_functions import matrix_exp as f
     return f(input)
@@ -272,9 +287,10 @@ TENSOR_METHODS = {
     "det": det, "logdet": logdet, "slogdet": slogdet, "inverse": inverse, "pinverse": pinverse,
     "matrix_power": matrix_power, "cholesky_inverse": cholesky_inverse, "cholesky_solve": cholesky_solve,
     "triangular_solve": triangular_solve, "lu": lu, "lu_solve": lu_solve, "matrix_exp": matrix_exp,
+    "geqrf": geqrf, "orgqr": orgqr, "ormqr": ormqr,
 }
 add_inplace_variants(TENSOR_METHODS, ("tril", "triu"))
 
 __all__ = ["kron", "cross", "trace", "tril", "triu", "diag", "diagonal", "diag_embed", "diagflat", "block_diag",
            "cdist", "det", "logdet", "slogdet", "inverse", "pinverse", "matrix_power", "chain_matmul",
-           "cholesky_inverse", "cholesky_solve", "triangular_solve", "lu", "lu_solve", "lu_unpack", "matrix_exp"]
+           "cholesky_inverse", "cholesky_solve", "triangular_solve", "lu", "lu_solve", "lu_unpack", "matrix_exp", "geqrf", "orgqr", "ormqr"]

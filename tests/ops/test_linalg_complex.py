@@ -70,6 +70,9 @@ CASES = [
     ("lu_solve", lu_solve_case, (crandn(3, 3), crandn(3, 2))),
     ("lu_solve_adjoint_right", lambda t, a, b: lu_solve_case(t, a, b, left=False, adjoint=True),
      (crandn(3, 3), crandn(2, 3))),
+    ("householder_product", lambda t, a, tau: t.linalg.householder_product(a, tau), (crandn(4, 3), crandn(2))),
+    ("ormqr_adjoint", lambda t, a, tau, c: t.ormqr(a, tau, c, transpose=True), (crandn(4, 3), crandn(3), crandn(4, 2))),
+    ("ormqr_right", lambda t, a, tau, c: t.ormqr(a, tau, c, left=False), (crandn(3, 2), crandn(2), crandn(2, 3))),
     ("cholesky_solve", lambda t, b, a: t.cholesky_solve(b, t.linalg.cholesky(a @ a.mH + 3 * t.eye(3))),
      (crandn(3, 2), crandn(3, 3))),
 ]

@@ -45,6 +45,18 @@ CASES = [
     ("tensorsolve", lambda t, a, b: t.linalg.tensorsolve(a, b), (wc(6, 6).reshape(2, 3, 6), randn(2, 3)), True),
     ("tensorsolve_dims", lambda t, a, b: t.linalg.tensorsolve(a, b, dims=(0,)),
      (np.moveaxis(wc(6, 6).reshape(6, 2, 3), 2, 0).copy(), randn(6)), True),
+    ("householder_product", lambda t, a, tau: t.linalg.householder_product(a, tau), (randn(5, 3), randn(3)), True),
+    ("householder_product_batched_short_tau", lambda t, a, tau: t.linalg.householder_product(a, tau),
+     (randn(2, 4, 3), randn(2, 2)), True),
+    ("orgqr", lambda t, a, tau: t.orgqr(a, tau), (randn(3, 3), randn(3)), True),
+    ("ormqr", lambda t, a, tau, c: t.ormqr(a, tau, c), (randn(4, 3), randn(3), randn(4, 2)), True),
+    ("ormqr_transpose", lambda t, a, tau, c: a.ormqr(tau, c, transpose=True), (randn(2, 4, 3), randn(2, 3),
+                                                                               randn(2, 4, 2)), True),
+    ("ormqr_right", lambda t, a, tau, c: t.ormqr(a, tau, c, left=False), (randn(4, 2), randn(2), randn(3, 4)), True),
+    ("ormqr_right_transpose", lambda t, a, tau, c: t.ormqr(a, tau, c, left=False, transpose=True),
+     (randn(4, 3), randn(3), randn(2, 4)), True),
+    ("geqrf", lambda t, a: t.geqrf(a.detach()), (randn(2, 5, 3),), False),
+    ("geqrf_wide_then_orgqr", lambda t, a: a.detach().geqrf()[0].tril(), (randn(3, 5),), False),
 ]
 for _p in [None, 2, -2, "nuc"]:
     CASES.append((f"cond_{_p}", lambda t, a, p=_p: t.linalg.cond(a, p), (wc(2, 3, 3),), True))
@@ -123,6 +135,16 @@ ERRORS = [
     (lambda t, a: t.linalg.cond(a, "nuc"), (randn(3, 2),)),
     (lambda t, a: t.linalg.cond(a.long()), (randn(3, 3),)),
     (lambda t, a: t.linalg.matrix_power(a.long(), -1), (randn(3, 3),)),
+    (lambda t, a, tau: t.linalg.householder_product(a, tau), (randn(3, 4), randn(2))),
+    (lambda t, a, tau: t.linalg.householder_product(a, tau), (randn(4, 3), randn(4))),
+    (lambda t, a, tau: t.linalg.householder_product(a, tau), (randn(4, 3), randn(2, 2))),
+    (lambda t, a, tau: t.linalg.householder_product(a, tau.float()), (randn(4, 3), randn(2))),
+    (lambda t, a, tau: t.linalg.householder_product(a, tau), (randn(3), randn(2))),
+    (lambda t, a, tau: t.linalg.householder_product(a, tau), (randn(2, 4, 3), randn(3, 2))),
+    (lambda t, a, tau, c: t.ormqr(a, tau, c), (randn(4, 3), randn(3), randn(3, 2))),
+    (lambda t, a, tau, c: t.ormqr(a, tau, c, left=False), (randn(4, 3), randn(3), randn(4, 3))),
+    (lambda t, a, tau, c: t.ormqr(a, tau, c), (randn(4, 3), randn(3), randn(4))),
+    (lambda t, a: t.geqrf(a), (randn(3),)),
 ]
 
 
