@@ -356,9 +356,17 @@ def _real(a):
     return a.view(a.real.dtype) if a.dtype.kind == "c" else a
 
 
-def _arrays(p: Tensor, maximize: bool = False):
-    """(parameter array, gradient array) for an in-place update; the gradient is negated when maximizing."""
-    grad = p._grad._data
+def _arrays(p: Tensor, maximize: bool = False, sparse_ok: bool = False):
+    """(parameter array, gradient array) for an in-place update; the gradient is negated when maximizing.
+    sparse_ok: a sparse gradient is used as its dense equivalent (SGD, Adagrad: the entries it leaves out
+    are zeros that change nothing); other optimizers refuse it, as in PyTorch."""
+    grad = p._grad
+    if grad.is_sparse:
+        if not sparse_ok:
+            raise RuntimeError("this optimizer does not support sparse gradients, please consider SparseAdam "
+                               "instead")
+        grad = grad.to_dense()
+    grad = grad._data
     return _real(p._data), _real(-grad if maximize else grad)
 
 

@@ -40,7 +40,9 @@ class SGD(Optimizer):
         for p in group["params"]:
             if p.grad is None:
                 continue
-            param, grad = _arrays(p, maximize)
+            if weight_decay != 0 and p.grad.is_sparse:
+                raise RuntimeError("add(sparse, dense) is not supported. Use add(dense, sparse) instead.")
+            param, grad = _arrays(p, maximize, sparse_ok=True)
             if weight_decay != 0:
                 grad = _with_weight_decay(grad, param, weight_decay)
             if momentum != 0:
