@@ -13,7 +13,7 @@ __all__ = ["Adagrad"]
 class Adagrad(Optimizer):
     """sum += g^2; p -= lr / (1 + (t - 1) * lr_decay) * g / (sqrt(sum) + eps). State is created for every
     parameter at construction, as in PyTorch. `foreach`, `fused` and `differentiable` are accepted and
-    ignored; sparse gradients are not supported."""
+    ignored; a sparse gradient updates like its dense equivalent (the same numbers as PyTorch's sparse path)."""
 
     _scalar_state_keys = ("step",)
 
@@ -56,7 +56,9 @@ class Adagrad(Optimizer):
             state = self.state[p]
             if len(state) == 0:
                 self._init_state(p)
-            param, grad = _arrays(p, group["maximize"])
+            if weight_decay != 0 and p.grad.is_sparse:
+                raise RuntimeError("weight_decay option is not compatible with sparse gradients")
+            param, grad = _arrays(p, group["maximize"], sparse_ok=True)
             step = _bump_step(state)
             if weight_decay != 0:
                 grad = _with_weight_decay(grad, param, weight_decay)
