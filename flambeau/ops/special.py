@@ -170,7 +170,7 @@ class Xlogy(Primitive):
     @staticmethod
     def forward(x, y, plus_one):
         r = x * (np.log1p(y) if plus_one else np.log(y))
-        return np.where((x == 0) & ~np.isnan(y), np.zeros((), r.dtype), r)
+        return np.where((x == 0) & ~np.isnan(y), r.dtype.type(0), r)  # a scalar of r's dtype keeps bfloat16
 
     def backward(ctx, g):
         x, y = ctx.inputs

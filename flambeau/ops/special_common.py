@@ -43,14 +43,14 @@ def chebyshev(coeffs, x):
 def in_float64(fn):
     """A forward computing `fn` in float64 and rounding the result once to the input's dtype."""
     def forward(x, *args):
-        return np.asarray(fn(x.astype(np.float64, copy=False), *args)).astype(x.dtype, copy=False)
+        return fn(x.astype(np.float64, copy=False), *args).astype(x.dtype, copy=False)
     return staticmethod(forward)
 
 
 def in_float64_binary(fn):
     def forward(x, y, *args):
         r = fn(x.astype(np.float64, copy=False), y.astype(np.float64, copy=False), *args)
-        return np.asarray(r).astype(x.dtype, copy=False)
+        return r.astype(x.dtype, copy=False)
     return staticmethod(forward)
 
 

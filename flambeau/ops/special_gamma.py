@@ -92,7 +92,7 @@ def _hurwitz_zeta(s, q):
         q = np.where(np.isfinite(q), q, 1.0)  # poles and nan are the caller's
         total = np.power(q, -s)
         a = q.copy()
-        done = np.zeros(q.shape, bool)
+        done = np.zeros_like(total, dtype=bool)
         i = 0
         while i < 9 or (a <= 9.0).any():
             i += 1

@@ -31,7 +31,7 @@ def _lower_series(a, x):
     r = a.copy()
     c = np.ones_like(a)
     total = np.ones_like(a)
-    active = np.ones(a.shape, bool)
+    active = np.ones_like(a, dtype=bool)
     for _ in range(_MAX_TERMS):
         r += 1.0
         c *= x / r
@@ -50,7 +50,7 @@ def _upper_fraction(a, x):
     pkm2, qkm2 = np.ones_like(a), x.copy()
     pkm1, qkm1 = x + 1.0, z * x
     ans = pkm1 / qkm1
-    active = np.ones(a.shape, bool)
+    active = np.ones_like(a, dtype=bool)
     for _ in range(_MAX_TERMS):
         c += 1.0
         y += 1.0
@@ -78,7 +78,7 @@ def _igamma64(a, x, upper: bool):
     inside = (a > 0) & (x > 0) & np.isfinite(a) & np.isfinite(x)
     use_series = inside & ((x <= 1.0) | (x <= a))
     use_fraction = inside & ~use_series
-    r = np.zeros(a.shape)
+    r = np.zeros_like(a, dtype=np.float64)
     if use_series.any():
         p = _lower_series(a[use_series], x[use_series])
         r[use_series] = 1.0 - p if upper else p

@@ -116,4 +116,7 @@ def test_log_products(name):
     check(lambda t, x: fn(t, x, 3), randn(4))
     check(fn, randint(0, 3, 4), randint(1, 4, 4), grad=False)  # integers promote to float32
     check(fn, np.array(1.5), np.zeros((0,)), grad=False)
+    check(fn, X_ZEROS[0, :4].astype(np.float16), Y_VALUES[0, :4].astype(np.float16), grad=False, rtol=2e-3)
+    check(lambda t, x, y: fn(t, x.to(t.bfloat16), y.to(t.bfloat16)), X_ZEROS[0, :4], Y_VALUES[0, :4], grad=False,
+          rtol=1e-2)
     gradcheck(fn, randn(3), randn(3, low=0.2, high=2.0))
