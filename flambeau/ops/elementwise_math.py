@@ -449,6 +449,8 @@ def square(input: Tensor, *, out: Tensor | None = None) -> Tensor:
 def relu(input: Tensor) -> Tensor:
     if input._data.dtype == np.bool_:
         raise NotImplementedError("Boolean inputs not supported for relu")
+    if input._data.dtype.kind == "c":
+        raise NotImplementedError("clamp is not supported for complex types")
     return apply(Relu, (input,))
 
 
@@ -492,7 +494,10 @@ def copysign(input: Tensor, other, *, out: Tensor | None = None) -> Tensor:
 def _extremum(prim, name: str):
     def op(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
         require_tensor(name, "other", 2, other)
-        return _out(apply(prim, promote(input, other)), out)
+        a, b = promote(input, other)
+        if a._data.dtype.kind == "c":
+            raise RuntimeError(f"{name} not implemented for complex tensors.")
+        return _out(apply(prim, (a, b)), out)
     return op
 
 
@@ -513,6 +518,8 @@ def clamp(input: Tensor, min=None, max=None, *, out: Tensor | None = None) -> Te
     dt = result_dtype(input, *bounds)
     if dt == np.bool_:
         raise not_implemented("clamp_scalar_cpu", input)
+    if dt.kind == "c":
+        raise NotImplementedError("clamp is not supported for complex types")
     x = cast(input, dt)
     if not any(tensors):
         if dt.kind in "iu":  # NOTE: integer bounds wrap to the tensor's dtype first, like PyTorch (-1 is 255 in uint8)
@@ -616,6 +623,15 @@ add_inplace_variants(TENSOR_METHODS, _EXPORTED_INPLACE + [
     "absolute", "sign", "sgn", "atan2", "arctan2", "hypot", "copysign", "lerp", "addcmul", "addcdiv", "heaviside"],
     globals(), exported=_EXPORTED_INPLACE)
 TENSOR_METHODS["float_power_"] = _float_power_
+
+
+def _abs_(self: Tensor) -> Tensor:
+    if self._data.dtype.kind == "c":  # |z| is real: it cannot be written back into complex memory
+        raise RuntimeError("In-place abs is not supported for complex tensors.")
+    return update_inplace(self, abs(self))
+
+
+abs_ = TENSOR_METHODS["abs_"] = TENSOR_METHODS["absolute_"] = _abs_
 
 __all__ = [name for name in TENSOR_METHODS if not name.endswith("_")] + \
     [name + "_" for name in _EXPORTED_INPLACE]

@@ -134,6 +134,8 @@ def _rounding(prim, kernel: str):
     def op(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         if input._data.dtype == np.bool_:
             raise not_implemented(kernel, input)
+        if input._data.dtype.kind == "c":
+            raise NotImplementedError(f"{prim.__name__.lower()} is not supported for complex inputs")
         return _out(apply(prim, (input,)), out)
     return op
 
@@ -146,7 +148,7 @@ fix = trunc
 
 def round(input: Tensor, *, decimals: int = 0, out: Tensor | None = None) -> Tensor:
     kind = input._data.dtype.kind
-    if kind == "b":
+    if kind in "bc":
         raise not_implemented("round_vml_cpu", input)
     if decimals != 0 and kind in "iu":
         raise not_implemented("round_cpu", input)
@@ -154,7 +156,7 @@ def round(input: Tensor, *, decimals: int = 0, out: Tensor | None = None) -> Ten
 
 
 def frac(input: Tensor, *, out: Tensor | None = None) -> Tensor:
-    if input._data.dtype.kind in "biu":
+    if input._data.dtype.kind in "biuc":
         raise not_implemented("frac_cpu", input)
     return _out(apply(Frac, (input,)), out)
 

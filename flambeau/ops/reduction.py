@@ -18,7 +18,7 @@ from .._dispatch import Primitive, _type_name, apply
 from .._dtype import FLOATING_NP, to_dtype
 from .._tensor import Tensor, _wrap_dim
 from .conjugate import holomorphic
-from .elementwise import cast, where
+from .elementwise import cast, not_implemented, where
 
 _INT64 = np.dtype(np.int64)
 
@@ -254,6 +254,10 @@ def _extreme(name: str, prim, arg_prim, result_type, input: Tensor, dim, keepdim
     if other is not None:  # max(a, b) is the elementwise maximum
         return input.maximum(other) if prim is MaxAll else input.minimum(other)
     shape = input._data.shape
+    if input._data.dtype.kind == "c":  # complex numbers have no order
+        if dim is None:
+            raise not_implemented(f"{name}_all", input)
+        raise RuntimeError(f"{name}(): does not support complex input")
     if dim is None:
         if input._data.size == 0:
             raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
@@ -275,12 +279,16 @@ def min(input: Tensor, dim=None, keepdim: bool = False, *, other=None):
 
 def amax(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
     axes = normalize_dims(dim, input._data.ndim)
+    if input._data.dtype.kind == "c":
+        raise not_implemented("max_values_cpu", input)
     _check_nonempty("amax", input._data.shape, axes)
     return apply(Amax, (input,), axes, keepdim)
 
 
 def amin(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
     axes = normalize_dims(dim, input._data.ndim)
+    if input._data.dtype.kind == "c":
+        raise not_implemented("min_values_cpu", input)
     _check_nonempty("amin", input._data.shape, axes)
     return apply(Amin, (input,), axes, keepdim)
 
@@ -294,6 +302,8 @@ def aminmax(input: Tensor, *, dim=None, keepdim: bool = False):
 
 def _arg_extreme(name: str, prim, input: Tensor, dim, keepdim: bool) -> Tensor:
     shape = input._data.shape
+    if input._data.dtype.kind == "c":
+        raise RuntimeError(f"{name}(): does not support complex input")
     if dim is None:
         if input._data.size == 0:
             raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")

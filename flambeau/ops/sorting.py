@@ -69,6 +69,8 @@ class ModeIndex(Primitive):
 
 def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False):
     """Always stable (so `stable` changes nothing): equal elements keep their order, as with stable=True."""
+    if input._data.dtype.kind == "c":
+        raise RuntimeError(" Sort does not support complex dtypes on CPU")
     x, axis = slices_along(input, dim)
     index = apply(Argsort, (x,), axis, descending, None)
     return selection(SORT, input, pick(x, index, axis), index, axis, True)
@@ -83,6 +85,8 @@ def msort(input: Tensor) -> Tensor:
 
 
 def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):
+    if input._data.dtype.kind == "c":
+        raise RuntimeError(" topk does not support complex dtypes on CPU")
     x, axis = slices_along(input, dim)
     if not 0 <= k <= x._data.shape[axis]:
         raise RuntimeError("selected index k out of range")

@@ -153,7 +153,11 @@ def corrcoef(input: Tensor) -> Tensor:
     if c.ndim == 0:
         return c / c
     stddev = c.diagonal().sqrt()
-    return (c / stddev.reshape(-1, 1) / stddev.reshape(1, -1)).clip(-1, 1)
+    c = c / stddev.reshape(-1, 1) / stddev.reshape(1, -1)
+    if c.is_complex():  # each part is clipped, as in PyTorch
+        from .complex import complex
+        return complex(c.real.clip(-1, 1), c.imag.clip(-1, 1))
+    return c.clip(-1, 1)
 
 
 TENSOR_METHODS = {"quantile": quantile, "nanquantile": nanquantile, "cov": cov, "corrcoef": corrcoef}

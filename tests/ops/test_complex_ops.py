@@ -346,3 +346,19 @@ def test_complex32_is_refused():
     for make in (lambda: flambeau.complex(half, half), lambda: flambeau.view_as_complex(half)):
         with pytest.raises(RuntimeError, match="complex32"):
             make()
+
+
+@pytest.mark.parametrize("fn", [
+    lambda t, z: z.max(), lambda t, z: z.min(0), lambda t, z: z.amax(), lambda t, z: z.amin(0),
+    lambda t, z: z.argmax(), lambda t, z: z.argmin(0), lambda t, z: t.sort(z), lambda t, z: z.argsort(),
+    lambda t, z: z.msort(), lambda t, z: z.topk(1), lambda t, z: t.maximum(z, z), lambda t, z: t.fmin(z, z),
+    lambda t, z: z.clamp(0, 1), lambda t, z: z.clamp_min(0), lambda t, z: t.relu(z),
+    lambda t, z: t.nn.functional.relu(z), lambda t, z: z.floor(), lambda t, z: z.ceil(), lambda t, z: z.trunc(),
+    lambda t, z: z.round(), lambda t, z: t.frac(z), lambda t, z: z.clone().abs_(), lambda t, z: t.abs_(z.clone()),
+])
+def test_order_and_rounding_refuse_complex(fn):
+    check_raises(fn, crandn(2, 3))
+
+
+def test_corrcoef_of_complex_rows():
+    check(lambda t, z: t.corrcoef(z), crandn(3, 5), atol=1e-5)
