@@ -36,6 +36,11 @@ class Level:
         entry = self.table.get(id(arr))
         return entry[1] if entry is not None and entry[0] is arr else None
 
+    def random_draw(self) -> None:
+        """A random operation is about to draw: a level may refuse (vmap's randomness='error')."""
+        if self.lower is not None:
+            self.lower.random_draw()
+
     def inplace(self, t: Tensor, result: Tensor) -> None:
         """`result` was written into `t` in place: update what this level attached to `t`, then the levels
         below do the same."""

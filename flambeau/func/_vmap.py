@@ -24,9 +24,20 @@ _RANDOMNESS = ("error", "different", "same")
 class BatchLevel(_levels.Level):
     """One vmap level: its table maps a logical array to its physical Tensor (batch at dim 0)."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, randomness: str) -> None:
         super().__init__()
         self.size = size
+        self.randomness = randomness
+
+    def random_draw(self) -> None:
+        if self.randomness == "error":
+            raise RuntimeError("vmap: called random operation while in randomness error mode. Please either use the "
+                               "'same' or 'different' randomness flags on vmap or perform the randomness operation "
+                               "out of vmap")
+        # NOTE: random ops draw on arrays, beside the dispatch, so a batch cannot get per-sample (or shared)
+        # draws reliably: refuse rather than give either silently
+        raise NotImplementedError(f"vmap: randomness='{self.randomness}' is not supported by flambeau yet; draw "
+                                  "the random values outside vmap and pass them in")
 
     def lookup_array(self, arr) -> Tensor | None:
         entry = self.table.get(id(arr))
@@ -170,20 +181,20 @@ def vmap(func, in_dims=0, out_dims=0, randomness: str = "error", *, chunk_size: 
         leaves, spec = flatten(args)
         size = _batch_size(func, in_dims, dims, leaves)
         if chunk_size is None or chunk_size >= size:
-            return _run(func, leaves, spec, dims, size, kwargs, out_dims)
+            return _run(func, leaves, spec, dims, size, kwargs, out_dims, randomness)
         chunks = []
         for start in range(0, size, chunk_size):
             n = min(chunk_size, size - start)
             part = [x.narrow(d, start, n) if d is not None else x for x, d in zip(leaves, dims)]
-            chunks.append(_run(func, part, spec, dims, n, kwargs, out_dims))
+            chunks.append(_run(func, part, spec, dims, n, kwargs, out_dims, randomness))
         return _concat_chunks(chunks, out_dims)
 
     return wrapped
 
 
-def _run(func, leaves: list, spec, dims: list, size: int, kwargs: dict, out_dims):
+def _run(func, leaves: list, spec, dims: list, size: int, kwargs: dict, out_dims, randomness: str):
     phys = [x.movedim(d, 0) if d is not None else x for x, d in zip(leaves, dims)]
-    level = BatchLevel(size)
+    level = BatchLevel(size, randomness)
     _levels.push(level)
     try:
         logical = [level.wrap(p) if d is not None else p for p, d in zip(phys, dims)]

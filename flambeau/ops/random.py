@@ -10,6 +10,7 @@ import secrets
 
 import numpy as np
 
+from .. import _dispatch
 from .._device import to_device, xp_for
 from .._dispatch import update_inplace
 from .._dtype import FLOAT, bool_, float32, get_default_dtype, int64, promote_types, to_dtype
@@ -107,6 +108,8 @@ def set_rng_state(new_state: Tensor) -> None:
 # ------------------------------------------------------------------------------------ drawing
 
 def _rng(generator: Generator | None) -> np.random.Generator:
+    if _dispatch.interpose is not None:  # inside a transform: vmap's randomness= decides whether it may draw
+        _dispatch.interpose.__self__.random_draw()
     if generator is None:
         return default_generator._np
     if not isinstance(generator, Generator):

@@ -165,3 +165,18 @@ def test_in_place_writes_match_torch():
     check(lambda t, x, y: t.func.jvp(lambda a: t.func.vmap(lambda b: _writes_in_place(t, b, b))(a), (x,), (y,)),
           randn(4, 5), randn(4, 5), grad=False)
     check_raises(lambda t, x: t.func.vmap(lambda a: t.zeros(2).add_(a))(x), randn(3, 2))
+
+
+@pytest.mark.parametrize("draw", [lambda t, a: a + t.rand(2), lambda t, a: t.nn.functional.dropout(a, 0.5),
+                                  lambda t, a: t.randn_like(a)])
+def test_random_ops_in_randomness_error_mode_raise_like_torch(draw):
+    check_raises(lambda t, x: t.func.vmap(lambda a: draw(t, a))(x), randn(3, 2))
+
+
+def test_random_ops_with_other_randomness_modes_refuse():
+    x = flambeau.randn(3, 2)
+    with pytest.raises(NotImplementedError, match="randomness='same'"):
+        flambeau.func.vmap(lambda a: flambeau.nn.functional.dropout(a, 0.5), randomness="same")(x)
+    # no random op: every mode computes as usual
+    out = flambeau.func.vmap(lambda a: a * 2, randomness="different")(x)
+    np.testing.assert_allclose(out.numpy(), (x * 2).numpy())
