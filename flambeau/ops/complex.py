@@ -89,7 +89,7 @@ class Angle(Primitive):
         if x.dtype.kind == "c":
             return np.angle(x)
         # real numbers: pi below zero, 0 otherwise (-0.0 included), nan stays nan
-        return np.where(x < 0, np.asarray(math.pi, x.dtype), np.where(x != x, x, np.zeros((), x.dtype)))
+        return np.where(x < 0, math.pi, np.where(x != x, x, 0.0)).astype(x.dtype, copy=False)
 
     def backward(ctx, g):
         z = ctx.inputs[0]
