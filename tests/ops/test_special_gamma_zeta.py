@@ -109,3 +109,23 @@ def test_softmax_log_softmax_logsumexp():
     check(lambda t, x: (t.special.logsumexp(x, 1), t.special.logsumexp(x, (0, 1), keepdim=True)), x, rtol=1e-12)
     check(lambda t, x: t.special.logsumexp(x, 0, out=t.empty(5, dtype=t.float64)), x, grad=False, rtol=1e-12)
     check(lambda t, x: t.special.softmax(x, 0), np.array(0.7), rtol=1e-12)
+
+
+OUT_CASES = {
+    "erfcx": lambda t, x, out: t.special.erfcx(x, out=out),
+    "ndtri": lambda t, x, out: t.special.ndtri(x.sigmoid(), out=out),
+    "i1e": lambda t, x, out: t.special.i1e(x, out=out),
+    "bessel_j0": lambda t, x, out: t.special.bessel_j0(x, out=out),
+    "zeta": lambda t, x, out: t.special.zeta(x.abs() + 1.5, 2.0, out=out),
+    "gammainc": lambda t, x, out: t.special.gammainc(x.abs() + 0.5, x.abs(), out=out),
+    "xlog1py": lambda t, x, out: t.special.xlog1py(x, x.abs(), out=out),
+    "hermite": lambda t, x, out: t.special.hermite_polynomial_h(x, 4, out=out),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OUT_CASES))
+def test_out_argument(name):
+    """out= receives the result (an empty out is resized), as in PyTorch."""
+    fn = OUT_CASES[name]
+    check(lambda t, x: fn(t, x, t.empty(0, dtype=t.float64)), randn(2, 3), grad=False, rtol=1e-10)
+    check(lambda t, x: fn(t, x, t.zeros(2, 3, dtype=t.float64)), randn(2, 3), grad=False, rtol=1e-10)
