@@ -10,6 +10,7 @@ from ._common import LinAlgError
 from .decompositions import cholesky, cholesky_ex, eigh, eigvalsh, qr, svd, svdvals
 from .eig import eig, eigvals
 from .householder import householder_product
+from .ldl import ldl_factor, ldl_factor_ex, ldl_solve
 from .lu import lu, lu_factor, lu_factor_ex, lu_solve
 from .triangular import solve_triangular
 from .inverse import det, inv, inv_ex, lstsq, matrix_power, multi_dot, pinv, slogdet, solve, solve_ex
@@ -25,7 +26,7 @@ def diagonal(A, *, offset: int = 0, dim1: int = -2, dim2: int = -1):
 
 
 __all__ = ["LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal", "eig", "eigh", "eigvals", "eigvalsh", "inv", "inv_ex",
-           "lstsq", "lu", "lu_factor",
+           "ldl_factor", "ldl_factor_ex", "ldl_solve", "lstsq", "lu", "lu_factor",
            "lu_factor_ex", "lu_solve", "matmul", "matrix_exp",
            "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet", "solve", "solve_ex",
            "solve_triangular",
