@@ -164,8 +164,13 @@ def _result(arr: np.ndarray, device, requires_grad: bool, out: Tensor | None = N
 
 def rand(*size, generator: Generator | None = None, out=None, dtype=None, layout=None, device=None,
          requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
-    """Uniform samples in [0, 1)."""
-    dt = _float_dtype(dtype if dtype is not None or out is None else out.dtype, "check_uniform_bounds")
+    """Uniform samples in [0, 1) (for complex dtypes, in each part)."""
+    requested = dtype if dtype is not None or out is None else out.dtype
+    if requested is not None and to_dtype(requested).is_complex:
+        dt = to_dtype(requested)
+        parts = _uniform01(_rng(generator), _check_size(size) + (2,), dt.to_real())
+        return _result(_complex_of_pairs(parts, dt), device, requires_grad, out)
+    dt = _float_dtype(requested, "check_uniform_bounds")
     return _result(_uniform01(_rng(generator), _check_size(size), dt), device, requires_grad, out)
 
 
@@ -182,8 +187,12 @@ def randn(*size, generator: Generator | None = None, out=None, dtype=None, layou
 
 
 def _complex_normal(rng: np.random.Generator, shape: tuple, dt) -> np.ndarray:
-    parts = _standard_normal(rng, shape + (2,), dt.to_real()) * np.sqrt(0.5)
-    return parts.astype(dt.to_real().np).view(dt.np)[..., 0]
+    return _complex_of_pairs(_standard_normal(rng, shape + (2,), dt.to_real()) * np.sqrt(0.5), dt)
+
+
+def _complex_of_pairs(parts: np.ndarray, dt) -> np.ndarray:
+    """Real samples of shape (..., 2) as the (real, imag) parts of complex numbers of dtype dt."""
+    return np.ascontiguousarray(parts, dtype=dt.to_real().np).view(dt.np)[..., 0]
 
 
 def _check_size(size: tuple) -> tuple:
@@ -345,19 +354,25 @@ def _float_self(self: Tensor, op: str):
 
 
 def uniform_(self: Tensor, from_: float = 0.0, to: float = 1.0, *, generator: Generator | None = None, **kw):
-    dt = _float_self(self, "check_uniform_bounds")
+    """Uniform in [from, to); complex tensors get each part so drawn."""
+    pairs = self.dtype.is_complex
+    dt = self.dtype.to_real() if pairs else _float_self(self, "check_uniform_bounds")
     low, high = float(kw.pop("from", from_)), float(to)  # bounds may be 0-d tensors, as PyTorch's Scalars
     if low > high:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={low:g} > to={high:g}")
-    u = _uniform01(_rng(generator), self.shape, _work(dt))
-    return _fill(self, (u * (high - low) + low).astype(dt.np))
+    u = _uniform01(_rng(generator), self.shape + ((2,) if pairs else ()), _work(dt))
+    values = (u * (high - low) + low).astype(dt.np)
+    return _fill(self, _complex_of_pairs(values, self.dtype) if pairs else values)
 
 
 def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator: Generator | None = None) -> Tensor:
-    dt = _float_self(self, "normal_kernel_cpu")
+    """Normal samples; complex tensors get mean + std / sqrt(2) * N(0, 1) in each part, like PyTorch."""
+    pairs = self.dtype.is_complex
+    dt = self.dtype.to_real() if pairs else _float_self(self, "normal_kernel_cpu")
     _check_std(std)
-    z = _standard_normal(_rng(generator), self.shape, dt)
-    return _fill(self, (z * std + mean).astype(dt.np))
+    z = _standard_normal(_rng(generator), self.shape + ((2,) if pairs else ()), dt)
+    values = (z * (std * np.sqrt(0.5) if pairs else std) + mean).astype(dt.np)
+    return _fill(self, _complex_of_pairs(values, self.dtype) if pairs else values)
 
 
 def bernoulli_(self: Tensor, p=0.5, *, generator: Generator | None = None) -> Tensor:

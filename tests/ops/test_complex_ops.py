@@ -55,6 +55,27 @@ def test_randn_complex_has_unit_variance_split_between_parts(dtype):
         assert abs(part.mean().item()) < 4 * np.sqrt(0.5 / 40000)
 
 
+def _moments_agree(samples, mean: float, std: float) -> None:
+    """Each part's sample mean and std against the expected ones, within 4 standard errors."""
+    n = samples.numel()
+    for part in (samples.real, samples.imag):
+        assert abs(part.mean().item() - mean) < 4 * std / np.sqrt(n)
+        assert abs(part.std().item() - std) < 4 * std / np.sqrt(2 * n)
+
+
+@pytest.mark.parametrize("dtype", ["complex64", "complex128"])
+def test_random_fills_of_complex_tensors_follow_torch(dtype):
+    """rand/uniform_ draw each part uniformly, normal_ gives each part std / sqrt(2), as torch does."""
+    for lib in (torch, flambeau):
+        d = getattr(lib, dtype)
+        z = lib.zeros(40000, dtype=d)
+        _moments_agree(z.normal_(1.0, 2.0), 1.0, 2.0 / np.sqrt(2))
+        _moments_agree(z.uniform_(2.0, 3.0), 2.5, 1 / np.sqrt(12))
+        assert 2.0 <= z.real.min().item() and z.imag.max().item() < 3.0
+        _moments_agree(lib.rand(40000, dtype=d), 0.5, 1 / np.sqrt(12))
+        assert lib.rand_like(z).dtype == d and lib.randn_like(z).dtype == d
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_complex_and_polar(dtype):
     re, im = randn(2, 3).astype(dtype), randn(3).astype(dtype)
