@@ -98,7 +98,16 @@ class SparseCooTensor(Tensor):
         if self._grad is not None:  # a gradient assigned or accumulated as a whole
             return self._grad
         g = self._data.values.grad
-        return None if g is None else _make(self._data.indices, g, self._data.shape, self._data.coalesced)
+        if g is None:
+            return None
+        # PyTorch's gradient of a sparse leaf is the dense gradient at its (unique) positions: every entry
+        # at one position receives that gradient, so one entry per position gives it
+        indices, shape = self._data.indices, self._data.shape
+        if not self._data.coalesced:
+            flat = np.ravel_multi_index(tuple(indices), shape[:indices.shape[0]])
+            unique, first = np.unique(flat, return_index=True)
+            indices, g = indices[:, first], g[_long(first)]
+        return _make(indices, g, shape, True)
 
     @grad.setter
     def grad(self, value) -> None:
@@ -242,13 +251,17 @@ class SparseCooTensor(Tensor):
 
     # ---------------------------------------------------------------- printing
     def __repr__(self) -> str:
-        def block(prefix: str, t: Tensor) -> str:
-            text = repr(t).replace(", dtype=torch.int64", "") if t.dtype.name == "int64" and prefix.endswith(
-                "indices=") else repr(t.detach())
+        # PyTorch prints the values without their dtype and names the dtype once, before the layout
+        values = self._data.values.detach()
+        dtype = f", dtype={values.dtype}"
+        text = repr(values)
+        shown = dtype in text
+        def block(prefix: str, text: str) -> str:
             return prefix + text.replace("\n", "\n" + " " * len(prefix))
-        lines = [block("tensor(indices=", self._indices()) + ",",
-                 block("       values=", self._data.values) + ","]
-        tail = f"       size={tuple(self._data.shape)}, nnz={self._nnz()}, layout=torch.sparse_coo"
+        lines = [block("tensor(indices=", repr(self._indices()).replace(", dtype=torch.int64", "")) + ",",
+                 block("       values=", text.replace(dtype, "")) + ","]
+        tail = f"       size={tuple(self._data.shape)}, nnz={self._nnz()}{dtype if shown else ''}, " \
+               "layout=torch.sparse_coo"
         if self.grad_fn is not None:
             tail += f", grad_fn=<{self.grad_fn.name()}>"
         elif self.requires_grad:
