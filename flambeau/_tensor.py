@@ -323,10 +323,10 @@ class Tensor:
         return bool(self._data.reshape(()))
 
     def __float__(self) -> float:
-        return float(self.item())
+        return float(_real_value(self.item(), "double"))
 
     def __int__(self) -> int:
-        return int(self.item())
+        return int(_real_value(self.item(), "int64_t"))
 
     def __complex__(self) -> complex:
         return complex(self.item())
@@ -420,6 +420,15 @@ def _init(t: Tensor, array) -> None:
     src = Tensor._wrap(array)
     for name in Tensor.__slots__[:-2]:
         setattr(t, name, getattr(src, name))
+
+
+def _real_value(value, c_type: str):
+    """A complex element converts to a real number only when its imaginary part is 0, as in PyTorch."""
+    if isinstance(value, complex):
+        if value.imag != 0:
+            raise RuntimeError(f"value cannot be converted to type {c_type} without overflow")
+        return value.real
+    return value
 
 
 def _wrap_dim(dim: int, ndim: int) -> int:

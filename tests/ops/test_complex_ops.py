@@ -114,6 +114,30 @@ def test_python_complex_scalar_promotes_real_tensors(tensor, scalar):
     check(lambda t, x: (x * scalar, x + scalar, scalar * x, x / scalar), tensor, grad=False)
 
 
+PROMOTIONS = [
+    lambda t: t.tensor(1j) + t.ones(2), lambda t: t.tensor(1j, dtype=t.complex128) + t.ones(2),
+    lambda t: t.tensor(1.0, dtype=t.float64) + t.ones(2, dtype=t.complex64),
+    lambda t: t.ones(2, dtype=t.float64) + t.ones(2, dtype=t.complex64),
+    lambda t: t.ones(2, dtype=t.int8) + t.tensor(1j), lambda t: t.ones(2, dtype=t.complex64) + t.ones(2, dtype=t.complex128),
+    lambda t: str(t.result_type(t.ones(2), 1j)), lambda t: str(t.promote_types(t.float64, t.complex64)),
+    lambda t: t.can_cast(t.complex64, t.float32), lambda t: t.ones(2, dtype=t.complex64).add_(1),
+    lambda t: t.ones(2, dtype=t.complex64).mean(dtype=t.complex128), lambda t: float(t.tensor(1 + 0j)),
+    lambda t: int(t.tensor(2 + 0j)), lambda t: bool(t.tensor(1j)), lambda t: complex(t.tensor(1 - 2j)),
+    lambda t: t.tensor(3 + 4j).abs().item(),
+]
+
+
+@pytest.mark.parametrize("case", range(len(PROMOTIONS)))
+def test_promotion_and_conversion_cases(case):
+    check(PROMOTIONS[case], grad=False)
+
+
+@pytest.mark.parametrize("fn", [lambda t: t.ones(2).add_(1j), lambda t: float(t.tensor(1 + 1j)),
+                                lambda t: int(t.tensor(2 - 1j)), lambda t: t.ones(2, dtype=t.int64).mul_(1j)])
+def test_conversion_errors(fn):
+    check_raises(fn)
+
+
 # ------------------------------------------------------------------------------------------- arithmetic and gradients
 
 BINARY = [
