@@ -7,6 +7,8 @@ PyTorch differentiates them in x only: d/dx P = x^(a-1) e^-x / Gamma(a).
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .._dispatch import Primitive, apply
@@ -18,12 +20,25 @@ from .special_gamma import _lgamma64, lgamma
 
 _EPS = np.finfo(np.float64).eps
 _BIG = 4.503599627370496e15
-_MAX_TERMS = 5000  # NOTE: both expansions need O(sqrt(a)) terms where x is near a; 5000 covers a ~ 1e5
+_HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
+
+
+def _max_terms(a) -> int:
+    """Both expansions need about 10 sqrt(a) terms where x is near a (the terms fall like e^(-n^2 / 2a))."""
+    return 100 + int(10.0 * math.sqrt(float(a.max(initial=0.0))))
 
 
 def _prefactor(a, x):
-    """x^a e^-x / Gamma(a)."""
-    return np.exp(a * np.log(x) - x - _lgamma64(a))
+    """x^a e^-x / Gamma(a). NOTE: for a >= 10 and x near a as exp(a (log1p(d) - d) + log(a / 2pi) / 2 - s(a)),
+    d = x/a - 1 and s Stirling's series for lgamma: no cancellation between a log x, x and lgamma(a)."""
+    direct = a * np.log(x) - x - _lgamma64(a)
+    b = np.maximum(a, 10.0)
+    d = (x - b) / b
+    inv2 = 1.0 / (b * b)
+    stirling = (1.0 / 12.0 - inv2 * (1.0 / 360.0 - inv2 * (1.0 / 1260.0 - inv2 * (1.0 / 1680.0 - inv2 * (
+        1.0 / 1188.0 - inv2 * 691.0 / 360360.0))))) / b  # the next term is below 1e-15 from a = 10
+    large = b * (np.log1p(d) - d) + 0.5 * np.log(b) - _HALF_LOG_2PI - stirling
+    return np.exp(np.where((a >= 10.0) & (np.abs(d) < 0.5), large, direct))
 
 
 def _lower_series(a, x):
@@ -32,7 +47,7 @@ def _lower_series(a, x):
     c = np.ones_like(a)
     total = np.ones_like(a)
     active = np.ones_like(a, dtype=bool)
-    for _ in range(_MAX_TERMS):
+    for _ in range(_max_terms(a)):
         r += 1.0
         c *= x / r
         total += np.where(active, c, 0.0)
@@ -51,7 +66,7 @@ def _upper_fraction(a, x):
     pkm1, qkm1 = x + 1.0, z * x
     ans = pkm1 / qkm1
     active = np.ones_like(a, dtype=bool)
-    for _ in range(_MAX_TERMS):
+    for _ in range(_max_terms(a)):
         c += 1.0
         y += 1.0
         z += 2.0
