@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from oracle import check, check_raises, gradcheck, randn
+from oracle import check, check_like_torch, check_raises, gradcheck, randn
 
 def crandn(*shape, dtype=np.complex64):
     return (randn(*shape) + 1j * randn(*shape)).astype(dtype)
@@ -75,6 +75,31 @@ def test_transform_gradcheck(case):
     norm = ("backward", "ortho", "forward")[case % 3]  # each norm on a third of the cases
     # odd and even lengths alternate; gradgradcheck checks each derivative's own derivative
     gradcheck(lambda t, x: fn(t, x, norm), make(2, 4 + case % 2))
+
+
+# edge inputs: (input transform, fn wrapper); empty inputs are left out (PyTorch's MKL refuses some, see
+# docs/differences.md)
+EDGES = {
+    "zero_dim": (lambda a: np.asarray(a.reshape(-1)[0]), None),
+    "float16": (lambda a: a.real.astype(np.float16), None),
+    "bfloat16": (lambda a: a.real.astype(np.float32), lambda fn: lambda t, x, norm: fn(t, x.bfloat16(), norm)),
+    "int64": (lambda a: (a.real * 3).astype(np.int64), None),
+    "bool": (lambda a: a.real > 0, None),
+    "float64": (lambda a: a.astype(np.complex128 if a.dtype.kind == "c" else np.float64), None),
+}
+
+
+@pytest.mark.parametrize("edge", list(EDGES))
+@pytest.mark.parametrize("name,fn,make", CASES, ids=[c[0] for c in CASES])
+def test_edge_inputs_like_torch(name, fn, make, edge):
+    transform, wrap = EDGES[edge]
+    fn = wrap(fn) if wrap else fn
+    check_like_torch(lambda t, x: fn(t, x, "ortho"), transform(make(3, 4)), atol=1e-5, rtol=1e-4)
+
+
+@pytest.mark.parametrize("name,fn,make", CASES, ids=[c[0] for c in CASES])
+def test_noncontiguous_inputs(name, fn, make):
+    check(lambda t, x: fn(t, x, None), make(4, 6), noncontig=True, atol=1e-5, rtol=1e-4)
 
 
 def test_irfft_gradient_ignores_imaginary_parts_of_the_real_frequencies():
