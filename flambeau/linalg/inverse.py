@@ -87,17 +87,18 @@ class Pinv(Primitive):
         cutoff = np.maximum(atol, rtol * smax)
         keep = np.abs(s) > cutoff
         s_inv = np.where(keep, 1 / np.where(keep, s, 1), 0)
-        return np.matmul(np.swapaxes(vh, -1, -2) * s_inv[..., None, :], np.swapaxes(u, -1, -2)).astype(a.dtype)
+        return np.matmul(np.swapaxes(vh, -1, -2).conj() * s_inv[..., None, :], np.swapaxes(u, -1, -2).conj()).astype(
+            a.dtype)
 
     def backward(ctx, g):
         # d A+ = -A+ dA A+ + A+ A+^T dA^T (I - A A+) + (I - A+ A) dA^T A+^T A+  (Golub & Pereyra),
         # transposed into the gradient
         a, x = ctx.inputs[0], ctx.output
         m, n = a._data.shape[-2:]
-        gt = g.mT
+        gt = g.mH
         left = batched_eye(m, a) - a @ x
         right = batched_eye(n, a) - x @ a
-        return (-(x.mT @ g @ x.mT) + left @ gt @ (x @ x.mT) + (x.mT @ x) @ gt @ right,)
+        return (-(x.mH @ g @ x.mH) + left @ gt @ (x @ x.mH) + (x.mH @ x) @ gt @ right,)
 
 
 def inv_ex(A: Tensor, *, check_errors: bool = False, out=None) -> InvExResult:
@@ -175,6 +176,9 @@ def lstsq(A: Tensor, B: Tensor, rcond=None, *, driver: str | None = None) -> Lst
     check_float(B, "linalg.lstsq")
     if driver not in (None, "gels", "gelsy", "gelsd", "gelss"):
         raise RuntimeError(f"torch.linalg.lstsq: parameter `driver` should be one of (gels, gelsy, gelsd, gelss)")
+    if not 0 <= A._data.ndim - B._data.ndim <= 1:
+        raise RuntimeError("torch.linalg.lstsq: input.dim() must be greater or equal to other.dim() and "
+                           "(input.dim() - other.dim()) <= 1")
     vector = B._data.ndim == A._data.ndim - 1
     b = B.reshape(B._data.shape + (1,)) if vector else B
     if b._data.shape[-2] != A._data.shape[-2]:
@@ -183,13 +187,15 @@ def lstsq(A: Tensor, B: Tensor, rcond=None, *, driver: str | None = None) -> Lst
     rtol = np.finfo(A._data.dtype).eps * max(m, n) if rcond is None else rcond
     x = pinv(A, rtol=rtol) @ b
     s = np.linalg.svd(A._data, compute_uv=False)
-    rank = Tensor._wrap((s > rtol * s.max(axis=-1, keepdims=True)).sum(-1))
-    empty = Tensor._wrap(np.zeros((0,), dtype=A._data.dtype))
+    rank = Tensor._wrap(np.asarray((s > rtol * s.max(axis=-1, keepdims=True)).sum(-1)))
+    real = np.finfo(A._data.dtype).dtype  # residuals and singular values are real for complex A too
+    empty = Tensor._wrap(np.zeros((0,), dtype=real))
     driver = driver or "gelsy"
-    residuals = x.reshape(-1)[:0]  # empty, but part of the graph like PyTorch's
+    residuals = x.reshape(-1)[:0].abs()  # empty, but part of the graph like PyTorch's
     if driver != "gelsy" and m > n and bool((rank._data == n).all()):
-        residuals = ((A @ x - b) ** 2).sum(-2)
-    sv = Tensor._wrap(s.astype(A._data.dtype)) if driver in ("gelsd", "gelss") else empty
+        r = A @ x - b
+        residuals = ((r.abs() if r.is_complex() else r) ** 2).sum(-2)
+    sv = Tensor._wrap(s.astype(real)) if driver in ("gelsd", "gelss") else empty
     if driver == "gels":
         rank = Tensor._wrap(np.zeros((0,), dtype=np.int64))
     return LstsqResult(x.reshape(x._data.shape[:-1]) if vector else x, residuals, rank, sv)

@@ -73,6 +73,8 @@ CASES = [
     ("householder_product", lambda t, a, tau: t.linalg.householder_product(a, tau), (crandn(4, 3), crandn(2))),
     ("ormqr_adjoint", lambda t, a, tau, c: t.ormqr(a, tau, c, transpose=True), (crandn(4, 3), crandn(3), crandn(4, 2))),
     ("ormqr_right", lambda t, a, tau, c: t.ormqr(a, tau, c, left=False), (crandn(3, 2), crandn(2), crandn(2, 3))),
+    ("pinv", lambda t, a: t.linalg.pinv(a), (crandn(3, 2),)),
+    ("lstsq_gelsd", lambda t, a, b: t.linalg.lstsq(a, b, driver="gelsd"), (crandn(4, 2), crandn(4, 2))),
     ("cholesky_solve", lambda t, b, a: t.cholesky_solve(b, t.linalg.cholesky(a @ a.mH + 3 * t.eye(3))),
      (crandn(3, 2), crandn(3, 3))),
 ]

@@ -58,6 +58,15 @@ CASES = [
     ("geqrf", lambda t, a: t.geqrf(a.detach()), (randn(2, 5, 3),), False),
     ("geqrf_wide_then_orgqr", lambda t, a: a.detach().geqrf()[0].tril(), (randn(3, 5),), False),
 ]
+for _driver in ["gels", "gelsy", "gelsd", "gelss"]:
+    CASES.append((f"lstsq_{_driver}", lambda t, a, b, d=_driver: t.linalg.lstsq(a, b, driver=d),
+                  (randn(2, 5, 3), randn(1, 5, 2)), True))
+    CASES.append((f"lstsq_vector_{_driver}", lambda t, a, b, d=_driver: t.linalg.lstsq(a, b, driver=d),
+                  (randn(5, 3), randn(5)), True))
+for _driver in ["gelsy", "gelsd", "gelss"]:  # gels assumes full rank
+    CASES.append((f"lstsq_rank_deficient_{_driver}", lambda t, a, b, d=_driver: t.linalg.lstsq(a[:, :2] @ b[:2], b,
+                                                                                                driver=d)[::2],
+                  (randn(4, 3), randn(4, 3)), False))
 for _p in [None, 2, -2, "nuc"]:
     CASES.append((f"cond_{_p}", lambda t, a, p=_p: t.linalg.cond(a, p), (wc(2, 3, 3),), True))
 CASES.append(("cond_rectangular", lambda t, a: t.linalg.cond(a), (randn(2, 4, 3),), True))
@@ -145,6 +154,9 @@ ERRORS = [
     (lambda t, a, tau, c: t.ormqr(a, tau, c, left=False), (randn(4, 3), randn(3), randn(4, 3))),
     (lambda t, a, tau, c: t.ormqr(a, tau, c), (randn(4, 3), randn(3), randn(4))),
     (lambda t, a: t.geqrf(a), (randn(3),)),
+    (lambda t, a, b: t.linalg.lstsq(a, b), (randn(5, 3), randn(2, 5, 2))),
+    (lambda t, a, b: t.linalg.lstsq(a, b), (randn(5, 3), randn(4, 2))),
+    (lambda t, a, b: t.linalg.lstsq(a, b, driver="x"), (randn(5, 3), randn(5, 2))),
 ]
 
 
