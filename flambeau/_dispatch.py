@@ -125,34 +125,32 @@ def _modified_error(t, node, expected, actual=None):
 
 
 # The transform levels that see every op while active (forward-mode AD, vmap: flambeau/autograd/_levels.py
-# sets this to the innermost level's handler, handler(prim, inputs, args) -> Tensor); None otherwise, so
-# the eager path pays one global read.
+# sets this to the innermost level's handler); None otherwise, so the eager path pays one global read.
+# handler(prim, inputs, args) returns the finished Tensor, or the result's array for apply to wrap and record.
 interpose = None
 
 
 def apply(prim, inputs: tuple, *args):
     """Run primitive `prim` on the Tensors `inputs` with extra non-tensor `args`."""
-    if interpose is not None:
-        return interpose(prim, inputs, args)
-    # NOTE: unrolled for one and two inputs: this function is the per-op overhead of everything
-    try:
-        if prim.variadic:
-            out = prim.forward(tuple([t._data for t in inputs]), *args)
-        elif len(inputs) == 2:
-            out = prim.forward(inputs[0]._data, inputs[1]._data, *args)
-        elif len(inputs) == 1:
-            out = prim.forward(inputs[0]._data, *args)
-        else:
-            out = prim.forward(*[t._data for t in inputs], *args)
-    except ValueError as e:
-        raise _forward_error(e, inputs) from None
-    if out.__class__ is not _ndarray and isinstance(out, _generic):  # NumPy returns scalars from 0-d math
-        out = np.asarray(out)
-    return wrap_result(prim, inputs, args, out)
-
-
-def wrap_result(prim, inputs: tuple, args: tuple, out) -> Tensor:
-    """The Tensor of `prim`'s result array `out`, recording the graph node when autograd needs one."""
+    if interpose is None:
+        # NOTE: unrolled for one and two inputs: this function is the per-op overhead of everything
+        try:
+            if prim.variadic:
+                out = prim.forward(tuple([t._data for t in inputs]), *args)
+            elif len(inputs) == 2:
+                out = prim.forward(inputs[0]._data, inputs[1]._data, *args)
+            elif len(inputs) == 1:
+                out = prim.forward(inputs[0]._data, *args)
+            else:
+                out = prim.forward(*[t._data for t in inputs], *args)
+        except ValueError as e:
+            raise _forward_error(e, inputs) from None
+        if out.__class__ is not _ndarray and isinstance(out, _generic):  # NumPy returns scalars from 0-d math
+            out = np.asarray(out)
+    else:
+        out = interpose(prim, inputs, args)
+        if out.__class__ is Tensor:
+            return out
     if STATE.enabled and prim.differentiable:
         for t in inputs:
             if t._rg:

@@ -20,14 +20,15 @@ _stack: list = []
 
 
 class Level:
-    """One transform level; subclasses implement handle(prim, inputs, args) -> Tensor."""
+    """One transform level; subclasses implement handle(prim, inputs, args) -> the result Tensor, or the
+    result's array for _dispatch.apply to wrap."""
 
     def __init__(self) -> None:
         self.table: dict = {}  # id(array) -> (array, what this level attaches to it)
         self.lower = None      # the level under this one while it is active
         self.active = False
 
-    def handle(self, prim, inputs: tuple, args: tuple) -> Tensor:
+    def handle(self, prim, inputs: tuple, args: tuple):
         raise NotImplementedError
 
     def lookup(self, t: Tensor):

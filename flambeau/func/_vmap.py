@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 
-from .._dispatch import apply, wrap_result
+from .._dispatch import apply
 from .._tensor import Tensor
 from ..autograd import _levels
 from ._batching_rules import rule_for
@@ -67,7 +67,7 @@ class BatchLevel(_levels.Level):
         self.table[id(logical)] = (logical, phys)
         return Tensor._wrap(logical)
 
-    def handle(self, prim, inputs: tuple, args: tuple) -> Tensor:
+    def handle(self, prim, inputs: tuple, args: tuple):
         table = self.table
         phys = None
         for i, t in enumerate(inputs):
@@ -90,7 +90,7 @@ class BatchLevel(_levels.Level):
                 result = self._per_sample(prim, inputs, phys, args)
         logical = result._data[0, ...]
         table[id(logical)] = (logical, result)
-        return wrap_result(prim, inputs, args, logical)
+        return logical  # apply wraps it (and records the logical graph node)
 
     def _has_batched_arg(self, args: tuple) -> bool:
         """Whether an arg (or an element of a tuple arg) is the array of a batched tensor (an index, a target)."""
