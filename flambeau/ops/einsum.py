@@ -24,7 +24,10 @@ class Einsum(Primitive):
 
     @staticmethod
     def forward(arrays, equation, spec):
-        return np.einsum(equation, *arrays, optimize=len(arrays) > 1)
+        dtype = arrays[0].dtype
+        if dtype.name == "bfloat16":  # NumPy's einsum has no bfloat16 loops: float32 inside, rounded once
+            arrays = [a.astype(np.float32) for a in arrays]
+        return np.einsum(equation, *arrays, optimize=len(arrays) > 1).astype(dtype, copy=False)
 
     def backward(ctx, g):
         inputs = ctx.inputs

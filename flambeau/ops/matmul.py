@@ -44,15 +44,26 @@ class MatMul(Primitive):
         return ga, gb
 
 
+class RoundedMatMul(MatMul):
+    """MatMul of bfloat16 matrices: NumPy multiplies them (ml_dtypes) into float32; round back once, as
+    PyTorch accumulates in float32 and rounds its result. (Its gradients are cast back by the engine.)"""
+
+    @staticmethod
+    def forward(a, b):
+        return np.matmul(a, b).astype(a.dtype, copy=False)
+
+
 # ------------------------------------------------------------------------------- matmul family
 
-def _check_dtypes(a: Tensor, b: Tensor) -> None:
+def _check_dtypes(a: Tensor, b: Tensor) -> type:
+    """-> the primitive that multiplies a and b."""
     da, db = a._data.dtype, b._data.dtype
     if da != db:
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_C_NAMES[da.name]} != "
                            f"{_C_NAMES[db.name]}")
     if da.kind == "b":
         raise NotImplementedError("\"addmm_impl_cpu_\" not implemented for 'Bool'")
+    return RoundedMatMul if da.kind == "V" else MatMul  # "V": ml_dtypes' bfloat16
 
 
 def _shape_error(a: tuple, b: tuple) -> RuntimeError:
@@ -60,7 +71,7 @@ def _shape_error(a: tuple, b: tuple) -> RuntimeError:
 
 
 def matmul(input: Tensor, other: Tensor, *, out=None) -> Tensor:
-    _check_dtypes(input, other)
+    prim = _check_dtypes(input, other)
     sa, sb = input._data.shape, other._data.shape
     na, nb = len(sa), len(sb)
     if na >= 2 and nb >= 2:
@@ -71,23 +82,23 @@ def matmul(input: Tensor, other: Tensor, *, out=None) -> Tensor:
                                f"[{int(np.prod(sa[:-2]))}, {sa[-1]}] but got: [{int(np.prod(sb[:-2]))}, {sb[-2]}].")
         if na > 2 and nb > 2 and sa[:-2] != sb[:-2]:
             _broadcast_batch(sa[:-2], sb[:-2])
-        return _out(apply(MatMul, (input, other)), out)
+        return _out(apply(prim, (input, other)), out)
     if na == 0 or nb == 0:
         raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {na}D and {nb}D")
     if na == 1 and nb == 1:
         if sa[0] != sb[0]:
             raise RuntimeError(f"inconsistent tensor size, expected tensor [{sa[0]}] and src [{sb[0]}] to have the "
                                f"same number of elements, but got {sa[0]} and {sb[0]} elements respectively")
-        r = apply(MatMul, (input.reshape(1, sa[0]), other.reshape(sb[0], 1)))
+        r = apply(prim, (input.reshape(1, sa[0]), other.reshape(sb[0], 1)))
         return _out(r.reshape(()), out)
     if na == 1:  # vector @ (batched) matrix: a row vector, squeezed afterwards
         if sa[0] != sb[-2]:
             raise _shape_error((1, sa[0]), sb)
-        r = apply(MatMul, (input.reshape(1, sa[0]), other))
+        r = apply(prim, (input.reshape(1, sa[0]), other))
         return _out(r.reshape(r._data.shape[:-2] + r._data.shape[-1:]), out)
     if sa[-1] != sb[0]:
         raise RuntimeError(f"size mismatch, got input ({sa[-2]}), mat ({sa[-2]}x{sa[-1]}), vec ({sb[0]})")
-    r = apply(MatMul, (input, other.reshape(sb[0], 1)))
+    r = apply(prim, (input, other.reshape(sb[0], 1)))
     return _out(r.reshape(r._data.shape[:-1]), out)
 
 

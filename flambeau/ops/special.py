@@ -213,7 +213,7 @@ class Logit(Primitive):
     @staticmethod
     def forward(x, eps):
         if eps is not None:
-            x = np.clip(x, eps, 1.0 - eps)
+            x = np.clip(x, eps, 1.0 - eps).astype(x.dtype, copy=False)  # bfloat16 would come back float32
         return np.log(x / (1 - x))
 
     def backward(ctx, g):
