@@ -13,7 +13,8 @@ set, frozenset, float (non-finite), complex, bytes, tensor (an index into "tenso
 saved twice loads as one object), size, dtype, device, scalar (a NumPy scalar), ndarray (a NumPy
 array of numbers, strings, bytes or dates: an index into "arrays"), namedtuple (its type's name and
 fields; loading reuses the class when its module is already imported, else makes an equivalent
-namedtuple, so no code from the file runs), pickle.
+namedtuple, so no code from the file runs), sparse_coo (an ndarray node of indices, a tensor node of
+values, the size), pickle.
 """
 from __future__ import annotations
 
@@ -60,6 +61,10 @@ class _Encoder:
             return obj
         if t is float:
             return obj if math.isfinite(obj) else {"$": "float", "value": repr(obj)}
+        if isinstance(obj, Tensor) and obj.is_sparse:
+            return {"$": "sparse_coo", "indices": self._array(obj._data.indices),
+                    "values": self.node(obj._values(), path), "size": list(obj.shape),
+                    "coalesced": obj.is_coalesced()}
         if isinstance(obj, Tensor):
             if id(obj) not in self.index:
                 self.index[id(obj)] = len(self.tensors)
@@ -222,6 +227,8 @@ class _Decoder:
             return self._ndarray(n)
         if tag == "namedtuple":
             return self._namedtuple(n)
+        if tag == "sparse_coo":
+            return self._sparse(n)
         if tag == "pickle":
             return self._pickled(n)
         raise self._fail(f"unknown node {str(n)[:80]}")
@@ -246,6 +253,17 @@ class _Decoder:
             raw = read_array(self.zf, f"flambeau/arrays/{index}", math.prod(shape) * dt.itemsize, self.source)
             self.arrays[index] = raw.view(dt).reshape(shape)
         return self.arrays[index]
+
+    def _sparse(self, n) -> Tensor:
+        from ..sparse import sparse_coo_tensor
+        indices, values = self.node(n.get("indices")), self.node(n.get("values"))
+        size = _field(n, "size", list, self.source, "a sparse_coo node")
+        if not (isinstance(indices, np.ndarray) and isinstance(values, Tensor)):
+            raise self._fail("a sparse_coo node needs an index array and a values tensor")
+        try:  # the indices are checked against the size, so a corrupt file cannot index out of bounds
+            return sparse_coo_tensor(indices, values, size, is_coalesced=n.get("coalesced") is True)
+        except (RuntimeError, TypeError, ValueError) as e:
+            raise self._fail(f"invalid sparse_coo tensor: {e}") from None
 
     def _namedtuple(self, n) -> tuple:
         module = _field(n, "module", str, self.source, "a namedtuple node")

@@ -189,6 +189,26 @@ class SparseCooTensor(Tensor):
     def clone(self, *, memory_format=None) -> "SparseCooTensor":
         return _make(self._data.indices.copy(), self._data.values.clone(), self._data.shape, self._data.coalesced)
 
+    def zero_(self) -> "SparseCooTensor":
+        """No stored entries left (nnz 0), as PyTorch's sparse zero_()."""
+        values = self._data.values
+        empty = values.detach().new_zeros((0, *values.shape[1:]))
+        self._data = _SparseData(self._data.indices[:, :0], empty, self._data.shape, True)
+        return self
+
+    def __deepcopy__(self, memo) -> "SparseCooTensor":
+        if self.grad_fn is not None:
+            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support the deepcopy "
+                               "protocol at the moment.")
+        out = _make(self._data.indices.copy(), self._data.values.__deepcopy__(memo), self._data.shape,
+                    self._data.coalesced)
+        memo[id(self)] = out
+        return out
+
+    def __reduce_ex__(self, protocol):
+        # like PyTorch's, an unpickled sparse tensor does not require grad
+        return (_make, (self._data.indices, self._data.values.detach(), self._data.shape, self._data.coalesced))
+
     def to(self, *args, **kwargs) -> "SparseCooTensor":
         return _make(self._data.indices, self._data.values.to(*args, **kwargs), self._data.shape,
                      self._data.coalesced)

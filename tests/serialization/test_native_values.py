@@ -118,6 +118,22 @@ def test_archive_holds_no_pickle():
     assert names == ["flambeau/manifest.json", "flambeau/arrays/0"]
 
 
+def test_sparse_tensors_round_trip():
+    s = flambeau.sparse_coo_tensor([[0, 1, 1], [2, 0, 2]], [1.0, 2.0, 3.0], (2, 3))
+    out = roundtrip({"s": s, "c": s.coalesce(), "grad": s.requires_grad_()})
+    for key, original in (("s", s), ("c", s.coalesce())):
+        assert out[key].is_sparse and out[key].is_coalesced() == original.is_coalesced()
+        flambeau.testing.assert_close(out[key], original.detach())
+    assert out["grad"].requires_grad
+
+
+def test_sparse_indices_out_of_range_are_corrupt():
+    def edit(node):
+        node["size"] = [1, 3]
+    with pytest.raises(CorruptFileError, match="size is inconsistent with indices"):
+        flambeau.load(_rewritten(flambeau.sparse_coo_tensor([[0, 1], [2, 0]], [1.0, 2.0], (2, 3)), edit))
+
+
 def test_object_arrays_still_need_pickle():
     a = np.array([{"a": 1}, None], dtype=object)
     with pytest.raises(TypeError, match="numpy.ndarray.*allow_pickle=True"):

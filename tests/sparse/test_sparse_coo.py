@@ -209,3 +209,15 @@ def test_assert_close_on_sparse_tensors():
         with pytest.raises(AssertionError, match="'layout' do not match: torch.sparse_coo != torch.strided"):
             lib.testing.assert_close(coo(lib), coo(lib).to_dense())
         lib.testing.assert_close(coo(lib), coo(lib).to_dense(), check_layout=False)
+
+
+def test_copy_pickle_and_zero_match_torch():
+    import copy
+    import pickle
+    out = []
+    for lib in (torch, flambeau):
+        s = coo(lib, requires_grad=True)
+        copied, unpickled = copy.deepcopy(s), pickle.loads(pickle.dumps(s))
+        zeroed = coo(lib).zero_()
+        out.append(plain((copied, copied.requires_grad, unpickled, unpickled.requires_grad, zeroed, zeroed.to_dense())))
+    assert out[1] == out[0]
