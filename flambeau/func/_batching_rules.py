@@ -10,7 +10,8 @@ so they batch again under an outer vmap and record autograd graphs for an outer 
   shaped        view and shape ops whose args are a shape or a key: the batch dim prepended
   permuting     permutations: 0 first, the rest shifted
   axes          reductions, softmax, cumulative ops, cat/stack, ...: their dims shifted by one
-  loss          cross-entropy and nll with class indices: the samples' rows folded into one call
+  folding       convolution, row normalisation, cross-entropy and nll with class indices: the samples' rows
+                folded into one call
 """
 from __future__ import annotations
 
@@ -123,6 +124,26 @@ def _gather(level, prim, inputs, phys, args):
     return apply(prim, tuple(_all_batched(level, inputs, phys)), _shift(dim, inputs[0]._data.ndim))
 
 
+def _folding(level, prim, inputs, phys, args):
+    """Primitives that treat dim 0 of their first input as independent rows (convolution, its input
+    gradient): the samples' rows folded into one call. Other inputs batched too: the per-sample loop."""
+    from ..ops.shape import Reshape
+    p = phys[0]
+    if p is None or any(q is not None for q in phys[1:]):
+        return None
+    shape = p._data.shape
+    out = apply(prim, (apply(Reshape, (p,), (shape[0] * shape[1],) + shape[2:]),) + tuple(inputs[1:]), *args)
+    return apply(Reshape, (out,), shape[:2] + out._data.shape[1:])
+
+
+def _rows_affine(level, prim, inputs, phys, args):
+    """Row normalisation with an unbatched weight and bias (layer/group norm): more rows, same row length."""
+    if phys[0] is None or any(q is not None for q in phys[1:]):
+        return None
+    (rows, length), eps, _stats = args
+    return apply(prim, (phys[0],) + tuple(inputs[1:]), (level.size * rows, length), eps, [])
+
+
 def _class_rows(level, prim, inputs, phys, args):
     """nll/cross-entropy of (N, C, ...) with per-element class indices and weights in args: every sample's
     rows in one call, reduced per sample afterwards. The indices and weights must be batched with the input
@@ -152,7 +173,7 @@ _class_rows.reads_array_args = True  # it finds the batched indices and weights 
 
 
 def _families() -> dict:
-    from ..ops import (activation, conversion, elementwise, elementwise_math, elementwise_rounding, joining, linalg,
+    from ..ops import (activation, conv, conversion, elementwise, norm, elementwise_math, elementwise_rounding, joining, linalg,
                        matmul, reduction, scan, scatter_gather, shape, special, special_gamma, statistics, windows,
                        indexing, math_extra)
     rules = {}
@@ -180,7 +201,7 @@ def _families() -> dict:
     rules[shape.Permute] = _permuting
     for prim in (reduction.Sum, reduction.Prod, reduction.Amax, reduction.Amin, reduction.All, reduction.Any,
                  reduction.CountNonzero, activation.Softmax, activation.LogSoftmax, scan.Cumsum, scan.Cumprod,
-                 scan.CumArgmax, math_extra.LogCumSumExp, shape.Flip, windows.Unfold):
+                 scan.CumArgmax, math_extra.LogCumSumExp, shape.Flip, windows.Unfold, norm.Normalize):
         rules[prim] = _axes_at(0)
     rules[statistics.VectorNorm] = _axes_at(1)
     rules[reduction.Argmax] = rules[reduction.Argmin] = _axes_at(0)
@@ -188,6 +209,8 @@ def _families() -> dict:
         rules[prim] = _joining
     rules[linalg.Diagonal] = _diagonal
     rules[scatter_gather.Gather] = _gather
+    rules[conv.Conv] = rules[conv.ConvInputGrad] = _folding
+    rules[norm.NormalizeRowsAffine] = _rows_affine
     from ..ops import loss
     rules[loss.NllLoss] = rules[loss.CrossEntropy] = _class_rows
     rules[loss.TargetIndices] = rules[loss.TargetWeights] = _broadcasting

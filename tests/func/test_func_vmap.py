@@ -35,9 +35,11 @@ CASES = {
     "nll_sum": (lambda t, x, y: t.nn.functional.nll_loss(t.log_softmax(x, 1), y, reduction="sum"), (0, 0),
                 randn(4, 5, 3), randint(0, 3, 4, 5)),
     "mse": (lambda t, x, y: t.nn.functional.mse_loss(x, y), (0, None), randn(4, 3), randn(3)),
-    "conv2d_fallback": (lambda t, x, w: t.nn.functional.conv2d(x, w), (0, None), randn(3, 1, 2, 4, 4),
+    "conv2d": (lambda t, x, w: t.nn.functional.conv2d(x, w), (0, None), randn(3, 1, 2, 4, 4),
                         randn(2, 2, 3, 3)),
     "sort_fallback": (lambda t, x: t.sort(x, 0).values, (0,), randn(4, 5)),
+    "conv_weight_grad_fallback": (lambda t, w, x: t.func.grad(lambda v: t.nn.functional.conv2d(x, v).sum())(w),
+                                  (None, 0), randn(2, 2, 3, 3), randn(3, 1, 2, 4, 4)),
     "layer_norm": (lambda t, x, w: t.nn.functional.layer_norm(x, (3,), w), (0, None), randn(4, 2, 3), randn(3)),
 }
 
@@ -66,7 +68,7 @@ def test_vmap_equals_loop(name):
             np.testing.assert_allclose(o[b].numpy(), s.numpy(), atol=1e-12)
 
 
-@pytest.mark.parametrize("name", ["linear_relu", "softmax_log_softmax", "cross_entropy", "conv2d_fallback", "views"])
+@pytest.mark.parametrize("name", ["linear_relu", "softmax_log_softmax", "cross_entropy", "conv2d", "views"])
 def test_gradient_through_vmap_matches_torch(name):
     case, arrays = _vmapped(name)
     check(case, *arrays, atol=1e-10)
@@ -104,7 +106,10 @@ def _mlp(lib):
 
 
 @pytest.mark.parametrize("unsqueeze", [True, False])
-def test_per_sample_gradients_match_torch_and_autograd_loop(unsqueeze):
+def test_per_sample_gradients_match_torch_and_autograd_loop(unsqueeze, monkeypatch):
+    def no_loop(*args):
+        raise AssertionError("the MLP's per-sample gradients must batch by rules, not by the per-sample loop")
+    monkeypatch.setattr(flambeau.func._vmap.BatchLevel, "_per_sample", no_loop)
     x, y = randn(8, 6, dtype=np.float32), randint(0, 3, 8)
     t_model, f_model = _mlp(torch), _mlp(flambeau)
     f_model.load_state_dict({k: flambeau.tensor(v.detach().numpy()) for k, v in t_model.state_dict().items()})
