@@ -72,6 +72,9 @@ def standard_gamma_grad(alpha, x):
 
 
 _EPS = float(np.finfo(np.float64).eps)
+# NOTE: both expansions need about sqrt(alpha) terms near x = alpha; the cap only guards against a
+# pathological input looping forever (the result then carries the truncation error)
+_MAX_TERMS = 100_000
 
 
 def _from_series(a, x):
@@ -85,7 +88,7 @@ def _from_series(a, x):
         harmonic = harmonic + 1 / (a + n)
         s = s + c
         weighted = weighted + c * harmonic
-        if not bool((c > _EPS * s).any()):
+        if n >= _MAX_TERMS or not bool((c > _EPS * s).any()):
             break
     return -(x / a) * (s * (torch.log(x) - torch.digamma(a + 1)) - weighted)
 
@@ -109,7 +112,8 @@ def _log_continued_fraction(a, x):
         d = 1 / d
         delta = d * c
         h = h * delta
-        if not bool(((delta - 1).abs() > _EPS).any()):
+        # NOTE: 4 eps, as rounding can leave delta oscillating a unit in the last place away from 1
+        if i >= _MAX_TERMS or not bool(((delta - 1).abs() > 4 * _EPS).any()):
             break
     return torch.log(h)
 
