@@ -14,7 +14,7 @@ from .ldl import ldl_factor, ldl_factor_ex, ldl_solve
 from .lu import lu, lu_factor, lu_factor_ex, lu_solve
 from .triangular import solve_triangular
 from .inverse import det, inv, inv_ex, lstsq, matrix_power, multi_dot, pinv, slogdet, solve, solve_ex
-from .matrix_functions import matrix_exp
+from .matrix_functions import matrix_exp, matrix_sqrth, polar
 from .tensors import tensorinv, tensorsolve
 from .vander import vander
 from .norms import cond, cross, matrix_norm, matrix_rank, norm, vecdot, vector_norm
@@ -27,7 +27,7 @@ def diagonal(A, *, offset: int = 0, dim1: int = -2, dim2: int = -1):
 
 __all__ = ["LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal", "eig", "eigh", "eigvals", "eigvalsh", "inv", "inv_ex",
            "ldl_factor", "ldl_factor_ex", "ldl_solve", "lstsq", "lu", "lu_factor",
-           "lu_factor_ex", "lu_solve", "matmul", "matrix_exp",
+           "lu_factor_ex", "lu_solve", "matmul", "matrix_exp", "matrix_sqrth", "polar",
            "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet", "solve", "solve_ex",
            "solve_triangular",
            "svd", "svdvals", "tensordot", "tensorinv", "tensorsolve", "vander", "vecdot", "vector_norm"]

@@ -1,11 +1,14 @@
-"""Functions of a matrix: linalg.matrix_exp (also torch.matrix_exp and Tensor.matrix_exp).
+"""Functions of a matrix: linalg.matrix_exp (also torch.matrix_exp and Tensor.matrix_exp), linalg.matrix_sqrth
+and linalg.polar (composites of eigh and svd, differentiable through them).
 
-The forward is scaling and squaring with the degree-13 Padé approximant (Higham 2005, "The scaling and
+matrix_exp is scaling and squaring with the degree-13 Padé approximant (Higham 2005, "The scaling and
 squaring method for the matrix exponential revisited"); its gradient is the upper-right block of the
 exponential of [[A^T, G], [0, A^T]] (Mathias 1996; `holomorphic` conjugates it for complex A), so it
 is itself differentiable.
 """
 from __future__ import annotations
+
+from collections import namedtuple
 
 import numpy as np
 
@@ -15,6 +18,7 @@ from ..ops.conjugate import holomorphic
 from ..ops.creation import zeros_like
 from ..ops.joining import cat
 from ._common import check_matrix
+from .decompositions import eigh, svd
 
 # b_0 .. b_13 of the [13/13] Padé approximant, and the largest 1-norm it serves to double precision
 _PADE13 = (64764752532480000., 32382376266240000., 7771770303897600., 1187353796428800., 129060195264000.,
@@ -67,3 +71,24 @@ def matrix_exp(A: Tensor) -> Tensor:
     elif A._data.shape[-1] != A._data.shape[-2]:
         check_matrix(A.float(), name, square=True)
     return apply(MatrixExp, (A,))
+
+
+PolarResult = namedtuple("linalg_polar", ["U", "H"])
+
+
+def matrix_sqrth(A: Tensor) -> Tensor:
+    """The symmetric (Hermitian) positive-definite X with X X = A, from A's lower triangle."""
+    check_matrix(A, "linalg.matrix_sqrth", square=True)
+    w, v = eigh(A)
+    return (v * w.sqrt().unsqueeze(-2)) @ v.mH
+
+
+def polar(A: Tensor, *, out=None) -> PolarResult:
+    """A = U H with U's columns orthonormal and H positive-semidefinite, for A (..., m, n) with m >= n."""
+    check_matrix(A, "linalg.polar")
+    m, n = A._data.shape[-2:]
+    if m < n:
+        raise RuntimeError(f"linalg.polar: input must have at least as many rows as columns, but got {m} by {n} "
+                           "matrices")
+    u, s, vh = svd(A, full_matrices=False)
+    return PolarResult(u @ vh, (vh.mH * s.unsqueeze(-2)) @ vh)
