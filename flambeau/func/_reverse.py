@@ -132,7 +132,7 @@ def vjp(func, *primals, has_aux: bool = False):
     """(func(*primals), vjp_fn[, aux]): vjp_fn(cotangents) gives one gradient per primal."""
     leaves, spec = flatten(primals)
     check_tensors(leaves)
-    create_graph, outer = needs_graph(leaves)
+    keep_graph, outer = needs_graph(leaves)
     with enable_grad():
         tracked = [track(x) for x in leaves]
         out, aux = _split_aux(func(*unflatten(tracked, spec)), has_aux, "vjp")
@@ -142,7 +142,7 @@ def vjp(func, *primals, has_aux: bool = False):
             raise RuntimeError(f"vjp(f, *primals): Expected f to be a function that has non-empty Tensor outputs, "
                                f"got {type(o)}")
 
-    def vjp_fn(cotangents, *, retain_graph: bool = True, create_graph: bool = create_graph):
+    def vjp_fn(cotangents, *, retain_graph: bool = True, create_graph: bool | None = None):
         cot_leaves, cot_spec = flatten(cotangents)
         if cot_spec.num_leaves != out_spec.num_leaves:
             raise RuntimeError("Expected pytree structure of cotangents to be the same as pytree structure of "
@@ -151,8 +151,10 @@ def vjp(func, *primals, has_aux: bool = False):
             if c.shape != o.shape:
                 raise RuntimeError(f"Mismatch in shape: grad_output[0] has a shape of {c.shape} and output[0] has "
                                    f"a shape of {o.shape}.")
+        # called inside a transform (vmap of vjp_fn, as jacrev does in PyTorch), formulas must run as ops
+        keep = bool(create_graph) or keep_graph or bool(_levels.active_levels())
         with enable_grad():
-            grads = _grads(out_leaves, tracked, cot_leaves, create_graph, retain=retain_graph)
+            grads = _grads(out_leaves, tracked, cot_leaves, keep, retain=retain_graph)
         return unflatten([_finish(g, outer) for g in grads], spec)
 
     result = unflatten([_finish(o, outer) for o in out_leaves], out_spec)

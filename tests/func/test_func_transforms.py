@@ -128,3 +128,13 @@ def test_hessian_of_network_loss_matches_torch():
 ])
 def test_errors_match_torch(case):
     check_raises(case, randn(3))
+
+
+def test_vmap_of_vjp_fn_and_jvp_of_grad_match_torch():
+    """vjp_fn batched over cotangents (PyTorch's jacrev) and forward over reverse (a Hessian-vector product)."""
+    def rows(t, x, cots):
+        _, fn = t.func.vjp(lambda a: t.softmax(a @ a.t(), 1), x)
+        return t.func.vmap(fn)(cots)
+    check(rows, randn(3, 2), randn(5, 3, 3), grad=False)
+    check(lambda t, x, v: t.func.jvp(t.func.grad(lambda a: (a.sin() * a).sum() * a.sum()), (x,), (v,)),
+          randn(4), randn(4), grad=False)
