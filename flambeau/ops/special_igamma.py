@@ -116,7 +116,8 @@ class Igamma(Primitive):
         a, x = ctx.inputs
         upper = ctx.args[0]
         if ctx.needs_input_grad(0):
-            raise NotImplementedError(f"the derivative for '{'igammac' if upper else 'igamma'}: input' is not implemented.")
+            name = "igammac" if upper else "igamma"
+            raise NotImplementedError(f"the derivative for '{name}: input' is not implemented.")
         density = exp((a - 1.0) * log(x) - x - lgamma(a))
         return None, g * (-density if upper else density)
 

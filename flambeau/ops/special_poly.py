@@ -68,9 +68,11 @@ shifted_chebyshev_polynomial_t = non_differentiable("shifted_chebyshev_polynomia
 shifted_chebyshev_polynomial_u = non_differentiable("shifted_chebyshev_polynomial_u", _shifted(_U), arity=2)
 shifted_chebyshev_polynomial_v = non_differentiable("shifted_chebyshev_polynomial_v", _shifted(_V), arity=2)
 shifted_chebyshev_polynomial_w = non_differentiable("shifted_chebyshev_polynomial_w", _shifted(_W), arity=2)
-hermite_polynomial_h = non_differentiable("hermite_polynomial_h", _recurrence(lambda x: 2.0 * x, _hermite_step), arity=2)
+hermite_polynomial_h = non_differentiable("hermite_polynomial_h", _recurrence(lambda x: 2.0 * x, _hermite_step),
+                                          arity=2)
 hermite_polynomial_he = non_differentiable("hermite_polynomial_he", _recurrence(lambda x: x, _hermite_e_step), arity=2)
-laguerre_polynomial_l = non_differentiable("laguerre_polynomial_l", _recurrence(lambda x: 1.0 - x, _laguerre_step), arity=2)
+laguerre_polynomial_l = non_differentiable("laguerre_polynomial_l", _recurrence(lambda x: 1.0 - x, _laguerre_step),
+                                           arity=2)
 legendre_polynomial_p = non_differentiable("legendre_polynomial_p", _recurrence(lambda x: x, _legendre_step), arity=2)
 
 TENSOR_METHODS: dict = {}

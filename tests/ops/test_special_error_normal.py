@@ -7,7 +7,8 @@ import torch
 from oracle import check, check_raises, gradcheck, randint, randn
 
 EXTREMES = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 1e-300, -1e-300, 1e300, -1e300])
-PROBABILITIES = np.concatenate([np.linspace(0.0, 1.0, 41), [1e-300, 1e-20, 1e-10, 1 - 1e-10, np.exp(-2), 1 - np.exp(-2)]])
+PROBABILITIES = np.concatenate([np.linspace(0.0, 1.0, 41),
+                                [1e-300, 1e-20, 1e-10, 1 - 1e-10, np.exp(-2), 1 - np.exp(-2)]])
 OUTSIDE = np.array([-0.5, 1.5, np.nan])
 
 # name -> (function of (lib, x), float64 domain, tolerance)
