@@ -79,7 +79,7 @@ class VectorNorm(Primitive):
         if ord == 2:
             return np.sqrt(np.sum(a * a, axis=axes, keepdims=keepdim))
         # NOTE: a Python float power of a bfloat16 (ml_dtypes) array comes back float32
-        return (np.sum(a ** ord, axis=axes, keepdims=keepdim) ** (1 / ord)).astype(x.dtype, copy=False)
+        return (np.sum(a ** ord, axis=axes, keepdims=keepdim) ** (1 / ord)).astype(a.dtype, copy=False)
 
     def backward(ctx, g):
         ord, axes, keepdim = ctx.args
