@@ -66,6 +66,14 @@ def promote(a, b):
     raise TypeError(f"expected at least one Tensor operand, got {type(a).__name__} and {type(b).__name__}")
 
 
+def factor_for(value, t: Tensor):
+    """A Python-number factor (addcmul's value, addmm's alpha and beta) as PyTorch applies it to `t`:
+    converted to t's type, so a float factor of an integer tensor is truncated and never promotes it."""
+    if isinstance(value, float) and t._data.dtype.kind in "iu":
+        return int(value)
+    return value
+
+
 def as_tensor_operand(x, like: Tensor) -> Tensor:
     return x if isinstance(x, Tensor) else scalar_tensor(x, result_dtype(like, x), like)
 

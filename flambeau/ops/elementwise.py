@@ -342,7 +342,8 @@ def sub(input, other, *, alpha=1, out: Tensor | None = None) -> Tensor:
     return _out(apply(Sub, (a, b)), out)
 
 
-def rsub(input, other, *, alpha=1) -> Tensor:
+def rsub(input: Tensor, other, *, alpha=1) -> Tensor:
+    require_tensor("rsub", "input", 1, input)
     return sub(other, input, alpha=alpha)
 
 
@@ -423,8 +424,9 @@ def where(condition, input=None, other=None) -> Tensor:
     return apply(Where, (condition, a, b))
 
 
-def _compare(prim, ordered_kernel: str = ""):
-    def op(input, other, *, out: Tensor | None = None) -> Tensor:
+def _compare(prim, name: str, ordered_kernel: str = ""):
+    def op(input: Tensor, other, *, out: Tensor | None = None) -> Tensor:
+        require_tensor(name, "input", 1, input)
         a, b = promote(input, other)
         if ordered_kernel and a._data.dtype.kind == "c":  # complex numbers have no order
             raise not_implemented(ordered_kernel, a)
@@ -432,23 +434,24 @@ def _compare(prim, ordered_kernel: str = ""):
     return op
 
 
-eq = _compare(Equal)
-ne = _compare(NotEqual)
-lt = _compare(Less, "lt_cpu")
-le = _compare(LessEqual, "le_cpu")
-gt = _compare(Greater, "gt_cpu")
-ge = _compare(GreaterEqual, "ge_cpu")
+eq = _compare(Equal, "eq")
+ne = _compare(NotEqual, "ne")
+lt = _compare(Less, "lt", "lt_cpu")
+le = _compare(LessEqual, "le", "le_cpu")
+gt = _compare(Greater, "gt", "gt_cpu")
+ge = _compare(GreaterEqual, "ge", "ge_cpu")
 less, less_equal, greater, greater_equal, not_equal = lt, le, gt, ge, ne
 
 
 def require_tensor(name: str, arg: str, position: int, x) -> None:
-    """Functions whose `other` must be a Tensor (no Python scalars) raise TypeError like PyTorch."""
+    """Arguments that must be Tensors (no Python scalars) raise TypeError like PyTorch."""
     if not isinstance(x, Tensor):
         raise TypeError(f"{name}(): argument '{arg}' (position {position}) must be Tensor, not {type(x).__name__}")
 
 
 def _logical(prim, name):
     def op(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
+        require_tensor(name, "input", 1, input)
         require_tensor(name, "other", 2, other)
         return _out(apply(prim, (input, other)), out)
     return op
@@ -520,6 +523,7 @@ isfinite = _predicate(np.isfinite, _all)
 
 
 def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
+    require_tensor("isclose", "input", 1, input)
     require_tensor("isclose", "other", 2, other)
     if input._data.dtype != other._data.dtype:
         raise RuntimeError(f"{_dtype_title(input)} did not match {_dtype_title(other)}")

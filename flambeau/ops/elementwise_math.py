@@ -13,7 +13,7 @@ import numpy as np
 
 from .._dispatch import OUTPUT, Primitive, apply, update_inplace
 from .._tensor import Tensor
-from ._promote import promote, result_dtype
+from ._promote import factor_for, promote, result_dtype
 from .conjugate import holomorphic
 from .elementwise import (_dtype_title, _float_input, _float_operands, _out, add_inplace_variants, cast,
                           exp, isfinite, not_implemented, require_tensor, where)
@@ -463,6 +463,7 @@ def rad2deg(input: Tensor, *, out: Tensor | None = None) -> Tensor:
 
 
 def atan2(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
+    require_tensor("atan2", "input", 1, input)
     require_tensor("atan2", "other", 2, other)
     return _out(apply(Atan2, _float_operands(input, other)), out)
 
@@ -473,6 +474,7 @@ arctan2 = atan2
 def _float_kernel(prim, kernel: str, name: str):
     """Binary float functions that PyTorch does not define for integer tensors."""
     def op(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
+        require_tensor(name, "input", 1, input)
         require_tensor(name, "other", 2, other)
         a, b = promote(input, other)
         if a._data.dtype.kind in "biu":
@@ -488,11 +490,14 @@ logaddexp2 = _float_kernel(LogAddExp2, "logaddexp2_cpu", "logaddexp2")
 
 def copysign(input: Tensor, other, *, out: Tensor | None = None) -> Tensor:
     require_tensor("copysign", "input", 1, input)
+    if not isinstance(other, Tensor):  # a negative number must not wrap in an unsigned dtype first
+        input = _float_input(input)
     return _out(apply(Copysign, _float_operands(input, other)), out)
 
 
 def _extremum(prim, name: str):
     def op(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
+        require_tensor(name, "input", 1, input)
         require_tensor(name, "other", 2, other)
         a, b = promote(input, other)
         if a._data.dtype.kind == "c":
@@ -508,6 +513,7 @@ fmin = _extremum(Fmin, "fmin")
 
 
 def clamp(input: Tensor, min=None, max=None, *, out: Tensor | None = None) -> Tensor:
+    require_tensor("clamp", "input", 1, input)
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     bounds = [b for b in (min, max) if b is not None]
@@ -516,12 +522,12 @@ def clamp(input: Tensor, min=None, max=None, *, out: Tensor | None = None) -> Te
         raise TypeError("clamp() received an invalid combination of arguments: min and max must both be "
                         "Tensors or both be numbers")
     dt = result_dtype(input, *bounds)
-    if dt == np.bool_:
-        raise not_implemented("clamp_scalar_cpu", input)
     if dt.kind == "c":
         raise NotImplementedError("clamp is not supported for complex types")
     x = cast(input, dt)
     if not any(tensors):
+        if dt == np.bool_:  # (bool tensor bounds are fine: maximum and minimum below)
+            raise not_implemented("clamp_scalar_cpu", input)
         if dt.kind in "iu":  # NOTE: integer bounds wrap to the tensor's dtype first, like PyTorch (-1 is 255 in uint8)
             min, max = (None if b is None else np.array(b).astype(dt).item() for b in (min, max))
         return _out(apply(ClampScalar, (x,), min, max), out)
@@ -545,6 +551,8 @@ def clamp_max(input: Tensor, max, *, out: Tensor | None = None) -> Tensor:
 
 
 def lerp(input: Tensor, end: Tensor, weight, *, out: Tensor | None = None) -> Tensor:
+    require_tensor("lerp", "input", 1, input)
+    require_tensor("lerp", "end", 2, end)
     for name, t in (("end", end), ("weight", weight)):
         if isinstance(t, Tensor) and t._data.dtype != input._data.dtype:
             raise RuntimeError(f"expected dtype {input.dtype} for `{name}` but got dtype {t.dtype}")
@@ -554,13 +562,21 @@ def lerp(input: Tensor, end: Tensor, weight, *, out: Tensor | None = None) -> Te
 
 
 def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1, out: Tensor | None = None) -> Tensor:
+    _require_tensors("addcmul", input, tensor1, tensor2)
     if result_dtype(input, tensor1, tensor2) == np.bool_:
         raise not_implemented("addcmul_cpu_out", input)
     product = tensor1 * tensor2
+    value = factor_for(value, product)
     return _out(input + (product if value == 1 else value * product), out)
 
 
+def _require_tensors(name: str, *tensors) -> None:
+    for position, (arg, x) in enumerate(zip(("input", "tensor1", "tensor2"), tensors), 1):
+        require_tensor(name, arg, position, x)
+
+
 def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1, out: Tensor | None = None) -> Tensor:
+    _require_tensors("addcdiv", input, tensor1, tensor2)
     if tensor1._data.dtype.kind in "biu" and tensor2._data.dtype.kind in "biu":
         raise RuntimeError("Integer division with addcdiv is no longer supported, and in a future release addcdiv "
                            "will perform a true division of tensor1 and tensor2. The historic addcdiv behavior can "

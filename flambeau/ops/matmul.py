@@ -12,6 +12,7 @@ import numpy as np
 from .._dispatch import Primitive, apply
 from .._tensor import Tensor
 from .conjugate import holomorphic
+from ._promote import factor_for
 from .elementwise import _dtype_title, _out, add_inplace_variants
 
 _C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
@@ -169,6 +170,7 @@ ger = outer
 def _scaled_sum(input: Tensor, product: Tensor, beta, alpha) -> Tensor:
     """beta * input + alpha * product; beta == 0 ignores input (even nan), like PyTorch."""
     from .shape import expand
+    beta, alpha = factor_for(beta, product), factor_for(alpha, product)
     if alpha != 1:
         product = product * alpha
     if beta == 0:
