@@ -67,6 +67,15 @@ def write_out(result, out):
     return copy_out(result, out)
 
 
+def write_outs(result: tuple, out):
+    """The `out=` argument of a function returning a named tuple: copy each result into its tensor."""
+    if out is None:
+        return result
+    if len(out) != len(result):
+        raise TypeError(f"expected out to be a tuple of {len(result)} tensors, got {len(out)}")
+    return type(result)(*(write_out(r, o) for r, o in zip(result, out)))
+
+
 def unsqueeze2(t: Tensor) -> Tensor:
     """(...,) -> (..., 1, 1): a per-matrix scalar that broadcasts over its matrix."""
     return t.reshape(t._data.shape + (1, 1))

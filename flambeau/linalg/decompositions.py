@@ -11,7 +11,7 @@ import numpy as np
 from .._dispatch import Primitive, apply
 from .._tensor import Tensor
 from ._common import (CholeskyExResult, EighResult, Factor, LinAlgError, QRResult, SVDResult, batched_eye,
-                      check_matrix)
+                      check_matrix, write_outs)
 from .info import NOT_PD, cholesky_arrays, info_tensor, raise_for_info
 from .inverse import solve
 from .triangular import solve_triangular
@@ -52,7 +52,7 @@ class Cholesky(Primitive):
 
 def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False, out=None) -> CholeskyExResult:
     """(L, info): info is 0, or the order of the first leading minor that is not positive-definite."""
-    return _cholesky(A, upper, check_errors, "linalg.cholesky_ex")
+    return write_outs(_cholesky(A, upper, check_errors, "linalg.cholesky_ex"), out)
 
 
 def cholesky(A: Tensor, *, upper: bool = False, out=None) -> Tensor:
@@ -96,11 +96,11 @@ def _eigh_arrays(A: Tensor, UPLO: str, name: str):
 
 def eigh(A: Tensor, UPLO: str = "L", *, out=None) -> EighResult:
     cache = _eigh_arrays(A, UPLO, "linalg.eigh")
-    return EighResult(apply(EighValues, (A,), UPLO, cache), apply(EighVectors, (A,), UPLO, cache))
+    return write_outs(EighResult(apply(EighValues, (A,), UPLO, cache), apply(EighVectors, (A,), UPLO, cache)), out)
 
 
 def eigvalsh(A: Tensor, UPLO: str = "L", *, out=None) -> Tensor:
-    return apply(EighValues, (A,), UPLO, _eigh_arrays(A, UPLO, "linalg.eigvalsh"))
+    return _out(apply(EighValues, (A,), UPLO, _eigh_arrays(A, UPLO, "linalg.eigvalsh")), out)
 
 
 # ------------------------------------------------------------------------------- svd
@@ -156,14 +156,14 @@ def svd(A: Tensor, full_matrices: bool = True, *, driver=None, out=None) -> SVDR
     u, s, vh = np.linalg.svd(A._data, full_matrices=full_matrices)
     dt = A._data.dtype
     cache = (u.astype(dt, copy=False), s.astype(dt, copy=False), vh.astype(dt, copy=False))
-    return SVDResult(*(apply(p, (A,), full_matrices, cache) for p in (SvdU, SvdS, SvdVh)))
+    return write_outs(SVDResult(*(apply(p, (A,), full_matrices, cache) for p in (SvdU, SvdS, SvdVh))), out)
 
 
 def svdvals(A: Tensor, *, driver=None, out=None) -> Tensor:
     check_matrix(A, "linalg.svdvals")
     if not A._rg:
-        return Tensor._wrap(np.linalg.svd(A._data, compute_uv=False).astype(A._data.dtype, copy=False))
-    return svd(A, full_matrices=False).S
+        return _out(Tensor._wrap(np.linalg.svd(A._data, compute_uv=False).astype(A._data.dtype, copy=False)), out)
+    return _out(svd(A, full_matrices=False).S, out)
 
 
 # ------------------------------------------------------------------------------- qr
@@ -230,7 +230,7 @@ def qr(A: Tensor, mode: str = "reduced", *, out=None) -> QRResult:
     cache = (q.astype(dt, copy=False), r.astype(dt, copy=False))
     R = apply(QrR, (A,), mode, cache)
     Q = Tensor._wrap(np.zeros((0,), dtype=dt)) if mode == "r" else apply(QrQ, (A,), mode, cache)
-    return QRResult(Q, R)
+    return write_outs(QRResult(Q, R), out)
 
 
 def _out(result, out):

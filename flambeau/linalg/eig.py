@@ -10,7 +10,7 @@ import numpy as np
 
 from .._dispatch import apply
 from .._tensor import Tensor
-from ._common import EigResult, Factor, batched_eye, check_matrix
+from ._common import EigResult, Factor, batched_eye, check_matrix, write_out, write_outs
 from .inverse import solve
 
 _COMPLEX = {np.dtype(np.float32): np.complex64, np.dtype(np.float64): np.complex128}
@@ -68,9 +68,9 @@ def _eig_arrays(A: Tensor, name: str):
 def eig(A: Tensor, *, out=None) -> EigResult:
     """(eigenvalues, eigenvectors) with A V = V diag(eigenvalues), both complex."""
     cache = _eig_arrays(A, "linalg.eig")
-    return EigResult(apply(EigValues, (A,), cache), apply(EigVectors, (A,), cache))
+    return write_outs(EigResult(apply(EigValues, (A,), cache), apply(EigVectors, (A,), cache)), out)
 
 
 def eigvals(A: Tensor, *, out=None) -> Tensor:
     cache = _eig_arrays(A, "linalg.eigvals")
-    return apply(EigValues, (A,), cache)
+    return write_out(apply(EigValues, (A,), cache), out)

@@ -10,7 +10,7 @@ from collections import namedtuple
 import numpy as np
 
 from .._tensor import Tensor
-from ._common import batched_eye, check_float, write_out
+from ._common import batched_eye, check_float, write_out, write_outs
 
 GeqrfResult = namedtuple("geqrf", ["a", "tau"])
 
@@ -91,5 +91,6 @@ def geqrf(input: Tensor, *, out=None) -> GeqrfResult:
     check_float(input, "torch.geqrf")
     h, tau = np.linalg.qr(input._data, mode="raw")
     dtype = input._data.dtype
-    return GeqrfResult(Tensor._wrap(np.ascontiguousarray(np.swapaxes(h, -1, -2)).astype(dtype, copy=False)),
-                       Tensor._wrap(tau.astype(dtype, copy=False)))
+    result = GeqrfResult(Tensor._wrap(np.ascontiguousarray(np.swapaxes(h, -1, -2)).astype(dtype, copy=False)),
+                         Tensor._wrap(tau.astype(dtype, copy=False)))
+    return write_outs(result, out)

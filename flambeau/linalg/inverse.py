@@ -8,7 +8,7 @@ from .._tensor import Tensor
 from ..ops.conjugate import holomorphic
 from ..ops.matmul import matmul
 from ._common import (Factor, InvExResult, LinAlgError, LstsqResult, SlogdetResult, SolveExResult, batched_eye,
-                      check_float, check_matrix, unsqueeze2)
+                      check_float, check_matrix, unsqueeze2, write_outs)
 from .info import SINGULAR, info_tensor, inverse_arrays, raise_for_info, solve_arrays
 
 _SOLVE_SINGULAR = "{name}: {where}The solver failed because the input matrix is singular."
@@ -103,7 +103,7 @@ class Pinv(Primitive):
 
 def inv_ex(A: Tensor, *, check_errors: bool = False, out=None) -> InvExResult:
     """(A^-1, info): info is 0, or the 1-based place of the first zero pivot of A's LU."""
-    return _inv(A, check_errors, "linalg.inv_ex")
+    return write_outs(_inv(A, check_errors, "linalg.inv_ex"), out)
 
 
 def inv(A: Tensor, *, out=None) -> Tensor:
@@ -127,12 +127,12 @@ def slogdet(A: Tensor, *, out=None) -> SlogdetResult:
     check_matrix(A, "linalg.slogdet", square=True)
     sign, logabs = np.linalg.slogdet(A._data)
     cache = (np.asarray(sign, dtype=A._data.dtype), np.asarray(logabs, dtype=A._data.dtype))
-    return SlogdetResult(apply(SlogdetSign, (A,), cache), apply(LogAbsDet, (A,), cache))
+    return write_outs(SlogdetResult(apply(SlogdetSign, (A,), cache), apply(LogAbsDet, (A,), cache)), out)
 
 
 def solve_ex(A: Tensor, B: Tensor, *, left: bool = True, check_errors: bool = False, out=None) -> SolveExResult:
     """(X, info): info is 0, or the 1-based place of the first zero pivot of A's LU."""
-    return _solve(A, B, left, check_errors, "linalg.solve_ex", "torch.linalg.solve_ex")
+    return write_outs(_solve(A, B, left, check_errors, "linalg.solve_ex", "torch.linalg.solve_ex"), out)
 
 
 def solve(A: Tensor, B: Tensor, *, left: bool = True, out=None) -> Tensor:

@@ -11,7 +11,7 @@ from collections import namedtuple
 import numpy as np
 
 from .._tensor import Tensor
-from ._common import LinAlgError, check_float, check_matrix, write_out
+from ._common import LinAlgError, check_float, check_matrix, write_out, write_outs
 
 LDLFactorResult = namedtuple("linalg_ldl_factor", ["LD", "pivots"])
 LDLFactorExResult = namedtuple("linalg_ldl_factor_ex", ["LD", "pivots", "info"])
@@ -115,12 +115,13 @@ def ldl_factor_ex(A: Tensor, *, hermitian: bool = False, check_errors: bool = Fa
         raise LinAlgError(f"{name}: The factorization could not be completed because the block diagonal "
                           f"matrix D is exactly singular (D({int(info.reshape(-1)[np.flatnonzero(info)[0]])}) "
                           "is zero).")
-    return LDLFactorExResult(Tensor._wrap(LD.reshape(a.shape)), Tensor._wrap(pivots), Tensor._wrap(info))
+    return write_outs(LDLFactorExResult(Tensor._wrap(LD.reshape(a.shape)), Tensor._wrap(pivots), Tensor._wrap(info)),
+                      out)
 
 
 def ldl_factor(A: Tensor, *, hermitian: bool = False, out=None) -> LDLFactorResult:
     LD, pivots, _ = ldl_factor_ex(A, hermitian=hermitian, check_errors=True)
-    return LDLFactorResult(LD, pivots)
+    return write_outs(LDLFactorResult(LD, pivots), out)
 
 
 def _sytrs(ld, pivots, b, hermitian: bool):

@@ -17,7 +17,7 @@ from .._tensor import Tensor
 from ..ops.conjugate import holomorphic
 from ..ops.creation import zeros_like
 from ..ops.joining import cat
-from ._common import batched_eye, check_matrix, write_out
+from ._common import batched_eye, check_matrix, write_out, write_outs
 from .triangular import solve_triangular
 
 LUFactorResult = namedtuple("linalg_lu_factor", ["LU", "pivots"])
@@ -130,13 +130,13 @@ def lu_factor_ex(A: Tensor, *, pivot: bool = True, check_errors: bool = False, o
     LU, pivots, info = _factor(A, pivot, "linalg.lu_factor_ex")
     if check_errors:
         _raise_for_info(info, "torch.linalg.lu_factor_ex")
-    return LUFactorExResult(LU, pivots, info)
+    return write_outs(LUFactorExResult(LU, pivots, info), out)
 
 
 def lu_factor(A: Tensor, *, pivot: bool = True, out=None) -> LUFactorResult:
     LU, pivots, info = _factor(A, pivot, "linalg.lu_factor")
     _raise_for_info(info, "torch.linalg.lu_factor")
-    return LUFactorResult(LU, pivots)
+    return write_outs(LUFactorResult(LU, pivots), out)
 
 
 def lu_unpack(LU_data: Tensor, LU_pivots: Tensor, unpack_data: bool = True, unpack_pivots: bool = True, *,
@@ -159,14 +159,14 @@ def lu_unpack(LU_data: Tensor, LU_pivots: Tensor, unpack_data: bool = True, unpa
         P = empty
     if not unpack_data:
         nothing = LU_data.reshape(-1)[:0]  # empty, but part of the graph like PyTorch's
-        return LUUnpackResult(P, nothing, nothing)
+        return write_outs(LUUnpackResult(P, nothing, nothing), out)
     L = LU_data[..., :, :k].tril(-1) + batched_eye(m, LU_data)[:, :k]
-    return LUUnpackResult(P, L, LU_data[..., :k, :].triu())
+    return write_outs(LUUnpackResult(P, L, LU_data[..., :k, :].triu()), out)
 
 
 def lu(A: Tensor, *, pivot: bool = True, out=None) -> LUResult:
     LU, pivots, _ = _factor(A, pivot, "linalg.lu")
-    return LUResult(*lu_unpack(LU, pivots))
+    return write_outs(LUResult(*lu_unpack(LU, pivots)), out)
 
 
 def lu_solve(LU: Tensor, pivots: Tensor, B: Tensor, *, left: bool = True, adjoint: bool = False,
@@ -195,7 +195,8 @@ def lu_solve(LU: Tensor, pivots: Tensor, B: Tensor, *, left: bool = True, adjoin
 def torch_lu(A: Tensor, pivot: bool = True, get_infos: bool = False, out=None) -> tuple:
     """torch.lu (deprecated in PyTorch): (LU, pivots) or (LU, pivots, infos)."""
     result = lu_factor_ex(A, pivot=pivot)  # never raises for a singular A, unlike linalg.lu_factor
-    return tuple(result) if get_infos else tuple(result[:2])
+    result = tuple(result) if get_infos else tuple(result[:2])
+    return result if out is None else tuple(write_out(r, o) for r, o in zip(result, out))
 
 
 def torch_lu_solve(b: Tensor, LU_data: Tensor, LU_pivots: Tensor, *, out=None) -> Tensor:

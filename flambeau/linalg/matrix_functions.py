@@ -17,7 +17,7 @@ from .._tensor import Tensor
 from ..ops.conjugate import holomorphic
 from ..ops.creation import zeros_like
 from ..ops.joining import cat
-from ._common import check_matrix
+from ._common import check_matrix, write_outs
 from .decompositions import eigh, svd
 
 # b_0 .. b_13 of the [13/13] Padé approximant, and the largest 1-norm it serves to double precision
@@ -91,4 +91,4 @@ def polar(A: Tensor, *, out=None) -> PolarResult:
         raise RuntimeError(f"linalg.polar: input must have at least as many rows as columns, but got {m} by {n} "
                            "matrices")
     u, s, vh = svd(A, full_matrices=False)
-    return PolarResult(u @ vh, (vh.mH * s.unsqueeze(-2)) @ vh)
+    return write_outs(PolarResult(u @ vh, (vh.mH * s.unsqueeze(-2)) @ vh), out)

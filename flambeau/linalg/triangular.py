@@ -15,7 +15,7 @@ from .._dispatch import Primitive, apply
 from .._tensor import Tensor
 from ..ops.conjugate import holomorphic
 from ..ops.matmul import _broadcast_batch
-from ._common import batched_eye, check_float, write_out
+from ._common import batched_eye, check_float, write_out, write_outs
 
 TriangularSolveResult = namedtuple("triangular_solve", ["solution", "cloned_coefficient"])
 
@@ -95,7 +95,7 @@ def triangular_solve(b: Tensor, A: Tensor, upper: bool = True, transpose: bool =
         A, upper = A.mT, not upper
     x = solve_triangular(A, b, upper=upper, unitriangular=unitriangular)
     coefficient = (A.mT if transpose else A).expand(x._data.shape[:-2] + A._data.shape[-2:]).clone()
-    return TriangularSolveResult(x, coefficient)
+    return write_outs(TriangularSolveResult(x, coefficient), out)
 
 
 def cholesky_solve(B: Tensor, L: Tensor, upper: bool = False, *, out=None) -> Tensor:

@@ -177,3 +177,29 @@ def test_failures_raise_linalg_error_naming_the_batch_element():
         flambeau.linalg.inv(flambeau.tensor(SINGULAR))
     with pytest.raises(flambeau.linalg.LinAlgError, match=r"^torch.linalg.solve: The solver failed"):
         flambeau.linalg.solve(flambeau.tensor(SINGULAR[1]), flambeau.ones(2, dtype=flambeau.float64))
+
+
+def _into(t, fn, a, dtypes):
+    """Call fn with out= tensors of the given dtypes (None: a's) and return those tensors."""
+    outs = tuple(t.empty(0, dtype=a.dtype if d is None else getattr(t, d)) for d in dtypes)
+    result = fn(t, a, outs)
+    assert all(r is o for r, o in zip(result, outs))
+    return outs
+
+
+OUT_CASES = [
+    (lambda t, a, o: t.linalg.lu_factor(a, out=o), (None, "int32")),
+    (lambda t, a, o: t.linalg.lu_factor_ex(a, out=o), (None, "int32", "int32")),
+    (lambda t, a, o: t.linalg.lu(a, out=o), (None, None, None)),
+    (lambda t, a, o: t.linalg.inv_ex(a, out=o), (None, "int32")),
+    (lambda t, a, o: t.linalg.cholesky_ex(a @ a.mT, out=o), (None, "int32")),
+    (lambda t, a, o: t.linalg.eig(a, out=o), ("complex128", "complex128")),
+    (lambda t, a, o: t.linalg.slogdet(a, out=o), (None, None)),
+    (lambda t, a, o: t.linalg.ldl_factor(a + a.mT, out=o), (None, "int32")),
+    (lambda t, a, o: t.geqrf(a, out=o), (None, None)),
+]
+
+
+@pytest.mark.parametrize("fn, dtypes", OUT_CASES)
+def test_out_tuples(fn, dtypes):
+    check(lambda t, a: _into(t, fn, a, dtypes), wc(3, 3), grad=False)
