@@ -11,6 +11,7 @@ All are computed in float64 and rounded once to the input's dtype:
 from __future__ import annotations
 
 import math
+import operator
 
 import numpy as np
 
@@ -205,10 +206,18 @@ def lgamma(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     return _out(apply(Lgamma, (_float_input(input),)), out)
 
 
+def _integer(name: str, arg: str, position: int, value) -> int:
+    """An int argument as PyTorch takes it: a Python int or anything with __index__, not a float or a bool."""
+    if isinstance(value, (bool, float)):
+        raise TypeError(f"{name}(): argument '{arg}' (position {position}) must be int, not {type(value).__name__}")
+    return operator.index(value)
+
+
 def polygamma(n: int, input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    n = _integer("polygamma", "n", 1, n)
     if n < 0:
         raise RuntimeError("polygamma(n, x) does not support negative n.")
-    return _out(apply(Polygamma, (_float_input(input),), int(n)), out)
+    return _out(apply(Polygamma, (_float_input(input),), n), out)
 
 
 def digamma(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -220,6 +229,7 @@ def mvlgamma(input: Tensor, p: int, *, out: Tensor | None = None) -> Tensor:
     from .creation import arange
     from .reduction import sum
     from .shape import unsqueeze
+    p = _integer("mvlgamma", "p", 2, p)
     if p < 1:
         raise RuntimeError("p has to be greater than or equal to 1")
     x = _float_input(input)

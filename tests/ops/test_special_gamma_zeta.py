@@ -137,3 +137,15 @@ def test_out_argument(name):
     fn = OUT_CASES[name]
     check(lambda t, x: fn(t, x, t.empty(0, dtype=t.float64)), randn(2, 3), grad=False, rtol=1e-10)
     check(lambda t, x: fn(t, x, t.zeros(2, 3, dtype=t.float64)), randn(2, 3), grad=False, rtol=1e-10)
+
+
+def test_integer_orders_like_torch():
+    """polygamma's n and multigammaln's p are ints (a 0-d integer tensor too); floats and bools are refused."""
+    x = randn(3, low=0.5, high=3.0)
+    check(lambda t, x: (t.special.polygamma(t.tensor(2), x), t.special.multigammaln(x + 2.0, t.tensor(2))), x,
+          rtol=1e-10)
+    for bad in (2.0, True):
+        check_raises(lambda t, x: t.special.polygamma(bad, x), x)
+        check_raises(lambda t, x: t.special.multigammaln(x + 2.0, bad), x)
+    check_raises(lambda t, x: t.special.polygamma(-1, x), x)
+    check_raises(lambda t, x: t.special.multigammaln(x, 0), x)
