@@ -52,6 +52,18 @@ class Level:
         """Drop the autograd history of what this level attached to `t` (a detached result of an inner
         transform must not be differentiable through the levels below either)."""
 
+    def attached(self, inputs: tuple) -> list | None:
+        """What this level attached to each input (None where nothing), or None if to no input at all."""
+        table = self.table
+        found = None
+        for i, t in enumerate(inputs):
+            entry = table.get(id(t._data))
+            if entry is not None and entry[0] is t._data:
+                if found is None:
+                    found = [None] * len(inputs)
+                found[i] = entry[1]
+        return found
+
     def attach(self, t: Tensor, value) -> None:
         self.table[id(t._data)] = (t._data, value)
 

@@ -92,6 +92,9 @@ def _multilinear(prim, inputs, tangents, out, args):
 
 
 def _diagonal(prim, inputs, tangents, out, args):
+    if out._data.dtype.kind == "c" or any(x._data.dtype.kind == "c" for x in inputs):
+        # a complex Jacobian is not its own adjoint: the formula applied to t is not J t
+        return _from_backward(prim, inputs, tangents, out, args)
     total = None
     for i, t in enumerate(tangents):
         if t is not None:
@@ -128,7 +131,7 @@ def _from_backward(prim, inputs, tangents, out, args):
     total = None
     for g, t in zip(vjps, tangents):
         if g is not None and t is not None:
-            term = (g * t).sum()
+            term = (g.conj() * t).real.sum()  # <g, t> over the reals (conj and real are no-ops on reals)
             total = term if total is None else total + term
     if total is None or not total.requires_grad:
         return None
@@ -158,11 +161,25 @@ def _ctx(prim, inputs: tuple, out: Tensor, args: tuple, needs: tuple):
     return ctx
 
 
+def elementwise_primitives() -> list:
+    """The differentiable elementwise primitives (broadcasting, diagonal Jacobian), for vmap too."""
+    from ..ops import activation, elementwise, elementwise_math, elementwise_rounding, math_extra, special, special_gamma
+    prims = [elementwise.Add, elementwise.Sub, elementwise.Mul, elementwise.Div, elementwise.Neg, elementwise.Exp,
+             elementwise.Log, elementwise.Pow, elementwise.Where, elementwise_rounding.Step, elementwise_rounding.Frac,
+             elementwise_rounding.Remainder, elementwise_rounding.Fmod, special.Erf, special.Erfc, special.Erfinv,
+             special.Xlogy, special.Logit, special_gamma.Lgamma, special_gamma.Polygamma, math_extra.I0, math_extra.I1,
+             activation.Gelu, activation.Silu, activation.Softplus, activation.Elu]
+    for name in dir(elementwise_math):  # every primitive of elementwise_math is elementwise
+        prim = getattr(elementwise_math, name)
+        if isinstance(prim, type) and prim.__module__ == elementwise_math.__name__ and hasattr(prim, "forward"):
+            prims.append(prim)
+    return prims
+
+
 def _families() -> dict:
-    from ..ops import (activation, conv, conversion, einsum, elementwise, elementwise_math, elementwise_rounding,
-                       indexing, joining, linalg, math_extra, matmul, pool, reduction, scan, scatter_gather, shape,
-                       special, special_gamma, view_scatter, windows)
-    rules = {}
+    from ..ops import (activation, conv, conversion, einsum, elementwise, indexing, joining, linalg, matmul, pool,
+                       reduction, scan, scatter_gather, shape, view_scatter, windows)
+    rules = {prim: _diagonal for prim in elementwise_primitives()}
     for prim in (shape.Reshape, shape.Expand, shape.Permute, shape.Slice, shape.SliceBackward, shape.Flip,
                  indexing.BasicIndex, indexing.AdvancedIndex, reduction.Sum, scan.Cumsum, conversion.Clone,
                  conversion.ToDevice, elementwise.Cast, elementwise.Neg, linalg.Tril, linalg.Triu, linalg.Diagonal,
@@ -174,18 +191,6 @@ def _families() -> dict:
         rules[prim] = _joining
     for prim in (matmul.MatMul, einsum.Einsum, conv.Conv, conv.ConvInputGrad, conv.ConvWeightGrad, elementwise.Mul):
         rules[prim] = _multilinear
-    elementwise_families = (elementwise.Add, elementwise.Sub, elementwise.Div, elementwise.Exp, elementwise.Log,
-                            elementwise.Pow, elementwise.Where, elementwise_rounding.Step,
-                            elementwise_rounding.Frac, elementwise_rounding.Remainder, elementwise_rounding.Fmod,
-                            special.Erf, special.Erfc, special.Erfinv, special.Xlogy, special.Logit,
-                            special_gamma.Lgamma, special_gamma.Polygamma, math_extra.I0, math_extra.I1,
-                            activation.Gelu, activation.Silu, activation.Softplus, activation.Elu)
-    for prim in elementwise_families:
-        rules[prim] = _diagonal
-    for name in dir(elementwise_math):  # every primitive of elementwise_math is elementwise
-        prim = getattr(elementwise_math, name)
-        if isinstance(prim, type) and prim.__module__ == elementwise_math.__name__ and hasattr(prim, "forward"):
-            rules[prim] = _diagonal
     rules[activation.Softmax] = _softmax
     rules[activation.LogSoftmax] = _log_softmax
     rules[pool.ConstantPad] = _constant_pad

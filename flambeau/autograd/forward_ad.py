@@ -40,16 +40,9 @@ class DualLevel(_levels.Level):
 
     def handle(self, prim, inputs: tuple, args: tuple) -> Tensor:
         out = self.below(prim, inputs, args)
-        table = self.table
-        if not table or not prim.differentiable or out._data.dtype not in FLOATING_NP:
+        if not self.table or not prim.differentiable or out._data.dtype not in FLOATING_NP:
             return out
-        tangents = None
-        for i, t in enumerate(inputs):
-            entry = table.get(id(t._data))
-            if entry is not None and entry[0] is t._data:
-                if tangents is None:
-                    tangents = [None] * len(inputs)
-                tangents[i] = entry[1]
+        tangents = self.attached(inputs)
         if tangents is None:
             return out
         if any(out._data is t._data for t in inputs):  # a forward that returned its input: keep both entries

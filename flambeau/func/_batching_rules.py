@@ -173,26 +173,17 @@ _class_rows.reads_array_args = True  # it finds the batched indices and weights 
 
 
 def _families() -> dict:
-    from ..ops import (activation, conv, conversion, elementwise, norm, elementwise_math, elementwise_rounding, joining, linalg,
-                       matmul, reduction, scan, scatter_gather, shape, special, special_gamma, statistics, windows,
-                       indexing, math_extra)
+    from ..autograd._tangent_rules import elementwise_primitives
+    from ..ops import (activation, conv, conversion, elementwise, indexing, joining, linalg, math_extra, matmul, norm,
+                       reduction, scan, scatter_gather, shape, statistics, windows)
     rules = {}
-    broadcasting = (matmul.MatMul, elementwise.Cast, elementwise.Add, elementwise.Sub, elementwise.Mul,
-                    elementwise.Div, elementwise.Neg, elementwise.Exp, elementwise.Log, elementwise.Pow,
-                    elementwise.Where, elementwise.Equal, elementwise.NotEqual, elementwise.Less,
-                    elementwise.LessEqual, elementwise.Greater, elementwise.GreaterEqual, elementwise.LogicalAnd,
-                    elementwise.LogicalOr, elementwise.LogicalXor, elementwise.LogicalNot, elementwise.Predicate,
-                    elementwise.IsClose, elementwise_rounding.Step, elementwise_rounding.Frac,
-                    elementwise_rounding.Remainder, elementwise_rounding.Fmod, special.Erf, special.Erfc,
-                    special.Erfinv, special.Xlogy, special.Logit, special_gamma.Lgamma, special_gamma.Polygamma,
-                    math_extra.I0, math_extra.I1, activation.Gelu, activation.Silu, activation.Softplus,
-                    activation.Elu, conversion.Clone)
+    broadcasting = elementwise_primitives() + [
+        matmul.MatMul, elementwise.Cast, conversion.Clone, elementwise.Equal, elementwise.NotEqual, elementwise.Less,
+        elementwise.LessEqual, elementwise.Greater, elementwise.GreaterEqual, elementwise.LogicalAnd,
+        elementwise.LogicalOr, elementwise.LogicalXor, elementwise.LogicalNot, elementwise.Predicate,
+        elementwise.IsClose]
     for prim in broadcasting:
         rules[prim] = _broadcasting
-    for name in dir(elementwise_math):  # every primitive of elementwise_math is elementwise
-        prim = getattr(elementwise_math, name)
-        if isinstance(prim, type) and prim.__module__ == elementwise_math.__name__ and hasattr(prim, "forward"):
-            rules[prim] = _broadcasting
     rules[shape.Reshape] = _reshaping  # View, Squeeze, Unsqueeze too (a physical reshape)
     rules[shape.Expand] = _expanding
     for prim in (shape.Slice, indexing.BasicIndex):

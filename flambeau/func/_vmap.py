@@ -68,14 +68,7 @@ class BatchLevel(_levels.Level):
         return Tensor._wrap(logical)
 
     def handle(self, prim, inputs: tuple, args: tuple):
-        table = self.table
-        phys = None
-        for i, t in enumerate(inputs):
-            entry = table.get(id(t._data))
-            if entry is not None and entry[0] is t._data:
-                if phys is None:
-                    phys = [None] * len(inputs)
-                phys[i] = entry[1]
+        phys = self.attached(inputs)
         array_args = bool(args) and self._has_batched_arg(args)
         if phys is None and not array_args:
             return self.below(prim, inputs, args)
@@ -89,7 +82,7 @@ class BatchLevel(_levels.Level):
             if result is None:
                 result = self._per_sample(prim, inputs, phys, args)
         logical = result._data[0, ...]
-        table[id(logical)] = (logical, result)
+        self.table[id(logical)] = (logical, result)
         return logical  # apply wraps it (and records the logical graph node)
 
     def _has_batched_arg(self, args: tuple) -> bool:
