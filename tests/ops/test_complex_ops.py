@@ -407,3 +407,25 @@ def test_order_and_rounding_refuse_complex(fn):
 
 def test_corrcoef_of_complex_rows():
     check(lambda t, z: t.corrcoef(z), crandn(3, 5), atol=1e-5)
+
+
+# ------------------------------------------------------------------------------------------- forward mode
+
+FORWARD = [
+    ("mul", lambda t, z, w: z * w), ("exp", lambda t, z, w: z.exp() / w), ("abs", lambda t, z, w: (z * w).abs()),
+    ("matmul", lambda t, z, w: z @ w), ("real_imag", lambda t, z, w: z.real * 2 + w.imag),
+    ("conj", lambda t, z, w: z.conj() * w), ("angle", lambda t, z, w: z.angle()), ("sgn", lambda t, z, w: z.sgn()),
+    ("fft", lambda t, z, w: t.fft.fft(z * w)), ("irfft", lambda t, z, w: t.fft.irfft(z, n=3)),
+    ("view_as_real", lambda t, z, w: t.view_as_real(z.sqrt())), ("complex", lambda t, z, w: t.complex(z.real, w.imag)),
+]
+
+
+@pytest.mark.parametrize("name,fn", FORWARD, ids=[c[0] for c in FORWARD])
+def test_forward_mode_jvp_of_complex_functions(name, fn):
+    z, w, v = crandn(2, dtype=np.complex128), crandn(2, dtype=np.complex128), crandn(2, dtype=np.complex128)
+    results = []
+    for lib in (torch, flambeau):
+        w_t = lib.tensor(w)
+        _, tangent = lib.func.jvp(lambda x: fn(lib, x, w_t), (lib.tensor(z),), (lib.tensor(v),))
+        results.append(np.asarray(tangent.detach().numpy()))
+    np.testing.assert_allclose(results[1], results[0], atol=1e-10)
