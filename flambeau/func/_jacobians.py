@@ -1,4 +1,5 @@
-"""torch.func.jacrev, jacfwd and hessian: Jacobians row by row (reverse) or column by column (forward).
+"""torch.func.jacrev, jacfwd and hessian: Jacobians as vmapped vector-Jacobian products (one row per output
+element) or vmapped Jacobian-vector products (one column per input element), as in PyTorch.
 
 The Jacobian of an output leaf o with respect to an input leaf x has shape o.shape + x.shape. The result
 nests like torch.func's: the output's structure, each leaf holding the structure of the differentiated
@@ -12,13 +13,14 @@ from .._tensor import Tensor
 from ._forward import jvp
 from ._pytree import flatten, unflatten
 from ._reverse import _positions, check_tensors, vjp
+from ._vmap import vmap
 
 
-def _basis(like: Tensor, index: int) -> Tensor:
-    from ..ops.creation import zeros
-    e = zeros(like._data.size, dtype=like.dtype, device=like.device)
-    e[index] = 1
-    return e.reshape(like.shape)
+def _basis(like: Tensor) -> Tensor:
+    """The one-hot tensors shaped like `like`, stacked: (like.numel(), *like.shape)."""
+    from ..ops.creation import eye
+    n = like.numel()
+    return eye(n, dtype=like.dtype, device=like.device).reshape((n,) + tuple(like.shape))
 
 
 def _diff_args(args: tuple, argnums):
@@ -48,7 +50,6 @@ def jacrev(func, argnums=0, *, has_aux: bool = False, chunk_size: int | None = N
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        from ..ops.joining import stack
         positions, diff = _diff_args(args, argnums)
         in_leaves, in_spec = flatten(diff)
 
@@ -60,21 +61,27 @@ def jacrev(func, argnums=0, *, has_aux: bool = False, chunk_size: int | None = N
         out_leaves, out_spec = flatten(out)
         per_output = []
         for j, o in enumerate(out_leaves):
-            rows = []
-            for e in range(o.numel()):
-                cot = [_basis(o2, e) if k == j else o2.new_zeros(o2.shape) for k, o2 in enumerate(out_leaves)]
-                rows.append(vjp_fn(unflatten(cot, out_spec)))
-            per_output.append([_rows_to_jacobian(stack, [r[k] for r in rows], o, x) for k, x in enumerate(in_leaves)])
+            def row(e, j=j):  # the vector-Jacobian product of one basis cotangent of output j
+                cot = [e if k == j else o2.new_zeros(o2.shape) for k, o2 in enumerate(out_leaves)]
+                return tuple(vjp_fn(unflatten(cot, out_spec)))
+            rows = vmap(row, chunk_size=chunk_size)(_basis(o)) if o.numel() else None
+            per_output.append([_to_jacobian(rows[k] if rows else None, o, x, rows_first=True)
+                               for k, x in enumerate(in_leaves)])
         jac = _assemble(per_output, out_spec, in_spec)
         return (jac, result[2]) if has_aux else jac
 
     return wrapper
 
 
-def _rows_to_jacobian(stack, rows: list, out: Tensor, x: Tensor) -> Tensor:
-    if not rows:
-        return x.new_zeros(tuple(out.shape) + tuple(x.shape))
-    return stack(rows).reshape(tuple(out.shape) + tuple(x.shape))
+def _to_jacobian(parts: Tensor | None, out: Tensor, x: Tensor, rows_first: bool) -> Tensor:
+    """The (out.shape + x.shape) Jacobian from vmapped products: (out.numel(), *x.shape) rows, or
+    (x.numel(), *out.shape) columns; None when there is no element to map over."""
+    shape = tuple(out.shape) + tuple(x.shape)
+    if parts is None:
+        return x.new_zeros(shape)
+    if not rows_first:
+        parts = parts.reshape(x.numel(), out.numel()).t()
+    return parts.reshape(shape)
 
 
 def jacfwd(func, argnums=0, has_aux: bool = False, *, randomness: str = "error"):
@@ -82,7 +89,6 @@ def jacfwd(func, argnums=0, has_aux: bool = False, *, randomness: str = "error")
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        from ..ops.joining import stack
         positions, diff = _diff_args(args, argnums)
         in_leaves, in_spec = flatten(diff)
         check_tensors(in_leaves)
@@ -90,31 +96,17 @@ def jacfwd(func, argnums=0, has_aux: bool = False, *, randomness: str = "error")
         def over_diff(*leaves):
             return func(*_with_args(args, argnums, positions, unflatten(leaves, in_spec)), **kwargs)
 
-        columns = []  # per input leaf: per element, the tangents of the output leaves
-        out = aux = None
-        for k, x in enumerate(in_leaves):
-            cols = []
-            for e in range(x.numel()):
-                tangents = tuple(_basis(x, e) if i == k else y.new_zeros(y.shape) for i, y in enumerate(in_leaves))
-                result = jvp(over_diff, tuple(in_leaves), tangents, has_aux=has_aux)
-                out, aux = result[0], (result[2] if has_aux else None)
-                cols.append(flatten(result[1])[0])
-            columns.append(cols)
-        if out is None:  # no input element at all: evaluate once for the output's shape
-            out = over_diff(*in_leaves)
-            out, aux = out if has_aux else (out, None)
+        out = over_diff(*in_leaves)
+        out, aux = out if has_aux else (out, None)
         out_leaves, out_spec = flatten(out)
-        per_output = []
-        for j, o in enumerate(out_leaves):
-            jacs = []
-            for k, x in enumerate(in_leaves):
-                cols = [c[j] for c in columns[k]]
-                if cols:
-                    jac = stack(cols, dim=-1).reshape(tuple(o.shape) + tuple(x.shape))
-                else:
-                    jac = o.new_zeros(tuple(o.shape) + tuple(x.shape))
-                jacs.append(jac)
-            per_output.append(jacs)
+        columns = []  # per input leaf: the output leaves' tangents, one per basis tangent of that leaf
+        for k, x in enumerate(in_leaves):
+            def column(e, k=k):
+                tangents = tuple(e if i == k else y.new_zeros(y.shape) for i, y in enumerate(in_leaves))
+                return tuple(flatten(jvp(over_diff, tuple(in_leaves), tangents, has_aux=has_aux)[1])[0])
+            columns.append(vmap(column, randomness=randomness)(_basis(x)) if x.numel() else None)
+        per_output = [[_to_jacobian(columns[k][j] if columns[k] else None, o, x, rows_first=False)
+                       for k, x in enumerate(in_leaves)] for j, o in enumerate(out_leaves)]
         jac = _assemble(per_output, out_spec, in_spec)
         return (jac, aux) if has_aux else jac
 

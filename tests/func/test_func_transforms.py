@@ -137,3 +137,8 @@ def test_vmap_of_vjp_fn_and_jvp_of_grad_match_torch():
     check(rows, randn(3, 2), randn(5, 3, 3), grad=False)
     check(lambda t, x, v: t.func.jvp(t.func.grad(lambda a: (a.sin() * a).sum() * a.sum()), (x,), (v,)),
           randn(4), randn(4), grad=False)
+
+
+def test_jacrev_chunk_size_matches_torch():
+    check(lambda t, x: t.func.jacrev(lambda a: a.exp() @ a.t(), chunk_size=2)(x), randn(3, 2), grad=False)
+    check_raises(lambda t, x: t.func.jacrev(lambda a: a, chunk_size=0)(x), randn(2))
