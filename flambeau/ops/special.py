@@ -17,7 +17,7 @@ import numpy as np
 from .._dispatch import Primitive, apply
 from .._tensor import Tensor
 from ._zero_dim import on_0d_as_1d
-from .special_common import in_float64, poly, ratio, unary
+from .special_common import check_kernel_dtype, in_float64, poly, ratio, unary
 from .elementwise import (_float_input, _float_operands, _out, _select, add_inplace_variants, exp, log,
                           require_tensor, where)
 
@@ -231,11 +231,15 @@ erfinv = unary("erfinv", Erfinv)
 
 
 def xlogy(input, other, *, out: Tensor | None = None) -> Tensor:
-    return _out(apply(Xlogy, _float_operands(input, other), False), out)
+    x, y = _float_operands(input, other)
+    check_kernel_dtype("xlogy", x)
+    return _out(apply(Xlogy, (x, y), False), out)
 
 
 def xlog1py(input, other, *, out: Tensor | None = None) -> Tensor:
-    return _out(apply(Xlogy, _float_operands(input, other), True), out)
+    x, y = _float_operands(input, other)
+    check_kernel_dtype("xlog1py", x)
+    return _out(apply(Xlogy, (x, y), True), out)
 
 
 erfcx = unary("erfcx", Erfcx, half=False)
@@ -244,7 +248,9 @@ entr = unary("entr", Entr)
 
 def logit(input: Tensor, eps: float | None = None, *, out: Tensor | None = None) -> Tensor:
     require_tensor("logit", "input", 1, input)
-    return _out(apply(Logit, (_float_input(input),), None if eps is None else float(eps)), out)
+    x = _float_input(input)
+    check_kernel_dtype("logit", x)
+    return _out(apply(Logit, (x,), None if eps is None else float(eps)), out)
 
 
 TENSOR_METHODS = {"erf": erf, "erfc": erfc, "erfinv": erfinv, "xlogy": xlogy, "logit": logit}

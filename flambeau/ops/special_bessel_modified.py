@@ -14,7 +14,7 @@ import numpy as np
 from .._dispatch import Primitive
 from .elementwise import where
 from .elementwise_math import sign
-from .math_extra import I1
+from .math_extra import I0, I1
 from .special_common import chebyshev, in_float64, non_differentiable, unary
 
 # exp(-x) I0(x) on [0, 8] in y = x/2 - 2, and exp(-x) sqrt(x) I0(x) on [8, inf) in y = 32/x - 2
@@ -152,6 +152,7 @@ class I1e(Primitive):
 
 
 i0e = unary("i0e", I0e)
+i0 = unary("i0", I0)  # torch.i0's primitive, refusing Python numbers and complex tensors like PyTorch's
 i1 = unary("i1", I1)  # the primitive behind torch.i0's gradient
 i1e = unary("i1e", I1e)
 modified_bessel_i0 = non_differentiable("modified_bessel_i0", i0_64)

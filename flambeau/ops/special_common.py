@@ -54,8 +54,11 @@ def in_float64_binary(fn):
     return staticmethod(forward)
 
 
-def _check_half(name: str, x: Tensor, half: bool) -> None:
-    if not half and x._data.dtype.itemsize == 2:  # float16 and bfloat16
+def check_kernel_dtype(name: str, x: Tensor, half: bool = True) -> None:
+    """PyTorch's NotImplementedError for complex inputs (no special function takes them) and, where its CPU
+    kernel lacks them (half=False), for float16 and bfloat16."""
+    dtype = x._data.dtype
+    if dtype.kind == "c" or (not half and dtype.itemsize == 2):
         raise not_implemented(f"{name}_cpu", x)
 
 
@@ -65,7 +68,7 @@ def unary(name: str, prim, half: bool = True):
     def fn(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         require_tensor(name, "input", 1, input)
         x = _float_input(input)
-        _check_half(name, x, half)
+        check_kernel_dtype(name, x, half)
         return _out(apply(prim, (x,)), out)
     fn.__name__ = fn.__qualname__ = name
     return fn
@@ -75,7 +78,7 @@ def binary(name: str, prim, half: bool = True):
     """The public function `name(input, other, *, out=None)` applying `prim` to the promoted operands."""
     def fn(input, other, *, out: Tensor | None = None) -> Tensor:
         x, y = _float_operands(input, other)
-        _check_half(name, x, half)
+        check_kernel_dtype(name, x, half)
         return _out(apply(prim, (x, y)), out)
     fn.__name__ = fn.__qualname__ = name
     return fn

@@ -18,7 +18,7 @@ import numpy as np
 from .._dispatch import Primitive, apply
 from .._tensor import Tensor
 from .elementwise import _float_input, _out, add_inplace_variants
-from .special_common import binary, in_float64, in_float64_binary
+from .special_common import binary, check_kernel_dtype, in_float64, in_float64_binary
 
 _LANCZOS_G = 7.0
 _LANCZOS = (0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313,
@@ -203,7 +203,9 @@ class Zeta(Primitive):
 
 
 def lgamma(input: Tensor, *, out: Tensor | None = None) -> Tensor:
-    return _out(apply(Lgamma, (_float_input(input),)), out)
+    x = _float_input(input)
+    check_kernel_dtype("lgamma", x)
+    return _out(apply(Lgamma, (x,)), out)
 
 
 def _integer(name: str, arg: str, position: int, value) -> int:
@@ -217,7 +219,9 @@ def polygamma(n: int, input: Tensor, *, out: Tensor | None = None) -> Tensor:
     n = _integer("polygamma", "n", 1, n)
     if n < 0:
         raise RuntimeError("polygamma(n, x) does not support negative n.")
-    return _out(apply(Polygamma, (_float_input(input),), n), out)
+    x = _float_input(input)
+    check_kernel_dtype("polygamma", x)
+    return _out(apply(Polygamma, (x,), n), out)
 
 
 def digamma(input: Tensor, *, out: Tensor | None = None) -> Tensor:

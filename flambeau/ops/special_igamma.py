@@ -15,7 +15,7 @@ from .._dispatch import Primitive, apply
 from .._tensor import Tensor
 from ._promote import promote
 from .elementwise import _out, add_inplace_variants, exp, log, not_implemented, require_tensor
-from .special_common import in_float64_binary
+from .special_common import check_kernel_dtype, in_float64_binary
 from .special_gamma import _lgamma64, lgamma
 
 _EPS = np.finfo(np.float64).eps
@@ -130,6 +130,7 @@ def _incomplete_gamma(name: str, upper: bool):
         a, x = promote(input, other)
         if a._data.dtype.kind in "biu":
             raise not_implemented(f"{name}_cpu", a)
+        check_kernel_dtype(name, a)
         return _out(apply(Igamma, (a, x), upper), out)
     fn.__name__ = fn.__qualname__ = name
     return fn

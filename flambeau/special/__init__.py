@@ -11,10 +11,10 @@ from ..ops.elementwise import _out, not_implemented, require_tensor
 from ..ops.elementwise_math import exp2, expm1, log1p
 from ..ops.elementwise_math import sigmoid as expit
 from ..ops.elementwise_rounding import round as _round
-from ..ops.math_extra import i0, sinc
+from ..ops.math_extra import sinc
 from ..ops.special import entr, erf, erfc, erfcx, erfinv, logit, xlog1py, xlogy
 from ..ops.special_bessel import airy_ai, bessel_j0, bessel_j1, bessel_y0, bessel_y1, spherical_bessel_j0
-from ..ops.special_bessel_modified import (i0e, i1, i1e, modified_bessel_i0, modified_bessel_i1, modified_bessel_k0,
+from ..ops.special_bessel_modified import (i0, i0e, i1, i1e, modified_bessel_i0, modified_bessel_i1, modified_bessel_k0,
                                            modified_bessel_k1, scaled_modified_bessel_k0, scaled_modified_bessel_k1)
 from ..ops.special_gamma import digamma, lgamma as gammaln, mvlgamma as multigammaln, polygamma, zeta
 from ..ops.special_igamma import igamma as gammainc, igammac as gammaincc
