@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from ._device import data_ptr, device, device_of, to_device, xp_for
+from ._device import data_ptr, device_of, to_device, xp_for
 from ._dtype import FROM_NP, dtype as Dtype, uint8
 
 
@@ -55,7 +55,7 @@ class _StorageBase:
         return data_ptr(self._array)
 
     @property
-    def device(self) -> device:
+    def device(self):
         return device_of(self._array)
 
     @property

@@ -15,7 +15,7 @@ import numpy as np
 from .._device import device_of
 from .._dtype import to_dtype
 from .._layout import sparse_coo
-from .._tensor import Size, Tensor, _init
+from .._tensor import Tensor, _init
 
 
 class _SparseData:
@@ -179,8 +179,8 @@ class SparseCooTensor(Tensor):
 
     def to_sparse(self, sparse_dim: int | None = None, **kwargs) -> "SparseCooTensor":
         if sparse_dim is not None and sparse_dim != self.sparse_dim():
-            raise RuntimeError(f"to_sparse: conversion from Sparse to Sparse with sparse_dim argument !="
-                               f"self.sparse_dim() is not supported")
+            raise RuntimeError("to_sparse: conversion from Sparse to Sparse with sparse_dim argument !="
+                               "self.sparse_dim() is not supported")
         return self
 
     def detach(self) -> "SparseCooTensor":

@@ -5,7 +5,7 @@ import collections.abc
 import math
 import warnings
 
-from .._dtype import BOOL, COMPLEX, FLOAT, bool_, finfo, iinfo, int64, to_dtype
+from .._dtype import COMPLEX, FLOAT, bool_, finfo, iinfo, int64, to_dtype
 from .._tensor import Tensor
 
 
