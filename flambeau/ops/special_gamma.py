@@ -1,4 +1,5 @@
-"""The gamma family without SciPy: lgamma, digamma, polygamma, mvlgamma (vectorised, float64-accurate).
+"""The gamma family without SciPy: lgamma, digamma, polygamma, mvlgamma and the Hurwitz zeta function
+(vectorised, float64-accurate).
 
 All are computed in float64 and rounded once to the input's dtype:
 - lgamma: Lanczos' approximation (g = 7, 9 terms; relative error of Gamma ~1e-15) for x >= 0.5,
@@ -7,6 +8,7 @@ All are computed in float64 and rounded once to the input's dtype:
   reflection psi(x) = psi(1 - x) - pi / tan(pi x) for x < 0 (PyTorch: -inf at 0, nan at negative integers).
 - polygamma(n >= 1): (-1)^(n+1) n! zeta(n + 1, x), the Hurwitz zeta function by Cephes' method
   (direct sum until the argument exceeds 9, then Euler-Maclaurin), which PyTorch also uses.
+- zeta(x, q): the same Hurwitz sum for real x > 1, with Cephes' domain; PyTorch differentiates it in q only.
 """
 from __future__ import annotations
 
