@@ -277,11 +277,19 @@ def min(input: Tensor, dim=None, keepdim: bool = False, *, other=None):
     return _extreme("min", MinAll, Argmin, MIN, input, dim, keepdim, other)
 
 
+def _check_reducible(name: str, input: Tensor, dim, axes: tuple) -> None:
+    """amax/amin: an empty input needs its reduction dims named, and each of them non-empty."""
+    if dim in ((), None, []) and input._data.size == 0:
+        raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
+                           "Specify the reduction dim with the 'dim' argument.")
+    _check_nonempty(name, input._data.shape, axes)
+
+
 def amax(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
     axes = normalize_dims(dim, input._data.ndim)
     if input._data.dtype.kind == "c":
         raise not_implemented("max_values_cpu", input)
-    _check_nonempty("amax", input._data.shape, axes)
+    _check_reducible("amax", input, dim, axes)
     return apply(Amax, (input,), axes, keepdim)
 
 
@@ -289,7 +297,7 @@ def amin(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
     axes = normalize_dims(dim, input._data.ndim)
     if input._data.dtype.kind == "c":
         raise not_implemented("min_values_cpu", input)
-    _check_nonempty("amin", input._data.shape, axes)
+    _check_reducible("amin", input, dim, axes)
     return apply(Amin, (input,), axes, keepdim)
 
 
@@ -302,8 +310,8 @@ def aminmax(input: Tensor, *, dim=None, keepdim: bool = False):
 
 def _arg_extreme(name: str, prim, input: Tensor, dim, keepdim: bool) -> Tensor:
     shape = input._data.shape
-    if input._data.dtype.kind == "c":
-        raise RuntimeError(f"{name}(): does not support complex input")
+    if input._data.dtype.kind in "cb":
+        raise RuntimeError(f"{name}(): does not support {'complex' if input._data.dtype.kind == 'c' else 'bool'} input")
     if dim is None:
         if input._data.size == 0:
             raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")

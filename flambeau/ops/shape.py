@@ -2,6 +2,7 @@
 and the copies that rearrange elements (flip, rot90), with their in-place forms."""
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -176,18 +177,21 @@ def _view_dtype(input: Tensor, dtype) -> Tensor:
 
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     shape = input._data.shape
+    start, end = _wrap_dim(start_dim, len(shape)), _wrap_dim(end_dim, len(shape))
     if not shape:
         return reshape(input, (1,))
-    start, end = _wrap_dim(start_dim, len(shape)), _wrap_dim(end_dim, len(shape))
     if start > end:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     if start == end:
         return input
-    return reshape(input, shape[:start] + (-1,) + shape[end + 1:])
+    # the flattened size spelled out: -1 cannot be inferred beside a zero-size dimension
+    return reshape(input, shape[:start] + (math.prod(shape[start:end + 1]),) + shape[end + 1:])
 
 
 def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
     shape = input._data.shape
+    if not shape:
+        raise RuntimeError(f"unflatten: Dimension specified as {dim} but tensor has no dimensions")
     d = _wrap_dim(dim, len(shape))
     sizes = tuple(int(s) for s in sizes)
     if not sizes:
@@ -196,6 +200,7 @@ def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
     if (-1 not in sizes and known != shape[d]) or (-1 in sizes and (known == 0 or shape[d] % known)):
         raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of dim {d} "
                            f"({shape[d]}) in the input tensor")
+    sizes = tuple(shape[d] // known if s == -1 else s for s in sizes)  # inferred here: also beside a zero size
     return view(input, shape[:d] + sizes + shape[d + 1:])  # splitting one dim is always a view
 
 
@@ -298,6 +303,8 @@ def movedim(input: Tensor, source, destination) -> Tensor:
     for name, given, wrapped in (("source", src, src_w), ("destination", dst, dst_w)):
         if len(set(wrapped)) != len(wrapped):
             raise RuntimeError(f"movedim: repeated dim in `{name}` ({list(given)})")
+    if n == 0:  # dims 0 and -1 of a 0-d tensor: nothing moves
+        return input.view(())
     perm = [d for d in range(n) if d not in src_w]
     for dst_d, src_d in sorted(zip(dst_w, src_w)):  # ascending destinations: each insert lands in its final place
         perm.insert(dst_d, src_d)
@@ -504,6 +511,10 @@ def reshape_as(input: Tensor, other: Tensor) -> Tensor:
 
 
 def _mT(self: Tensor) -> Tensor:
+    if self._data.ndim == 0:
+        warnings.warn("Tensor.mT is deprecated on 0-D tensors. This function is the identity in these cases.",
+                      UserWarning, stacklevel=2)
+        return self.view(())
     if self._data.ndim < 2:
         raise RuntimeError("tensor.mT is only supported on matrices or batches of matrices. Got 1-D tensor.")
     return transpose(self, -2, -1)

@@ -9,6 +9,7 @@ import numpy as np
 
 from .._dispatch import Primitive, _type_name, apply
 from .._tensor import Tensor, _wrap_dim
+from .elementwise import not_implemented
 from .reduction import _check_nonempty, distribute_ties, pick, return_type, selection, slices_along
 
 _INT64 = np.dtype(np.int64)
@@ -85,8 +86,9 @@ def msort(input: Tensor) -> Tensor:
 
 
 def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):
-    if input._data.dtype.kind == "c":
-        raise RuntimeError(" topk does not support complex dtypes on CPU")
+    if input._data.dtype.kind in "cb":
+        raise RuntimeError(f" topk does not support {'complex' if input._data.dtype.kind == 'c' else 'bool'} dtypes "
+                           "on CPU")
     x, axis = slices_along(input, dim)
     if not 0 <= k <= x._data.shape[axis]:
         raise RuntimeError("selected index k out of range")
@@ -95,7 +97,10 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
 
 
 def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False):
+    if input._data.dtype == np.bool_:
+        raise not_implemented("kthvalue_cpu", input)
     x, axis = slices_along(input, dim)
+    _check_nonempty("kthvalue", x._data.shape, (axis,))
     if not 1 <= k <= x._data.shape[axis]:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {axis}")
     index = apply(Argsort, (x,), axis, False, range(k - 1, k))
@@ -122,6 +127,8 @@ class MedianAll(Primitive):
 
 
 def _median(name: str, result_type, skip_nan: bool, input: Tensor, dim, keepdim: bool):
+    if input._data.dtype == np.bool_:
+        raise not_implemented("median_cpu" if dim is None else "median_out", input)
     if dim is None:
         return apply(MedianAll, (input,), skip_nan)
     x, axis = slices_along(input, dim)

@@ -218,6 +218,9 @@ def _H(self: Tensor) -> Tensor:
 
 
 def _adjoint(self: Tensor) -> Tensor:
+    if self.ndim == 0:
+        warnings.warn("adjoint() is deprecated on 0-D tensors. Consider using x.conj().", UserWarning, stacklevel=2)
+        return self.conj().view(())
     if self.ndim < 2:
         raise RuntimeError("tensor.adjoint() is only supported on matrices or batches of matrices. "
                            f"Got {self.ndim}-D tensor.")
