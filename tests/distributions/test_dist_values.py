@@ -125,6 +125,31 @@ CASES = [
     ("Gumbel", lambda D, m, s: D.Gumbel(m, s), [randn(3), randn(3, **POS)], randn(2, 3),
      ("log_prob", "entropy", "mean", "mode", "variance", "stddev", "cdf")),
     ("Gumbel-icdf", lambda D, m, s: D.Gumbel(m, s), [randn(3), randn(3, **POS)], randn(3, **UNIT), ("icdf",)),
+    ("HalfNormal", lambda D, s: D.HalfNormal(s), [randn(3, **POS)], randn(2, 3, **POS), ALL + ("cdf",)),
+    ("HalfNormal-icdf", lambda D, s: D.HalfNormal(s), [randn(3, **POS)], randn(3, **UNIT), ("icdf",)),
+    ("HalfCauchy", lambda D, s: D.HalfCauchy(s), [randn(3, **POS)], randn(2, 3, **POS),
+     ("log_prob", "entropy", "mean", "mode", "variance", "cdf")),
+    ("HalfCauchy-icdf", lambda D, s: D.HalfCauchy(s), [randn(3, **POS)], randn(3, **UNIT), ("icdf",)),
+    ("Pareto", lambda D, s, a: D.Pareto(s, a), [randn(3, **POS), np.array([0.8, 1.5, 3.0])],
+     3 + randn(2, 3, **POS), ALL + ("cdf",)),
+    ("Weibull", lambda D, s, c: D.Weibull(s, c), [randn(3, **POS), randn(3, **POS) + 0.6], randn(2, 3, **POS),
+     ALL + ("cdf",)),
+    ("Kumaraswamy", lambda D, a, b: D.Kumaraswamy(a, b), [randn(3, **POS), randn(3, **POS)], randn(2, 3, **UNIT),
+     ("log_prob", "entropy", "mean", "variance")),
+    ("LogisticNormal", lambda D, m, s: D.LogisticNormal(m, s), [randn(3), randn(3, **POS)], _simplex(2, 4),
+     ("log_prob",)),
+    ("NegativeBinomial", lambda D, n, p: D.NegativeBinomial(n, probs=p), [randn(3, **POS) * 3, randn(3, **UNIT)],
+     np.array([0.0, 3.0, 8.0]), ("log_prob", "mean", "mode", "variance")),
+    ("NegativeBinomial-logits", lambda D, n, lg: D.NegativeBinomial(n, logits=lg), [randn(3, **POS), randn(3)],
+     np.array([1.0, 0.0, 5.0]), ("log_prob", "mean", "variance")),
+    ("FisherSnedecor", lambda D, a, b: D.FisherSnedecor(a, b), [np.array([1.5, 3.0, 8.0]), np.array([1.5, 3.0, 9.0])],
+     randn(2, 3, **POS), ("log_prob", "mean", "mode", "variance")),
+    ("ContinuousBernoulli", lambda D, p: D.ContinuousBernoulli(probs=p), [np.array([0.1, 0.4995, 0.5003, 0.8])],
+     randn(2, 4, **UNIT), ALL[:2] + ("mean", "variance", "stddev", "cdf")),
+    ("ContinuousBernoulli-logits", lambda D, lg: D.ContinuousBernoulli(logits=lg), [randn(3)], randn(2, 3, **UNIT),
+     ("log_prob", "entropy", "mean", "variance", "cdf")),
+    ("ContinuousBernoulli-icdf", lambda D, p: D.ContinuousBernoulli(probs=p), [np.array([0.1, 0.4995, 0.8])],
+     randn(3, **UNIT), ("icdf",)),
     ("VonMises", lambda D, m, k: D.VonMises(m, k), [randn(4), np.array([0.3, 2.0, 3.75, 10.0])], randn(2, 4),
      ("log_prob", "mean", "mode", "variance")),
 ]
@@ -190,3 +215,17 @@ def test_perplexity_and_enumerate_support():
     check(lambda t, p: t.distributions.Categorical(probs=p).enumerate_support(), _simplex(2, 3), grad=False)
     check(lambda t, p: t.distributions.OneHotCategorical(probs=p).enumerate_support(), _simplex(2, 3), grad=False)
     check(lambda t, p: t.distributions.Binomial(4, probs=p).enumerate_support(), randn(2, **UNIT), grad=False)
+
+
+def test_kumaraswamy_mode_is_the_density_peak():
+    """PyTorch 2.14's Kumaraswamy.mode is nan for concentration0 > 1 (it takes log1p(-b)); ours is the
+    argmax of PyTorch's own density, found on a fine grid."""
+    import torch
+
+    import flambeau
+    a, b = np.array([2.0, 3.0, 1.5]), np.array([3.0, 1.5, 5.0])
+    grid = torch.linspace(1e-4, 1 - 1e-4, 100001, dtype=torch.float64)
+    density = torch.distributions.Kumaraswamy(torch.tensor(a), torch.tensor(b)).log_prob(grid[:, None])
+    peak = grid[density.argmax(0)].numpy()
+    mode = flambeau.distributions.Kumaraswamy(flambeau.tensor(a), flambeau.tensor(b)).mode
+    np.testing.assert_allclose(mode.detach().numpy(), peak, atol=2e-5)
