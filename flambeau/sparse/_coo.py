@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from .._device import device_of
-from .._dtype import to_dtype
+from .._dtype import float16, float32, float64, to_dtype
 from .._layout import sparse_coo
 from .._tensor import Tensor, _init
 
@@ -42,6 +42,10 @@ class _SparseData:
     def size(self) -> int:
         return math.prod(self.shape)
 
+    def __array__(self, dtype=None, copy=None):
+        # a dense op reached a sparse tensor: refuse rather than compute on this object
+        raise TypeError("this operation does not support sparse COO tensors; convert with .to_dense() first")
+
 
 def _make(indices, values: Tensor, shape: tuple, coalesced: bool) -> "SparseCooTensor":
     t = SparseCooTensor.__new__(SparseCooTensor)
@@ -67,6 +71,10 @@ class SparseCooTensor(Tensor):
     @property
     def is_cuda(self) -> bool:
         return self.device.type == "cuda"
+
+    @property
+    def is_cpu(self) -> bool:
+        return self.device.type == "cpu"
 
     @property
     def requires_grad(self) -> bool:
@@ -212,6 +220,21 @@ class SparseCooTensor(Tensor):
     def to(self, *args, **kwargs) -> "SparseCooTensor":
         return _make(self._data.indices, self._data.values.to(*args, **kwargs), self._data.shape,
                      self._data.coalesced)
+
+    def cpu(self, memory_format=None) -> "SparseCooTensor":
+        return self.to("cpu")
+
+    def cuda(self, device=None, non_blocking: bool = False, memory_format=None) -> "SparseCooTensor":
+        return self.to("cuda" if device is None else device)
+
+    def double(self, memory_format=None) -> "SparseCooTensor":
+        return self.to(float64)
+
+    def float(self, memory_format=None) -> "SparseCooTensor":
+        return self.to(float32)
+
+    def half(self, memory_format=None) -> "SparseCooTensor":
+        return self.to(float16)
 
     def t(self) -> "SparseCooTensor":
         if self.sparse_dim() != 2 or self.dense_dim() != 0:

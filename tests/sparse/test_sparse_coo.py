@@ -70,6 +70,8 @@ CASES = {
     "softmax": lambda t: t.sparse.softmax(coo(t, dtype=t.float64), 1).to_dense(),
     "softmax_dim0": lambda t: t.sparse.softmax(coo(t, dtype=t.float64), 0).to_dense(),
     "clone_detach_to": lambda t: (coo(t).clone(), coo(t).detach(), coo(t).to(t.float64)),
+    "conversions": lambda t: (coo(t).double(), coo(t).half(), coo(t, dtype=t.float64).float(), coo(t).cpu(),
+                              coo(t).is_cpu, coo(t).is_cuda, coo(t).element_size()),
 }
 
 
@@ -122,6 +124,13 @@ def message_of(fn, lib) -> str:
     with pytest.raises(Exception) as info:
         fn(lib)
     return str(info.value)
+
+
+@pytest.mark.parametrize("op", [lambda t, s: t.exp(s), lambda t, s: s == s, lambda t, s: s.reshape(6)],
+                         ids=["exp", "eq", "reshape"])
+def test_dense_only_ops_refuse_sparse_tensors(op):
+    with pytest.raises((TypeError, AttributeError)):  # never a value computed from the wrong data
+        op(flambeau, coo(flambeau))
 
 
 # ---------------------------------------------------------------- gradients
