@@ -154,6 +154,8 @@ BINARY = [
     ("outer", lambda t, a, b: t.outer(a[0], b[1])),
     ("where", lambda t, a, b: t.where(a.abs() > 1, a, b)),
     ("linear", lambda t, a, b: t.nn.functional.linear(a, b)),
+    ("inner", lambda t, a, b: t.inner(a, b)),
+    ("kron", lambda t, a, b: t.kron(a, b)),
 ]
 
 
@@ -183,7 +185,7 @@ UNARY = [
     ("conj", lambda t, z: z.conj()), ("conj_physical", lambda t, z: t.conj_physical(z)),
     ("real", lambda t, z: z.real), ("imag", lambda t, z: z.imag), ("view_as_real", lambda t, z: t.view_as_real(z)),
     ("view_as_complex", lambda t, z: t.view_as_complex(t.view_as_real(z) * 2)),
-    ("resolve_conj", lambda t, z: z.conj().resolve_conj()),
+    ("resolve_conj", lambda t, z: z.conj().resolve_conj()), ("H", lambda t, z: z.H), ("adjoint", lambda t, z: z.adjoint()),
 ]
 
 
