@@ -26,11 +26,23 @@ def check_float(A: Tensor, name: str) -> None:
         raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. Got {_TITLES[kind.name]}")
 
 
-def check_matrix(A: Tensor, name: str, square: bool = False) -> None:
-    """A float (batch of) matrix; square ones for inv, det, solve, cholesky, eigh."""
+def check_kernel(A: Tensor, kernel: str, integers: bool = False) -> None:
+    """PyTorch's CPU LAPACK kernels refuse half precision (and some refuse integers) with NotImplementedError,
+    before the function's own RuntimeError checks."""
+    kind = A._data.dtype
+    if kind.name in ("float16", "bfloat16") or integers and kind.kind not in "fc":
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{_TITLES[kind.name]}\'')
+
+
+def check_matrix(A: Tensor, name: str, square: bool = False, kernel: str | None = None,
+                 kernel_integers: bool = False) -> None:
+    """A float (batch of) matrix; square ones for inv, det, solve, cholesky, eigh. `kernel` names the
+    LAPACK kernel whose dtype refusal PyTorch reports (see check_kernel)."""
     shape = A._data.shape
     if len(shape) < 2:
         raise RuntimeError(f"{name}: The input tensor A must have at least 2 dimensions.")
+    if kernel is not None:
+        check_kernel(A, kernel, kernel_integers)
     check_float(A, name)
     if square and shape[-1] != shape[-2]:
         raise RuntimeError(f"{name}: A must be batches of square matrices, but they are {shape[-2]} by {shape[-1]} "

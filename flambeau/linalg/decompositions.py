@@ -60,7 +60,7 @@ def cholesky(A: Tensor, *, upper: bool = False, out=None) -> Tensor:
 
 
 def _cholesky(A: Tensor, upper: bool, check_errors: bool, name: str) -> CholeskyExResult:
-    check_matrix(A, name, square=True)
+    check_matrix(A, name, square=True, kernel="cholesky_cpu")
     factor, info = cholesky_arrays(A._data)
     if check_errors:
         raise_for_info(info, NOT_PD, name, LinAlgError)
@@ -87,7 +87,7 @@ class EighVectors(Factor):
 
 
 def _eigh_arrays(A: Tensor, UPLO: str, name: str):
-    check_matrix(A, name, square=True)
+    check_matrix(A, name, square=True, kernel="linalg_eigh_cpu", kernel_integers=True)
     if UPLO not in ("L", "U"):
         raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
     w, v = np.linalg.eigh(A._data, UPLO=UPLO)
@@ -152,7 +152,7 @@ def _thin(factors) -> tuple:
 
 
 def svd(A: Tensor, full_matrices: bool = True, *, driver=None, out=None) -> SVDResult:
-    check_matrix(A, "linalg.svd")
+    check_matrix(A, "linalg.svd", kernel="linalg_svd_cpu")
     u, s, vh = np.linalg.svd(A._data, full_matrices=full_matrices)
     dt = A._data.dtype
     cache = (u.astype(dt, copy=False), s.astype(dt, copy=False), vh.astype(dt, copy=False))
@@ -160,7 +160,7 @@ def svd(A: Tensor, full_matrices: bool = True, *, driver=None, out=None) -> SVDR
 
 
 def svdvals(A: Tensor, *, driver=None, out=None) -> Tensor:
-    check_matrix(A, "linalg.svdvals")
+    check_matrix(A, "linalg.svdvals", kernel="linalg_svd_cpu")
     if not A._rg:
         return _out(Tensor._wrap(np.linalg.svd(A._data, compute_uv=False).astype(A._data.dtype, copy=False)), out)
     return _out(svd(A, full_matrices=False).S, out)
@@ -221,7 +221,7 @@ def _copyltu(m: Tensor) -> Tensor:
 
 
 def qr(A: Tensor, mode: str = "reduced", *, out=None) -> QRResult:
-    check_matrix(A, "linalg.qr")
+    check_matrix(A, "linalg.qr", kernel="geqrf_cpu")
     if mode not in ("reduced", "complete", "r"):
         raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of 'reduced' (default), "
                            "'r', or 'complete'")

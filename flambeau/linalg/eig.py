@@ -56,7 +56,7 @@ class EigVectors(Factor):
 
 
 def _eig_arrays(A: Tensor, name: str):
-    check_matrix(A, name, square=True)
+    check_matrix(A, name, square=True, kernel="linalg_eig_out_cpu")
     a = A._data
     dtype = _COMPLEX.get(a.dtype, a.dtype)
     if not np.isfinite(a).all():

@@ -10,12 +10,12 @@ from collections import namedtuple
 import numpy as np
 
 from .._tensor import Tensor
-from ._common import batched_eye, check_float, write_out, write_outs
+from ._common import batched_eye, check_float, check_kernel, write_out, write_outs
 
 GeqrfResult = namedtuple("geqrf", ["a", "tau"])
 
 
-def _check(A: Tensor, tau: Tensor, name: str) -> None:
+def _check(A: Tensor, tau: Tensor, name: str, kernel: str) -> None:
     if A._data.ndim < 2:
         raise RuntimeError(f"{name}: input must have at least 2 dimensions.")
     if tau._data.ndim != A._data.ndim - 1:
@@ -24,6 +24,7 @@ def _check(A: Tensor, tau: Tensor, name: str) -> None:
     if tau._data.shape[:-1] != A._data.shape[:-2]:
         raise RuntimeError(f"{name}: Expected batch dimensions of tau to be equal to input.shape[:-2], but got "
                            f"{list(tau._data.shape[:-1])}")
+    check_kernel(A, kernel, integers=True)
     check_float(A, name)
     if tau._data.dtype != A._data.dtype:
         raise RuntimeError(f"{name}: tau dtype {_title(tau)} does not match input dtype {_title(A)}")
@@ -55,7 +56,7 @@ def _apply_q(A: Tensor, tau: Tensor, C: Tensor, adjoint: bool) -> Tensor:
 def householder_product(A: Tensor, tau: Tensor, *, out=None) -> Tensor:
     """The first n columns of H_1 ... H_k for A (..., m, n) and tau (..., k), k <= n <= m."""
     name = "torch.linalg.householder_product"
-    _check(A, tau, name)
+    _check(A, tau, name, "orgqr_cpu")
     m, n = A._data.shape[-2:]
     if m < n:
         raise RuntimeError(f"{name}: input.shape[-2] must be greater than or equal to input.shape[-1]")
@@ -70,7 +71,7 @@ def ormqr(input: Tensor, tau: Tensor, other: Tensor, left: bool = True, transpos
           out=None) -> Tensor:
     """op(Q) C (left) or C op(Q), Q = H_1 ... H_k from geqrf's (input, tau); op is the adjoint when transpose."""
     name = "torch.ormqr"
-    _check(input, tau, name)
+    _check(input, tau, name, "ormqr_cpu")
     if other._data.ndim < 2:
         raise RuntimeError(f"{name}: other must have at least 2 dimensions.")
     size = other._data.shape[-2 if left else -1]
@@ -88,6 +89,7 @@ def geqrf(input: Tensor, *, out=None) -> GeqrfResult:
     (not differentiable, as in PyTorch)."""
     if input._data.ndim < 2:
         raise RuntimeError("torch.geqrf: input must have at least 2 dimensions.")
+    check_kernel(input, "geqrf_cpu", integers=True)
     check_float(input, "torch.geqrf")
     h, tau = np.linalg.qr(input._data, mode="raw")
     dtype = input._data.dtype

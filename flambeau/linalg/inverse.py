@@ -119,7 +119,7 @@ def _inv(A: Tensor, check_errors: bool, name: str) -> InvExResult:
 
 
 def det(A: Tensor, *, out=None) -> Tensor:
-    check_matrix(A, "linalg.det", square=True)
+    check_matrix(A, "linalg.det", square=True, kernel="lu_cpu")
     return _out(apply(Det, (A,)), out)
 
 
@@ -140,7 +140,7 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True, out=None) -> Tensor:
 
 
 def _solve(A: Tensor, B: Tensor, left: bool, check_errors: bool, name: str, error_name: str) -> SolveExResult:
-    check_matrix(A, name, square=True)
+    check_matrix(A, name, square=True, kernel="lu_cpu")
     check_float(B, name)
     if A._data.dtype != B._data.dtype:
         raise RuntimeError(f"{name}: Expected A and B to have the same dtype, but found A of type "

@@ -103,9 +103,9 @@ def _sytf2(a, hermitian: bool):
 
 def ldl_factor_ex(A: Tensor, *, hermitian: bool = False, check_errors: bool = False, out=None) -> LDLFactorExResult:
     name = "torch.linalg.ldl_factor_ex"
-    check_matrix(A, name, square=True)
+    check_matrix(A, name, square=True, kernel="ldl_factor_kernel_cpu")
     a = A._data
-    flat = a.reshape((-1,) + a.shape[-2:])
+    flat = a.reshape((int(np.prod(a.shape[:-2])),) + a.shape[-2:])
     results = [_sytf2(m, hermitian) for m in flat]
     LD = np.stack([r[0] for r in results]) if results else flat.copy()
     pivots = np.array([r[1] for r in results], dtype=np.int32).reshape(a.shape[:-1])
@@ -180,8 +180,9 @@ def ldl_solve(LD: Tensor, pivots: Tensor, B: Tensor, *, hermitian: bool = False,
     if pivots._data.dtype.kind not in "iu":
         raise RuntimeError(f"{name}: Expected pivots to be integers. Got {pivots.dtype}")
     batch = np.broadcast_shapes(LD._data.shape[:-2], pivots._data.shape[:-1], B._data.shape[:-2])
-    ld = np.broadcast_to(LD._data, batch + (n, n)).reshape((-1, n, n))
-    piv = np.broadcast_to(pivots._data, batch + (n,)).reshape((-1, n))
-    b = np.broadcast_to(B._data, batch + B._data.shape[-2:]).reshape((-1,) + B._data.shape[-2:])
+    count = int(np.prod(batch))
+    ld = np.broadcast_to(LD._data, batch + (n, n)).reshape((count, n, n))
+    piv = np.broadcast_to(pivots._data, batch + (n,)).reshape((count, n))
+    b = np.broadcast_to(B._data, batch + B._data.shape[-2:]).reshape((count,) + B._data.shape[-2:])
     x = np.stack([_sytrs(*args, hermitian) for args in zip(ld, piv, b)]) if b.shape[0] else b.copy()
     return write_out(Tensor._wrap(x.reshape(batch + B._data.shape[-2:])), out)

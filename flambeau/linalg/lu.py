@@ -35,7 +35,7 @@ def lu_arrays(a):
     m, n = a.shape[-2:]
     k = min(m, n)
     batch = a.shape[:-2]
-    lu = a.reshape((-1, m, n)).copy()
+    lu = a.reshape((int(np.prod(batch)), m, n)).copy()
     pivots = np.zeros_like(a, shape=(lu.shape[0], k), dtype=np.int32)
     info = np.zeros_like(a, shape=(lu.shape[0],), dtype=np.int32)
     rows = np.arange(lu.shape[0])
@@ -59,7 +59,7 @@ def lu_arrays(a):
 def permutation_arrays(pivots, m: int, dtype):
     """P (..., m, m) with A = P L U from LAPACK's sequence of row swaps."""
     batch = pivots.shape[:-1]
-    piv = pivots.reshape((-1, pivots.shape[-1])).astype(np.int64) - 1
+    piv = pivots.reshape((int(np.prod(batch)), pivots.shape[-1])).astype(np.int64) - 1
     perm = np.broadcast_to(np.arange(m), (piv.shape[0], m)).copy()
     rows = np.arange(piv.shape[0])
     for j in range(piv.shape[-1]):
@@ -111,7 +111,7 @@ def _factor(A: Tensor, pivot: bool, name: str):
     if A._data.ndim < 2:
         raise RuntimeError(f"torch.lu_factor: Expected tensor with 2 or more dimensions. Got size: "
                            f"{list(A._data.shape)} instead")
-    check_matrix(A, name)
+    check_matrix(A, name, kernel="lu_cpu", kernel_integers=True)
     if not pivot:
         raise RuntimeError(f"{name}: LU without pivoting is not implemented on the CPU")
     lu, pivots, info = lu_arrays(A._data)

@@ -15,7 +15,7 @@ from .._dispatch import Primitive, apply
 from .._tensor import Tensor
 from ..ops.conjugate import holomorphic
 from ..ops.matmul import _broadcast_batch
-from ._common import batched_eye, check_float, write_out, write_outs
+from ._common import batched_eye, check_float, check_kernel, write_out, write_outs
 
 TriangularSolveResult = namedtuple("triangular_solve", ["solution", "cloned_coefficient"])
 
@@ -54,10 +54,12 @@ class SolveTriangular(Primitive):
         return (ga.triu(shift) if upper else ga.tril(-shift)), gb
 
 
-def _check_pair(A: Tensor, B: Tensor, name: str, same_dtype: bool = True) -> None:
+def _check_pair(A: Tensor, B: Tensor, name: str, kernel: str, same_dtype: bool = True) -> None:
     for label, t in (("A", A), ("B", B)):
         if t._data.ndim < 2:
             raise RuntimeError(f"{name}: The input tensor {label} must have at least 2 dimensions.")
+    for t in (A, B):
+        check_kernel(t, kernel, integers=True)
     check_float(A, name)
     check_float(B, name)
     if A._data.shape[-1] != A._data.shape[-2]:
@@ -72,7 +74,7 @@ def solve_triangular(A: Tensor, B: Tensor, *, upper: bool, left: bool = True, un
                      out=None) -> Tensor:
     """linalg.solve_triangular: X with T X = B (left) or X T = B (right) for the triangle T of A."""
     name = "linalg.solve_triangular"
-    _check_pair(A, B, name, same_dtype=False)
+    _check_pair(A, B, name, "triangular_solve_cpu", same_dtype=False)
     if B._data.dtype != A._data.dtype:  # NOTE: PyTorch solves in A's dtype, whichever is wider
         B = B.to(A.dtype)
     n, rows = A._data.shape[-1], B._data.shape[-2 if left else -1]
@@ -90,7 +92,7 @@ def solve_triangular(A: Tensor, B: Tensor, *, upper: bool, left: bool = True, un
 def triangular_solve(b: Tensor, A: Tensor, upper: bool = True, transpose: bool = False,
                      unitriangular: bool = False, *, out=None) -> TriangularSolveResult:
     """torch.triangular_solve (deprecated in PyTorch): (solution of op(T) X = b, a copy of A)."""
-    _check_pair(A, b, "torch.triangular_solve")
+    _check_pair(A, b, "torch.triangular_solve", "triangular_solve_cpu")
     if transpose:
         A, upper = A.mT, not upper
     x = solve_triangular(A, b, upper=upper, unitriangular=unitriangular)
@@ -100,7 +102,7 @@ def triangular_solve(b: Tensor, A: Tensor, upper: bool = True, transpose: bool =
 
 def cholesky_solve(B: Tensor, L: Tensor, upper: bool = False, *, out=None) -> Tensor:
     """X with A X = B for A = L L^H (or U^H U when upper), given the Cholesky factor."""
-    _check_pair(L, B, "torch.cholesky_solve")
+    _check_pair(L, B, "torch.cholesky_solve", "cholesky_solve_cpu")
     if upper:
         y = solve_triangular(L.mH, B, upper=False)
         return write_out(solve_triangular(L, y, upper=True), out)
@@ -112,6 +114,7 @@ def cholesky_inverse(L: Tensor, upper: bool = False, *, out=None) -> Tensor:
     """A^-1 for A = L L^H (or U^H U when upper), given the Cholesky factor."""
     if L._data.ndim < 2:
         raise RuntimeError("cholesky_inverse: The input tensor A must have at least 2 dimensions.")
+    check_kernel(L, "cholesky_inverse_out_cpu", integers=True)
     eye = batched_eye(L._data.shape[-1], L).expand(L._data.shape)
     return write_out(cholesky_solve(eye, L, upper), out)
 

@@ -203,3 +203,38 @@ OUT_CASES = [
 @pytest.mark.parametrize("fn, dtypes", OUT_CASES)
 def test_out_tuples(fn, dtypes):
     check(lambda t, a: _into(t, fn, a, dtypes), wc(3, 3), grad=False)
+
+
+# every new function on empty inputs (0 x 0 matrices, empty batches) and on float16, which torch.linalg refuses
+SQUARE_FNS = {
+    "lu_factor_ex": lambda t, a: t.linalg.lu_factor_ex(a),
+    "lu": lambda t, a: t.linalg.lu(a),
+    "lu_unpack": lambda t, a: t.lu_unpack(*t.linalg.lu_factor(a)),
+    "lu_solve": lambda t, a: t.linalg.lu_solve(*t.linalg.lu_factor(a), a),
+    "solve_triangular": lambda t, a: t.linalg.solve_triangular(a, a, upper=True),
+    "eig": lambda t, a: t.linalg.eig(a),
+    "eigvals": lambda t, a: t.linalg.eigvals(a),
+    "ldl_factor_ex": lambda t, a: t.linalg.ldl_factor_ex(a),
+    "ldl_solve": lambda t, a: t.linalg.ldl_solve(*t.linalg.ldl_factor(a), a),
+    "cholesky_ex": lambda t, a: t.linalg.cholesky_ex(a),
+    "inv_ex": lambda t, a: t.linalg.inv_ex(a),
+    "solve_ex": lambda t, a: t.linalg.solve_ex(a, a),
+    "matrix_exp": lambda t, a: t.linalg.matrix_exp(a),
+    "cond": lambda t, a: t.linalg.cond(a),
+    "cond_1": lambda t, a: t.linalg.cond(a, 1),
+    "householder_product": lambda t, a: t.linalg.householder_product(a, a.sum(-2)),
+    "geqrf": lambda t, a: t.geqrf(a),
+    "cholesky_inverse": lambda t, a: t.cholesky_inverse(a),
+}
+
+
+@pytest.mark.parametrize("shape", [(0, 0), (2, 0, 0), (0, 3, 3)])
+@pytest.mark.parametrize("fn", SQUARE_FNS.values(), ids=SQUARE_FNS.keys())
+def test_empty_inputs(fn, shape):
+    check(fn, randn(*shape), grad=False)
+
+
+@pytest.mark.parametrize("fn", [f for k, f in SQUARE_FNS.items() if k not in ("matrix_exp", "cholesky_inverse")],
+                         ids=[k for k in SQUARE_FNS if k not in ("matrix_exp", "cholesky_inverse")])
+def test_low_precision_refused(fn):
+    check_raises(lambda t, a: fn(t, a.half()), wc(3, 3))
