@@ -25,6 +25,23 @@ ACTIVATIONS = {
 }
 
 
+# the other activations of torch.nn.functional, swept on 0-d inputs with their gradients
+MORE = {name: (lambda name: lambda t, x: getattr(t.nn.functional, name)(x))(name) for name in [
+    "relu", "relu6", "leaky_relu", "hardtanh", "hardswish", "hardsigmoid", "softsign", "tanhshrink", "softshrink",
+    "hardshrink", "sigmoid", "tanh", "silu", "mish", "gelu", "elu", "selu", "celu", "logsigmoid", "softplus"]}
+MORE["rrelu_eval"] = lambda t, x: t.nn.functional.rrelu(x, training=False)
+MORE["threshold"] = lambda t, x: t.nn.functional.threshold(x, 0.1, 2.0)
+MORE["prelu"] = lambda t, x: t.nn.functional.prelu(x, x.new_tensor([0.25]))
+MORE["softmin"] = lambda t, x: t.nn.functional.softmin(x, 0)
+
+
+@pytest.mark.parametrize("name", sorted(MORE))
+def test_all_activations_on_zero_dim(name):
+    for value in (0.75, -0.5):
+        for dtype in (np.float32, np.float64):
+            assert check(MORE[name], np.array(value, dtype=dtype)).shape == ()
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("value", [0.5, -0.75, 3.0])
 @pytest.mark.parametrize("name", sorted(ACTIVATIONS))
