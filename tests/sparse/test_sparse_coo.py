@@ -200,6 +200,19 @@ def test_embedding_sparse_gradients_match_torch(padding_idx):
     np.testing.assert_allclose(results[1][1], results[0][1])
 
 
+@pytest.mark.parametrize("mode,padding_idx", [("sum", None), ("mean", 2), ("sum", 2)])
+def test_embedding_bag_sparse_gradients_match_torch(mode, padding_idx):
+    weight = np.random.default_rng(4).standard_normal((6, 3))
+    results = []
+    for lib in (torch, flambeau):
+        w = lib.tensor(weight, requires_grad=True)
+        out = lib.nn.functional.embedding_bag(lib.tensor([1, 2, 4, 4, 3, 2, 0]), w, lib.tensor([0, 2, 5]), mode=mode,
+                                              sparse=True, padding_idx=padding_idx)
+        (out ** 2).sum().backward()
+        results.append(plain((w.grad, w.grad.coalesce())))
+    assert results[1] == results[0]
+
+
 def test_embedding_sparse_refuses_scale_grad_by_freq():
     for lib in (torch, flambeau):
         emb = lib.nn.Embedding(5, 2, sparse=True, scale_grad_by_freq=True)

@@ -1,8 +1,8 @@
 """Lookup tables: embedding (padding_idx, max_norm, scale_grad_by_freq), embedding_bag (sum/mean/max,
 offsets, per_sample_weights, include_last_offset, padding_idx) and one_hot.
 
-embedding(sparse=True) gives its weight a sparse COO gradient (one row per looked-up index, padding
-excluded), as PyTorch does; embedding_bag's gradients are dense whatever `sparse` says.
+sparse=True gives the weight a sparse COO gradient (one row per looked-up index, padding excluded), as
+PyTorch does.
 """
 from __future__ import annotations
 
@@ -168,7 +168,7 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, 
     padding = _padding_index(padding_idx, num, "padding_idx")
     used = np.flatnonzero((bag >= 0) & (idx != padding))  # padding entries take no part in their bag
     used_t = _wrap(used)
-    rows = _lookup(weight, flat[used_t], idx[used], -1, scale_grad_by_freq)
+    rows = _lookup(weight, flat[used_t], idx[used], -1, scale_grad_by_freq, sparse)
     if per_sample_weights is not None:
         rows = rows * per_sample_weights[used_t].unsqueeze(1)
     bag_t = _wrap(bag[used])
