@@ -144,6 +144,35 @@ def _rows_affine(level, prim, inputs, phys, args):
     return apply(prim, (phys[0],) + tuple(inputs[1:]), (level.size * rows, length), eps, [])
 
 
+def _prefixed(adv: tuple) -> tuple | None:
+    """An advanced key with the batch dim's full slice in front, when NumPy then keeps the indexed dims where
+    they were (the index arrays next to each other); None otherwise."""
+    arrays = [i for i, a in enumerate(adv) if not isinstance(a, slice)]
+    if arrays and arrays[-1] - arrays[0] != len(arrays) - 1:
+        return None
+    return (slice(None),) + tuple(adv)
+
+
+def _advanced_index(level, prim, inputs, phys, args):
+    key = _prefixed(args[0])
+    return None if key is None else apply(prim, (phys[0],), key)
+
+
+def _index_put(level, prim, inputs, phys, args):
+    """base[basic][adv] = values (or +=) with unbatched keys: the batch dim is one more full slice."""
+    from ..ops.indexing import _region_ndim
+    basic, adv, accumulate = args
+    key = None if adv is None else _prefixed(adv)
+    if adv is not None and key is None:
+        return None
+    base, values = inputs
+    region = _region_ndim(base._data, basic, adv)
+    base_p = phys[0] if phys[0] is not None else expand_batch(base, level.size)
+    values_p = values if phys[1] is None else lift(phys[1], values._data.ndim, region)
+    prefix = None if basic is None else (slice(None),) + (basic if isinstance(basic, tuple) else (basic,))
+    return apply(prim, (base_p, values_p), prefix, key, accumulate)
+
+
 def _class_rows(level, prim, inputs, phys, args):
     """nll/cross-entropy of (N, C, ...) with per-element class indices and weights in args: every sample's
     rows in one call, reduced per sample afterwards. The indices and weights must be batched with the input
@@ -188,6 +217,8 @@ def _families() -> dict:
     rules[shape.Expand] = _expanding
     for prim in (shape.Slice, indexing.BasicIndex):
         rules[prim] = _keyed
+    rules[indexing.AdvancedIndex] = _advanced_index
+    rules[indexing.IndexPut] = _index_put
     rules[shape.SliceBackward] = _slice_backward
     rules[shape.Permute] = _permuting
     for prim in (reduction.Sum, reduction.Prod, reduction.Amax, reduction.Amin, reduction.All, reduction.Any,
