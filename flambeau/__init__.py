@@ -55,6 +55,8 @@ from . import special  # noqa: E402,F401
 from . import func  # noqa: E402,F401
 from .func import vmap  # noqa: E402,F401  torch.vmap is torch.func.vmap
 from .nn.functional import cosine_similarity, dropout, pairwise_distance, pdist  # noqa: E402,F401  torch has them at top level
+from ._functional_aliases import *  # noqa: E402,F401,F403  torch.batch_norm, torch.embedding, ...
+from ._functional_rnn import *  # noqa: E402,F401,F403  torch.lstm, torch.gru, ...
 from . import random, sparse, testing  # noqa: E402,F401
 from .sparse import sparse_coo_tensor  # noqa: E402,F401
 from . import distributions  # noqa: E402,F401
