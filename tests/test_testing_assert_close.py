@@ -101,6 +101,12 @@ def test_unsupported_pairs_raise_type_error(make):
     assert normalise(str(f_info.value)) == normalise(str(t_info.value))
 
 
+def test_bool_beside_a_number_raises_runtime_error():
+    for lib in (torch, flambeau):
+        with pytest.raises(RuntimeError):
+            lib.testing.assert_close(True, 1)
+
+
 def test_parameter_and_tensor_compare_as_tensor_likes():
     p = flambeau.nn.Parameter(flambeau.ones(2))
     flambeau.testing.assert_close(p, flambeau.ones(2))

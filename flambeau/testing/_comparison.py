@@ -94,6 +94,9 @@ def _leaf(actual, expected, path: tuple, options: dict):
     number = (int, float, complex, np.number)
     if isinstance(actual, number) and isinstance(expected, number):
         a, e = (x.item() if isinstance(x, np.number) else x for x in (actual, expected))
+        if type(a) not in _NUMBER_DTYPES or type(e) not in _NUMBER_DTYPES:  # a bool beside a number
+            raise _Mismatch(RuntimeError, f"Cannot compare {type(actual)} {actual!r} with {type(expected)} "
+                                          f"{expected!r}: a bool and a number", path)
         tolerances = _tolerances([_NUMBER_DTYPES[type(x)] for x in (a, e)], rtol, atol, path)
         return _compare_numbers, a, e, path, tolerances
     related = isinstance(actual, type(expected)) or isinstance(expected, type(actual))
