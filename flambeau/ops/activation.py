@@ -15,7 +15,7 @@ from .._dispatch import Primitive, _type_name, apply
 from .._dtype import to_dtype
 from .._tensor import Tensor, _wrap_dim
 from ..autograd.grad_mode import STATE
-from .elementwise import _float_input, _select, cast, exp, where
+from .elementwise import _float_input, _select, cast, exp, not_implemented, where
 from .elementwise_math import sigmoid
 from ._zero_dim import on_0d_as_1d
 from .special import erf, erf_array
@@ -245,6 +245,8 @@ def elu(input: Tensor, alpha: float, scale: float, input_scale: float) -> Tensor
 
 
 def gelu(input: Tensor) -> Tensor:
+    if input._data.dtype.kind == "c":
+        raise not_implemented("GeluKernelImpl", input)
     return apply(Gelu, (_float_input(input),))
 
 

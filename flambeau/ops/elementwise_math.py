@@ -455,10 +455,14 @@ def relu(input: Tensor) -> Tensor:
 
 
 def deg2rad(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    if input._data.dtype.kind == "c":
+        raise RuntimeError("deg2rad is not supported for complex tensors.")
     return _out(_float_input(input) * (math.pi / 180.0), out)
 
 
 def rad2deg(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    if input._data.dtype.kind == "c":
+        raise RuntimeError("rad2deg is not supported for complex tensors.")
     return _out(_float_input(input) * (180.0 / math.pi), out)
 
 
@@ -612,6 +616,8 @@ def heaviside(input: Tensor, values: Tensor, *, out: Tensor | None = None) -> Te
     require_tensor("heaviside", "values", 2, values)
     if input._data.dtype != values._data.dtype:
         raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
+    if input._data.dtype.kind == "c":
+        raise RuntimeError("heaviside is not yet implemented for complex tensors.")
     return _out(apply(Heaviside, (input, values)), out)
 
 

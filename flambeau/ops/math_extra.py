@@ -13,6 +13,7 @@ from ._promote import promote
 from .elementwise import (
     Predicate,
     _all,
+    _dtype_title,
     _float_input,
     _integral,
     _NonDifferentiable,
@@ -145,6 +146,8 @@ def nextafter(input, other, *, out: Tensor | None = None) -> Tensor:
 
 def isin(elements, test_elements, *, assume_unique: bool = False, invert: bool = False) -> Tensor:
     elements, test_elements = promote(elements, test_elements)
+    if elements._data.dtype.kind == "c":  # PyTorch sorts to search: complex numbers have no order
+        raise RuntimeError("Unsupported input type encountered for isin(): " + _dtype_title(elements))
     return apply(IsIn, (elements, test_elements), invert)
 
 

@@ -11,7 +11,7 @@ from .._dispatch import Primitive, apply
 from .._tensor import Tensor, _wrap_dim
 from ..autograd.grad_mode import STATE
 from .conjugate import holomorphic
-from .elementwise import add_inplace_variants, where
+from .elementwise import add_inplace_variants, not_implemented, where
 from .reduction import _acc_dtype, pick, return_type, selection, slices_along, sum
 
 _INT64 = np.dtype(np.int64)
@@ -111,6 +111,8 @@ CUMMIN = return_type("cummin", ("values", "indices"))
 
 
 def _cum_extreme(prim, result_type, input: Tensor, dim: int):
+    if input._data.dtype.kind == "c":
+        raise not_implemented(("cummax_cpu" if prim is CumArgmax else "cummin_cpu"), input)
     x, axis = slices_along(input, dim)
     index = apply(prim, (x,), axis)
     return selection(result_type, input, pick(x, index, axis), index, axis, True)

@@ -8,7 +8,7 @@ import numpy as np
 from .._dispatch import Primitive, apply
 from .._tensor import Tensor
 from ._promote import promote, scalar_tensor
-from .elementwise import _out
+from .elementwise import _out, not_implemented
 from .indexing import _xp
 
 _wrap = Tensor._wrap
@@ -53,6 +53,9 @@ class SearchSorted(Primitive):
 
 def searchsorted(sorted_sequence: Tensor, input, *, out_int32: bool = False, right: bool = False,
                  side: str | None = None, out=None, sorter: Tensor | None = None) -> Tensor:
+    for t in (sorted_sequence, input):
+        if isinstance(t, Tensor) and t._data.dtype.kind == "c":  # complex numbers have no order
+            raise not_implemented("searchsorted_out_cpu", t)
     if side is not None:
         if side not in ("left", "right"):
             raise RuntimeError(f"torch.searchsorted(): side can only be 'left' or 'right' but got {side}")

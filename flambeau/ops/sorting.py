@@ -97,7 +97,7 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
 
 
 def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False):
-    if input._data.dtype == np.bool_:
+    if input._data.dtype == np.bool_ or input._data.dtype.kind == "c":
         raise not_implemented("kthvalue_cpu", input)
     x, axis = slices_along(input, dim)
     _check_nonempty("kthvalue", x._data.shape, (axis,))
@@ -127,7 +127,7 @@ class MedianAll(Primitive):
 
 
 def _median(name: str, result_type, skip_nan: bool, input: Tensor, dim, keepdim: bool):
-    if input._data.dtype == np.bool_:
+    if input._data.dtype == np.bool_ or input._data.dtype.kind == "c":
         raise not_implemented("median_cpu" if dim is None else "median_out", input)
     if dim is None:
         return apply(MedianAll, (input,), skip_nan)
@@ -146,6 +146,8 @@ def nanmedian(input: Tensor, dim=None, keepdim: bool = False):
 
 
 def mode(input: Tensor, dim: int = -1, keepdim: bool = False):
+    if input._data.dtype.kind == "c":
+        raise not_implemented("mode_cpu", input)
     x, axis = slices_along(input, dim)
     _check_nonempty("mode", x._data.shape, (axis,))
     index = apply(ModeIndex, (x,), axis)
@@ -193,6 +195,8 @@ class UniqueConsecutive(NoDerivative):
 
 
 def _unique_parts(prim, input: Tensor, dim, return_inverse: bool, return_counts: bool):
+    if input._data.dtype.kind == "c":
+        raise not_implemented("unique", input)
     axis = None if dim is None else _wrap_dim(dim, input._data.ndim)
     parts = [0] + [1] * return_inverse + [2] * return_counts
     outs = tuple(apply(prim, (input,), axis, p) for p in parts)

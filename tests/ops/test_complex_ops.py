@@ -402,6 +402,11 @@ def test_complex32_is_refused():
     lambda t, z: z.clamp(0, 1), lambda t, z: z.clamp_min(0), lambda t, z: t.relu(z),
     lambda t, z: t.nn.functional.relu(z), lambda t, z: z.floor(), lambda t, z: z.ceil(), lambda t, z: z.trunc(),
     lambda t, z: z.round(), lambda t, z: t.frac(z), lambda t, z: z.clone().abs_(), lambda t, z: t.abs_(z.clone()),
+    lambda t, z: t.isin(z, z), lambda t, z: z.kthvalue(1), lambda t, z: z.median(), lambda t, z: z.nanmedian(1),
+    lambda t, z: z.cummax(0), lambda t, z: z.cummin(1), lambda t, z: z.unique(), lambda t, z: t.unique_consecutive(z),
+    lambda t, z: z.mode(), lambda t, z: t.searchsorted(z, z), lambda t, z: t.bucketize(z, z[0]),
+    lambda t, z: t.nn.functional.gelu(z), lambda t, z: z.heaviside(z), lambda t, z: z.deg2rad(),
+    lambda t, z: z.rad2deg(),
 ])
 def test_order_and_rounding_refuse_complex(fn):
     check_raises(fn, crandn(2, 3))
