@@ -8,7 +8,6 @@ from ..ops.einsum import tensordot
 from ..ops.linalg import diagonal as _diagonal
 from ..ops.matmul import matmul
 from ._common import LinAlgError
-
 from .decompositions import cholesky, cholesky_ex, eigh, eigvalsh, qr, svd, svdvals
 from .eig import eig, eigvals
 from .householder import householder_product
@@ -21,13 +20,14 @@ from .tensors import tensorinv, tensorsolve
 from .triangular import solve_triangular
 from .vander import vander
 
+
 def diagonal(A, *, offset: int = 0, dim1: int = -2, dim2: int = -1):
     """linalg.diagonal: the diagonal of the last two dims by default (torch.diagonal's are 0 and 1)."""
     return _diagonal(A, offset, dim1, dim2)
 
 
 __all__ = ["cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal", "eig", "eigh", "eigvals", "eigvalsh",
-           "inv", "inv_ex", "ldl_factor", "ldl_factor_ex", "ldl_solve", "LinAlgError", "lstsq", "lu", "lu_factor",
+           "householder_product", "inv", "inv_ex", "ldl_factor", "ldl_factor_ex", "ldl_solve", "LinAlgError", "lstsq", "lu", "lu_factor",
            "lu_factor_ex", "lu_solve", "matmul", "matrix_exp", "matrix_norm", "matrix_power", "matrix_rank",
            "matrix_sqrth", "multi_dot", "norm", "pinv", "polar", "qr", "slogdet", "solve", "solve_ex",
            "solve_triangular", "svd", "svdvals", "tensordot", "tensorinv", "tensorsolve", "vander", "vecdot",

@@ -175,14 +175,14 @@ def lstsq(A: Tensor, B: Tensor, rcond=None, *, driver: str | None = None) -> Lst
     check_matrix(A, "linalg.lstsq")
     check_float(B, "linalg.lstsq")
     if driver not in (None, "gels", "gelsy", "gelsd", "gelss"):
-        raise RuntimeError(f"torch.linalg.lstsq: parameter `driver` should be one of (gels, gelsy, gelsd, gelss)")
+        raise RuntimeError("torch.linalg.lstsq: parameter `driver` should be one of (gels, gelsy, gelsd, gelss)")
     if not 0 <= A._data.ndim - B._data.ndim <= 1:
         raise RuntimeError("torch.linalg.lstsq: input.dim() must be greater or equal to other.dim() and "
                            "(input.dim() - other.dim()) <= 1")
     vector = B._data.ndim == A._data.ndim - 1
     b = B.reshape(B._data.shape + (1,)) if vector else B
     if b._data.shape[-2] != A._data.shape[-2]:
-        raise RuntimeError(f"torch.linalg.lstsq: input.size(-2) should match other.size(-2)")
+        raise RuntimeError("torch.linalg.lstsq: input.size(-2) should match other.size(-2)")
     m, n = A._data.shape[-2:]
     rtol = np.finfo(A._data.dtype).eps * max(m, n) if rcond is None else rcond
     x = pinv(A, rtol=rtol) @ b

@@ -4,7 +4,7 @@ info tensors, gradients (gradcheck in float64) and exception types."""
 import numpy as np
 import pytest
 
-import flambeau.linalg  # noqa: F401
+import flambeau.linalg  # noqa: F401  (torch.linalg)
 from oracle import check, check_raises, gradcheck, randn
 
 f32 = np.float32
