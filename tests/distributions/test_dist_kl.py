@@ -72,6 +72,54 @@ PAIRS = [
 ]
 
 
+# the other families, one factory each: (parameters, make(D, *params))
+FAMILY = {
+    "Bernoulli": ([randn(3, **UNIT)], lambda D, a: D.Bernoulli(a)),
+    "Beta": ([randn(3, **POS), randn(3, **POS)], lambda D, a, b: D.Beta(a, b)),
+    "Binomial": ([randn(3, **UNIT)], lambda D, a: D.Binomial(3, probs=a)),
+    "ContinuousBernoulli": ([np.array([0.2, 0.4997, 0.7])], lambda D, a: D.ContinuousBernoulli(a)),
+    "Exponential": ([randn(3, **POS)], lambda D, a: D.Exponential(a)),
+    "Gamma": ([randn(3, **POS), randn(3, **POS)], lambda D, a, b: D.Gamma(a, b)),
+    "Gumbel": ([randn(3), randn(3, **POS)], lambda D, a, b: D.Gumbel(a, b)),
+    "Laplace": ([randn(3), randn(3, **POS)], lambda D, a, b: D.Laplace(a, b)),
+    "Normal": ([randn(3), randn(3, **POS)], lambda D, a, b: D.Normal(a, b)),
+    "Pareto": ([randn(3, **UNIT), np.array([0.8, 1.5, 3.0])], lambda D, a, b: D.Pareto(a, b)),
+    "Poisson": ([randn(3, **POS)], lambda D, a: D.Poisson(a)),
+    # inside (0, 1), and above the Pareto scales (< 0.9)
+    "Uniform": ([randn(3, low=0.05, high=0.5), randn(3, low=0.1, high=0.4)], lambda D, a, b: D.Uniform(a, a + b)),
+    "Uniform-wide": ([randn(3, low=-0.5, high=0.5), randn(3, low=1.5, high=2.0)],
+                     lambda D, a, b: D.Uniform(a, a + b)),
+    "Uniform-high": ([randn(3, low=1.0, high=1.5), randn(3, low=0.1, high=0.4)],
+                     lambda D, a, b: D.Uniform(a, a + b)),
+    "HalfNormal": ([randn(3, **POS)], lambda D, a: D.HalfNormal(a)),
+}
+CROSS = [(p, q) for p, q in [
+    ("Bernoulli", "Poisson"), ("Beta", "ContinuousBernoulli"), ("Beta", "Pareto"), ("Beta", "Exponential"),
+    ("Beta", "Gamma"), ("Beta", "Normal"), ("Beta", "Uniform-wide"), ("Beta", "Uniform"),
+    ("ContinuousBernoulli", "Pareto"), ("ContinuousBernoulli", "Exponential"), ("ContinuousBernoulli", "Normal"),
+    ("ContinuousBernoulli", "Uniform-wide"), ("ContinuousBernoulli", "Uniform"),
+    ("ContinuousBernoulli", "ContinuousBernoulli"), ("Exponential", "Beta"), ("Exponential", "Uniform"),
+    ("Exponential", "Gamma"), ("Exponential", "Gumbel"), ("Exponential", "Normal"), ("Gamma", "Pareto"),
+    ("Gamma", "Exponential"), ("Gamma", "Gumbel"), ("Gamma", "Normal"), ("Gamma", "ContinuousBernoulli"),
+    ("Gumbel", "Normal"), ("Gumbel", "Gamma"), ("Laplace", "Normal"), ("Laplace", "Uniform"),
+    ("Normal", "Gumbel"), ("Normal", "Laplace"), ("Normal", "Beta"), ("Pareto", "Exponential"),
+    ("Pareto", "Gamma"), ("Pareto", "Normal"), ("Pareto", "Pareto"), ("Pareto", "Uniform"),
+    ("Poisson", "Bernoulli"), ("Poisson", "Binomial"), ("Uniform", "Beta"), ("Uniform-wide", "Beta"),
+    ("Uniform", "ContinuousBernoulli"), ("Uniform-high", "ContinuousBernoulli"), ("Uniform", "Exponential"),
+    ("Uniform-wide", "Exponential"), ("Uniform", "Gamma"), ("Uniform-wide", "Gamma"), ("Uniform-wide", "Gumbel"),
+    ("Uniform-wide", "Normal"), ("Uniform-high", "Pareto"), ("Uniform", "Pareto"), ("HalfNormal", "HalfNormal"),
+]]
+
+
+@pytest.mark.parametrize("pair", CROSS, ids=[f"{p}-{q}" for p, q in CROSS])
+def test_kl_more_pairs_match_torch(pair):
+    (p_params, make_p), (q_params, make_q) = FAMILY[pair[0]], FAMILY[pair[1]]
+    n = len(p_params)
+    check(lambda t, *ps: t.distributions.kl_divergence(make_p(t.distributions, *ps[:n]),
+                                                       make_q(t.distributions, *ps[n:])),
+          *p_params, *q_params, atol=1e-6, rtol=1e-6)
+
+
 @pytest.mark.parametrize("case", PAIRS, ids=[c[0] for c in PAIRS])
 def test_kl_matches_torch(case):
     _, make, params = case
@@ -121,7 +169,7 @@ def test_registry_dispatch_and_errors():
     with pytest.raises(NotImplementedError):
         D.kl_divergence(D.Normal(0.0, 1.0), D.Poisson(1.0))
     with pytest.raises(NotImplementedError):  # different exponential families
-        D.kl_divergence(D.Gamma(1.0, 1.0), D.Beta(1.0, 1.0))
+        D.kl_divergence(D.Gamma(1.0, 1.0), D.Poisson(1.0))
     with pytest.raises(TypeError):
         D.register_kl(int, D.Normal)
 

@@ -58,6 +58,14 @@ CONTINUOUS = [
     ("StudentT", lambda D: D.StudentT(3.0, 0.5, 2.0), lambda d, x: torch.tensor(_student3_cdf((x.numpy() - 0.5) / 2))),
     ("VonMises", lambda D: D.VonMises(1.0, 2.0),
      lambda d, x: torch.tensor(_numeric_cdf(d.log_prob, -math.pi, math.pi)(x.numpy()))),
+    ("HalfNormal", lambda D: D.HalfNormal(1.5), None),
+    ("HalfCauchy", lambda D: D.HalfCauchy(1.5), None),
+    ("Pareto", lambda D: D.Pareto(1.5, 2.5), None),
+    ("Weibull", lambda D: D.Weibull(1.5, 0.8), None),
+    ("Kumaraswamy", lambda D: D.Kumaraswamy(2.0, 3.0), None),
+    ("ContinuousBernoulli", lambda D: D.ContinuousBernoulli(0.8), None),
+    ("FisherSnedecor", lambda D: D.FisherSnedecor(5.0, 8.0),
+     lambda d, x: torch.tensor(_numeric_cdf(d.log_prob, 1e-9, 40.0)(x.numpy()))),
     ("MixtureSameFamily", lambda D: D.MixtureSameFamily(D.Categorical(probs=torch_or_flambeau(D).tensor([0.3, 0.7])),
                                                         D.Normal(torch_or_flambeau(D).tensor([-1.0, 2.0]),
                                                                  torch_or_flambeau(D).tensor([0.5, 1.0]))), None),
@@ -104,6 +112,7 @@ DISCRETE = [
     ("Poisson", lambda D: D.Poisson(3.5), 30),
     ("Geometric", lambda D: D.Geometric(0.3), 60),
     ("Categorical", lambda D: D.Categorical(probs=torch_or_flambeau(D).tensor([0.1, 0.2, 0.3, 0.4])), 4),
+    ("NegativeBinomial", lambda D: D.NegativeBinomial(3.0, probs=torch_or_flambeau(D).tensor(0.4)), 60),
 ]
 
 
