@@ -174,6 +174,8 @@ class Tensor:
         if dtype is None:
             name = _TYPE_NAMES[self.dtype.name]
             return ("torch.cuda." if self.is_cuda else "torch.") + name
+        if getattr(dtype, "is_legacy_tensor_type", False):  # torch.FloatTensor and kin
+            dtype = dtype.dtype
         if isinstance(dtype, str) and dtype.endswith("Tensor"):
             names = {v: k for k, v in _TYPE_NAMES.items()}
             if dtype.split(".")[-1] not in names:

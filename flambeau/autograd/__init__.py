@@ -10,7 +10,7 @@ from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 
 # These need the dispatch, which imports this package while flambeau is still loading: import on first use.
 _LAZY = {"Function": "function", "FunctionCtx": "function", "once_differentiable": "function",
-         "function": None, "functional": None, "forward_ad": None}
+         "function": None, "functional": None, "forward_ad": None, "Variable": "variable", "variable": None}
 
 
 def __getattr__(name: str):
@@ -23,4 +23,4 @@ def __getattr__(name: str):
 __all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
            "is_inference_mode_enabled", "Node", "Function", "FunctionCtx", "once_differentiable", "gradcheck",
            "gradgradcheck", "GradcheckError", "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled",
-           "is_anomaly_check_nan_enabled", "functional", "forward_ad"]
+           "is_anomaly_check_nan_enabled", "functional", "forward_ad", "Variable"]
