@@ -13,7 +13,9 @@ import numpy as np
 from .._dispatch import OTHERS, Primitive, apply
 from .._tensor import Tensor, _wrap_dim
 from .conjugate import holomorphic
-from .elementwise import _dtype_title, _out
+from .elementwise import _dtype_title, _out, cast, not_implemented
+
+_INT64 = np.dtype(np.int64)
 
 
 @holomorphic
@@ -125,6 +127,12 @@ def einsum(*args) -> Tensor:
     for t in operands:
         if t._data.dtype != dt:
             raise RuntimeError(f"expected scalar type {_dtype_title(operands[0])} but found {_dtype_title(t)}")
+    summed = {c for lab in labels for c in lab} - set(out)
+    if summed and dt.kind in "biu":  # PyTorch sums one operand with sum(), contracts two or more with bmm
+        if len(operands) == 1:
+            return cast(apply(Einsum, operands, explicit, (labels, out)), _INT64)
+        if dt.kind == "b":
+            raise not_implemented("bmm", operands[0])
     return apply(Einsum, operands, explicit, (labels, out))
 
 
@@ -183,6 +191,8 @@ def tensordot(a: Tensor, b: Tensor, dims=2, out=None) -> Tensor:
     if isinstance(dims, (int, np.integer)):
         if dims < 0:
             raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
+        if dims > a._data.ndim or dims > b._data.ndim:
+            raise RuntimeError(f"tensordot expects dims < ndim_a or ndim_b, but got dims={dims}")
         da = list(range(a._data.ndim - dims, a._data.ndim))
         db = list(range(dims))
     else:

@@ -11,7 +11,7 @@ from .._dispatch import Primitive, apply
 from .._tensor import Tensor, _wrap_dim
 from ._promote import promote, result_dtype
 from .einsum import einsum
-from .elementwise import _out, add_inplace_variants, cast, where
+from .elementwise import _out, add_inplace_variants, cast, not_implemented, where
 from .matmul import _broadcast_batch
 
 
@@ -112,6 +112,8 @@ def diagflat(input: Tensor, offset: int = 0) -> Tensor:
 def trace(input: Tensor) -> Tensor:
     if input._data.ndim != 2:
         raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input._data.ndim}")
+    if input._data.dtype == np.bool_:
+        raise not_implemented("trace", input)
     return diagonal(input).sum()
 
 
@@ -171,7 +173,11 @@ def linalg_cross(input: Tensor, other: Tensor, *, dim: int = -1, out=None) -> Te
 
 def cross(input: Tensor, other: Tensor, dim: int | None = None, *, out=None) -> Tensor:
     if dim is None:  # the first dim of size 3, a deprecated default PyTorch keeps
-        dim = next((i for i, s in enumerate(np.broadcast_shapes(input._data.shape, other._data.shape)) if s == 3), -1)
+        dim = next((i for i, s in enumerate(np.broadcast_shapes(input._data.shape, other._data.shape)) if s == 3), None)
+        if dim is None:
+            raise RuntimeError("no dimension of size 3 in input")
+    if np.bool_ in (input._data.dtype, other._data.dtype):
+        raise not_implemented("cross", input)
     return linalg_cross(input, other, dim=dim, out=out)
 
 
@@ -181,6 +187,8 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode: str = "use_mm_fo
     for name, t in (("X1", x1), ("X2", x2)):
         if t._data.ndim < 2:
             raise RuntimeError(f"cdist only supports at least 2D tensors, {name} got: {t._data.ndim}D")
+        if t._data.dtype.kind not in "fcV":  # "V": ml_dtypes' bfloat16
+            raise RuntimeError(f"cdist only supports floating-point dtypes, {name} got: {t.dtype}")
     if x1._data.shape[-1] != x2._data.shape[-1]:
         raise RuntimeError(f"X1 and X2 must have the same number of columns. X1: {x1._data.shape[-1]} "
                            f"X2: {x2._data.shape[-1]}")

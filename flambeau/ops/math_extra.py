@@ -225,8 +225,11 @@ def _steps(t: Tensor, axis: int, op) -> Tensor:
     return op(narrow(t, axis, min(1, size), length), narrow(t, axis, 0, length))
 
 
-def _trapezoid_terms(y: Tensor, x, dx, dim: int) -> Tensor:
+def _trapezoid_terms(name: str, y: Tensor, x, dx, dim: int) -> Tensor:
     """The area of each trapezoid along `dim`."""
+    if y._data.dtype == np.bool_ or (x is not None and x._data.dtype == np.bool_):
+        which = "`y`" if x is None else "`x` or `y`"
+        raise NotImplementedError(f"{name}: received a bool input for {which}, but bool is not supported")
     axis = normalize_dims(dim, y.ndim)[0]
     sums = _steps(y, axis, operator.add)
     if x is None:
@@ -240,7 +243,10 @@ def _trapezoid_terms(y: Tensor, x, dx, dim: int) -> Tensor:
 
 
 def trapezoid(y: Tensor, x: Tensor | None = None, *, dx=None, dim: int = -1) -> Tensor:
-    return sum(_trapezoid_terms(y, x, dx, dim), dim)
+    axis = normalize_dims(dim, y.ndim)[0]
+    if y._data.shape[axis] == 0:  # no trapezoids: zeros, detached from y and x as in PyTorch
+        return y.new_zeros(y._data.shape[:axis] + y._data.shape[axis + 1:])
+    return sum(_trapezoid_terms("trapezoid", y, x, dx, dim), dim)
 
 
 def trapz(y: Tensor, x: Tensor | None = None, *, dx=None, dim: int = -1) -> Tensor:
@@ -248,7 +254,7 @@ def trapz(y: Tensor, x: Tensor | None = None, *, dx=None, dim: int = -1) -> Tens
 
 
 def cumulative_trapezoid(y: Tensor, x: Tensor | None = None, *, dx=None, dim: int = -1) -> Tensor:
-    return cumsum(_trapezoid_terms(y, x, dx, dim), dim)
+    return cumsum(_trapezoid_terms("cumulative_trapezoid", y, x, dx, dim), dim)
 
 
 TENSOR_METHODS = {

@@ -7,6 +7,8 @@ decompositions of torch.linalg in `flambeau/linalg/`.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .._dispatch import Primitive, apply
@@ -38,8 +40,9 @@ class MatMul(Primitive):
             if len(ctx.metas[1][0]) == 2 and a._data.ndim > 2:  # b itself is not kept when only b needs a grad
                 # a linear layer on a batch: fold the batch into the rows instead of building
                 # one (k, n) gradient per batch element and summing them
-                k, n = a._data.shape[-1], g._data.shape[-1]
-                gb = apply(MatMul, (a.reshape(-1, k).mT, g.reshape(-1, n)))
+                (*batch, k), n = a._data.shape, g._data.shape[-1]
+                rows = math.prod(batch)  # spelled out: -1 cannot be inferred beside a zero size
+                gb = apply(MatMul, (a.reshape(rows, k).mT, g.reshape(rows, n)))
             else:
                 gb = apply(MatMul, (a.mT, g))
         return ga, gb
