@@ -207,6 +207,13 @@ def test_gradcheck(fn):
     gradcheck(fn, randn(3), randn(3, **POS), randn(3), gradgrad=False)
 
 
+def test_gamma_and_chi2_cdf():
+    # PyTorch has no derivative of the incomplete gamma function w.r.t. the concentration: it stays constant
+    check(lambda t, r, x: t.distributions.Gamma(t.tensor([0.5, 2.0, 7.0], dtype=r.dtype), r).cdf(x),
+          randn(3, **POS), randn(2, 3, **POS) * 3)
+    check(lambda t, x: t.distributions.Chi2(t.tensor([1.0, 3.0, 10.0], dtype=x.dtype)).cdf(x), randn(3, **POS) * 4)
+
+
 def test_perplexity_and_enumerate_support():
     check(lambda t, p: t.distributions.Categorical(probs=p).perplexity(), _simplex(2, 3))
     check(lambda t, p: t.distributions.Bernoulli(probs=p).enumerate_support(), randn(2, 3, **UNIT), grad=False)
