@@ -591,12 +591,17 @@ def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1, out: Te
 
 
 _FLOAT64 = np.dtype(np.float64)
+_COMPLEX128 = np.dtype(np.complex128)
 
 
 def float_power(input, exponent, *, out: Tensor | None = None) -> Tensor:
-    """pow computed in double precision."""
-    a = cast(input, _FLOAT64) if isinstance(input, Tensor) else float(input)
-    b = cast(exponent, _FLOAT64) if isinstance(exponent, Tensor) else float(exponent)
+    """pow computed in double precision: complex128 when either operand is complex, float64 otherwise."""
+    if any(x._data.dtype.kind == "c" if isinstance(x, Tensor) else isinstance(x, complex) for x in (input, exponent)):
+        dtype, number = _COMPLEX128, complex
+    else:
+        dtype, number = _FLOAT64, float
+    a = cast(input, dtype) if isinstance(input, Tensor) else number(input)
+    b = cast(exponent, dtype) if isinstance(exponent, Tensor) else number(exponent)
     return _out(a ** b, out)
 
 

@@ -163,7 +163,7 @@ def frac(input: Tensor, *, out: Tensor | None = None) -> Tensor:
 
 def _division_operands(input, other, kernel: str):
     a, b = promote(input, other)
-    if a._data.dtype == np.bool_:
+    if a._data.dtype == np.bool_ or a._data.dtype.kind == "c":
         raise not_implemented(kernel, a)
     return a, b
 

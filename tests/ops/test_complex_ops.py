@@ -436,3 +436,15 @@ def test_forward_mode_jvp_of_complex_functions(name, fn):
         _, tangent = lib.func.jvp(lambda x: fn(lib, x, w_t), (lib.tensor(z),), (lib.tensor(v),))
         results.append(np.asarray(tangent.detach().numpy()))
     np.testing.assert_allclose(results[1], results[0], atol=1e-10)
+
+
+@pytest.mark.parametrize("fn", [lambda t, z, x: t.float_power(z, 2), lambda t, z, x: t.float_power(x, 1j),
+                                lambda t, z, x: t.float_power(x, z), lambda t, z, x: t.float_power(2, z)])
+def test_float_power_with_complex_operands(fn):
+    check(fn, crandn(3), randn(3, low=0.5, high=2.0).astype(np.float32), atol=1e-6)
+
+
+@pytest.mark.parametrize("fn", [lambda t, z: t.remainder(z, 2), lambda t, z: t.fmod(z, 2), lambda t, z: z // 2,
+                                lambda t, z: t.floor_divide(z, 2), lambda t, z: t.div(z, 2, rounding_mode="trunc")])
+def test_rounding_divisions_refuse_complex(fn):
+    check_raises(fn, crandn(3))
