@@ -4,7 +4,7 @@ from __future__ import annotations
 import flambeau as torch
 
 from . import constraints
-from .bernoulli import _one_of
+from ._binary import _one_of
 from .distribution import Distribution
 from .utils import lazy_property, logits_to_probs, probs_to_logits
 

@@ -1,32 +1,24 @@
 """Geometric(probs or logits): the number of failures before the first success."""
 from __future__ import annotations
 
-from numbers import Number
-
 import flambeau as torch
 import flambeau.nn.functional as F
 
 from . import constraints
-from .bernoulli import _one_of
+from ._binary import BinaryProbsLogits
 from .distribution import Distribution
-from .utils import _standard_uniform, broadcast_all, lazy_property, logits_to_probs, probs_to_logits
+from .utils import _standard_uniform, broadcast_all
 
 __all__ = ["Geometric"]
 
 
-class Geometric(Distribution):
+class Geometric(BinaryProbsLogits, Distribution):
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
     support = constraints.nonnegative_integer
 
     def __init__(self, probs=None, logits=None, validate_args: bool | None = None):
-        _one_of(probs, logits)
-        if probs is not None:
-            (self.probs,) = broadcast_all(probs)
-        else:
-            (self.logits,) = broadcast_all(logits)
-        probs_or_logits = probs if probs is not None else logits
-        batch_shape = torch.Size() if isinstance(probs_or_logits, Number) else probs_or_logits.size()
-        super().__init__(batch_shape, validate_args=validate_args)
+        self._set_param(probs, logits)
+        super().__init__(self._param.size(), validate_args=validate_args)
         if self._validate_args and probs is not None:
             valid = self.probs > 0  # the unit interval allows 0, which has no geometric distribution
             if not valid.all():
@@ -37,10 +29,7 @@ class Geometric(Distribution):
     def expand(self, batch_shape, _instance=None):
         new = self._get_checked_instance(Geometric, _instance)
         batch_shape = torch.Size(batch_shape)
-        if "probs" in self.__dict__:
-            new.probs = self.probs.expand(batch_shape)
-        if "logits" in self.__dict__:
-            new.logits = self.logits.expand(batch_shape)
+        self._expand_param(new, batch_shape)
         super(Geometric, new).__init__(batch_shape, validate_args=False)
         new._validate_args = self._validate_args
         return new
@@ -56,14 +45,6 @@ class Geometric(Distribution):
     @property
     def variance(self):
         return (1.0 / self.probs - 1.0) / self.probs
-
-    @lazy_property
-    def logits(self):
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self):
-        return logits_to_probs(self.logits, is_binary=True)
 
     def sample(self, sample_shape=torch.Size()):
         shape = self._extended_shape(sample_shape)

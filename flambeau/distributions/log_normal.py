@@ -1,8 +1,6 @@
 """LogNormal(loc, scale): exp of a Normal(loc, scale)."""
 from __future__ import annotations
 
-import flambeau as torch
-
 from . import constraints
 from .normal import Normal
 from .transformed_distribution import TransformedDistribution

@@ -1,8 +1,6 @@
 """Pareto(scale, alpha): scale * exp(E) for E ~ Exponential(alpha)."""
 from __future__ import annotations
 
-import flambeau as torch
-
 from . import constraints
 from .exponential import Exponential
 from .transformed_distribution import TransformedDistribution
