@@ -196,7 +196,7 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode: str = "use_mm_fo
         raise RuntimeError("cdist only supports non-negative p values")
     s1, s2 = x1._data.shape, x2._data.shape
     diff = x1.reshape(s1[:-1] + (1, s1[-1])) - x2.reshape(s2[:-2] + (1,) + s2[-2:])
-    return vector_norm(diff, p, -1)
+    return vector_norm(diff, p if s1[-1] else 1, -1)  # no coordinates: 0 for every p (the inf norm would refuse)
 
 
 # ------------------------------------------------------------------------------- torch.linalg re-exports

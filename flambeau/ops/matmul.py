@@ -120,6 +120,12 @@ def _need_dim(t: Tensor, ndim: int, message: str) -> None:
         raise RuntimeError(message)
 
 
+def _need_dims(t: Tensor, dim: int) -> None:
+    """mv/baddbmm/addbmm read a size of their first matrix before checking ranks: a 0-d one is an IndexError."""
+    if t._data.ndim == 0:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+
+
 def mm(input: Tensor, mat2: Tensor, *, out=None) -> Tensor:
     _need_dim(input, 2, "self must be a matrix")
     _need_dim(mat2, 2, "mat2 must be a matrix")
@@ -137,6 +143,7 @@ def bmm(input: Tensor, mat2: Tensor, *, out=None) -> Tensor:
 
 
 def mv(input: Tensor, vec: Tensor, *, out=None) -> Tensor:
+    _need_dims(input, 0)
     if input._data.ndim != 2 or vec._data.ndim != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got 1, {input._data.ndim}, {vec._data.ndim}")
     return matmul(input, vec, out=out)
@@ -196,10 +203,12 @@ def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta=1, alpha=1, out=None)
 
 
 def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1, out=None) -> Tensor:
+    _need_dims(batch1, 0)
     return _out(_scaled_sum(input, bmm(batch1, batch2), beta, alpha), out)
 
 
 def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1, out=None) -> Tensor:
+    _need_dims(batch1, 1)
     _need_dim(batch1, 3, "batch1 must be a 3D tensor")
     _need_dim(batch2, 3, "batch2 must be a 3D tensor")
     (b, n, k), (b2, k2, p) = batch1._data.shape, batch2._data.shape

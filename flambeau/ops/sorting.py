@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._dispatch import Primitive, _type_name, apply
+from .._dtype import FLOATING_NP
 from .._tensor import Tensor, _wrap_dim
 from .elementwise import not_implemented
 from .reduction import _check_nonempty, distribute_ties, pick, return_type, selection, slices_along
@@ -243,12 +244,13 @@ class Histc(Primitive):
 
     @staticmethod
     def forward(x, bins, lo, hi):
-        return np.histogram(x, bins=bins, range=(lo, hi))[0].astype(x.dtype)
+        counts = np.histogram(x if x.dtype.kind == "f" else x.astype(np.float32), bins=bins, range=(lo, hi))[0]
+        return counts.astype(x.dtype)  # (NumPy's histogram has no bfloat16 loops)
 
 
 def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:
     a = input._data
-    if a.dtype.kind != "f":
+    if a.dtype not in FLOATING_NP or a.dtype.kind == "c":
         raise NotImplementedError(f"\"histogram_cpu\" not implemented for '{_type_name(a.dtype)}'")
     if bins <= 0:
         raise RuntimeError("torch.histc: bins must be > 0")

@@ -46,8 +46,14 @@ def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correc
     return _var_mean(input, dim, unbiased, keepdim, correction)[0]
 
 
+def _std_of(var_: Tensor) -> Tensor:
+    """sqrt(var) with PyTorch's std gradient: 0 where the std is 0 (not 0 * inf = nan)."""
+    positive = var_ > 0
+    return where(positive, where(positive, var_, 1).sqrt(), var_ * 0)
+
+
 def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
-    return _var_mean(input, dim, unbiased, keepdim, correction)[0].sqrt()
+    return _std_of(_var_mean(input, dim, unbiased, keepdim, correction)[0])
 
 
 def var_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> tuple:
@@ -56,7 +62,7 @@ def var_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, c
 
 def std_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> tuple:
     v, m = _var_mean(input, dim, unbiased, keepdim, correction)
-    return v.sqrt(), m
+    return _std_of(v), m
 
 
 # ------------------------------------------------------------------------------- norms, logsumexp
