@@ -123,10 +123,12 @@ def _constant_pad(prim, inputs, tangents, out, args):
 
 def _from_backward(prim, inputs, tangents, out, args):
     """J t = d/du <backward(u), t>, with the primitive's own derivative formula."""
-    from ..ops.creation import zeros_like
+    from ..ops.creation import ones_like
     from .backward_api import grad
     needs = tuple(t is not None for t in tangents)
-    u = zeros_like(out).requires_grad_(True)
+    # NOTE: any u gives the same derivative of a linear function; ones, not zeros, keeps formulas that work in
+    # log space (logcumsumexp's log|g|) away from their singularity at 0
+    u = ones_like(out).requires_grad_(True)
     vjps = _ctx(prim, inputs, out, args, needs).backward(u)
     total = None
     for g, t in zip(vjps, tangents):

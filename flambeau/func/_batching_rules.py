@@ -120,8 +120,18 @@ def _diagonal(level, prim, inputs, phys, args):
 
 
 def _gather(level, prim, inputs, phys, args):
-    dim = args[0]
-    return apply(prim, tuple(_all_batched(level, inputs, phys)), _shift(dim, inputs[0]._data.ndim))
+    """gather along `dim` with an unbatched index array: the index repeated for every sample."""
+    from .._tensor import Tensor
+    index, dim = args
+    batch_index = expand_batch(Tensor._wrap(index), level.size)._data
+    return apply(prim, (phys[0],), batch_index, _shift(dim, inputs[0]._data.ndim))
+
+
+def _computed_outside(level, prim, inputs, phys, args):
+    """Primitives whose result the public function computed on the arrays beside the dispatch (the
+    factorizations of torch.linalg): one sample's arrays, so vmap cannot batch them."""
+    raise NotImplementedError(f"vmap over {prim.__name__.lower()} (a torch.linalg factorization or solve) is not "
+                              "supported by flambeau yet")
 
 
 def _folding(level, prim, inputs, phys, args):
@@ -232,6 +242,12 @@ def _families() -> dict:
     rules[linalg.Diagonal] = _diagonal
     rules[scatter_gather.Gather] = _gather
     rules[conv.Conv] = rules[conv.ConvInputGrad] = _folding
+    from ..linalg._common import Factor
+    from ..linalg.decompositions import Cholesky
+    from ..linalg.inverse import Inv, Solve
+    from ..linalg.lu import LuFactor
+    for prim in (Factor, Cholesky, Inv, Solve, LuFactor):
+        rules[prim] = _computed_outside
     rules[norm.NormalizeRowsAffine] = _rows_affine
     from ..ops import loss
     rules[loss.NllLoss] = rules[loss.CrossEntropy] = _class_rows

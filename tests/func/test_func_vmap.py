@@ -28,6 +28,7 @@ CASES = {
                             x[1], x[:, 2], x.flatten().view(4, 3)), (2,), randn(3, 4, 5)),
     "cat_stack": (lambda t, x, y: (t.cat([x, y], 1), t.stack([y, x], -1)), (0, None), randn(4, 2, 3), randn(2, 3)),
     "gather": (lambda t, x, i: t.gather(x, 1, i), (0, 0), randn(4, 2, 3), randint(0, 3, 4, 2, 2)),
+    "take_along_dim": (lambda t, x: t.take_along_dim(x, t.tensor([[0], [2]]), 1), (0,), randn(4, 2, 3)),
     "advanced_index": (lambda t, x, i: x[i], (0, 0), randn(4, 5), randint(0, 5, 4, 3)),
     "index_unbatched_indices": (lambda t, x: (x[[0, 2, 2]], x[:, [1, 0]], x[[1, 0], [2, 2]], x[[0, 1], :, [1, 1]]),
                                 (1,), randn(3, 4, 3, 2)),
@@ -191,3 +192,11 @@ def test_random_ops_with_other_randomness_modes_refuse():
     # no random op: every mode computes as usual
     out = flambeau.func.vmap(lambda a: a * 2, randomness="different")(x)
     np.testing.assert_allclose(out.numpy(), (x * 2).numpy())
+
+
+@pytest.mark.parametrize("op", [lambda t, a: t.linalg.inv(a), lambda t, a: t.linalg.qr(a)[0],
+                                lambda t, a: t.linalg.svdvals(a), lambda t, a: t.linalg.cholesky(a @ a.mT)])
+def test_linalg_factorizations_refuse_rather_than_batch_one_sample(op):
+    """They factorize on the arrays beside the dispatch: an error, never the first sample's result."""
+    with pytest.raises(NotImplementedError, match="not supported by flambeau yet"):
+        flambeau.func.vmap(lambda a: op(flambeau, a))(flambeau.randn(2, 3, 3))
