@@ -113,6 +113,8 @@ def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor
 
 
 def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    if input._data.dtype.kind == "c":
+        raise RuntimeError("nansum on CPU does not support complex inputs")
     return sum(where(input != input, 0, input), dim, keepdim, dtype=dtype)
 
 
@@ -150,6 +152,8 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
 
 
 def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    if input._data.dtype.kind == "c":
+        raise RuntimeError("nansum on CPU does not support complex inputs")
     x = _float_reduction_input("nanmean", input, dtype)
     present = x == x
     return sum(where(present, x, 0), dim, keepdim) / sum(present, dim, keepdim)
@@ -181,7 +185,9 @@ class Prod(Primitive):
 def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     if dim is not None and not isinstance(dim, (int, np.integer)):
         raise TypeError(f"prod(): argument 'dim' must be int, not {type(dim).__name__}")
-    return apply(Prod, (input,), normalize_dims(dim, input._data.ndim), keepdim, _acc_dtype(input, dtype))
+    if dtype is not None:  # the input is cast first, so the derivative sees the values multiplied
+        input = cast(input, to_dtype(dtype).np)
+    return apply(Prod, (input,), normalize_dims(dim, input._data.ndim), keepdim, _acc_dtype(input, None))
 
 
 # ------------------------------------------------------------------------------- max, min and friends

@@ -203,6 +203,8 @@ REDUCTIONS = [
     ("vector_norm_3", lambda t, z: t.linalg.vector_norm(z, 3, dim=1)), ("norm_1", lambda t, z: z.norm(p=1)),
     ("norm_inf", lambda t, z: t.linalg.vector_norm(z, float("inf"))),
     ("matrix_norm", lambda t, z: t.linalg.matrix_norm(z)), ("sum_dtype", lambda t, z: z.sum(dtype=t.complex128)),
+    ("prod_dtype_real", lambda t, z: t.prod(z, 0, dtype=t.float64)),
+    ("prod_dtype_complex", lambda t, z: t.prod(z, 1, dtype=t.complex128)),
 ]
 
 
@@ -406,7 +408,7 @@ def test_complex32_is_refused():
     lambda t, z: z.cummax(0), lambda t, z: z.cummin(1), lambda t, z: z.unique(), lambda t, z: t.unique_consecutive(z),
     lambda t, z: z.mode(), lambda t, z: t.searchsorted(z, z), lambda t, z: t.bucketize(z, z[0]),
     lambda t, z: t.nn.functional.gelu(z), lambda t, z: z.heaviside(z), lambda t, z: z.deg2rad(),
-    lambda t, z: z.rad2deg(),
+    lambda t, z: z.rad2deg(), lambda t, z: t.nansum(z), lambda t, z: t.nanmean(z, 1),
 ])
 def test_order_and_rounding_refuse_complex(fn):
     check_raises(fn, crandn(2, 3))
