@@ -1,8 +1,6 @@
 """Exponential(rate)."""
 from __future__ import annotations
 
-from numbers import Number
-
 import flambeau as torch
 
 from . import constraints
@@ -20,8 +18,7 @@ class Exponential(ExponentialFamily):
 
     def __init__(self, rate, validate_args: bool | None = None):
         (self.rate,) = broadcast_all(rate)
-        batch_shape = torch.Size() if isinstance(rate, Number) else self.rate.size()
-        super().__init__(batch_shape, validate_args=validate_args)
+        super().__init__(self.rate.size(), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
         return self._expand_params(Exponential, batch_shape, _instance, ("rate",))

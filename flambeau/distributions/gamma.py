@@ -1,8 +1,6 @@
 """Gamma(concentration, rate), with reparameterised samples (implicit reparameterisation)."""
 from __future__ import annotations
 
-from numbers import Number
-
 import flambeau as torch
 
 from . import constraints
@@ -27,11 +25,7 @@ class Gamma(ExponentialFamily):
 
     def __init__(self, concentration, rate, validate_args: bool | None = None):
         self.concentration, self.rate = broadcast_all(concentration, rate)
-        if isinstance(concentration, Number) and isinstance(rate, Number):
-            batch_shape = torch.Size()
-        else:
-            batch_shape = self.concentration.size()
-        super().__init__(batch_shape, validate_args=validate_args)
+        super().__init__(self.concentration.size(), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
         return self._expand_params(Gamma, batch_shape, _instance, ("concentration", "rate"))

@@ -1,8 +1,6 @@
 """Laplace(loc, scale)."""
 from __future__ import annotations
 
-from numbers import Number
-
 import flambeau as torch
 
 from . import constraints
@@ -19,8 +17,7 @@ class Laplace(Distribution):
 
     def __init__(self, loc, scale, validate_args: bool | None = None):
         self.loc, self.scale = broadcast_all(loc, scale)
-        batch_shape = torch.Size() if isinstance(loc, Number) and isinstance(scale, Number) else self.loc.size()
-        super().__init__(batch_shape, validate_args=validate_args)
+        super().__init__(self.loc.size(), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
         return self._expand_params(Laplace, batch_shape, _instance, ("loc", "scale"))

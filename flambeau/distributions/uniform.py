@@ -1,8 +1,6 @@
 """Uniform(low, high) on the half-open interval [low, high)."""
 from __future__ import annotations
 
-from numbers import Number
-
 import flambeau as torch
 
 from . import constraints
@@ -19,8 +17,7 @@ class Uniform(Distribution):
 
     def __init__(self, low, high, validate_args: bool | None = None):
         self.low, self.high = broadcast_all(low, high)
-        batch_shape = torch.Size() if isinstance(low, Number) and isinstance(high, Number) else self.low.size()
-        super().__init__(batch_shape, validate_args=validate_args)
+        super().__init__(self.low.size(), validate_args=validate_args)
         if self._validate_args and not torch.lt(self.low, self.high).all():
             raise ValueError("Uniform is not defined when low>= high")
 
