@@ -71,6 +71,15 @@ def batched_eye(n: int, like: Tensor) -> Tensor:
     return Tensor._wrap(np.eye(n, dtype=like._data.dtype, like=like._data))
 
 
+def require_phase_invariance(vhg: Tensor, name: str, what: str = "quantity, so it is ill-defined") -> None:
+    """Complex eigen/singular vectors are defined up to a phase each: a loss that sees the phases, i.e. with
+    Im diag(V^H gV) != 0, has no gradient (PyTorch's check and tolerance)."""
+    if vhg.is_complex() and np.abs(vhg.diagonal(0, -2, -1).imag._data).max(initial=0) > 1e-2:
+        raise RuntimeError(f"{name}: The {'singular vectors' if name == 'svd_backward' else 'eigenvectors'} in the "
+                           f"complex case are specified up to multiplication by e^{{i phi}}. The specified loss "
+                           f"function depends on this {what}")
+
+
 def write_out(result, out):
     """The `out=` argument of a torch.linalg function: copy the result into it (if given) and return it."""
     if out is None:

@@ -12,10 +12,15 @@ from .. import _dispatch
 from .._dispatch import Primitive, apply
 from .._tensor import Tensor
 from ._common import (CholeskyExResult, EighResult, Factor, LinAlgError, QRResult, SVDResult, batched_eye,
-                      check_matrix, write_outs)
+                      check_matrix, require_phase_invariance, write_outs)
 from .info import NOT_PD, cholesky_arrays, info_tensor, raise_for_info
 from .inverse import solve
 from .triangular import solve_triangular
+
+def _real(A: Tensor):
+    """The real dtype of A's eigenvalues and singular values (float64 for complex128)."""
+    return np.finfo(A._data.dtype).dtype
+
 
 def _row(v: Tensor) -> Tensor:
     """(..., k) -> (..., 1, k): scales the columns of a matrix it multiplies."""
@@ -76,15 +81,19 @@ class EighValues(Factor):
 
     def backward(ctx, g):
         _, v = ctx.factors(eigh)
-        return ((v * _row(g)) @ v.mT,)
+        return ((v * _row(g)) @ v.mH,)
 
 
 class EighVectors(Factor):
     index = 1
 
     def backward(ctx, g):
+        # gA = V (F o skew(V^H gV)) V^H, skew(X) = (X - X^H) / 2: PyTorch's gradient, projected onto the
+        # Hermitian matrices A lives in
         w, v = ctx.factors(eigh)
-        return (v @ (_gap_inverse(w) * (v.mT @ g)) @ v.mT,)
+        vhg = v.mH @ g
+        require_phase_invariance(vhg, "linalg_eigh_backward")
+        return (v @ (_gap_inverse(w) * ((vhg - vhg.mH) * 0.5)) @ v.mH,)
 
 
 def _eigh_arrays(A: Tensor, UPLO: str, name: str):
@@ -92,7 +101,7 @@ def _eigh_arrays(A: Tensor, UPLO: str, name: str):
     if UPLO not in ("L", "U"):
         raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
     w, v = np.linalg.eigh(A._data, UPLO=UPLO)
-    return w.astype(A._data.dtype, copy=False), v.astype(A._data.dtype, copy=False)
+    return w.astype(_real(A), copy=False), v.astype(A._data.dtype, copy=False)
 
 
 def eigh(A: Tensor, UPLO: str = "L", *, out=None) -> EighResult:
@@ -113,11 +122,15 @@ class SvdU(Factor):
         u, s, vh = _thin(ctx.factors(svd))
         k = s._data.shape[-1]
         g = g[..., :k]
-        skew = u.mT @ g
-        inner = (_gap_inverse(s * s) * (skew - skew.mT)) * _row(s)
+        uhg = u.mH @ g
+        inner = (_gap_inverse(s * s) * (uhg - uhg.mH)) * _row(s)
+        if uhg.is_complex():
+            # the phases: a loss blind to U -> U D, Vh -> D^H Vh (D diagonal unitary) has
+            # Im diag(V^H gV) = -Im diag(U^H gU), and the whole phase term i Im diag(U^H gU) / S goes here
+            inner = inner + (1j * uhg.diagonal(0, -2, -1).imag / s).diag_embed()
         ga = u @ inner @ vh
         if u._data.shape[-2] > k:  # the part of gU outside U's span (tall A)
-            ga = ga + (g - u @ skew) @ (vh / _col(s))
+            ga = ga + (g - u @ uhg) @ (vh / _col(s))
         return (ga,)
 
 
@@ -135,13 +148,13 @@ class SvdVh(Factor):
     def backward(ctx, g):
         u, s, vh = _thin(ctx.factors(svd))
         k = s._data.shape[-1]
-        gv = g[..., :k, :].mT
-        v = vh.mT
-        skew = v.mT @ gv
-        inner = _col(s) * (_gap_inverse(s * s) * (skew - skew.mT))
+        gv = g[..., :k, :].mH
+        v = vh.mH
+        vhg = v.mH @ gv
+        inner = _col(s) * (_gap_inverse(s * s) * (vhg - vhg.mH))
         ga = u @ inner @ vh
         if v._data.shape[-2] > k:  # the part of gV outside V's span (wide A)
-            ga = ga + (u / _row(s)) @ (gv - v @ skew).mT
+            ga = ga + (u / _row(s)) @ (gv - v @ vhg).mH
         return (ga,)
 
 
@@ -156,14 +169,14 @@ def svd(A: Tensor, full_matrices: bool = True, *, driver=None, out=None) -> SVDR
     check_matrix(A, "linalg.svd", kernel="linalg_svd_cpu")
     u, s, vh = np.linalg.svd(A._data, full_matrices=full_matrices)
     dt = A._data.dtype
-    cache = (u.astype(dt, copy=False), s.astype(dt, copy=False), vh.astype(dt, copy=False))
+    cache = (u.astype(dt, copy=False), s.astype(_real(A), copy=False), vh.astype(dt, copy=False))
     return write_outs(SVDResult(*(apply(p, (A,), full_matrices, cache) for p in (SvdU, SvdS, SvdVh))), out)
 
 
 def svdvals(A: Tensor, *, driver=None, out=None) -> Tensor:
     check_matrix(A, "linalg.svdvals", kernel="linalg_svd_cpu")
     if not A._rg and _dispatch.interpose is None:  # a transform level (forward AD, vmap) must see the op
-        return _out(Tensor._wrap(np.linalg.svd(A._data, compute_uv=False).astype(A._data.dtype, copy=False)), out)
+        return _out(Tensor._wrap(np.linalg.svd(A._data, compute_uv=False).astype(_real(A), copy=False)), out)
     return _out(svd(A, full_matrices=False).S, out)
 
 

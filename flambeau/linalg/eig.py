@@ -10,7 +10,8 @@ import numpy as np
 
 from .._dispatch import apply
 from .._tensor import Tensor
-from ._common import EigResult, Factor, batched_eye, check_matrix, write_out, write_outs
+from ._common import (EigResult, Factor, batched_eye, check_matrix, require_phase_invariance, write_out,
+                      write_outs)
 from .inverse import solve
 
 _COMPLEX = {np.dtype(np.float32): np.complex64, np.dtype(np.float64): np.complex128}
@@ -42,11 +43,7 @@ class EigVectors(Factor):
         A = ctx.inputs[0]
         w, v = ctx.factors(eig)
         vhg = v.mH @ g
-        # the loss must not see the phases: Im diag(V^H gV) = 0 (PyTorch's check and tolerance)
-        if np.abs(vhg.diagonal(0, -2, -1).imag._data).max(initial=0) > 1e-2:
-            raise RuntimeError("linalg_eig_backward: The eigenvectors in the complex case are specified up to "
-                               "multiplication by e^{i phi}. The specified loss function depends on this quantity, "
-                               "so it is ill-defined.")
+        require_phase_invariance(vhg, "linalg_eig_backward")
         n = w._data.shape[-1]
         eye = batched_eye(n, w)
         # F[i, j] = 1 / conj(w[j] - w[i]) off the diagonal, 0 on it

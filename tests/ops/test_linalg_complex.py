@@ -50,7 +50,29 @@ def eig_invariants(t, a):
     return w, v.abs()
 
 
+def hermitian(t, a):
+    return a + a.mH
+
+
+def eigh_invariants(t, a, uplo="L"):
+    w, v = t.linalg.eigh(hermitian(t, a), UPLO=uplo)
+    return w, v.abs(), v @ w.to(v.dtype).diag_embed() @ v.mH
+
+
+def svd_invariants(t, a):
+    """Singular values, |U|, |Vh| and U Vh: what the phases of the singular vectors leave fixed."""
+    u, s, vh = t.linalg.svd(a, full_matrices=False)
+    return s, u.abs(), vh.abs(), u @ vh
+
+
 CASES = [
+    ("eigh", eigh_invariants, (crandn(2, 3, 3),)),
+    ("eigh_upper", lambda t, a: eigh_invariants(t, a, "U"), (crandn(3, 3),)),
+    ("eigvalsh", lambda t, a: t.linalg.eigvalsh(hermitian(t, a)), (crandn(3, 3),)),
+    ("svd_square", svd_invariants, (crandn(3, 3),)),
+    ("svd_tall", svd_invariants, (crandn(2, 4, 3),)),
+    ("svd_wide", svd_invariants, (crandn(3, 5),)),
+    ("svdvals", lambda t, a: t.linalg.svdvals(a), (crandn(3, 4),)),
     ("eig", eig_invariants, (crandn(2, 3, 3),)),
     ("eigvals", lambda t, a: t.linalg.eigvals(a), (crandn(3, 3),)),
     ("eig_projector", lambda t, a: (lambda w, v: v @ w.diag_embed() @ t.linalg.inv(v))(*t.linalg.eig(a)),
@@ -111,6 +133,7 @@ def test_eig_gradgrad():
 
 
 ERRORS = [
+    (lambda t, a: t.linalg.eigh(a.requires_grad_() + a.mH)[1].real.sum().backward(), (crandn(3, 3),)),
     (lambda t, a: t.linalg.eig(a), (randn(3, 2),)),
     (lambda t, a: t.linalg.eigvals(a.long()), (randn(3, 3),)),
     (lambda t, a: t.linalg.eig(a / 0), (np.zeros((2, 2)),)),
@@ -122,3 +145,9 @@ ERRORS = [
 @pytest.mark.parametrize("fn, inputs", ERRORS)
 def test_eig_errors(fn, inputs):
     check_raises(fn, *inputs)
+
+
+def test_eigh_gradient_is_projected_onto_symmetric_matrices_like_torch():
+    # a loss of the eigenvectors of A itself (not of a symmetrised input): PyTorch's gradient is symmetric
+    weights = randn(3, 3)
+    check(lambda t, a: (t.linalg.eigh(a)[1] ** 2 * t.tensor(weights)).sum(), randn(3, 3) + randn(3, 3).T)
