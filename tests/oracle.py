@@ -45,7 +45,10 @@ def _make(lib, arrays, grad, noncontig):
             args.append(a)
             continue
         needs = grad and _is_float(a)
-        if noncontig and a.ndim >= 2:
+        if noncontig == "strided" and a.ndim >= 1:  # every other element of a buffer twice as long
+            leaf = lib.tensor(np.repeat(a, 2, axis=-1), requires_grad=needs)
+            arg = leaf[..., ::2]
+        elif noncontig and a.ndim >= 2:
             leaf = lib.tensor(np.ascontiguousarray(np.swapaxes(a, -1, -2)), requires_grad=needs)
             arg = leaf.transpose(-1, -2)
         else:
@@ -96,7 +99,8 @@ def assert_same(t_out, f_out, atol=1e-6, rtol=1e-5, check_dtype=True):
 
 
 def check(fn, *arrays, grad=True, atol=1e-6, rtol=1e-5, noncontig=False, check_dtype=True, grad_atol=None):
-    """Run fn on both libraries; compare outputs and (for float inputs) gradients of every input."""
+    """Run fn on both libraries; compare outputs and (for float inputs) gradients of every input.
+    noncontig=True passes matrices transposed, "strided" every array as every other element of a buffer."""
     t_leaves, t_args = _make(torch, arrays, grad, noncontig)
     f_leaves, f_args = _make(flambeau, arrays, grad, noncontig)
     t_out = fn(torch, *t_args)

@@ -69,7 +69,10 @@ def promote(a, b):
 def factor_for(value, t: Tensor):
     """A Python-number factor (addcmul's value, addmm's alpha and beta) as PyTorch applies it to `t`:
     converted to t's type, so a float factor of an integer tensor is truncated and never promotes it."""
-    if isinstance(value, float) and t._data.dtype.kind in "iu":
+    kind = t._data.dtype.kind
+    if kind == "b" and isinstance(value, (int, float)):
+        return bool(value)
+    if isinstance(value, float) and kind in "iu":
         return int(value)
     return value
 
