@@ -200,3 +200,21 @@ def test_linalg_factorizations_refuse_rather_than_batch_one_sample(op):
     """They factorize on the arrays beside the dispatch: an error, never the first sample's result."""
     with pytest.raises(NotImplementedError, match="not supported by flambeau yet"):
         flambeau.func.vmap(lambda a: op(flambeau, a))(flambeau.randn(2, 3, 3))
+
+
+def test_backward_through_per_sample_gradients_matches_torch():
+    """A gradient penalty: the per-sample gradients of parameters that require grad keep their graph."""
+    t_model, f_model = _mlp(torch), _mlp(flambeau)
+    f_model.load_state_dict({k: flambeau.tensor(v.detach().numpy()) for k, v in t_model.state_dict().items()})
+    x, y = randn(4, 6, dtype=np.float32), randint(0, 3, 4)
+    grads = []
+    for lib, model in ((torch, t_model), (flambeau, f_model)):
+        def loss(p, xb, yb):
+            return lib.nn.functional.cross_entropy(lib.func.functional_call(model, p, (xb.unsqueeze(0),)),
+                                                   yb.unsqueeze(0))
+        per_sample = lib.func.vmap(lib.func.grad(loss), in_dims=(None, 0, 0))(dict(model.named_parameters()),
+                                                                             lib.tensor(x), lib.tensor(y))
+        (per_sample["0.weight"] ** 2).sum().backward()
+        grads.append(tuple(p.grad for _, p in sorted(model.named_parameters())))
+    for t_g, f_g in zip(*grads):
+        np.testing.assert_allclose(f_g.numpy(), t_g.numpy(), atol=1e-6)
