@@ -11,3 +11,4 @@ from .fractional_pooling import *  # noqa: F401,F403
 from .sparse import *  # noqa: F401,F403
 from .vision import *  # noqa: F401,F403
 from .attention import *  # noqa: F401,F403
+from .triplet_distance import *  # noqa: F401,F403

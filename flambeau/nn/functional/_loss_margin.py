@@ -136,16 +136,7 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, marg
                         eps: float = 1e-6, swap: bool = False, size_average=None, reduce=None,
                         reduction: str = "mean") -> Tensor:
     from .distance import pairwise_distance
-    mode = _mode(size_average, reduce, reduction)
-    if margin <= 0:
-        raise ValueError(f"margin must be greater than 0, got {margin}")
-    dims = (anchor.dim(), positive.dim(), negative.dim())
-    if len(set(dims)) != 1:
-        raise RuntimeError(f"The anchor, positive, and negative tensors are expected to have the same number of "
-                           f"dimensions, but got: anchor {dims[0]}D, positive {dims[1]}D, and negative {dims[2]}D "
-                           "inputs")
-    dist_pos = pairwise_distance(anchor, positive, p, eps)
-    dist_neg = pairwise_distance(anchor, negative, p, eps)
-    if swap:
-        dist_neg = flambeau.minimum(dist_neg, pairwise_distance(positive, negative, p, eps))
-    return apply_reduction((margin + dist_pos - dist_neg).clamp_min(0), mode)
+    from .triplet_distance import triplet_margin_with_distance_loss
+    return triplet_margin_with_distance_loss(anchor, positive, negative,
+                                             distance_function=lambda x, y: pairwise_distance(x, y, p, eps),
+                                             margin=margin, swap=swap, reduction=_mode(size_average, reduce, reduction))

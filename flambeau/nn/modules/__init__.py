@@ -22,3 +22,6 @@ from .rnn import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403
 from .transformer import *  # noqa: F401,F403
 from .adaptive import *  # noqa: F401,F403
+from .sync_batchnorm import *  # noqa: F401,F403
+from .triplet_distance import *  # noqa: F401,F403
+from .legacy import *  # noqa: F401,F403
