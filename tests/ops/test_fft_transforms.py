@@ -63,7 +63,8 @@ N_D = [
 CASES = ONE_D + N_D
 
 
-@pytest.mark.parametrize("length,norm", [(5, None), (6, "ortho"), (5, "forward"), (6, "backward")])
+# (the edge-input sweep below adds "ortho" at an even length, the non-contiguous test "backward")
+@pytest.mark.parametrize("length,norm", [(5, None), (6, "forward")])
 @pytest.mark.parametrize("name,fn,make", CASES, ids=[c[0] for c in CASES])
 def test_transform_values_and_gradients(name, fn, make, length, norm):
     check(lambda t, x: fn(t, x, norm), make(3, length), atol=1e-5, rtol=1e-4)
