@@ -150,6 +150,8 @@ CASES = [
      ("log_prob", "entropy", "mean", "variance", "cdf")),
     ("ContinuousBernoulli-icdf", lambda D, p: D.ContinuousBernoulli(probs=p), [np.array([0.1, 0.4995, 0.8])],
      randn(3, **UNIT), ("icdf",)),
+    ("InverseGamma", lambda D, a, r: D.InverseGamma(a, r), [np.array([0.7, 1.5, 2.5, 4.0]), randn(4, **POS)],
+     randn(2, 4, **POS), ALL),
     ("VonMises", lambda D, m, k: D.VonMises(m, k), [randn(4), np.array([0.3, 2.0, 3.75, 10.0])], randn(2, 4),
      ("log_prob", "mean", "mode", "variance")),
 ]
@@ -212,6 +214,8 @@ def test_gamma_and_chi2_cdf():
     check(lambda t, r, x: t.distributions.Gamma(t.tensor([0.5, 2.0, 7.0], dtype=r.dtype), r).cdf(x),
           randn(3, **POS), randn(2, 3, **POS) * 3)
     check(lambda t, x: t.distributions.Chi2(t.tensor([1.0, 3.0, 10.0], dtype=x.dtype)).cdf(x), randn(3, **POS) * 4)
+    check(lambda t, r, x: t.distributions.InverseGamma(t.tensor([0.5, 2.0, 7.0], dtype=r.dtype), r).cdf(x),
+          randn(3, **POS), randn(2, 3, **POS))
 
 
 def test_perplexity_and_enumerate_support():
@@ -236,3 +240,14 @@ def test_kumaraswamy_mode_is_the_density_peak():
     peak = grid[density.argmax(0)].numpy()
     mode = flambeau.distributions.Kumaraswamy(flambeau.tensor(a), flambeau.tensor(b)).mode
     np.testing.assert_allclose(mode.detach().numpy(), peak, atol=2e-5)
+
+
+def test_lkj_cholesky_log_prob():
+    """On factors drawn by PyTorch, log_prob and its gradient w.r.t. the concentration equal PyTorch's."""
+    import torch
+    torch.manual_seed(0)
+    for dim in (2, 4):
+        conc = torch.tensor([0.5, 1.0, 3.0], dtype=torch.float64)
+        value = torch.distributions.LKJCholesky(dim, conc).sample((2,)).numpy()
+        check(lambda t, c, v, dim=dim: t.distributions.LKJCholesky(dim, c).log_prob(v), np.array([0.5, 1.0, 3.0]),
+              value, atol=1e-6, rtol=1e-6)
