@@ -214,24 +214,27 @@ def _qr_backward(ctx, gq: Tensor | None, gr: Tensor | None) -> Tensor:
     if gr is None:
         return cat([_qr_tall(q, r[..., :m], gq, None), a[..., m:] * 0], -1)
     gv = gr[..., m:]
-    return cat([_qr_tall(q, r[..., :m], a[..., m:] @ gv.mT, gr[..., :m]), q @ gv], -1)
+    return cat([_qr_tall(q, r[..., :m], a[..., m:] @ gv.mH, gr[..., :m]), q @ gv], -1)
 
 
 def _qr_tall(q: Tensor, r: Tensor, gq: Tensor | None, gr: Tensor | None) -> Tensor:
-    """gA for A = QR with m >= n (Walter & Lehmann): M = R gR^T - gQ^T Q, b = gQ + Q copyltu(M),
-    gA = b R^-T; either gradient may be absent."""
-    m = -(gq.mT @ q) if gq is not None else None
+    """gA for A = QR with m >= n (Walter & Lehmann): M = R gR^H - gQ^H Q, b = gQ + Q copyltu(M),
+    gA = b R^-H; either gradient may be absent."""
+    m = -(gq.mH @ q) if gq is not None else None
     if gr is not None:
-        m = r @ gr.mT if m is None else m + r @ gr.mT
+        m = r @ gr.mH if m is None else m + r @ gr.mH
     b = q @ _copyltu(m)
     if gq is not None:
         b = b + gq
-    return solve(r.mT, b, left=False)
+    return solve(r.mH, b, left=False)
 
 
 def _copyltu(m: Tensor) -> Tensor:
-    """The symmetric matrix with m's lower triangle."""
-    return m.tril() + m.tril(-1).mT
+    """The Hermitian matrix with m's strictly lower triangle and the real part of its diagonal (LAPACK's R
+    has a real diagonal, which fixes the phases of Q's columns)."""
+    low = m.tril(-1)
+    diagonal = m.diagonal(0, -2, -1)
+    return low + low.mH + (diagonal.real if diagonal.is_complex() else diagonal).diag_embed()
 
 
 def qr(A: Tensor, mode: str = "reduced", *, out=None) -> QRResult:

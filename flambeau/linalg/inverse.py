@@ -47,14 +47,19 @@ class SlogdetSign(Factor):
     index = 0
 
     def backward(ctx, g):
-        return (None,)  # the sign of a real determinant is piecewise constant
+        a = ctx.inputs[0]
+        if not a.is_complex():
+            return (None,)  # the sign of a real determinant is piecewise constant
+        # sign = e^{i theta} with d theta = Im tr(A^-1 dA): gA = -i Im(conj(g) sign) A^-H
+        sign = ctx.factors(slogdet)[0]
+        return (unsqueeze2(-1j * (g.conj() * sign).imag) * inv(a).mH,)
 
 
 class LogAbsDet(Factor):
     index = 1
 
     def backward(ctx, g):
-        return (unsqueeze2(g) * inv(ctx.inputs[0]).mT,)
+        return (unsqueeze2(g) * inv(ctx.inputs[0]).mH,)
 
 
 @holomorphic
@@ -126,7 +131,7 @@ def det(A: Tensor, *, out=None) -> Tensor:
 def slogdet(A: Tensor, *, out=None) -> SlogdetResult:
     check_matrix(A, "linalg.slogdet", square=True)
     sign, logabs = np.linalg.slogdet(A._data)
-    cache = (np.asarray(sign, dtype=A._data.dtype), np.asarray(logabs, dtype=A._data.dtype))
+    cache = (np.asarray(sign, dtype=A._data.dtype), np.asarray(logabs, dtype=np.finfo(A._data.dtype).dtype))
     return write_outs(SlogdetResult(apply(SlogdetSign, (A,), cache), apply(LogAbsDet, (A,), cache)), out)
 
 

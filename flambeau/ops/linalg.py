@@ -210,6 +210,8 @@ def det(input: Tensor) -> Tensor:
 def logdet(input: Tensor) -> Tensor:
     from ..linalg import slogdet
     sign, logabs = slogdet(input)
+    if sign.is_complex():  # log det = log|det| + i arg(det)
+        return logabs + sign.log()
     return where(sign < 0, float("nan"), logabs)
 
 
