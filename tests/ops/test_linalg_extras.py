@@ -237,5 +237,12 @@ def test_empty_inputs(fn, shape):
 
 @pytest.mark.parametrize("fn", [f for k, f in SQUARE_FNS.items() if k not in ("matrix_exp", "cholesky_inverse")],
                          ids=[k for k in SQUARE_FNS if k not in ("matrix_exp", "cholesky_inverse")])
-def test_low_precision_refused(fn):
-    check_raises(lambda t, a: fn(t, a.half()), wc(3, 3))
+@pytest.mark.parametrize("dtype", ["half", "bfloat16"])
+def test_low_precision_refused(fn, dtype):
+    check_raises(lambda t, a: fn(t, a.to(getattr(t, dtype))), wc(3, 3))
+
+
+@pytest.mark.parametrize("fn", SQUARE_FNS.values(), ids=SQUARE_FNS.keys())
+def test_integer_and_0d_inputs_refused(fn):
+    check_raises(lambda t, a: fn(t, a.long()), wc(3, 3))
+    check_raises(fn, randn())
