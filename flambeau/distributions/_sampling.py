@@ -9,21 +9,11 @@ from __future__ import annotations
 import numpy as np
 
 import flambeau as torch
-from flambeau._device import xp_for
+from flambeau._device import device_of, xp_for
 from flambeau._dispatch import Primitive, apply
-from flambeau.ops.random import _host, _rng
+from flambeau.ops.random import _host, _result, _rng
 
 __all__ = ["standard_gamma", "standard_gamma_grad", "poisson", "binomial"]
-
-
-def _on_device_of(tensor, host_array: np.ndarray):
-    if tensor.device.type == "cpu":
-        return host_array
-    return xp_for(tensor.device).asarray(host_array)
-
-
-def _to_host(array) -> np.ndarray:
-    return array if isinstance(array, np.ndarray) else array.get()
 
 
 class _StandardGamma(Primitive):
@@ -35,15 +25,12 @@ class _StandardGamma(Primitive):
 
     @staticmethod
     def forward(alpha):
-        host = _to_host(alpha)
+        host = alpha if isinstance(alpha, np.ndarray) else alpha.get()
         draws = _rng(None).standard_gamma(host.astype(np.float64))
         # NOTE: a tiny alpha can underflow a draw to 0, where log_prob is -inf; PyTorch clamps to the
         # smallest normal number of the dtype, and so do we
         draws = np.maximum(draws, np.finfo(host.dtype).tiny).astype(host.dtype)
-        if isinstance(alpha, np.ndarray):
-            return draws
-        import cupy  # only reached for CUDA arrays, so cupy is installed
-        return cupy.asarray(draws)
+        return xp_for(device_of(alpha)).asarray(draws)
 
     def backward(ctx, g):
         return (g * standard_gamma_grad(ctx.inputs[0], ctx.output),)
@@ -133,7 +120,7 @@ def poisson(rate):
     """Poisson draws with rate's shape and dtype (no gradient)."""
     host = _host(rate)
     draws = _rng(None).poisson(host.astype(np.float64)).astype(host.dtype)
-    return torch.Tensor._wrap(_on_device_of(rate, draws))
+    return _result(draws, rate.device, False)
 
 
 def binomial(count, probs):
@@ -142,4 +129,4 @@ def binomial(count, probs):
     n = _host(count).astype(np.int64)
     p = np.clip(_host(probs).astype(np.float64), 0.0, 1.0)
     draws = _rng(None).binomial(n, p).astype(_host(probs).dtype)
-    return torch.Tensor._wrap(_on_device_of(probs, draws))
+    return _result(draws, probs.device, False)
