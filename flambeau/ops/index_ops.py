@@ -8,6 +8,7 @@ import numpy as np
 from .._dispatch import apply
 from .._tensor import Tensor, _wrap_dim
 from .elementwise import _out, add_inplace_variants, where
+from .shape import broadcast_shapes
 from .indexing import (_FULL, _INDEX_PUT_DTYPES, _INT64, AdvancedIndex, _lift0, _out_of_range, _put_values,
                        _same_dtype, _same_rank, _value_like, _xp, index_put_key, parse_key)
 
@@ -33,6 +34,10 @@ def _vector_index(op: str, index) -> Tensor:
 def index_select(input: Tensor, dim: int, index: Tensor, *, out=None) -> Tensor:
     d = _wrap_dim(dim, input._data.ndim)
     idx = _vector_index("index_select", index)._data
+    if input._data.ndim == 0 and idx.size > 1:
+        raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got {idx.size} value(s)")
+    if input._data.ndim and input._data.shape[d] == 0 and idx.size:
+        raise RuntimeError("index_select(): self indexing axis dim should be positive")
     if _out_of_range(idx, input._data.shape[d] if input._data.ndim else 1, False) is not None:
         raise IndexError("index out of range in self")
     x = _lift0(input)
@@ -104,7 +109,7 @@ def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
 
 def masked_select(input: Tensor, mask: Tensor, *, out=None) -> Tensor:
     _bool_mask("masked_select:", mask)
-    shape = np.broadcast_shapes(input._data.shape, mask._data.shape)
+    shape = tuple(broadcast_shapes(input._data.shape, mask._data.shape))
     x = input if input._data.shape == shape else input.expand(shape)
     m = mask._data if mask._data.shape == shape else _xp(mask._data).broadcast_to(mask._data, shape)
     return _out(apply(AdvancedIndex, (x,), (m,)), out)
@@ -112,7 +117,7 @@ def masked_select(input: Tensor, mask: Tensor, *, out=None) -> Tensor:
 
 def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
     _bool_mask("masked_scatter_", mask)
-    shape = np.broadcast_shapes(input._data.shape, mask._data.shape)
+    shape = tuple(broadcast_shapes(input._data.shape, mask._data.shape))
     x = _lift0(input if input._data.shape == shape else input.expand(shape))
     m = _xp(mask._data).broadcast_to(mask._data, x._data.shape)
     count = int(m.sum())

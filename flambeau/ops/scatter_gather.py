@@ -12,6 +12,7 @@ from .._dispatch import Primitive, apply
 from .._tensor import Tensor, _wrap_dim
 from ._promote import scalar_tensor
 from .elementwise import _out, add_inplace_variants, where
+from .shape import broadcast_shapes
 from .indexing import _FULL, BasicIndex, _lift0, _out_of_range, _same_rank, _xp
 
 _wrap = Tensor._wrap
@@ -245,12 +246,12 @@ def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None, *, ou
     _index_arg(indices, "take_along_dim", ("int64",))
     if dim is None:
         return _out(gather(input.reshape(-1), 0, indices.reshape(-1)), out)
-    d = _wrap_dim(dim, input._data.ndim)
     if input._data.ndim != indices._data.ndim:
         raise RuntimeError("torch.take_along_dim(): input and indices should have the same number of dimensions, "
                            f"but got {input._data.ndim} dimensions for input, and {indices._data.ndim} dimensions "
                            "for indices")
-    shape = list(np.broadcast_shapes(_except(input._data.shape, d), _except(indices._data.shape, d)))
+    d = _wrap_dim(dim, input._data.ndim)
+    shape = list(broadcast_shapes(_except(input._data.shape, d), _except(indices._data.shape, d)))
     in_shape, idx_shape = list(shape), list(shape)
     in_shape[d], idx_shape[d] = input._data.shape[d], indices._data.shape[d]
     return _out(gather(input.expand(in_shape), d, indices.expand(idx_shape)), out)

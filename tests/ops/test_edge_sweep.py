@@ -13,6 +13,7 @@ import torch
 import flambeau
 
 import test_elementwise as elementwise
+import test_indexing as indexing
 import test_joining as joining
 import test_linalg as linalg
 import test_math_extra as math_extra
@@ -41,6 +42,9 @@ OPS = (
     + [("joining", name, fn, [randn(*s) for s in shapes]) for name, fn, shapes in joining.CASES]
     + [("structure", name, fn, [randn(*s) for s in shapes]) for name, fn, shapes in structure.CASES]
     + [("linalg", name, fn, list(inputs)) for name, fn, inputs, _ in linalg.CASES]
+    + [("getitem", str(i), fn, [randn(3, 3, 4)]) for i, fn in enumerate(indexing.GETITEM)]
+    + [("along", str(i), fn, list(inputs)) for i, (fn, inputs) in enumerate(indexing.ALONG)]
+    + [("index_ops", str(i), fn, list(inputs)) for i, (fn, inputs) in enumerate(indexing.INDEX_OPS)]
     + [("gamma", name, fn, [math_extra.positive(3, 4)]) for name, fn in math_extra.GAMMA]
     + [("diff", name, fn, [randn(4, 5)]) for name, fn in math_extra.DIFF]
     + [("trapezoid", name, fn, [randn(3, 5)]) for name, fn in math_extra.TRAPEZOID]
@@ -98,6 +102,8 @@ NOT_COMPARED = {
     # "expected scalar type Long but found Int": it sums the lone label to int64, then contracts in the input dtype
     *(f"linalg-einsum_{n}-{k}" for n in ("sum_lone", "ellipsis_sum") for k in ("int32", "uint8", "bool")),
     "linalg-matmul_empty-bool",  # an empty product skips the kernel, and its bool check with it
+    # index_fill of an empty dim fails inside its storage code ("setStorage: sizes [3, 3] ...")
+    "index_ops-8-empty_last", "index_ops-9-empty_last", "index_ops-10-empty",
     # negative bounds are converted to uint8 (overflow error) before the dtype is checked
     "sorting-histc_range-uint8", "sorting-histc_constant-uint8",
     # PyTorch rounds once from float32 inside; a one-ulp difference moves a value across a rounding or bin edge
@@ -112,6 +118,12 @@ KNOWN_BUGS = {
     "structure-diagonal_scatter-empty": "an in-place copy into an empty view loses the graph: src gets no gradient",
     "structure-diagonal_scatter-empty_last": "an in-place copy into an empty view loses the graph: src gets no gradient",
     "linalg-addmm_-bool": "addmm_ checks the bool kernel before the dtypes agree (NotImplementedError, not RuntimeError)",
+    "along-3-0d": "gather with an empty index raises on a 0-d input (NumPy's IndexError) where PyTorch gives an empty result",
+    "along-3-empty_last": "gather with an empty index checks its sizes against the input, PyTorch does not",
+    "along-6-empty": "scatter of an empty src into a 0-d index raises NumPy's ValueError (PyTorch: RuntimeError)",
+    "along-6-empty_last": "scatter of an empty src into a 0-d index raises NumPy's ValueError (PyTorch: RuntimeError)",
+    "index_ops-4-0d": "index_add into a 0-d tensor raises RuntimeError where PyTorch raises IndexError",
+    "index_ops-8-uint8": "index_fill(-1.5) into uint8 wraps where PyTorch refuses the value (RuntimeError: overflow)",
 }
 
 
