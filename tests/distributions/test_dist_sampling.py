@@ -67,6 +67,8 @@ CONTINUOUS = [
     ("FisherSnedecor", lambda D: D.FisherSnedecor(5.0, 8.0),
      lambda d, x: torch.tensor(_numeric_cdf(d.log_prob, 1e-9, 40.0)(x.numpy()))),
     ("InverseGamma", lambda D: D.InverseGamma(2.5, 1.5), None),
+    ("GeneralizedPareto", lambda D: D.GeneralizedPareto(0.5, 2.0, 0.3), None),
+    ("GeneralizedPareto-bounded", lambda D: D.GeneralizedPareto(0.5, 2.0, -0.4), None),
     ("MixtureSameFamily", lambda D: D.MixtureSameFamily(D.Categorical(probs=torch_or_flambeau(D).tensor([0.3, 0.7])),
                                                         D.Normal(torch_or_flambeau(D).tensor([-1.0, 2.0]),
                                                                  torch_or_flambeau(D).tensor([0.5, 1.0]))), None),

@@ -152,6 +152,11 @@ CASES = [
      randn(3, **UNIT), ("icdf",)),
     ("InverseGamma", lambda D, a, r: D.InverseGamma(a, r), [np.array([0.7, 1.5, 2.5, 4.0]), randn(4, **POS)],
      randn(2, 4, **POS), ALL),
+    ("GeneralizedPareto", lambda D, m, s, c: D.GeneralizedPareto(m, s, c),
+     [randn(5), randn(5, **POS), np.array([-0.3, 0.0, 1e-9, 0.3, 0.7])], None,
+     ("entropy", "mean", "mode", "variance")),
+    ("GeneralizedPareto-icdf", lambda D, m, s, c: D.GeneralizedPareto(m, s, c),
+     [randn(5), randn(5, **POS), np.array([-0.3, 0.0, 1e-9, 0.3, 0.7])], randn(5, **UNIT), ("icdf",)),
     ("VonMises", lambda D, m, k: D.VonMises(m, k), [randn(4), np.array([0.3, 2.0, 3.75, 10.0])], randn(2, 4),
      ("log_prob", "mean", "mode", "variance")),
 ]
@@ -207,6 +212,15 @@ def test_python_number_parameters():
 ], ids=["normal", "studentt", "gamma", "beta", "vonmises"])
 def test_gradcheck(fn):
     gradcheck(fn, randn(3), randn(3, **POS), randn(3), gradgrad=False)
+
+
+def test_generalized_pareto_log_prob_and_cdf():
+    # float32: PyTorch 2.14's GeneralizedPareto.log_prob/cdf fail on float64 parameters (a float32 zero inside)
+    f32 = dict(dtype=np.float32)
+    check(lambda t, m, s, c, x: (t.distributions.GeneralizedPareto(m, s, c).log_prob(m + x * s),
+                                 t.distributions.GeneralizedPareto(m, s, c).cdf(m + x * s)),
+          randn(5, **f32), randn(5, **POS, **f32), np.array([-0.3, 0.0, 1e-9, 0.3, 0.7], np.float32),
+          randn(5, **UNIT, **f32), atol=1e-5, rtol=1e-5)
 
 
 def test_gamma_and_chi2_cdf():
