@@ -26,6 +26,11 @@ def check_float(A: Tensor, name: str) -> None:
         raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. Got {_TITLES[kind.name]}")
 
 
+def pivot_size(x):
+    """LAPACK's |x| for choosing pivots: |re| + |im| for complex (i?amax's cabs1)."""
+    return np.abs(x.real) + np.abs(x.imag) if x.dtype.kind == "c" else np.abs(x)
+
+
 def check_kernel(A: Tensor, kernel: str, integers: bool = False) -> None:
     """PyTorch's CPU LAPACK kernels refuse half precision (and some refuse integers) with NotImplementedError,
     before the function's own RuntimeError checks."""

@@ -11,17 +11,12 @@ from collections import namedtuple
 import numpy as np
 
 from .._tensor import Tensor
-from ._common import LinAlgError, check_float, check_matrix, write_out, write_outs
+from ._common import LinAlgError, check_float, check_matrix, pivot_size, write_out, write_outs
 
 LDLFactorResult = namedtuple("linalg_ldl_factor", ["LD", "pivots"])
 LDLFactorExResult = namedtuple("linalg_ldl_factor_ex", ["LD", "pivots", "info"])
 
 _ALPHA = (1 + 17 ** 0.5) / 8  # Bunch-Kaufman's growth bound
-
-
-def _size(x):
-    """LAPACK's |x| for choosing pivots: |re| + |im| for complex (izamax's cabs1)."""
-    return np.abs(x.real) + np.abs(x.imag) if np.iscomplexobj(x) else np.abs(x)
 
 
 def _sytf2(a, hermitian: bool):
@@ -36,10 +31,10 @@ def _sytf2(a, hermitian: bool):
     info, k = 0, 0
     while k < n:
         step = 1
-        absakk = abs(a[k, k].real) if herm else _size(a[k, k])
+        absakk = abs(a[k, k].real) if herm else pivot_size(a[k, k])
         if k < n - 1:
-            imax = k + 1 + int(np.argmax(_size(a[k + 1:, k])))
-            colmax = _size(a[imax, k])
+            imax = k + 1 + int(np.argmax(pivot_size(a[k + 1:, k])))
+            colmax = pivot_size(a[imax, k])
         else:
             imax, colmax = k, 0.0
         zero_column = max(absakk, colmax) == 0 or np.isnan(absakk)
@@ -49,12 +44,12 @@ def _sytf2(a, hermitian: bool):
         elif absakk >= _ALPHA * colmax:
             kp = k
         else:
-            rowmax = _size(a[imax, k:imax]).max()
+            rowmax = pivot_size(a[imax, k:imax]).max()
             if imax < n - 1:
-                rowmax = max(rowmax, _size(a[imax + 1:, imax]).max())
+                rowmax = max(rowmax, pivot_size(a[imax + 1:, imax]).max())
             if absakk >= _ALPHA * colmax * (colmax / rowmax):
                 kp = k
-            elif (abs(a[imax, imax].real) if herm else _size(a[imax, imax])) >= _ALPHA * rowmax:
+            elif (abs(a[imax, imax].real) if herm else pivot_size(a[imax, imax])) >= _ALPHA * rowmax:
                 kp = imax
             else:
                 kp, step = imax, 2

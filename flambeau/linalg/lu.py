@@ -17,7 +17,7 @@ from .._tensor import Tensor
 from ..ops.conjugate import holomorphic
 from ..ops.creation import zeros_like
 from ..ops.joining import cat
-from ._common import batched_eye, check_matrix, write_out, write_outs
+from ._common import batched_eye, check_matrix, pivot_size, write_out, write_outs
 from .triangular import solve_triangular
 
 LUFactorResult = namedtuple("linalg_lu_factor", ["LU", "pivots"])
@@ -38,11 +38,9 @@ def lu_arrays(a):
     lu = a.reshape((int(np.prod(batch)), m, n)).copy()
     pivots = np.zeros_like(a, shape=(lu.shape[0], k), dtype=np.int32)
     info = np.zeros_like(a, shape=(lu.shape[0],), dtype=np.int32)
-    rows = np.arange(lu.shape[0])
+    rows = np.arange(lu.shape[0], like=a)
     for j in range(k):
-        column = lu[:, j:, j]
-        size = np.abs(column.real) + np.abs(column.imag) if column.dtype.kind == "c" else np.abs(column)
-        p = j + np.argmax(size, axis=-1)
+        p = j + np.argmax(pivot_size(lu[:, j:, j]), axis=-1)
         pivots[:, j] = p + 1
         swapped = lu[rows, p].copy()
         lu[rows, p] = lu[:, j]
@@ -60,8 +58,8 @@ def permutation_arrays(pivots, m: int, dtype):
     """P (..., m, m) with A = P L U from LAPACK's sequence of row swaps."""
     batch = pivots.shape[:-1]
     piv = pivots.reshape((int(np.prod(batch)), pivots.shape[-1])).astype(np.int64) - 1
-    perm = np.broadcast_to(np.arange(m), (piv.shape[0], m)).copy()
-    rows = np.arange(piv.shape[0])
+    perm = np.broadcast_to(np.arange(m, like=pivots), (piv.shape[0], m)).copy()
+    rows = np.arange(piv.shape[0], like=pivots)
     for j in range(piv.shape[-1]):
         swapped = perm[rows, piv[:, j]].copy()
         perm[rows, piv[:, j]] = perm[:, j]
