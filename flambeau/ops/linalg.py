@@ -271,6 +271,16 @@ def ormqr(input: Tensor, tau: Tensor, other: Tensor, left: bool = True, transpos
     return f(input, tau, other, left, transpose, out=out)
 
 
+def svd_lowrank(A: Tensor, q: int | None = 6, niter: int | None = 2, M: Tensor | None = None):
+    from ..linalg.lowrank import svd_lowrank as f
+    return f(A, q, niter, M)
+
+
+def pca_lowrank(A: Tensor, q: int | None = None, center: bool = True, niter: int = 2):
+    from ..linalg.lowrank import pca_lowrank as f
+    return f(A, q, center, niter)
+
+
 def matrix_exp(input: Tensor) -> Tensor:
     from ..linalg.matrix_functions import matrix_exp as f
     return f(input)
@@ -303,4 +313,5 @@ add_inplace_variants(TENSOR_METHODS, ("tril", "triu"))
 
 __all__ = ["kron", "cross", "trace", "tril", "triu", "diag", "diagonal", "diag_embed", "diagflat", "block_diag",
            "cdist", "det", "logdet", "slogdet", "inverse", "pinverse", "matrix_power", "chain_matmul",
-           "cholesky_inverse", "cholesky_solve", "triangular_solve", "lu", "lu_solve", "lu_unpack", "matrix_exp", "geqrf", "orgqr", "ormqr"]
+           "cholesky_inverse", "cholesky_solve", "triangular_solve", "lu", "lu_solve", "lu_unpack", "matrix_exp", "geqrf", "orgqr", "ormqr", "svd_lowrank",
+           "pca_lowrank"]

@@ -48,6 +48,13 @@ CASES = [
     ("matrix_sqrth", lambda t, a: t.linalg.matrix_sqrth(spd(t, a)), (randn(2, 3, 3),), True),
     ("polar_square", lambda t, a: t.linalg.polar(a), (randn(3, 3),), True),
     ("polar_tall_batched", lambda t, a: t.linalg.polar(a), (randn(2, 4, 2),), True),
+    # randomized, but exact where q covers A's rank: S (and its gradient) are A's singular values
+    ("svd_lowrank_tall", lambda t, a: t.svd_lowrank(a, q=3)[1], (randn(2, 5, 3),), True),
+    ("svd_lowrank_wide", lambda t, a: t.svd_lowrank(a, q=3, niter=1)[1], (randn(3, 5),), True),
+    ("svd_lowrank_M", lambda t, a: t.svd_lowrank(a, q=3, M=a.mean(-2, keepdim=True))[1], (randn(5, 3),), True),
+    ("svd_lowrank_low_rank_reconstruction", lambda t, a, b: (lambda u, s, v: (u * s.unsqueeze(-2)) @ v.mT)(
+        *t.svd_lowrank((a @ b).detach(), q=3)), (randn(5, 2), randn(2, 4)), False),
+    ("pca_lowrank", lambda t, a: t.pca_lowrank(a)[1], (randn(6, 3),), True),
     ("householder_product", lambda t, a, tau: t.linalg.householder_product(a, tau), (randn(5, 3), randn(3)), True),
     ("householder_product_batched_short_tau", lambda t, a, tau: t.linalg.householder_product(a, tau),
      (randn(2, 4, 3), randn(2, 2)), True),
@@ -159,6 +166,8 @@ ERRORS = [
     (lambda t, a, tau, c: t.ormqr(a, tau, c), (randn(4, 3), randn(3), randn(4))),
     (lambda t, a: t.geqrf(a), (randn(3),)),
     (lambda t, a: t.linalg.polar(a), (randn(2, 3),)),
+    (lambda t, a: t.pca_lowrank(a, q=4), (randn(5, 3),)),
+    (lambda t, a: t.pca_lowrank(a, niter=-1), (randn(5, 3),)),
     (lambda t, a: t.linalg.matrix_sqrth(a), (randn(2, 3),)),
     (lambda t, a, b: t.linalg.lstsq(a, b), (randn(5, 3), randn(2, 5, 2))),
     (lambda t, a, b: t.linalg.lstsq(a, b), (randn(5, 3), randn(4, 2))),
