@@ -152,6 +152,7 @@ BREGMAN = [
     ("Exponential", lambda D, a, b: (D.Exponential(a), D.Exponential(b))),
     ("Poisson", lambda D, a, b: (D.Poisson(a), D.Poisson(b))),
     ("Bernoulli", lambda D, a, b: (D.Bernoulli(a / 3), D.Bernoulli(b / 3))),
+    ("Wishart", lambda D, a, b: (D.Wishart(a[0] + 3, a[1:].diag() + 0.5), D.Wishart(b[0] + 4, b[1:].diag() + 0.3))),
 ]
 
 

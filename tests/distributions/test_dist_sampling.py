@@ -224,6 +224,8 @@ SHAPES = [
     ("VonMises", lambda L: L.distributions.VonMises(L.zeros(3), L.ones(3))),
     ("LKJCholesky", lambda L: L.distributions.LKJCholesky(3, L.tensor([0.5, 2.0]))),
     ("InverseGamma", lambda L: L.distributions.InverseGamma(L.ones(3), 2.0)),
+    # float64: log_prob of a (possibly ill-conditioned) draw goes through a log-determinant
+    ("Wishart", lambda L: L.distributions.Wishart(L.tensor([3.0, 4.5], dtype=L.float64), L.eye(3, dtype=L.float64))),
 ]
 
 
@@ -311,3 +313,14 @@ def test_lkj_cholesky_draws(d, eta):
     for i, j in ((1, 0), (2, 1), (d - 1, 0)):
         x = (corr[:, i, j] + 1) / 2
         assert _ks_statistic(x, cdf(x)) < KS_999
+
+
+def test_wishart_draws():
+    """For X ~ Wishart(df, Sigma), a^T X a / a^T Sigma a ~ chi2(df) for any fixed a."""
+    df = 4.5
+    a = np.array([[2.0, 0.3, 0.0], [0.3, 1.0, -0.4], [0.0, -0.4, 1.5]])
+    flambeau.manual_seed(0)
+    draws = to_numpy(flambeau.distributions.Wishart(df, flambeau.tensor(a)).rsample((N,)))
+    for u in (np.array([1.0, 0.0, 0.0]), np.array([0.5, -1.0, 2.0])):
+        x = torch.tensor(np.einsum("i,nij,j->n", u, draws, u) / (u @ a @ u))
+        assert _ks_statistic(x.numpy(), torch.special.gammainc(torch.tensor(df / 2), x / 2).numpy()) < KS_999

@@ -157,6 +157,12 @@ CASES = [
      ("entropy", "mean", "mode", "variance")),
     ("GeneralizedPareto-icdf", lambda D, m, s, c: D.GeneralizedPareto(m, s, c),
      [randn(5), randn(5, **POS), np.array([-0.3, 0.0, 1e-9, 0.3, 0.7])], randn(5, **UNIT), ("icdf",)),
+    ("Wishart", lambda D, df, c: D.Wishart(df, covariance_matrix=c), [np.array([3.5, 6.0]), _spd(3)],
+     np.stack([_spd(3), _spd(3)]), ("log_prob", "entropy", "mean", "mode", "variance")),
+    ("Wishart-tril", lambda D, df, L: D.Wishart(df, scale_tril=L.tril()), [np.array(4.0), _tril(2, (3,))],
+     _spd(2, (3,)), ("log_prob", "entropy", "mean", "variance")),
+    ("Wishart-prec", lambda D, df, P: D.Wishart(df, precision_matrix=P), [np.array(4.0), _spd(2)],
+     _spd(2, (3,)), ("log_prob", "entropy")),
     ("VonMises", lambda D, m, k: D.VonMises(m, k), [randn(4), np.array([0.3, 2.0, 3.75, 10.0])], randn(2, 4),
      ("log_prob", "mean", "mode", "variance")),
 ]
