@@ -47,22 +47,29 @@ def _per_sample_step(lib, model, x, y):
     return lambda: per_sample(params, x, y)
 
 
-def _best_ms(fn, repeat: int, number: int) -> float:
-    fn()  # warm up
-    return min(timeit.repeat(fn, number=number, repeat=repeat)) / number * 1e3
+def _best_ms(fns: list, repeat: int, number: int) -> list:
+    """The best time of each function, in ms per call; measured in turns, so that load from other processes
+    weighs on all of them alike."""
+    for fn in fns:
+        fn()  # warm up
+    best = [float("inf")] * len(fns)
+    for _ in range(repeat):
+        for i, fn in enumerate(fns):
+            best[i] = min(best[i], timeit.timeit(fn, number=number) / number * 1e3)
+    return best
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--number", type=int, default=20)
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--number", type=int, default=5)
     args = parser.parse_args()
     print(f"per-sample gradients of a {'-'.join(map(str, SIZES))} MLP, batch {BATCH}")
     print(f"{'library':10s} {'batched fwd+bwd ms':>19s} {'vmap(grad) ms':>14s} {'ratio':>7s}")
     for name, lib in (("torch", torch), ("flambeau", flambeau)):
         model, x, y = _setup(lib)
-        batched = _best_ms(_batched_step(lib, model, x, y), args.repeat, args.number)
-        per_sample = _best_ms(_per_sample_step(lib, model, x, y), args.repeat, args.number)
+        batched, per_sample = _best_ms([_batched_step(lib, model, x, y), _per_sample_step(lib, model, x, y)],
+                                       args.repeat, args.number)
         print(f"{name:10s} {batched:19.3f} {per_sample:14.3f} {per_sample / batched:7.2f}")
 
 

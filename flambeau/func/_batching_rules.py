@@ -6,7 +6,8 @@ result (batch at dim 0), or None to fall back to the per-sample loop; phys[i] is
 inputs[i] or None when it is not batched. Rules run below the level (the physical ops go through `apply`,
 so they batch again under an outer vmap and record autograd graphs for an outer grad). The families:
   broadcasting  elementwise ops and matmul: batched inputs get size-1 dims after the batch dim up to the
-                largest logical rank, then the primitive broadcasts as usual
+                largest logical rank, then the primitive broadcasts as usual (matmul folds samples into rows
+                where it can)
   shaped        view and shape ops whose args are a shape or a key: the batch dim prepended
   permuting     permutations: 0 first, the rest shifted
   axes          reductions, softmax, cumulative ops, cat/stack, ...: their dims shifted by one
@@ -68,6 +69,23 @@ def _broadcasting(level, prim, inputs, phys, args):
     rank = max(x._data.ndim for x in inputs)
     ins = tuple(x if p is None else lift(p, x._data.ndim, rank) for x, p in zip(inputs, phys))
     return apply(prim, ins, *args)
+
+
+def _matmul(level, prim, inputs, phys, args):
+    """matmul with batch dims broadcast as usual, and two shortcuts that keep NumPy on one BLAS call:
+    a batched left operand against an unbatched matrix folds the samples into rows; an inner dim of 1 (a
+    per-sample outer product, as in weight gradients) is a broadcast product, not a stack of rank-1 matmuls."""
+    from ..ops.elementwise import Mul
+    from ..ops.shape import Reshape
+    a, b = inputs
+    if a._data.shape[-1] == 1:
+        return _broadcasting(level, Mul, inputs, phys, args)
+    if phys[1] is None and b._data.ndim == 2:
+        p = phys[0]
+        rows = apply(Reshape, (p,), (-1, p._data.shape[-1]))
+        out = apply(prim, (rows, b))
+        return apply(Reshape, (out,), p._data.shape[:-1] + b._data.shape[-1:])
+    return _broadcasting(level, prim, inputs, phys, args)
 
 
 def _reshaping(level, prim, inputs, phys, args):
@@ -217,12 +235,13 @@ def _families() -> dict:
                        reduction, scan, scatter_gather, shape, statistics, windows)
     rules = {}
     broadcasting = elementwise_primitives() + [
-        matmul.MatMul, elementwise.Cast, conversion.Clone, elementwise.Equal, elementwise.NotEqual, elementwise.Less,
+        elementwise.Cast, conversion.Clone, elementwise.Equal, elementwise.NotEqual, elementwise.Less,
         elementwise.LessEqual, elementwise.Greater, elementwise.GreaterEqual, elementwise.LogicalAnd,
         elementwise.LogicalOr, elementwise.LogicalXor, elementwise.LogicalNot, elementwise.Predicate,
         elementwise.IsClose]
     for prim in broadcasting:
         rules[prim] = _broadcasting
+    rules[matmul.MatMul] = _matmul
     rules[shape.Reshape] = _reshaping  # View, Squeeze, Unsqueeze too (a physical reshape)
     rules[shape.Expand] = _expanding
     for prim in (shape.Slice, indexing.BasicIndex):
