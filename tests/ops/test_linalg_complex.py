@@ -155,3 +155,15 @@ def test_eigh_gradient_is_projected_onto_symmetric_matrices_like_torch():
     # a loss of the eigenvectors of A itself (not of a symmetrised input): PyTorch's gradient is symmetric
     weights = randn(3, 3)
     check(lambda t, a: (t.linalg.eigh(a)[1] ** 2 * t.tensor(weights)).sum(), randn(3, 3) + randn(3, 3).T)
+
+
+def test_complex_failures_in_info():
+    a = crandn(3, 4, 4)
+    a = a @ np.conj(np.swapaxes(a, -1, -2))
+    a[1, 2, 2] -= 30  # not positive-definite from the minor of order 3
+    a[2, 0, 0] = -1
+    check(lambda t, x: t.linalg.cholesky_ex(x), a, grad=False, atol=1e-10)
+    singular = crandn(2, 3, 3)
+    singular[0, :, 1] = 0
+    check(lambda t, x: t.linalg.inv_ex(x).info, singular, grad=False)
+    check(lambda t, x: t.linalg.lu_factor_ex(x), singular, grad=False, atol=1e-10)
