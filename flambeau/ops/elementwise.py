@@ -596,6 +596,15 @@ def add_inplace_variants(methods: dict, names, namespace: dict | None = None, ex
         namespace[name + "_"] = methods[name + "_"]
 
 
+def _rdiv(self: Tensor, other) -> Tensor:
+    """number / tensor as PyTorch computes it: reciprocal(tensor) * number, whose backward keeps only the
+    reciprocal (so the tensor may be written in place afterwards)."""
+    if isinstance(other, (Tensor, np.ndarray)):
+        return div(other, self)
+    from .elementwise_math import reciprocal
+    return reciprocal(self) * other
+
+
 def _floor_divide(a, b):
     from .elementwise_rounding import floor_divide
     return floor_divide(a, b)
@@ -625,7 +634,7 @@ TENSOR_METHODS = {
     "__add__": add, "__radd__": _reflect(add), "__iadd__": _inplace(add),
     "__sub__": sub, "__rsub__": _reflect(sub), "__isub__": _inplace(sub),
     "__mul__": mul, "__rmul__": _reflect(mul), "__imul__": _inplace(mul),
-    "__truediv__": div, "__rtruediv__": _reflect(div), "__itruediv__": _inplace(div),
+    "__truediv__": div, "__rtruediv__": _rdiv, "__itruediv__": _inplace(div),
     "__floordiv__": _floor_divide, "__rfloordiv__": _reflect(_floor_divide), "__ifloordiv__": _inplace(_floor_divide),
     "__mod__": _remainder, "__rmod__": _reflect(_remainder), "__imod__": _inplace(_remainder),
     "__pow__": pow, "__rpow__": _reflect(pow), "__ipow__": _inplace(pow),
