@@ -33,7 +33,10 @@ class Level:
 
     def lookup(self, t: Tensor):
         """What this level attached to `t` (None if nothing)."""
-        arr = t._data
+        return self.lookup_array(t._data)
+
+    def lookup_array(self, arr):
+        """What this level attached to the tensors of array `arr` (None if nothing)."""
         entry = self.table.get(id(arr))
         return entry[1] if entry is not None and entry[0] is arr else None
 

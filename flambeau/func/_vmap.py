@@ -39,10 +39,6 @@ class BatchLevel(_levels.Level):
         raise NotImplementedError(f"vmap: randomness='{self.randomness}' is not supported by flambeau yet; draw "
                                   "the random values outside vmap and pass them in")
 
-    def lookup_array(self, arr) -> Tensor | None:
-        entry = self.table.get(id(arr))
-        return entry[1] if entry is not None and entry[0] is arr else None
-
     def inplace(self, t: Tensor, result: Tensor) -> None:
         phys, new = self.lookup(t), self.lookup(result)
         if phys is None and new is not None:
@@ -63,9 +59,13 @@ class BatchLevel(_levels.Level):
 
     def wrap(self, phys: Tensor) -> Tensor:
         """The logical tensor of `phys`."""
+        return Tensor._wrap(self._logical_array(phys))
+
+    def _logical_array(self, phys: Tensor):
+        """The first sample's view of `phys`, registered as the array of a logical tensor."""
         logical = phys._data[0, ...]
         self.table[id(logical)] = (logical, phys)
-        return Tensor._wrap(logical)
+        return logical
 
     def handle(self, prim, inputs: tuple, args: tuple):
         phys = self.attached(inputs)
@@ -81,20 +81,11 @@ class BatchLevel(_levels.Level):
                 result = rule(self, prim, inputs, phys, args)
             if result is None:
                 result = self._per_sample(prim, inputs, phys, args)
-        logical = result._data[0, ...]
-        self.table[id(logical)] = (logical, result)
-        return logical  # apply wraps it (and records the logical graph node)
+        return self._logical_array(result)  # apply wraps it (and records the logical graph node)
 
     def _has_batched_arg(self, args: tuple) -> bool:
         """Whether an arg (or an element of a tuple arg) is the array of a batched tensor (an index, a target)."""
-        table = self.table
-        for a in args:
-            items = a if a.__class__ is tuple else (a,)
-            for x in items:
-                entry = table.get(id(x))
-                if entry is not None and entry[0] is x:
-                    return True
-        return False
+        return any(self.lookup_array(x) is not None for a in args for x in (a if a.__class__ is tuple else (a,)))
 
     def _sample_arg(self, a, b: int):
         if a.__class__ is tuple:
