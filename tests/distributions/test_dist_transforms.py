@@ -141,3 +141,16 @@ def test_constraint_checks_match_torch():
     assert C.is_dependent(C.dependent) and not C.is_dependent(C.real)
     with pytest.raises(ValueError):
         C.dependent.check(flambeau.ones(1))
+
+
+def test_utils_match_torch():
+    get = lambda t, name: getattr(t.distributions.utils, name)  # noqa: E731
+    check(lambda t, p: (get(t, "probs_to_logits")(p), get(t, "probs_to_logits")(p, is_binary=True),
+                        get(t, "clamp_probs")(p)), randn(2, 3, **UNIT))
+    check(lambda t, x: (get(t, "logits_to_probs")(x), get(t, "logits_to_probs")(x, is_binary=True)), randn(2, 3))
+    check(lambda t, m: [get(t, "tril_matrix_to_vec")(m, diag=d) for d in (-1, 0, 1)], randn(2, 3, 3))
+    check(lambda t, v: (get(t, "vec_to_tril_matrix")(v), get(t, "vec_to_tril_matrix")(v[..., :3], diag=-1)),
+          randn(2, 6))
+    check(lambda t, a: get(t, "broadcast_all")(a, 2.0, t.ones(3, 1, dtype=a.dtype)), randn(4))
+    with pytest.raises(ValueError):
+        flambeau.distributions.utils.broadcast_all(flambeau.ones(2), "a")
