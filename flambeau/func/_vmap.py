@@ -15,7 +15,7 @@ import functools
 from .._dispatch import apply
 from .._tensor import Tensor
 from ..autograd import _levels
-from ._batching_rules import rule_for
+from ._batching_rules import expand_batch, rule_for
 from ._pytree import broadcast_prefix, flatten, unflatten
 
 _RANDOMNESS = ("error", "different", "same")
@@ -205,7 +205,7 @@ def _run(func, leaves: list, spec, dims: list, size: int, kwargs: dict, out_dims
             finished.append(o)
             continue
         if p is None:  # an output that does not depend on the batch: the same for every sample
-            p = o.unsqueeze(0).expand((size,) + tuple(o.shape))
+            p = expand_batch(o, size)
         finished.append(p.movedim(0, od))
     return unflatten(finished, out_spec)
 
