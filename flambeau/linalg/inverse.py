@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._dispatch import Primitive, apply
+from .._dispatch import OUTPUT, Primitive, apply
 from .._tensor import Tensor
 from ..ops.conjugate import holomorphic
 from ..ops.matmul import matmul
@@ -67,6 +67,7 @@ class Solve(Primitive):
     """X with A X = B, computed by the public function (the arg): solve_ex must not raise."""
     save_inputs = True
     save_output = True
+    reads = ((0, OUTPUT), (0,))  # B's gradient needs A only; A's needs A and X
 
     @staticmethod
     def forward(a, b, x):

@@ -11,7 +11,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from .._dispatch import Primitive, apply
+from .._dispatch import OUTPUT, Primitive, apply
 from .._tensor import Tensor
 from ..ops.conjugate import holomorphic
 from ..ops.matmul import _broadcast_batch
@@ -37,6 +37,7 @@ class SolveTriangular(Primitive):
     """X = T^-1 B for the (upper or lower, maybe unit) triangle T of A."""
     save_inputs = True
     save_output = True
+    reads = ((0, OUTPUT), (0,))  # B's gradient needs A only; A's needs A and X
 
     @staticmethod
     def forward(a, b, upper, unit):

@@ -149,3 +149,18 @@ ERRORS = [
 @pytest.mark.parametrize("fn, inputs", ERRORS)
 def test_lu_errors(fn, inputs):
     check_raises(fn, *inputs)
+
+
+@pytest.mark.parametrize("solver", [
+    lambda t, a, b: t.linalg.solve_triangular(a, b, upper=True),
+    lambda t, a, b: t.linalg.solve(a, b),
+    lambda t, a, b: t.linalg.lu_solve(*t.linalg.lu_factor(a), b),
+])
+def test_right_hand_side_may_change_in_place_after_a_solve(solver):
+    # B's gradient does not read B, so (as in PyTorch) writing into B afterwards is allowed
+    def fn(t, a, b):
+        rhs = b * 1
+        x = solver(t, a, rhs)
+        rhs.mul_(2)
+        return x
+    check(fn, wc(3, 3), randn(3, 2))
