@@ -62,6 +62,11 @@ from ._memory_format import *  # noqa: E402,F401,F403  torch.channels_last, ...
 from ._tensor_extras import *  # noqa: E402,F401,F403  torch.fill, torch.range, ...
 from ._removed_linalg import *  # noqa: E402,F401,F403  torch.qr, torch.solve, ... (raise)
 from ._view_copies import *  # noqa: E402,F401,F403  torch.view_copy, torch.permute_copy, ...
+from ._histogram import *  # noqa: E402,F401,F403
+from ._gradient import *  # noqa: E402,F401,F403
+from ._lowrank import *  # noqa: E402,F401,F403
+from ._draws import *  # noqa: E402,F401,F403
+from ._frombuffer import *  # noqa: E402,F401,F403
 from . import random, sparse, testing  # noqa: E402,F401
 from .sparse import sparse_coo_tensor  # noqa: E402,F401
 from . import distributions  # noqa: E402,F401

@@ -147,3 +147,7 @@ def is_warn_always_enabled() -> bool:
 def set_flush_denormal(mode: bool) -> bool:
     """False: NumPy offers no switch for flushing denormals, so the mode is never set (see docs/differences.md)."""
     return False
+
+
+for _name in ("unsafe_chunk", "unsafe_split", "unsafe_split_with_sizes", "nonzero_static"):  # torch's methods too
+    setattr(Tensor, _name, globals()[_name])

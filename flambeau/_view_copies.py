@@ -11,7 +11,8 @@ from .ops.complex import view_as_complex, view_as_real
 
 __all__ = ["alias_copy", "view_copy", "expand_copy", "permute_copy", "select_copy", "slice_copy", "split_copy",
            "split_with_sizes_copy", "squeeze_copy", "unsqueeze_copy", "t_copy", "transpose_copy", "unbind_copy",
-           "unfold_copy", "diagonal_copy", "detach_copy", "view_as_real_copy", "view_as_complex_copy", "as_strided_copy", "as_strided_scatter"]
+           "unfold_copy", "diagonal_copy", "detach_copy", "view_as_real_copy", "view_as_complex_copy", "as_strided_copy",
+           "as_strided_scatter"]
 
 
 def _owned(view: Tensor) -> Tensor:
@@ -102,3 +103,6 @@ def as_strided_scatter(input: Tensor, src: Tensor, size, stride, storage_offset:
     out = _owned(input)
     out.as_strided(size, stride, storage_offset).copy_(src)
     return out
+
+
+Tensor.as_strided_scatter = as_strided_scatter

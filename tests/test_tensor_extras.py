@@ -18,13 +18,19 @@ NAMES = ["fill", "fill_", "zero_", "detach", "detach_", "is_signed", "is_inferen
          "expand_copy", "permute_copy", "select_copy", "slice_copy", "split_copy", "split_with_sizes_copy",
          "squeeze_copy", "unsqueeze_copy", "t_copy", "transpose_copy", "unbind_copy", "unfold_copy",
          "diagonal_copy", "detach_copy", "view_as_real_copy", "view_as_complex_copy",
-         "as_strided_copy", "as_strided_scatter"]
+         "as_strided_copy", "as_strided_scatter", "histogram", "histogramdd", "gradient", "svd_lowrank",
+         "pca_lowrank", "poisson", "binomial", "frombuffer"]
+METHODS = ["unsafe_chunk", "unsafe_split", "unsafe_split_with_sizes", "nonzero_static", "as_strided_scatter",
+           "histogram", "qr", "solve", "eig", "lstsq", "symeig", "hardshrink", "prelu"]
 
 
 def test_names_exist_and_are_callable():
     for name in NAMES:
         assert callable(getattr(torch, name)), name
         assert callable(getattr(flambeau, name, None)), name
+    for name in METHODS:
+        assert callable(getattr(torch.Tensor, name)), name
+        assert callable(getattr(flambeau.Tensor, name, None)), name
 
 
 X = randn(3, 4)
@@ -39,6 +45,7 @@ CASES = {
     "unsafe_chunk": (lambda t, x: t.unsafe_chunk(x, 2, 1), X),
     "unsafe_split": (lambda t, x: t.unsafe_split(x, 3, 1), X),
     "unsafe_split_with_sizes": (lambda t, x: t.unsafe_split_with_sizes(x, [1, 3], 1), X),
+    "unsafe_split_method": (lambda t, x: x.unsafe_split(2, 0), X),
     "nuclear_norm": (lambda t, x: t.nuclear_norm(x), X),
     "nuclear_norm_dim": (lambda t, x: t.nuclear_norm(x, [0, 2], True), randn(3, 2, 4)),
     "frobenius_norm": (lambda t, x: t.frobenius_norm(x, [0, 1]), X),
