@@ -64,7 +64,6 @@ from ._removed_linalg import *  # noqa: E402,F401,F403  torch.qr, torch.solve, .
 from ._view_copies import *  # noqa: E402,F401,F403  torch.view_copy, torch.permute_copy, ...
 from ._histogram import *  # noqa: E402,F401,F403
 from ._gradient import *  # noqa: E402,F401,F403
-from ._lowrank import *  # noqa: E402,F401,F403
 from ._draws import *  # noqa: E402,F401,F403
 from ._frombuffer import *  # noqa: E402,F401,F403
 from . import random, sparse, testing  # noqa: E402,F401

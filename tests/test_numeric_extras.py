@@ -1,8 +1,7 @@
-"""torch.histogram/histogramdd, gradient, svd_lowrank/pca_lowrank, poisson/binomial and frombuffer, against torch."""
+"""torch.histogram/histogramdd, gradient, poisson/binomial and frombuffer, against torch."""
 from __future__ import annotations
 
 import array
-import warnings
 
 import numpy as np
 import pytest
@@ -10,12 +9,6 @@ import torch
 
 import flambeau
 from oracle import assert_same, check, check_raises, randn
-
-
-def _both(fn):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        return fn(torch), fn(flambeau)
 
 
 HISTOGRAMS = {
@@ -74,27 +67,6 @@ def test_gradient_int_input_and_errors():
     check_raises(lambda t, x: t.gradient(x, edge_order=2), randn(2))
     check_raises(lambda t, x: t.gradient(x, edge_order=3), randn(5))
     check_raises(lambda t, x: t.gradient(x, spacing=[1.0, 2.0], dim=0), randn(5))
-
-
-@pytest.mark.parametrize("shape,q", [((20, 8), 4), ((6, 15), 3), ((2, 10, 7), 5)])
-def test_svd_lowrank_exact_on_low_rank(shape, q):
-    rng = np.random.default_rng(3)
-    a = rng.standard_normal(shape[:-1] + (q,)) @ rng.standard_normal(shape[:-2] + (q, shape[-1]))
-    (tu, ts, tv), (fu, fs, fv) = _both(lambda lib: lib.svd_lowrank(lib.tensor(a), q=q))
-    assert (fu.shape, fs.shape, fv.shape) == (tu.shape, ts.shape, tv.shape)
-    np.testing.assert_allclose(fs.numpy(), ts.numpy(), rtol=1e-8)
-    np.testing.assert_allclose((fu @ flambeau.diag_embed(fs) @ fv.mT).numpy(), a, atol=1e-9)
-
-
-def test_pca_lowrank_matches_torch_singular_values():
-    rng = np.random.default_rng(4)
-    a = rng.standard_normal((30, 3)) @ rng.standard_normal((3, 6)) + 5.0
-    for kwargs in ({}, {"q": 3}, {"center": False, "q": 4}):
-        (tu, ts, tv), (fu, fs, fv) = _both(lambda lib: lib.pca_lowrank(lib.tensor(a), **kwargs))
-        assert (fu.shape, fs.shape, fv.shape) == (tu.shape, ts.shape, tv.shape)
-        k = 3 if kwargs.get("center", True) else 4  # the exact part of the spectrum
-        np.testing.assert_allclose(fs.numpy()[:k], ts.numpy()[:k], rtol=1e-8)
-    check_raises(lambda t, x: t.pca_lowrank(x, q=9), randn(5, 4))
 
 
 def test_poisson_and_binomial_draws():
