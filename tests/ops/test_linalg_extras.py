@@ -253,6 +253,7 @@ def test_low_precision_refused(fn, dtype):
 
 
 @pytest.mark.parametrize("fn", SQUARE_FNS.values(), ids=SQUARE_FNS.keys())
-def test_integer_and_0d_inputs_refused(fn):
+def test_integer_bool_and_0d_inputs_refused(fn):
     check_raises(lambda t, a: fn(t, a.long()), wc(3, 3))
+    check_raises(lambda t, a: fn(t, a > 0), wc(3, 3))
     check_raises(fn, randn())
