@@ -101,6 +101,13 @@ CASES = [
     ("ormqr_right", lambda t, a, tau, c: t.ormqr(a, tau, c, left=False), (crandn(3, 2), crandn(2), crandn(2, 3))),
     ("pinv", lambda t, a: t.linalg.pinv(a), (crandn(3, 2),)),
     ("lstsq_gelsd", lambda t, a, b: t.linalg.lstsq(a, b, driver="gelsd"), (crandn(4, 2), crandn(4, 2))),
+    ("vander", lambda t, x: t.linalg.vander(x), (crandn(3),)),
+    ("cond", lambda t, a: t.linalg.cond(a), (crandn(3, 3),)),
+    ("tensorinv", lambda t, a: t.linalg.tensorinv(a, ind=1), (crandn(4, 2, 2),)),
+    ("tensorsolve", lambda t, a, b: t.linalg.tensorsolve(a, b), (crandn(2, 3, 6), crandn(2, 3))),
+    ("matrix_power_negative", lambda t, a: t.linalg.matrix_power(a, -2), (crandn(3, 3, shift=3),)),
+    ("matrix_sqrth", lambda t, a: t.linalg.matrix_sqrth(a @ a.mH + t.eye(3)), (crandn(3, 3),)),
+    ("polar", lambda t, a: t.linalg.polar(a)[1], (crandn(3, 3),)),
     ("cholesky_solve", lambda t, b, a: t.cholesky_solve(b, t.linalg.cholesky(a @ a.mH + 3 * t.eye(3))),
      (crandn(3, 2), crandn(3, 3))),
 ]
