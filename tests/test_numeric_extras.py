@@ -112,3 +112,38 @@ def test_frombuffer_bad_arguments(kwargs):
     check_raises(lambda t: t.frombuffer(a, dtype=t.float32, **kwargs))
     check_raises(lambda t: t.frombuffer(bytearray(3), dtype=t.float32))
     check_raises(lambda t: t.frombuffer(bytearray(), dtype=t.float32))
+
+
+@pytest.mark.parametrize("reduce", ["sum", "mean", "max", "min", "prod", "amax", "amin"])
+@pytest.mark.parametrize("initial", [None, 0.5])
+def test_segment_reduce(reduce, initial):
+    data, lengths = randn(6, 3), np.array([2, 0, 3, 1])
+    check(lambda t, x: t.segment_reduce(x, reduce, lengths=t.tensor(lengths), initial=initial), data)
+    check(lambda t, x: t.segment_reduce(x, reduce, offsets=t.tensor([0, 1, 1, 3]), initial=initial), randn(3))
+
+
+def test_segment_reduce_bad_input():
+    x = randn(6)
+    check_raises(lambda t, x: t.segment_reduce(x, "sum", lengths=t.tensor([2, 2])), x)
+    check_raises(lambda t, x: t.segment_reduce(x, "avg", lengths=t.tensor([6])), x)
+    check_raises(lambda t, x: t.segment_reduce(x, "sum", indices=t.tensor([6])), x)
+    check_raises(lambda t, x: t.segment_reduce(x, "sum", lengths=t.tensor([2, 1]), axis=1), randn(3, 3))
+
+
+def test_from_file(tmp_path):
+    path = str(tmp_path / "values.bin")
+    np.arange(6, dtype=np.float32).tofile(path)
+    for kwargs in ({"size": 4}, {"size": 0}, {"size": 3, "dtype": "float64"}, {"size": 2, "dtype": "int32"}):
+        kw = {k: v for k, v in kwargs.items() if k != "dtype"}
+        t_kw, f_kw = dict(kw), dict(kw)
+        if "dtype" in kwargs:
+            t_kw["dtype"], f_kw["dtype"] = getattr(torch, kwargs["dtype"]), getattr(flambeau, kwargs["dtype"])
+        assert_same(torch.from_file(path, **t_kw), flambeau.from_file(path, **f_kw))
+    private = flambeau.from_file(path, shared=False, size=6)
+    private[1] = 7
+    shared = flambeau.from_file(path, shared=True, size=6)
+    shared[0] = 42
+    shared.add_(1)
+    np.testing.assert_array_equal(np.fromfile(path, dtype=np.float32), [43, 2, 3, 4, 5, 6])
+    check_raises(lambda t: t.from_file(path, size=100))
+    check_raises(lambda t: t.from_file(path + "-missing", size=1))

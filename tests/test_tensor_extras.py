@@ -18,7 +18,8 @@ NAMES = ["fill", "fill_", "zero_", "detach", "detach_", "is_signed", "is_inferen
          "expand_copy", "permute_copy", "select_copy", "slice_copy", "split_copy", "split_with_sizes_copy",
          "squeeze_copy", "unsqueeze_copy", "t_copy", "transpose_copy", "unbind_copy", "unfold_copy",
          "diagonal_copy", "detach_copy", "view_as_real_copy", "view_as_complex_copy",
-         "as_strided_copy", "as_strided_scatter", "histogram", "histogramdd", "gradient", "poisson", "binomial", "frombuffer"]
+         "as_strided_copy", "as_strided_scatter", "histogram", "histogramdd", "gradient", "segment_reduce",
+         "from_file", "poisson", "binomial", "frombuffer"]
 METHODS = ["unsafe_chunk", "unsafe_split", "unsafe_split_with_sizes", "nonzero_static", "as_strided_scatter",
            "histogram", "qr", "solve", "eig", "lstsq", "symeig", "hardshrink", "prelu"]
 
