@@ -2,6 +2,8 @@
 devices must agree."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .._dtype import FROM_NP, result_type_of, scalar_dtype
@@ -64,6 +66,26 @@ def promote(a, b):
         dt = result_dtype(a, b)
         return scalar_tensor(a, dt, b), (b if b._data.dtype == dt else cast(b, dt))
     raise TypeError(f"expected at least one Tensor operand, got {type(a).__name__} and {type(b).__name__}")
+
+
+_C_TYPES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int", "int64": "int64_t",
+            "float32": "float"}
+
+
+def check_fill_value(value, np_dtype) -> None:
+    """A Python number that fills a tensor (fill_, index_fill, full) must fit its dtype: PyTorch refuses
+    one that overflows (fill_(300) on uint8), where arithmetic would wrap it."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or np_dtype.name not in _C_TYPES:
+        return
+    if np_dtype.kind in "iu":
+        info = np.iinfo(np_dtype)
+        # NOTE: like c10's overflow check, a negative integer down to -max still fits an unsigned type (it wraps)
+        low = -int(info.max) if np_dtype.kind == "u" and isinstance(value, int) else info.min
+        fits = math.isfinite(value) and low <= math.trunc(value) <= info.max
+    else:  # float32: infinities and nan are values; finite numbers beyond its range are not
+        fits = not math.isfinite(value) or abs(value) <= float(np.finfo(np_dtype).max)
+    if not fits:
+        raise RuntimeError(f"value cannot be converted to type {_C_TYPES[np_dtype.name]} without overflow")
 
 
 def factor_for(value, t: Tensor):

@@ -10,6 +10,7 @@ from .._device import device_of, to_device, xp_for
 from .._dtype import (FLOAT, bool_, complex64, complex128, dtype as _dtype_cls, float64, from_numpy_dtype,
                       get_default_dtype, int64, promote_types, scalar_dtype, to_dtype)
 from .._tensor import Size, Tensor
+from ._promote import check_fill_value
 from .shape import size_args
 
 _wrap = Tensor._wrap
@@ -230,6 +231,7 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, re
     shape = size_args((size,))
     _check_shape(shape, "full")
     np_dtype = _np_dtype(dtype, scalar_dtype(fill_value))
+    check_fill_value(fill_value, np_dtype)
     return _filled(_cast_fill(fill_value, np_dtype), shape, np_dtype, device, requires_grad, out)
 
 
@@ -237,6 +239,8 @@ def _cast_fill(value, np_dtype):
     # NOTE: a float fill in an integer tensor truncates toward zero, like a C cast
     if np_dtype.kind in "iu" and isinstance(value, float) and math.isfinite(value):
         return int(value)
+    if np_dtype.kind == "u" and isinstance(value, int) and value < 0:  # (checked: wraps as in PyTorch)
+        return np.asarray(value).astype(np_dtype)
     return value
 
 

@@ -7,7 +7,7 @@ from .._dispatch import update_inplace
 from .._tensor import Tensor
 from ..autograd.grad_mode import STATE
 from .elementwise import _cast_like, where
-from ._promote import scalar_tensor
+from ._promote import check_fill_value, scalar_tensor
 
 __all__: list = []
 
@@ -27,6 +27,7 @@ def fill_(self: Tensor, value) -> Tensor:
             raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
                                f"{value._data.ndim} dimensions.")
         return _overwrite(self, value)
+    check_fill_value(value, self._data.dtype)
     return _overwrite(self, scalar_tensor(value, self._data.dtype, self))
 
 

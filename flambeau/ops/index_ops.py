@@ -7,6 +7,7 @@ import numpy as np
 
 from .._dispatch import apply
 from .._tensor import Tensor, _wrap_dim
+from ._promote import check_fill_value
 from .elementwise import _out, add_inplace_variants, where
 from .shape import broadcast_shapes
 from .indexing import (_FULL, _INDEX_PUT_DTYPES, _INT64, AdvancedIndex, _lift0, _out_of_range, _put_values,
@@ -76,6 +77,7 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value) -> Tensor:
         raise RuntimeError("index_fill_ only supports a 0-dimensional value tensor, but got tensor with "
                            f"{value._data.ndim} dimension(s).")
     x, d, idx = _along_dim("index_fill", input, dim, index, IndexError, negative_ok=True)
+    check_fill_value(value, input._data.dtype)
     # a mask rather than an index put: a repeated index fills (and feeds value's gradient) once
     hit = _xp(idx).zeros(x._data.shape[d], dtype=bool)
     hit[idx] = True

@@ -172,7 +172,6 @@ KNOWN_BUGS = {
     "along-6-empty": "scatter of an empty src into a 0-d index raises NumPy's ValueError (PyTorch: RuntimeError)",
     "along-6-empty_last": "scatter of an empty src into a 0-d index raises NumPy's ValueError (PyTorch: RuntimeError)",
     "index_ops-4-0d": "index_add into a 0-d tensor raises RuntimeError where PyTorch raises IndexError",
-    "index_ops-8-uint8": "index_fill(-1.5) into uint8 wraps where PyTorch refuses the value (RuntimeError: overflow)",
 }
 
 
@@ -235,3 +234,11 @@ def _check_against_float32(fn, inputs, dtype_name, options):
         low = getattr(torch, dtype_name)
         return tuple(o.to(low) for o in out) if isinstance(out, tuple) else out.to(low)
     check(reference, *inputs, **options)
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "int8", "int16", "int32", "int64", "float32", "bool"])
+@pytest.mark.parametrize("value", [-1.5, 255.9, 300, -129, 2 ** 40, 1e30, 1e39, float("inf"), float("nan")])
+def test_fill_values_that_overflow(value, dtype):
+    """Filling refuses a number the dtype cannot hold (arithmetic would wrap it), as PyTorch does."""
+    check_like_torch(lambda t, x: (x.to(getattr(t, dtype)).fill_(value), t.full((2,), value, dtype=getattr(t, dtype)),
+                                   x.to(getattr(t, dtype)).index_fill(0, t.tensor([1]), value)), np.ones(3), grad=False)
