@@ -1,9 +1,9 @@
 """The torch.* forms of nn.functional ops, with ATen's top-level signatures.
 
 `torch.batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps, cudnn_enabled)`
-orders its arguments differently from `F.batch_norm`, losses take `reduction` as ATen's int (0 none,
-1 mean, 2 sum), grid samplers take their modes as ints. Each function here translates the arguments and
-calls the nn.functional op, so there is one implementation of every computation.
+orders its arguments differently from `F.batch_norm`, grid samplers take their modes as ints. Each function
+here translates the arguments and calls the nn.functional op, so there is one implementation of every
+computation. The losses are in _functional_losses.py.
 """
 from __future__ import annotations
 
@@ -18,21 +18,11 @@ __all__ = ["adaptive_avg_pool1d", "adaptive_max_pool1d", "avg_pool1d", "max_pool
            "dropout_", "alpha_dropout", "alpha_dropout_", "feature_alpha_dropout", "feature_alpha_dropout_",
            "feature_dropout", "feature_dropout_", "celu", "celu_", "selu", "selu_", "rrelu", "rrelu_",
            "threshold", "threshold_", "hardshrink", "prelu", "embedding", "embedding_bag", "embedding_renorm_",
-           "bilinear", "binary_cross_entropy_with_logits", "kl_div", "ctc_loss", "cosine_embedding_loss",
-           "hinge_embedding_loss", "margin_ranking_loss", "poisson_nll_loss", "triplet_margin_loss",
-           "pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "native_channel_shuffle", "constant_pad_nd",
-           "conv_tbc", "affine_grid_generator", "grid_sampler", "grid_sampler_2d", "grid_sampler_3d"]
-
+           "bilinear", "pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "native_channel_shuffle",
+           "constant_pad_nd", "conv_tbc", "affine_grid_generator", "grid_sampler", "grid_sampler_2d", "grid_sampler_3d"]
 
 _INTERPOLATIONS = ("bilinear", "nearest", "bicubic")
 _PADDINGS = ("zeros", "border", "reflection")
-
-
-def _reduction(reduction: int) -> str:
-    """ATen's Reduction enum: 1 mean, 2 sum, anything else none.
-    NOTE: the schemas say `reduction=Mean`, yet torch's Python bindings default to 0 ('none'): torch.kl_div(x, y)
-    is unreduced. The defaults below are what torch does, 0."""
-    return {1: "mean", 2: "sum"}.get(reduction, "none")
 
 
 # ------------------------------------------------------------------------------------------- pooling
@@ -218,47 +208,6 @@ def embedding_bag(weight: Tensor, indices: Tensor, offsets: Tensor, scale_grad_b
 
 def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     return F.bilinear(input1, input2, weight, bias)
-
-
-# ---------------------------------------------------------------------------------------------- losses
-
-def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,
-                                     pos_weight: Tensor | None = None, reduction: int = 0) -> Tensor:
-    return F.binary_cross_entropy_with_logits(input, target, weight, reduction=_reduction(reduction),
-                                              pos_weight=pos_weight)
-
-
-def kl_div(input: Tensor, target: Tensor, reduction: int = 0, *, log_target: bool = False) -> Tensor:
-    return F.kl_div(input, target, reduction=_reduction(reduction), log_target=log_target)
-
-
-def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths, blank: int = 0,
-             reduction: int = 0, zero_infinity: bool = False) -> Tensor:
-    return F.ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, _reduction(reduction), zero_infinity)
-
-
-def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0,
-                          reduction: int = 0) -> Tensor:
-    return F.cosine_embedding_loss(input1, input2, target, margin, reduction=_reduction(reduction))
-
-
-def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, reduction: int = 0) -> Tensor:
-    return F.hinge_embedding_loss(input, target, margin, reduction=_reduction(reduction))
-
-
-def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0,
-                        reduction: int = 0) -> Tensor:
-    return F.margin_ranking_loss(input1, input2, target, margin, reduction=_reduction(reduction))
-
-
-def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool, full: bool, eps: float,
-                     reduction: int) -> Tensor:
-    return F.poisson_nll_loss(input, target, log_input, full, eps=eps, reduction=_reduction(reduction))
-
-
-def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: float = 1.0, p: float = 2.0,
-                        eps: float = 1e-06, swap: bool = False, reduction: int = 0) -> Tensor:
-    return F.triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap, reduction=_reduction(reduction))
 
 
 # -------------------------------------------------------------------------------------- reshuffling, pad
