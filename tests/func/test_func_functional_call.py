@@ -115,3 +115,21 @@ def test_stack_module_state_and_ensemble_match_torch():
                                  in_dims=(0, 0, None))
         outs.append((tuple(params[k] for k in sorted(params)), ensemble(params, buffers, lib.tensor(x))))
     assert_same(outs[0], outs[1], atol=1e-6)
+
+
+def test_jacobians_and_hessian_of_module_parameters_match_torch():
+    """jacrev/jacfwd/hessian with respect to a dict of parameters, through functional_call."""
+    def make(lib):
+        lib.manual_seed(0)
+        return lib.nn.Sequential(lib.nn.Linear(3, 4), lib.nn.Tanh(), lib.nn.Linear(4, 2))
+    t_module, f_module = _pair(make)
+    x = randn(5, 3, dtype=np.float32)
+    results = []
+    for lib, module in ((torch, t_module), (flambeau, f_module)):
+        params = {k: v.detach() for k, v in module.named_parameters()}
+        out = lambda p: lib.func.functional_call(module, p, (lib.tensor(x),))  # noqa: E731
+        hess = lib.func.hessian(lambda p: out(p).pow(2).mean())(params)
+        results.append([lib.func.jacrev(out)(params)[k] for k in sorted(params)]
+                       + [lib.func.jacfwd(out)(params)[k] for k in sorted(params)]
+                       + [hess[a][b] for a in sorted(params) for b in sorted(params)])
+    assert_same(tuple(results[0]), tuple(results[1]), atol=1e-6)
