@@ -14,10 +14,11 @@ from ._tensor import Tensor
 from .ops.creation import arange, empty, full
 from .ops.joining import cat
 from .ops.search import nonzero
+from .ops.shape import _rebind
 
-__all__ = ["fill", "fill_", "zero_", "detach", "detach_", "is_signed", "is_inference", "adjoint", "unsafe_chunk",
-           "unsafe_split", "unsafe_split_with_sizes", "range", "nonzero_static", "empty_permuted", "nuclear_norm",
-           "frobenius_norm", "get_default_device", "set_default_device", "set_warn_always",
+__all__ = ["fill", "fill_", "zero_", "detach", "detach_", "is_signed", "is_inference", "adjoint", "as_strided_",
+           "unsafe_chunk", "unsafe_split", "unsafe_split_with_sizes", "range", "nonzero_static", "empty_permuted",
+           "nuclear_norm", "frobenius_norm", "get_default_device", "set_default_device", "set_warn_always",
            "is_warn_always_enabled", "set_flush_denormal"]
 
 
@@ -52,6 +53,11 @@ def is_inference(input: Tensor) -> bool:
 
 def adjoint(input: Tensor) -> Tensor:
     return input.adjoint()
+
+
+def as_strided_(input: Tensor, size, stride, storage_offset: int | None = None) -> Tensor:
+    """input becomes, in place, the as_strided view of its own storage."""
+    return _rebind(input, input.as_strided(size, stride, storage_offset))
 
 
 def unsafe_chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
@@ -149,5 +155,6 @@ def set_flush_denormal(mode: bool) -> bool:
     return False
 
 
-for _name in ("unsafe_chunk", "unsafe_split", "unsafe_split_with_sizes", "nonzero_static"):  # torch's methods too
+# torch has these as Tensor methods too
+for _name in ("as_strided_", "unsafe_chunk", "unsafe_split", "unsafe_split_with_sizes", "nonzero_static"):
     setattr(Tensor, _name, globals()[_name])

@@ -11,8 +11,8 @@ import torch
 import flambeau
 from oracle import assert_same, check, check_raises, gradcheck, randn
 
-NAMES = ["fill", "fill_", "zero_", "detach", "detach_", "is_signed", "is_inference", "adjoint", "unsafe_chunk",
-         "unsafe_split", "unsafe_split_with_sizes", "range", "nonzero_static", "empty_permuted", "nuclear_norm",
+NAMES = ["fill", "fill_", "zero_", "as_strided_", "detach", "detach_", "is_signed", "is_inference", "adjoint",
+         "unsafe_chunk", "unsafe_split", "unsafe_split_with_sizes", "range", "nonzero_static", "empty_permuted", "nuclear_norm",
          "frobenius_norm", "get_default_device", "set_default_device", "set_warn_always", "is_warn_always_enabled",
          "set_flush_denormal", "matrix_rank", "qr", "solve", "eig", "lstsq", "symeig", "alias_copy", "view_copy",
          "expand_copy", "permute_copy", "select_copy", "slice_copy", "split_copy", "split_with_sizes_copy",
@@ -20,8 +20,8 @@ NAMES = ["fill", "fill_", "zero_", "detach", "detach_", "is_signed", "is_inferen
          "diagonal_copy", "detach_copy", "view_as_real_copy", "view_as_complex_copy",
          "as_strided_copy", "as_strided_scatter", "histogram", "histogramdd", "gradient", "segment_reduce",
          "from_file", "poisson", "binomial", "frombuffer"]
-METHODS = ["unsafe_chunk", "unsafe_split", "unsafe_split_with_sizes", "nonzero_static", "as_strided_scatter",
-           "histogram", "qr", "solve", "eig", "lstsq", "symeig", "hardshrink", "prelu"]
+METHODS = ["as_strided_", "unsafe_chunk", "unsafe_split", "unsafe_split_with_sizes", "nonzero_static",
+           "as_strided_scatter", "histogram", "qr", "solve", "eig", "lstsq", "symeig", "hardshrink", "prelu"]
 
 
 def test_names_exist_and_are_callable():
@@ -88,6 +88,16 @@ def test_copies_own_their_memory():
         assert out.is_contiguous()
         out.fill_(7)
     assert not x.any()
+
+
+def test_as_strided_in_place():
+    def fn(t, x):
+        y = x[1:] * 1
+        assert t.as_strided_(y, (2, 2), (1, 2)) is y
+        z = x * 2
+        z.as_strided_((2, 3), (3, 1), 1)
+        return y, z, y.stride(), z.stride()
+    check(fn, X)
 
 
 def test_no_gradient_copies():
