@@ -14,12 +14,12 @@ from oracle import assert_same, check, check_raises, gradcheck, randn
 NAMES = ["fill", "fill_", "zero_", "as_strided_", "detach", "detach_", "is_signed", "is_inference", "adjoint",
          "unsafe_chunk", "unsafe_split", "unsafe_split_with_sizes", "range", "nonzero_static", "empty_permuted",
          "nuclear_norm", "frobenius_norm", "get_default_device", "set_default_device", "set_warn_always",
-         "is_warn_always_enabled", "set_flush_denormal", "matrix_rank", "qr", "solve", "eig", "lstsq", "symeig", "alias_copy", "view_copy",
-         "expand_copy", "permute_copy", "select_copy", "slice_copy", "split_copy", "split_with_sizes_copy",
-         "squeeze_copy", "unsqueeze_copy", "t_copy", "transpose_copy", "unbind_copy", "unfold_copy",
-         "diagonal_copy", "detach_copy", "view_as_real_copy", "view_as_complex_copy",
-         "as_strided_copy", "as_strided_scatter", "histogram", "histogramdd", "gradient", "segment_reduce",
-         "from_file", "poisson", "binomial", "frombuffer"]
+         "is_warn_always_enabled", "set_flush_denormal", "matrix_rank", "qr", "solve", "eig", "lstsq", "symeig",
+         "alias_copy", "view_copy", "expand_copy", "permute_copy", "select_copy", "slice_copy", "split_copy",
+         "split_with_sizes_copy", "squeeze_copy", "unsqueeze_copy", "t_copy", "transpose_copy", "unbind_copy",
+         "unfold_copy", "diagonal_copy", "detach_copy", "view_as_real_copy", "view_as_complex_copy", "as_strided_copy",
+         "as_strided_scatter", "histogram", "histogramdd", "gradient", "segment_reduce", "from_file", "poisson",
+         "binomial", "frombuffer"]
 METHODS = ["as_strided_", "unsafe_chunk", "unsafe_split", "unsafe_split_with_sizes", "nonzero_static",
            "as_strided_scatter", "histogram", "qr", "solve", "eig", "lstsq", "symeig", "hardshrink", "prelu"]
 
