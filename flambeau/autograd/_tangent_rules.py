@@ -38,7 +38,8 @@ def tangent_of_result(prim, inputs: tuple, tangents: list, out: Tensor, args: tu
     if tangent is None:
         return None
     if not grad_mode:
-        tangent = tangent.detach()
+        from ._levels import detach_everywhere
+        tangent = detach_everywhere(tangent)
     return _like(tangent, out)
 
 
