@@ -194,6 +194,9 @@ def _crop(t: Tensor, shape: tuple, keep: int | None) -> Tensor:
 
 def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False, out=None) -> Tensor:
     _index_arg(index, "gather", ("int64", "int32"))
+    if index._data.size == 0:  # PyTorch checks no sizes against an empty index: an empty result
+        _wrap_dim(dim, input._data.ndim)
+        return _out(input.reshape(-1)[:0].reshape(index._data.shape), out)
     d = _along_operands(input, dim, index)
     idx = _lift0(index)._data
     result = apply(Gather, (_crop(_lift0(input), idx.shape, d),), idx, d)
@@ -205,6 +208,8 @@ def _scatter_src(input: Tensor, index: Tensor, src, value) -> Tensor:
     if isinstance(src, Tensor):
         if src._data.dtype != input._data.dtype:
             raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+        if any(n > m for n, m in zip(index._data.shape, _lift0(src)._data.shape)):
+            raise RuntimeError(f"Expected index {list(index.shape)} to be no larger size than src {list(src.shape)}")
         return _crop(_lift0(src), _lift0(index)._data.shape, None)
     return scalar_tensor(src, input._data.dtype, input)
 

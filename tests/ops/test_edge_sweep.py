@@ -167,10 +167,6 @@ KNOWN_BUGS = {
     "structure-diagonal_scatter-empty": "an in-place copy into an empty view loses the graph: src gets no gradient",
     "structure-diagonal_scatter-empty_last": "an in-place copy into an empty view loses the graph: src gets no gradient",
     "linalg-addmm_-bool": "addmm_ checks the bool kernel before the dtypes agree (NotImplementedError, not RuntimeError)",
-    "along-3-0d": "gather with an empty index raises on a 0-d input (NumPy's IndexError) where PyTorch gives an empty result",
-    "along-3-empty_last": "gather with an empty index checks its sizes against the input, PyTorch does not",
-    "along-6-empty": "scatter of an empty src into a 0-d index raises NumPy's ValueError (PyTorch: RuntimeError)",
-    "along-6-empty_last": "scatter of an empty src into a 0-d index raises NumPy's ValueError (PyTorch: RuntimeError)",
     "index_ops-4-0d": "index_add into a 0-d tensor raises RuntimeError where PyTorch raises IndexError",
 }
 
