@@ -186,10 +186,20 @@ def _link_view(view: Tensor, source: Tensor) -> None:
         return
     src = source._data
     # NumPy points a view at the array owning the memory: the identity tests settle the usual cases
-    if owner is src or owner is src.base or np.may_share_memory(view._data, src):
+    if owner is src or owner is src.base or np.may_share_memory(view._data, src) or \
+            (view._data.size == 0 and _based_on(owner, src)):
         view._base = source._base if source._base is not None else source
         view._vc = source._vc
         view._view_version = source._vc[0]
+
+
+def _based_on(owner, src) -> bool:
+    """An empty view shares no memory to test: follow its chain of bases (as_strided's DummyArray too)."""
+    while owner is not None:
+        if owner is src or owner is src.base:
+            return True
+        owner = getattr(owner, "base", None)
+    return False
 
 
 def _edge(t: Tensor):

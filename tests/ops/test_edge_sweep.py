@@ -164,8 +164,6 @@ NOT_COMPARED = {
 KNOWN_BUGS = {
     "gamma-polygamma1-int64": "polygamma(1, x) at non-positive integers gives inf where PyTorch gives nan",
     "gamma-polygamma1-int32": "polygamma(1, x) at non-positive integers gives inf where PyTorch gives nan",
-    "structure-diagonal_scatter-empty": "an in-place copy into an empty view loses the graph: src gets no gradient",
-    "structure-diagonal_scatter-empty_last": "an in-place copy into an empty view loses the graph: src gets no gradient",
     "linalg-addmm_-bool": "addmm_ checks the bool kernel before the dtypes agree (NotImplementedError, not RuntimeError)",
     "index_ops-4-0d": "index_add into a 0-d tensor raises RuntimeError where PyTorch raises IndexError",
 }
