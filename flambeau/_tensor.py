@@ -344,9 +344,11 @@ class Tensor:
     def item(self):
         if self._data.size != 1:
             raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
+        _check_host_read(self, "item")
         return self._data.reshape(()).item()
 
     def tolist(self):
+        _check_host_read(self, "tolist")
         return self._data.tolist()
 
     def numpy(self, *, force: bool = False) -> np.ndarray:
@@ -438,3 +440,10 @@ def _wrap_dim(dim: int, ndim: int) -> int:
     if not -n <= dim < n:
         raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
     return dim % n
+
+
+def _check_host_read(t: Tensor, what: str) -> None:
+    """Inside a transform level (vmap), a value read on the host must not silently be one sample's."""
+    from . import _dispatch
+    if _dispatch.interpose is not None:
+        _dispatch.interpose.__self__.host_read(t, what)

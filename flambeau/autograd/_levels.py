@@ -40,6 +40,11 @@ class Level:
         entry = self.table.get(id(arr))
         return entry[1] if entry is not None and entry[0] is arr else None
 
+    def host_read(self, t: Tensor, what: str) -> None:
+        """`t`'s value is about to be read on the host (item, tolist): a level may refuse (vmap)."""
+        if self.lower is not None:
+            self.lower.host_read(t, what)
+
     def random_draw(self) -> None:
         """A random operation is about to draw: a level may refuse (vmap's randomness='error')."""
         if self.lower is not None:

@@ -19,6 +19,11 @@ from ._batching_rules import expand_batch, rule_for
 from ._pytree import broadcast_prefix, flatten, unflatten
 
 _RANDOMNESS = ("error", "different", "same")
+_HOST_READ_ERRORS = {  # PyTorch's messages for reading a batched tensor's value on the host
+    "item": "vmap: It looks like you're calling .item() on a Tensor. We don't support vmap over calling .item() on a "
+            "Tensor, please try to rewrite what you're doing with other operations.",
+    "tolist": "Cannot access data pointer of Tensor that doesn't have storage",
+}
 
 
 class BatchLevel(_levels.Level):
@@ -38,6 +43,11 @@ class BatchLevel(_levels.Level):
         # draws reliably: refuse rather than give either silently
         raise NotImplementedError(f"vmap: randomness='{self.randomness}' is not supported by flambeau yet; draw "
                                   "the random values outside vmap and pass them in")
+
+    def host_read(self, t: Tensor, what: str) -> None:
+        if self.lookup(t) is not None:
+            raise RuntimeError(_HOST_READ_ERRORS[what])
+        super().host_read(t, what)
 
     def inplace(self, t: Tensor, result: Tensor) -> None:
         phys, new = self.lookup(t), self.lookup(result)

@@ -218,3 +218,10 @@ def test_backward_through_per_sample_gradients_matches_torch():
         grads.append(tuple(p.grad for _, p in sorted(model.named_parameters())))
     for t_g, f_g in zip(*grads):
         np.testing.assert_allclose(f_g.numpy(), t_g.numpy(), atol=1e-6)
+
+
+@pytest.mark.parametrize("read", [lambda a: a.sum().item(), lambda a: a.tolist(), lambda a: float(a.sum())])
+def test_reading_a_batched_value_on_the_host_raises_like_torch(read):
+    check_raises(lambda t, x: t.func.vmap(read)(x), randn(3, 2))
+    # an unbatched tensor inside vmap reads as usual
+    assert flambeau.func.vmap(lambda a: a * flambeau.tensor(2.0).item())(flambeau.ones(2)).tolist() == [2.0, 2.0]
