@@ -195,6 +195,9 @@ def _scaled_sum(input: Tensor, product: Tensor, beta, alpha) -> Tensor:
 def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1, out=None) -> Tensor:
     _need_dim(mat1, 2, f"mat1 must be a matrix, got {mat1._data.ndim}-D tensor")
     _need_dim(mat2, 2, f"mat2 must be a matrix, got {mat2._data.ndim}-D tensor")
+    if input._data.dtype != mat2._data.dtype:
+        raise RuntimeError(f"self and mat2 must have the same dtype, but got {_dtype_title(input)} and "
+                           f"{_dtype_title(mat2)}")
     return _out(_scaled_sum(input, matmul(mat1, mat2), beta, alpha), out)
 
 

@@ -164,7 +164,6 @@ NOT_COMPARED = {
 
 # flambeau bugs the sweep found that are not fixed yet (each reported); strict: fixing one fails the run
 KNOWN_BUGS = {
-    "linalg-addmm_-bool": "addmm_ checks the bool kernel before the dtypes agree (NotImplementedError, not RuntimeError)",
     "index_ops-4-0d": "index_add into a 0-d tensor raises RuntimeError where PyTorch raises IndexError",
 }
 
