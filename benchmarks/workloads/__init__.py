@@ -22,9 +22,9 @@ class Workload:
 
 
 def _all() -> list:
-    from . import layers, models, overhead, pipeline, sequence, startup
-    return [*models.WORKLOADS, *overhead.WORKLOADS, *layers.WORKLOADS, *sequence.WORKLOADS, *pipeline.WORKLOADS,
-            *startup.WORKLOADS]
+    from . import func, layers, models, overhead, pipeline, sequence, startup
+    return [*models.WORKLOADS, *overhead.WORKLOADS, *layers.WORKLOADS, *sequence.WORKLOADS, *func.WORKLOADS,
+            *pipeline.WORKLOADS, *startup.WORKLOADS]
 
 
 def registry() -> dict:
