@@ -13,7 +13,7 @@ from . import (activation, complex, conv, conversion, creation, elementwise, ele
                rnn, scatter_gather, search, shape, sorting, spectral, special, special_gamma, special_igamma, math_extra, statistics, structure_extra, stats_extra,
                windows)
 
-FAMILIES = [elementwise, elementwise_math, elementwise_rounding, special, special_gamma, math_extra, reduction, statistics, scan, sorting,
+FAMILIES = [elementwise, elementwise_math, elementwise_rounding, special, special_gamma, special_igamma, math_extra, reduction, statistics, scan, sorting,
             shape, joining, indexing, scatter_gather, index_ops, search, matmul, einsum, linalg, creation, random,
             conversion, filling, windows, activation, conv, pool, norm, rnn, loss,
             structure_extra,
