@@ -58,6 +58,9 @@ def _along_dim(op: str, input: Tensor, dim: int, index: Tensor, error, negative_
 
 
 def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1) -> Tensor:
+    if isinstance(index, Tensor) and isinstance(source, Tensor) and source._data.ndim == 0 and index._data.size != 1:
+        # PyTorch compares the number of indices with source.size(dim) first, which a 0-d source refuses
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
     x, d, idx = _along_dim("index_add", input, dim, index, RuntimeError)
     _same_dtype(source, input, "index_add_(): self ({self}) and source ({src}) must have the same scalar type")
     if alpha != 1:

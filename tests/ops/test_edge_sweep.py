@@ -162,16 +162,8 @@ NOT_COMPARED = {
       for k in ("float16", "bfloat16")),
 }
 
-# flambeau bugs the sweep found that are not fixed yet (each reported); strict: fixing one fails the run
-KNOWN_BUGS = {
-    "index_ops-4-0d": "index_add into a 0-d tensor raises RuntimeError where PyTorch raises IndexError",
-}
-
-
 def _case(table, name, fn, inputs, kind):
-    case_id = f"{table}-{name}-{kind}"
-    marks = [pytest.mark.xfail(reason=KNOWN_BUGS[case_id], strict=True)] if case_id in KNOWN_BUGS else []
-    return pytest.param(table, name, fn, inputs, kind, id=case_id, marks=marks)
+    return pytest.param(table, name, fn, inputs, kind, id=f"{table}-{name}-{kind}")
 
 
 CASES = [_case(table, name, fn, inputs, kind) for table, name, fn, inputs in OPS for kind in KINDS]
