@@ -158,9 +158,15 @@ def _affine_grid(theta: Tensor, w: int, h: int, ow: int, oh: int) -> Tensor:
     dtype, device = theta.dtype, theta.device
     ys, xs = flambeau.meshgrid(_axis(-oh * 0.5 + 0.5, oh, dtype, device), _axis(-ow * 0.5 + 0.5, ow, dtype, device),
                                indexing="ij")
-    base = flambeau.stack((xs, ys, flambeau.ones_like(xs)), -1).view(1, oh * ow, 3)
     scale = flambeau.tensor([0.5 * w, 0.5 * h], dtype=theta.dtype, device=theta.device)
-    return (base @ (theta.T / scale)).view(1, oh, ow, 2)
+    rows = theta.T / scale  # (3, 2): the factors of x, of y, and the offset
+    # NOTE: torchvision's (x, y, 1) @ rows is bit for bit x * rows[0] + y * rows[1] + rows[2] in that order (half
+    # types accumulated in float32, rounded once); NumPy's matmul rounds differently, which moves nearest-neighbour
+    # samples that sit on a pixel boundary
+    wide = flambeau.float32 if dtype in (flambeau.float16, flambeau.bfloat16) else dtype
+    xs, ys, rows = xs.to(wide), ys.to(wide), rows.to(wide)
+    grid = xs.unsqueeze(-1) * rows[0] + ys.unsqueeze(-1) * rows[1] + rows[2]
+    return grid.to(dtype).unsqueeze(0)
 
 
 def _grid_dtype(img: Tensor):
