@@ -1,5 +1,5 @@
-"""Samplers the distributions need that flambeau's top level does not have (yet): standard gamma with
-its implicit-reparameterisation gradient, Poisson and binomial draws.
+"""The sampler the distributions need that flambeau's top level does not have: standard gamma with its
+implicit-reparameterisation gradient (Poisson and binomial draws are torch.poisson/torch.binomial).
 
 All draw from flambeau's default generator, so `flambeau.manual_seed` makes them reproducible. Draws are
 made on the host, like the rest of flambeau's random functions, and moved to the parameters' device.
@@ -11,9 +11,9 @@ import numpy as np
 import flambeau as torch
 from flambeau._device import device_of, xp_for
 from flambeau._dispatch import Primitive, apply
-from flambeau.ops.random import _host, _result, _rng
+from flambeau.ops.random import _rng
 
-__all__ = ["standard_gamma", "standard_gamma_grad", "poisson", "binomial"]
+__all__ = ["standard_gamma", "standard_gamma_grad"]
 
 
 class _StandardGamma(Primitive):
@@ -114,19 +114,3 @@ def _from_continued_fraction(a, x):
     dlog_c = (upper - lower) / (2 * step)
     log_c = _log_continued_fraction(a, x)
     return x * torch.exp(log_c) * (torch.log(x) - torch.digamma(a) + dlog_c)
-
-
-def poisson(rate):
-    """Poisson draws with rate's shape and dtype (no gradient)."""
-    host = _host(rate)
-    draws = _rng(None).poisson(host.astype(np.float64)).astype(host.dtype)
-    return _result(draws, rate.device, False)
-
-
-def binomial(count, probs):
-    """Binomial(count, probs) draws with the broadcast shape and probs' dtype (no gradient)."""
-    count, probs = torch.broadcast_tensors(count, probs)
-    n = _host(count).astype(np.int64)
-    p = np.clip(_host(probs).astype(np.float64), 0.0, 1.0)
-    draws = _rng(None).binomial(n, p).astype(_host(probs).dtype)
-    return _result(draws, probs.device, False)

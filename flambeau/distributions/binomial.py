@@ -5,7 +5,7 @@ import flambeau as torch
 
 from . import constraints
 from ._binary import BinaryProbsLogits
-from ._sampling import binomial
+from .._draws import binomial
 from .distribution import Distribution
 
 __all__ = ["Binomial"]

@@ -7,7 +7,7 @@ import flambeau.nn.functional as F
 
 from . import constraints
 from ._binary import BinaryProbsLogits
-from ._sampling import poisson
+from .._draws import poisson
 from .distribution import Distribution
 from .gamma import Gamma
 from .utils import lazy_property

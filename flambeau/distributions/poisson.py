@@ -4,7 +4,7 @@ from __future__ import annotations
 import flambeau as torch
 
 from . import constraints
-from ._sampling import poisson
+from .._draws import poisson
 from .exp_family import ExponentialFamily
 from .utils import broadcast_all
 
