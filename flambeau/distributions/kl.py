@@ -115,7 +115,7 @@ def _batch_trace_XXT(bmat):
 
 
 def _solve_tril(L, B):
-    return torch.linalg.solve(L.tril(), B)
+    return torch.linalg.solve_triangular(L, B, upper=False)
 
 
 # ------------------------------------------------------------------------------ same family

@@ -113,7 +113,7 @@ class LowRankMultivariateNormal(Distribution):
         # Woodbury: (W W^T + D)^-1 = D^-1 - A^T A with A = C^-1/2 W^T D^-1
         W, D = self._unbroadcasted_cov_factor, self._unbroadcasted_cov_diag
         Wt_Dinv = W.mT / D.unsqueeze(-2)
-        A = torch.linalg.solve(self._capacitance_tril.tril(), Wt_Dinv)
+        A = torch.linalg.solve_triangular(self._capacitance_tril, Wt_Dinv, upper=False)
         precision_matrix = torch.diag_embed(D.reciprocal()) - A.mT @ A
         return precision_matrix.expand(self._batch_shape + self._event_shape + self._event_shape)
 

@@ -24,10 +24,9 @@ def _batch_mahalanobis(bL, bx):
     """x^T (L L^T)^-1 x for lower-triangular L, batch dimensions broadcast."""
     batch = torch.broadcast_shapes(bL.shape[:-2], bx.shape[:-1])
     n = bx.size(-1)
-    # NOTE: tril() makes the gradient w.r.t. L lower-triangular, as for a triangular solve
-    L = bL.tril().expand(batch + (n, n))
+    L = bL.expand(batch + (n, n))
     x = bx.expand(batch + (n,))
-    return torch.linalg.solve(L, x.unsqueeze(-1)).squeeze(-1).pow(2).sum(-1)
+    return torch.linalg.solve_triangular(L, x.unsqueeze(-1), upper=False).squeeze(-1).pow(2).sum(-1)
 
 
 def _precision_to_scale_tril(P):
@@ -35,7 +34,7 @@ def _precision_to_scale_tril(P):
     Lf = torch.linalg.cholesky(torch.flip(P, (-2, -1)))
     L_inv = torch.transpose(torch.flip(Lf, (-2, -1)), -2, -1)
     eye = torch.eye(P.shape[-1], dtype=P.dtype, device=P.device)
-    return torch.linalg.solve(L_inv.tril(), eye.expand(L_inv.shape))
+    return torch.linalg.solve_triangular(L_inv, eye.expand(L_inv.shape), upper=False)
 
 
 class MultivariateNormal(Distribution):

@@ -141,7 +141,8 @@ class Wishart(ExponentialFamily):
         L = self._unbroadcasted_scale_tril.tril()
         batch = torch.broadcast_shapes(L.shape[:-2], value.shape[:-2])
         L = L.expand(batch + (p, p))
-        inner = torch.linalg.solve(L.mT, torch.linalg.solve(L, value.expand(batch + (p, p))))
+        inner = torch.linalg.solve_triangular(
+            L.mT, torch.linalg.solve_triangular(L, value.expand(batch + (p, p)), upper=False), upper=True)
         return (-nu * (p * _LOG_2 / 2 + self._half_log_det()) - torch.mvlgamma(nu / 2, p=p)
                 + (nu - p - 1) / 2 * torch.linalg.slogdet(value).logabsdet
                 - inner.diagonal(dim1=-2, dim2=-1).sum(-1) / 2)
