@@ -244,8 +244,15 @@ class Histc(Primitive):
 
     @staticmethod
     def forward(x, bins, lo, hi):
-        counts = np.histogram(x if x.dtype.kind == "f" else x.astype(np.float32), bins=bins, range=(lo, hi))[0]
-        return counts.astype(x.dtype)  # (NumPy's histogram has no bfloat16 loops)
+        v = x.ravel() if x.dtype.kind == "f" else x.ravel().astype(np.float32)  # (no bfloat16 loops in NumPy)
+        real = v.dtype.type
+        left, right = real(lo), real(hi)
+        v = v[(v >= left) & (v <= right)]
+        # NOTE: PyTorch's bin, to the last bit: (x - left) * bins / (right - left) in the input's precision, the
+        # right edge falling into the last bin (np.histogram rounds some values on a bin edge the other way)
+        pos = ((v - left) * real(bins) / (right - left)).astype(np.int64)
+        pos[pos == bins] = bins - 1
+        return np.bincount(pos, minlength=bins).astype(x.dtype)
 
 
 def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:
