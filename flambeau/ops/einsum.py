@@ -129,8 +129,8 @@ def einsum(*args) -> Tensor:
             raise RuntimeError(f"expected scalar type {_dtype_title(operands[0])} but found {_dtype_title(t)}")
     summed = {c for lab in labels for c in lab} - set(out)
     if summed and dt.kind in "biu":  # PyTorch sums one operand with sum(), contracts two or more with bmm
-        if len(operands) == 1:
-            return cast(apply(Einsum, operands, explicit, (labels, out)), _INT64)
+        if len(operands) == 1:  # summed as int64 (in the operand's own type bools would OR, uint8 wrap)
+            return apply(Einsum, (cast(operands[0], _INT64),), explicit, (labels, out))
         if dt.kind == "b":
             raise not_implemented("bmm", operands[0])
     return apply(Einsum, operands, explicit, (labels, out))
