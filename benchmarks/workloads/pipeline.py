@@ -13,11 +13,14 @@ ROOT = os.path.join(os.path.dirname(__file__), "..", "..", "data")
 MEAN, STD = (0.1307,), (0.3081,)
 
 
+def _idx(name: str, offset: int) -> np.ndarray:
+    with gzip.open(os.path.join(ROOT, "MNIST", "raw", name), "rb") as f:
+        return np.frombuffer(f.read(), dtype=np.uint8, offset=offset)
+
+
 def _digits(n: int) -> np.ndarray:
     """The first n MNIST test digits (28x28 uint8) from the repository's data/ folder."""
-    with gzip.open(os.path.join(ROOT, "MNIST", "raw", "t10k-images-idx3-ubyte.gz"), "rb") as f:
-        raw = f.read()
-    return np.frombuffer(raw, dtype=np.uint8, offset=16).reshape(-1, 28, 28)[:n].copy()
+    return _idx("t10k-images-idx3-ubyte.gz", 16).reshape(-1, 28, 28)[:n].copy()
 
 
 def _loader_epoch(workers: int):
@@ -75,12 +78,22 @@ def mnist_epoch(torch, quick):
             x = self.dropout1(torch.flatten(x, 1))
             return F.log_softmax(self.fc2(self.dropout2(F.relu(self.fc1(x)))), dim=1)
 
+    from PIL import Image
     torch.manual_seed(1)
     T = vision(torch).transforms
     transform = T.Compose([T.RandomAffine(10, translate=(0.1, 0.1)), T.ToTensor(), T.Normalize(MEAN, STD)])
-    data = vision(torch).datasets.MNIST(ROOT, train=False, transform=transform)
-    train = torch.utils.data.Subset(data, range(640 if quick else 8000))
-    loader = torch.utils.data.DataLoader(train, batch_size=64, shuffle=True)
+    n = 640 if quick else 8000
+    images, targets = _digits(n), _idx("t10k-labels-idx1-ubyte.gz", 8)[:n].astype(np.int64)
+
+    class Digits(torch.utils.data.Dataset):
+        """What vision.datasets.MNIST serves (torchvision's wants the training files present too)."""
+        def __getitem__(self, i):
+            return transform(Image.fromarray(images[i], mode="L")), int(targets[i])
+
+        def __len__(self):
+            return n
+
+    loader = torch.utils.data.DataLoader(Digits(), batch_size=64, shuffle=True)
     model = Net()
     opt = torch.optim.Adadelta(model.parameters(), lr=1.0)
 
