@@ -269,8 +269,15 @@ def repeat(input: Tensor, *sizes) -> Tensor:
 
 
 def tile(input: Tensor, dims) -> Tensor:
+    if not isinstance(dims, (tuple, list)):
+        raise TypeError(f"tile(): argument 'dims' (position 2) must be tuple of ints, not {type(dims).__name__}")
     dims = size_args((dims,))
     return repeat(input, (1,) * (input._data.ndim - len(dims)) + dims)
+
+
+def _tile_method(self: Tensor, *dims, **kwargs) -> Tensor:
+    """Tensor.tile also takes the sizes as separate arguments: x.tile(2, 1)."""
+    return tile(self, kwargs["dims"] if "dims" in kwargs else size_args(dims))
 
 
 def repeat_interleave(input: Tensor, repeats=None, dim: int | None = None, *, output_size: int | None = None):
@@ -331,7 +338,7 @@ def roll(input: Tensor, shifts, dims=None) -> Tensor:
 
 TENSOR_METHODS = {
     "split": split, "chunk": chunk, "tensor_split": tensor_split, "hsplit": hsplit, "vsplit": vsplit,
-    "dsplit": dsplit, "unbind": unbind, "repeat": repeat, "tile": tile, "repeat_interleave": repeat_interleave,
+    "dsplit": dsplit, "unbind": unbind, "repeat": repeat, "tile": _tile_method, "repeat_interleave": repeat_interleave,
     "roll": roll,
 }
 
