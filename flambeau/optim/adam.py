@@ -1,11 +1,9 @@
 """Adam, with AMSGrad, L2 or decoupled weight decay and maximize (torch.optim.Adam)."""
 from __future__ import annotations
 
-import numpy as np
-
 from .._tensor import Tensor
-from .optimizer import (Optimizer, _addcdiv_, _addcmul_, _array, _arrays, _bump_step, _check_common, _lerp_,
-                        _scalar_state, _state_like, _value, _with_weight_decay, _written)
+from .optimizer import (Optimizer, _array, _arrays, _bump_step, _check_common, _scalar_state, _state_like, _value,
+                        _written)
 
 __all__ = ["Adam"]
 
@@ -13,7 +11,8 @@ __all__ = ["Adam"]
 class Adam(Optimizer):
     """m = lerp(m, g, 1 - beta1); v = beta2 * v + (1 - beta2) * g^2;
     p -= lr / (1 - beta1^t) * m / (sqrt(v (or max v with amsgrad)) / sqrt(1 - beta2^t) + eps).
-    `foreach`, `fused`, `capturable` and `differentiable` are accepted and ignored."""
+    One fused pass per parameter (flambeau/_kernels/optim.py); `foreach`, `fused`, `capturable` and
+    `differentiable` are accepted and ignored."""
 
     _scalar_state_keys = ("step",)
 
@@ -41,6 +40,7 @@ class Adam(Optimizer):
         lr, eps, weight_decay = _value(group["lr"]), group["eps"], group["weight_decay"]
         beta1, beta2 = (_value(b) for b in group["betas"])
         amsgrad, decoupled = group["amsgrad"], group["decoupled_weight_decay"]
+        from .._kernels import optim as kernels
         for p in group["params"]:
             if p.grad is None:
                 continue
@@ -51,27 +51,13 @@ class Adam(Optimizer):
                 state["exp_avg_sq"] = _state_like(p)
                 if amsgrad:
                     state["max_exp_avg_sq"] = _state_like(p)
-            param, grad = _arrays(p, group["maximize"])
+            param, grad = _arrays(p)
             step = _bump_step(state)
-            if weight_decay != 0:
-                if decoupled:
-                    param *= 1 - lr * weight_decay
-                else:
-                    grad = _with_weight_decay(grad, param, weight_decay)
             exp_avg, exp_avg_sq = _array(state["exp_avg"]), _array(state["exp_avg_sq"])
-            tmp = np.empty_like(param)
-            _lerp_(exp_avg, grad, 1 - beta1, tmp)
-            exp_avg_sq *= beta2
-            _addcmul_(exp_avg_sq, grad, grad, 1 - beta2, tmp)
-            step_size = lr / (1 - beta1 ** step)
-            bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
-            if amsgrad:
-                max_sq = _array(state["max_exp_avg_sq"])
-                np.maximum(max_sq, exp_avg_sq, out=max_sq)
-                denom = np.sqrt(max_sq)
-            else:
-                denom = np.sqrt(exp_avg_sq)
-            denom /= bias_correction2_sqrt
-            denom += eps
-            _addcdiv_(param, exp_avg, denom, -step_size, tmp)
+            max_sq = _array(state["max_exp_avg_sq"]) if amsgrad else exp_avg_sq
+            # lerp's weight and 1 - weight, each rounded as PyTorch rounds them
+            weight = kernels.compute_dtype(param).type(1 - beta1)
+            kernels.update(kernels.adam, (param, grad, exp_avg, exp_avg_sq, max_sq),
+                           (weight, 1 - weight, beta2, 1 - beta2, lr / (1 - beta1 ** step), (1 - beta2 ** step) ** 0.5,
+                            eps, weight_decay, 1 - lr * weight_decay, decoupled, amsgrad, group["maximize"]))
             _written(p)

@@ -4,14 +4,15 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor
-from .optimizer import Optimizer, _array, _arrays, _check_lr, _value, _with_weight_decay, _written
+from .optimizer import Optimizer, _array, _arrays, _check_lr, _value, _written
 
 __all__ = ["SGD"]
 
 
 class SGD(Optimizer):
     """buf = momentum * buf + (1 - dampening) * g (buf = g at the first step); p -= lr * (g + momentum * buf
-    if nesterov else buf). `foreach`, `fused` and `differentiable` are accepted and ignored."""
+    if nesterov else buf), in one fused pass per parameter (flambeau/_kernels/optim.py).
+    `foreach`, `fused` and `differentiable` are accepted and ignored."""
 
     def __init__(self, params, lr: float | Tensor = 1e-3, momentum: float = 0, dampening: float = 0,
                  weight_decay: float | Tensor = 0, nesterov: bool = False, *, maximize: bool = False,
@@ -37,28 +38,20 @@ class SGD(Optimizer):
         lr, momentum = _value(group["lr"]), group["momentum"]
         weight_decay, dampening = _value(group["weight_decay"]), group["dampening"]
         nesterov, maximize = group["nesterov"], group["maximize"]
+        from .._kernels import optim as kernels
         for p in group["params"]:
             if p.grad is None:
                 continue
             if weight_decay != 0 and p.grad.is_sparse:
                 raise RuntimeError("add(sparse, dense) is not supported. Use add(dense, sparse) instead.")
-            param, grad = _arrays(p, maximize, sparse_ok=True)
-            if weight_decay != 0:
-                grad = _with_weight_decay(grad, param, weight_decay)
+            param, grad = _arrays(p, sparse_ok=True)
+            buf, first = param, False  # without momentum the kernel never touches buf
             if momentum != 0:
                 state = self.state[p]
-                buf = state.get("momentum_buffer")
-                if buf is None:
-                    buf = state["momentum_buffer"] = Tensor._wrap(np.empty_like(p._data))
-                    b = _array(buf)
-                    b[...] = grad
-                else:
-                    b = _array(buf)
-                    b *= momentum
-                    b += grad if dampening == 0 else np.multiply(grad, 1 - dampening)
-                if nesterov:
-                    grad = grad + np.multiply(b, momentum)
-                else:
-                    grad = b
-            param -= np.multiply(grad, lr)  # PyTorch: param.add_(grad, alpha=-lr)
+                first = state.get("momentum_buffer") is None
+                if first:
+                    state["momentum_buffer"] = Tensor._wrap(np.empty_like(p._data))
+                buf = _array(state["momentum_buffer"])
+            kernels.update(kernels.sgd, (param, grad, buf),
+                           (lr, momentum, 1 - dampening, weight_decay, nesterov, maximize, first))
             _written(p)
