@@ -13,7 +13,9 @@ import numpy as np
 
 from ..ops._parallel import parallel_rows
 
-_exact = numba.njit(nogil=True, cache=True)
+# error_model="numpy": a division by zero gives inf or nan as NumPy's does, with no zero check to stop
+# the loop from vectorising
+_exact = numba.njit(nogil=True, cache=True, error_model="numpy")
 
 
 def compute_dtype(param) -> np.dtype:
@@ -43,25 +45,55 @@ def update(step, arrays, scalars) -> None:
             a[...] = flat.reshape(a.shape)
 
 
+@numba.njit(inline="always")
+def _gradient(g, p, maximize, weight_decay):
+    """The gradient an update uses: negated when maximizing, then plus the L2 term."""
+    g = -g if maximize else g
+    return g + p * weight_decay if weight_decay != 0 else g
+
+
+# NOTE: every kernel loops over slices from index 0: a bare `range(start, stop)` index may be negative
+# as far as LLVM knows (NumPy's wrap-around), and that check stops the loop from vectorising. Loads
+# and stores are unconditional for the same reason; an option that needs a different set of arrays
+# (amsgrad, momentum) gets its own loop, since a buffer passed twice would fail the alias check.
+
 @_exact
 def sgd(param, grad, buf, start, stop, lr, momentum, damp, weight_decay, nesterov, maximize, first):
     """buf = momentum * buf + damp * g (buf = g when first); p -= lr * (g + momentum * buf if nesterov
     else buf). momentum == 0 leaves buf untouched; damp is 1 - dampening."""
-    for i in range(start, stop):
-        g = -grad[i] if maximize else grad[i]
+    param, grad, buf = param[start:stop], grad[start:stop], buf[start:stop]
+    if momentum == 0:
+        for i in range(param.size):
+            p = param[i]
+            param[i] = p - _gradient(grad[i], p, maximize, weight_decay) * lr
+        return
+    dampened = damp != 1
+    for i in range(param.size):
         p = param[i]
-        if weight_decay != 0:
-            g = g + p * weight_decay
-        if momentum != 0:
-            if first:
-                b = g
-            elif damp != 1:
-                b = buf[i] * momentum + g * damp
-            else:
-                b = buf[i] * momentum + g
-            buf[i] = b
-            g = g + b * momentum if nesterov else b
-        param[i] = p - g * lr
+        g = _gradient(grad[i], p, maximize, weight_decay)
+        b = buf[i] * momentum + (g * damp if dampened else g)
+        if first:
+            b = g
+        buf[i] = b
+        param[i] = p - (g + b * momentum if nesterov else b) * lr
+
+
+@numba.njit(inline="always")
+def _adam_moments(i, param, grad, exp_avg, exp_avg_sq, beta1_w, beta1_rest, beta2, one_minus_beta2,
+                  weight_decay, decay_factor, decoupled, maximize):
+    """The decayed parameter and the updated moments of element i (moments written back)."""
+    p = param[i]
+    if decoupled:
+        p = p * decay_factor
+        g = -grad[i] if maximize else grad[i]
+    else:
+        g = _gradient(grad[i], p, maximize, weight_decay)
+    m = exp_avg[i]
+    m = m + (g - m) * beta1_w if abs(beta1_w) < 0.5 else g - (g - m) * beta1_rest
+    exp_avg[i] = m
+    v = exp_avg_sq[i] * beta2 + g * one_minus_beta2 * g
+    exp_avg_sq[i] = v
+    return p, m, v
 
 
 @_exact
@@ -71,27 +103,19 @@ def adam(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, start, stop, beta1_w,
     formula; beta1_rest is 1 - beta1_w), exp_avg_sq = beta2 * exp_avg_sq + (1 - beta2) * g * g, then
     p += -step_size * exp_avg / (sqrt(exp_avg_sq or its running max) / bias2_sqrt + eps).
     Weight decay is decoupled (p *= decay_factor first) or L2 (g += weight_decay * p)."""
-    small_weight = abs(beta1_w) < 0.5
-    for i in range(start, stop):
-        g = -grad[i] if maximize else grad[i]
-        p = param[i]
-        if weight_decay != 0:
-            if decoupled:
-                p = p * decay_factor
-            else:
-                g = g + p * weight_decay
-        m = exp_avg[i]
-        if small_weight:
-            m = m + (g - m) * beta1_w
-        else:
-            m = g - (g - m) * beta1_rest
-        exp_avg[i] = m
-        v = exp_avg_sq[i] * beta2 + g * one_minus_beta2 * g
-        exp_avg_sq[i] = v
-        if amsgrad:
+    param, grad = param[start:stop], grad[start:stop]
+    exp_avg, exp_avg_sq, max_exp_avg_sq = exp_avg[start:stop], exp_avg_sq[start:stop], max_exp_avg_sq[start:stop]
+    if amsgrad:
+        for i in range(param.size):
+            p, m, v = _adam_moments(i, param, grad, exp_avg, exp_avg_sq, beta1_w, beta1_rest, beta2,
+                                          one_minus_beta2, weight_decay, decay_factor, decoupled, maximize)
             top = max_exp_avg_sq[i]
             if not (top >= v or top != top):  # np.maximum: a nan on either side wins
                 top = v
             max_exp_avg_sq[i] = top
-            v = top
-        param[i] = p + m * -step_size / (np.sqrt(v) / bias2_sqrt + eps)
+            param[i] = p + m * -step_size / (np.sqrt(top) / bias2_sqrt + eps)
+    else:
+        for i in range(param.size):
+            p, m, v = _adam_moments(i, param, grad, exp_avg, exp_avg_sq, beta1_w, beta1_rest, beta2,
+                                          one_minus_beta2, weight_decay, decay_factor, decoupled, maximize)
+            param[i] = p + m * -step_size / (np.sqrt(v) / bias2_sqrt + eps)
