@@ -1,7 +1,8 @@
 """Normalisation functions: batch_norm, instance_norm, layer_norm, group_norm, rms_norm,
 local_response_norm and normalize, with PyTorch's signatures, running-statistics updates and errors.
 
-The normalising step is the fused primitive of ops/norm.py; the affine part is elementwise ops.
+The normalising step, with the affine part when both weight and bias are given, is a fused primitive
+of ops/norm.py; otherwise the affine part is elementwise ops.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from ...autograd.grad_mode import no_grad
 from ...ops.creation import zeros
 from ...ops.elementwise import div
 from ...ops.joining import cat
-from ...ops.norm import count_over, normalize_over, normalize_rows_affine
+from ...ops.norm import count_over, normalize_channels, normalize_over, normalize_rows_affine
 from ...ops.random import _title
 
 __all__ = ["batch_norm", "instance_norm", "layer_norm", "group_norm", "rms_norm", "local_response_norm",
@@ -89,13 +90,16 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         return _with_running_stats(input, running_mean, running_var, weight, bias, eps)
     axes = (0,) + tuple(range(2, input.dim()))
     stats: list = []
-    out = normalize_over(input, axes, eps, stats)
+    if weight is not None and bias is not None:
+        out = normalize_channels(input, eps, weight, bias, stats)
+    else:
+        out = _affine(normalize_over(input, axes, eps, stats), weight, bias, _channel_shape(input))
     if running_mean is not None:
         n = count_over(input.shape, axes)
         mean, var, _ = stats
         _update_running(running_mean, mean, momentum)
         _update_running(running_var, var * (n / (n - 1)), momentum)  # running_var is unbiased
-    return _affine(out, weight, bias, _channel_shape(input))
+    return out
 
 
 def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var: Tensor | None = None,
@@ -111,15 +115,20 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var
             raise RuntimeError("Expected running_mean and running_var to be defined when use_input_stats is false")
         return _with_running_stats(input, running_mean, running_var, weight, bias, eps)
     axes = tuple(range(2, input.dim()))
+    n, channels = count_over(input.shape, axes), input.shape[1]
     stats: list = []
-    out = normalize_over(input, axes, eps, stats)
+    if weight is not None and bias is not None and input.numel():
+        shape = _channel_shape(input)
+        out = normalize_rows_affine(input, (input.shape[0] * channels, n), eps, weight.reshape(shape),
+                                    bias.reshape(shape), stats)
+    else:
+        out = _affine(normalize_over(input, axes, eps, stats), weight, bias, _channel_shape(input))
     if running_mean is not None:
         # PyTorch runs batch norm on (1, N*C, *) with the stats repeated N times, then averages them back
-        n = count_over(input.shape, axes)
-        mean, var, _ = stats
+        mean, var, _ = (s.reshape(-1, channels) for s in stats)
         _update_running(running_mean, mean.mean(axis=0), momentum)
         _update_running(running_var, (var * (n / (n - 1))).mean(axis=0), momentum)
-    return _affine(out, weight, bias, _channel_shape(input))
+    return out
 
 
 def _normalized_shape(normalized_shape) -> tuple:
