@@ -21,6 +21,7 @@ import numpy as np
 from .._device import device_of, xp_for
 from .._dispatch import Primitive, apply
 from .._tensor import Tensor
+from ._parallel import parallel_rows
 from .elementwise import _select
 
 __all__: list = []
@@ -137,6 +138,8 @@ class MaxPoolIndex(Primitive):
 
     @staticmethod
     def forward(x, geom):
+        if isinstance(x, np.ndarray):
+            return _max_pool_index_cpu(x, geom)
         kernel, stride, dilation, padding, out = geom
         nsp = len(kernel)
         xp = _xp(x)
@@ -151,6 +154,29 @@ class MaxPoolIndex(Primitive):
             for k, key in _offsets(geom):
                 yield xpad[key], xp.asarray(sum((b + i * d) * st for b, i, d, st in zip(starts, k, dilation, strides)))
         return _running_argmax(candidates(), x.shape[:-nsp], out, x.dtype, xp.asarray(first), xp)
+
+
+def _as_3d(values: tuple, fill: int) -> tuple:
+    return (fill,) * (3 - len(values)) + tuple(values)
+
+
+def _max_pool_index_cpu(x, geom):
+    """MaxPoolIndex on the CPU: a compiled kernel over the planes, 1-d and 2-d pooling as 3-d pooling
+    with leading dims of size 1 (their flat indices are the same)."""
+    from .._kernels import pool as kernels
+    kernel, stride, dilation, padding, out = geom
+    nsp = len(kernel)
+    lead, spatial = x.shape[:-nsp], x.shape[-nsp:]
+    rows = _numel(lead)
+    # the half types compare exactly in float32
+    planes = np.ascontiguousarray(x, dtype=np.float32 if _is_half(x.dtype) else None)
+    planes = planes.reshape((rows,) + _as_3d(spatial, 1))
+    index = np.empty((rows,) + _as_3d(out, 1), dtype=_INT64)
+    geometry = _as_3d(kernel, 1) + _as_3d(stride, 1) + _as_3d(dilation, 1) + _as_3d(padding, 0)
+    lowest = planes.dtype.type(_lowest(planes.dtype))
+    parallel_rows(lambda start, stop: kernels.max_pool_index(planes, index, start, stop, *geometry, lowest),
+                  rows, planes.size)
+    return index.reshape(lead + tuple(out))
 
 
 def adaptive_bounds(n: int, o: int) -> tuple:
@@ -190,12 +216,38 @@ def _numel(shape) -> int:
     return int(np.prod(shape, dtype=np.int64))
 
 
+def _is_half(dtype) -> bool:
+    return dtype == np.float16 or dtype.kind == "V"  # ml_dtypes' bfloat16 has kind 'V'
+
+
+def _words(a):
+    """a (rows, n) as (rows, n, words) of unsigned words, to copy elements of any dtype bit for bit."""
+    width = min(a.dtype.itemsize, 8)
+    return a.view(np.dtype(f"u{width}")).reshape(a.shape + (a.dtype.itemsize // width,))
+
+
+def _lanes(a):
+    """a (rows, n) as (rows, n, lanes) of real numbers: a complex number's two parts add separately."""
+    if a.dtype.kind == "c":
+        return a.view(a.real.dtype).reshape(a.shape + (2,))
+    return a.reshape(a.shape + (1,))
+
+
 class PlaneGather(Primitive):
     """out[..., j] = x[..., index[..., j]] over planes flattened to their last `nsp` dims."""
 
     @staticmethod
     def forward(x, index, nsp):
         lead = x.shape[:-nsp]
+        if isinstance(x, np.ndarray):
+            from .._kernels import pool as kernels
+            rows = _numel(lead)
+            flat = np.ascontiguousarray(x).reshape(rows, _numel(x.shape[-nsp:]))
+            idx = np.ascontiguousarray(index, dtype=_INT64).reshape(rows, _numel(index.shape[-nsp:]))
+            out = np.empty(idx.shape, dtype=x.dtype)
+            words, out_words = _words(flat), _words(out)
+            parallel_rows(lambda start, stop: kernels.gather(words, idx, out_words, start, stop), rows, out.size)
+            return out.reshape(index.shape)
         flat = x.reshape(lead + (_numel(x.shape[-nsp:]),))  # explicit sizes: -1 is ambiguous for empty arrays
         idx = index.reshape(lead + (_numel(index.shape[-nsp:]),))
         return _xp(x).take_along_axis(flat, idx, axis=-1).reshape(index.shape)
@@ -216,6 +268,8 @@ class PlaneScatter(Primitive):
         size = int(np.prod(plane, dtype=np.int64))
         rows = _numel(lead)
         idx = index.reshape(rows, _numel(index.shape[-nsp:]))
+        if xp is np:
+            return _plane_scatter_cpu(src, idx, size, accumulate).reshape(lead + tuple(plane))
         vals = src.reshape(idx.shape)
         if accumulate:
             # NOTE: bincount sums repeated indices in one C loop (np.add.at is several times slower)
@@ -229,6 +283,22 @@ class PlaneScatter(Primitive):
     def backward(ctx, g):
         index, plane, _ = ctx.args
         return (apply(PlaneGather, (g,), index, len(plane)),)
+
+
+def _plane_scatter_cpu(src, idx, size: int, accumulate: bool):
+    """PlaneScatter on the CPU: (rows, size) planes from a kernel that walks each plane's indices in
+    order; sums of the half types accumulate in float32 and are rounded once."""
+    from .._kernels import pool as kernels
+    rows = idx.shape[0]
+    idx = np.ascontiguousarray(idx, dtype=_INT64)
+    work = np.float32 if accumulate and _is_half(src.dtype) else src.dtype
+    vals = np.ascontiguousarray(src, dtype=work).reshape(idx.shape)
+    out = np.zeros((rows, size), dtype=work)
+    view = _lanes if accumulate else _words
+    vals_view, out_view = view(vals), view(out)
+    parallel_rows(lambda start, stop: kernels.scatter(vals_view, idx, out_view, start, stop, accumulate),
+                  rows, out.size)
+    return out.astype(src.dtype, copy=False)
 
 
 # ------------------------------------------------------------------ Tensor-level entry points (for nn.functional)
