@@ -17,6 +17,8 @@ import math
 
 import numpy as np
 
+from ._parallel import parallel_copyto
+
 _as_strided = np.lib.stride_tricks.as_strided
 _CHUNK_BYTES = 1 << 20
 # NOTE: a chunk laid out (C*K, samples*positions) is one wide matmul instead of one small matmul per
@@ -35,7 +37,7 @@ def pad(x, pads):
         x = x[every + tuple(slice(-min(lo, 0), n + min(hi, 0)) for (lo, hi), n in zip(pads, x.shape[2:]))]
         pads = tuple((max(lo, 0), max(hi, 0)) for lo, hi in pads)
     out = np.zeros_like(x, shape=x.shape[:2] + tuple(lo + n + hi for (lo, hi), n in zip(pads, x.shape[2:])))
-    out[every + tuple(slice(lo, lo + n) for (lo, _), n in zip(pads, x.shape[2:]))] = x
+    parallel_copyto(out[every + tuple(slice(lo, lo + n) for (lo, _), n in zip(pads, x.shape[2:]))], x)
     return out
 
 
@@ -86,7 +88,7 @@ def _column_chunks(win, groups):
         if buf is None:
             buf = np.empty_like(win, shape=(min(step, b),) + win.shape[1:])
         cols = buf[:stop - start]
-        np.copyto(cols, win[start:stop])
+        parallel_copyto(cols, win[start:stop])
         yield start, stop, cols.reshape(stop - start, groups, ck, length)
 
 
@@ -104,7 +106,7 @@ def _wide_column_chunks(win, groups):
         if buf is None:
             buf = np.empty_like(win, shape=(groups * ck * min(step, b) * length,))
         cols = buf[:groups * ck * n * length].reshape((c,) + ksize + (n,) + out)
-        np.copyto(cols, by_channel[(slice(None),) * (1 + nd) + (slice(start, stop),)])
+        parallel_copyto(cols, by_channel[(slice(None),) * (1 + nd) + (slice(start, stop),)])
         yield start, stop, cols.reshape(groups, ck, n * length)
 
 
@@ -126,7 +128,8 @@ def conv(x, w, pads, stride, dilation, groups):
             if buf is None:
                 buf = np.empty_like(x, shape=(o * cols.shape[2],))
             part = np.matmul(wg, cols, out=buf[:o * cols.shape[2]].reshape(groups, o // groups, cols.shape[2]))
-            np.copyto(y[start:stop], part.reshape(groups, o // groups, stop - start, length).transpose(2, 0, 1, 3))
+            parallel_copyto(y[start:stop].reshape(stop - start, o, length).swapaxes(0, 1),
+                            part.reshape(o, stop - start, length))
     else:
         for start, stop, cols in _column_chunks(win, groups):
             np.matmul(wg, cols, out=y[start:stop])
@@ -136,7 +139,9 @@ def conv(x, w, pads, stride, dilation, groups):
 def _wide_grad(gg, start, stop):
     """The chunk [start, stop) of g (B, groups, O/groups, L) as (groups, O/groups, n * L): the wide layout."""
     n, groups, og, length = (stop - start,) + gg.shape[1:]
-    return np.ascontiguousarray(gg[start:stop].transpose(1, 2, 0, 3)).reshape(groups, og, n * length)
+    out = np.empty_like(gg, shape=(groups * og, n, length))
+    parallel_copyto(out, gg[start:stop].reshape(n, groups * og, length).swapaxes(0, 1))
+    return out.reshape(groups, og, n * length)
 
 
 def conv_weight_grad(x, g, ksize, pads, stride, dilation, groups):

@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 from concurrent.futures import ThreadPoolExecutor
 
+import numpy as np
+
 from .._runtime import get_num_threads
 
 GRAIN = 1 << 17  # elements a thread must get before the hand-off (tens of microseconds) pays for itself
@@ -40,3 +42,15 @@ def _forget_pools() -> None:
 
 
 os.register_at_fork(after_in_child=_forget_pools)
+
+
+def parallel_copyto(dst, src) -> None:
+    """np.copyto(dst, src) for arrays of one shape, split along the first of their two leading axes that
+    is long enough to share: a strided gather (im2col, a layout change) runs on every intra-op thread."""
+    axis = 0 if dst.shape[0] >= get_num_threads() else 1
+
+    def copy(start: int, stop: int) -> None:
+        part = (slice(None),) * axis + (slice(start, stop),)
+        np.copyto(dst[part], src[part])
+
+    parallel_rows(copy, dst.shape[axis], dst.size)

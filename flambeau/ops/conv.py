@@ -22,11 +22,13 @@ import numpy as np
 from .._dispatch import Primitive, apply
 from .._tensor import Tensor
 from . import _conv_depthwise as _depthwise, _conv_gemm as _gemm
+from .conjugate import holomorphic
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "convolution"]
 TENSOR_METHODS: dict = {}
 
 
+@holomorphic  # bilinear: complex gradients conjugate the other operand, as PyTorch's
 class Conv(Primitive):
     """y = conv(x, w): x (B, C, *spatial), w (O, C/groups, *kernel) -> (B, O, *out)."""
     save_inputs = True
@@ -46,6 +48,7 @@ class Conv(Primitive):
         return gx, gw
 
 
+@holomorphic  # bilinear: complex gradients conjugate the other operand, as PyTorch's
 class ConvInputGrad(Primitive):
     """The gradient of conv with respect to its input (= the transposed convolution of g with w)."""
     save_inputs = True
@@ -73,6 +76,7 @@ class ConvInputGrad(Primitive):
         return gg, gw
 
 
+@holomorphic  # bilinear: complex gradients conjugate the other operand, as PyTorch's
 class ConvWeightGrad(Primitive):
     """The gradient of conv with respect to its weight: windows of x contracted with g over batch and positions."""
     save_inputs = True
