@@ -1,23 +1,22 @@
 """nn.functional activations, as PyTorch defines them.
 
 Most elementwise activations are composites of flambeau ops (their gradients, and double gradients,
-follow from the ops); the exponential units (elu, selu, celu), gelu, silu, softplus, softmax and
-log_softmax are the fused primitives of flambeau.ops.activation. Where a
+follow from the ops); the exponential units (elu, selu, celu), gelu, silu, mish, softplus, softmax
+and log_softmax are the fused primitives of flambeau.ops.activation. Where a
 branch of a `where` could overflow (exp of a large input), the other branch's input is made safe first,
 so the unselected branch never turns a gradient into nan. In-place forms compute out of place and
 write back, so autograd sees an in-place op, as in PyTorch.
 """
 from __future__ import annotations
 
-import math
 import warnings
 
 import flambeau
 
 from ..._dispatch import check_inplace, update_inplace
 from ..._tensor import Tensor
-from ...ops.activation import elu as _elu, gelu as _gelu, log_softmax as _log_softmax, silu as _silu, \
-    softmax as _softmax, softplus as _softplus
+from ...ops.activation import elu as _elu, gelu as _gelu, log_softmax as _log_softmax, mish as _mish, \
+    silu as _silu, softmax as _softmax, softplus as _softplus
 
 __all__ = ["threshold", "threshold_", "relu", "relu_", "relu6", "hardtanh", "hardtanh_", "elu", "elu_", "selu",
            "selu_", "celu", "celu_", "leaky_relu", "leaky_relu_", "prelu", "rrelu", "rrelu_", "glu", "gelu",
@@ -26,8 +25,6 @@ __all__ = ["threshold", "threshold_", "relu", "relu_", "relu6", "hardtanh", "har
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
-_GELU_TANH_BETA = math.sqrt(2.0 / math.pi)
-_GELU_TANH_KAPPA = 0.044715
 
 
 def _run(fn, input: Tensor, inplace: bool, *args) -> Tensor:
@@ -149,12 +146,7 @@ def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
-    if approximate == "none":
-        return _gelu(input)
-    if approximate == "tanh":
-        inner = (input + input * input * input * _GELU_TANH_KAPPA) * _GELU_TANH_BETA
-        return input * 0.5 * (flambeau.tanh(inner) + 1.0)
-    raise RuntimeError("approximate argument must be either none or tanh.")
+    return _gelu(input, approximate)
 
 
 # ------------------------------------------------------------------------------- smooth functions
@@ -177,10 +169,6 @@ def tanh(input: Tensor) -> Tensor:
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     return _run(_silu, input, inplace)
-
-
-def _mish(x: Tensor) -> Tensor:
-    return x * flambeau.tanh(_softplus(x))
 
 
 def mish(input: Tensor, inplace: bool = False) -> Tensor:
