@@ -56,25 +56,31 @@ def max_pool_index(x, index, start, stop, kd, kh, kw, sd, sh, sw, dd, dh, dw, pd
                     out[od, oh, ow] = arg
 
 
+# NOTE: a window entirely in the padding (possible with dilation) gets an index past its plane, as in
+# PyTorch, whose max is then -inf (the fill) and whose gradient goes nowhere: both kernels check.
+
 @kernel
-def gather(x, index, out, start, stop):
-    """out[r, j, :] = x[r, index[r, j], :] (the last axis: the words of one element)."""
+def gather(x, index, out, start, stop, fill):
+    """out[r, j, :] = x[r, index[r, j], :] (the last axis: the words of one element), or fill where
+    the index is outside the plane."""
     for r in range(start, stop):
         for j in range(index.shape[1]):
             i = index[r, j]
+            inside = 0 <= i < x.shape[1]
             for k in range(x.shape[2]):
-                out[r, j, k] = x[r, i, k]
+                out[r, j, k] = x[r, i, k] if inside else fill[k]
 
 
 @kernel
 def scatter(src, index, out, start, stop, accumulate):
     """out[r, index[r, j], :] += src[r, j, :] (accumulate) or = src[r, j, :], in order, so the last
-    write wins; out holds zeros."""
+    write wins; out holds zeros, and indices outside the plane are skipped."""
     for r in range(start, stop):
         for j in range(index.shape[1]):
             i = index[r, j]
-            for k in range(src.shape[2]):
-                if accumulate:
-                    out[r, i, k] += src[r, j, k]
-                else:
-                    out[r, i, k] = src[r, j, k]
+            if 0 <= i < out.shape[1]:
+                for k in range(src.shape[2]):
+                    if accumulate:
+                        out[r, i, k] += src[r, j, k]
+                    else:
+                        out[r, i, k] = src[r, j, k]

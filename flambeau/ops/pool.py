@@ -246,7 +246,9 @@ class PlaneGather(Primitive):
             idx = np.ascontiguousarray(index, dtype=_INT64).reshape(rows, _numel(index.shape[-nsp:]))
             out = np.empty(idx.shape, dtype=x.dtype)
             words, out_words = _words(flat), _words(out)
-            parallel_rows(lambda start, stop: kernels.gather(words, idx, out_words, start, stop), rows, out.size)
+            fill = _words(np.full((1, 1), _lowest(x.dtype), dtype=x.dtype))[0, 0]  # for a window all padding
+            parallel_rows(lambda start, stop: kernels.gather(words, idx, out_words, start, stop, fill),
+                          rows, out.size)
             return out.reshape(index.shape)
         flat = x.reshape(lead + (_numel(x.shape[-nsp:]),))  # explicit sizes: -1 is ambiguous for empty arrays
         idx = index.reshape(lead + (_numel(index.shape[-nsp:]),))
