@@ -109,14 +109,14 @@ def rows_backward(x, g, w, mean, invstd, dx, dw_part, db_part, start, stop):
                 gw = gr[j] * w[j]
                 s1 += gw
                 s2 += gw * (xr[j] - m)
-            if want_w:
-                for j in range(n):
-                    dwk[j] += gr[j] * (xr[j] - m) * inv
-                    dbk[j] += gr[j]
             c1 = t(inv * s1 / max(n, 1))
             c2 = t(inv * inv * inv * s2 / max(n, 1))
             for j in range(n):
                 dxr[j] = gr[j] * w[j] * inv - c1 - (xr[j] - m) * c2
+            if want_w:
+                for j in range(n):
+                    dwk[j] += gr[j] * (xr[j] - m) * inv
+                    dbk[j] += gr[j]
 
 
 @kernel

@@ -53,15 +53,15 @@ def _rows_forward(x2, w, b, eps):
     return out, mean, var, invstd
 
 
-def _row_blocks(rows: int, n: int) -> int:
+def _row_blocks(rows: int) -> int:
     # NOTE: weight gradients are summed per fixed block of rows, then over the blocks, so the result does
-    # not depend on the thread count; a few dozen blocks keep the partial sums small and the threads busy
-    return max(1, min(rows, 64, max(8, (1 << 20) // max(n, 1))))
+    # not depend on the thread count; 16 blocks keep up to 16 threads busy and the partial sums small
+    return min(rows, 16)
 
 
 def _rows_backward(x2, g2, w, mean, invstd, want_w: bool):
     rows, n = x2.shape
-    blocks = _row_blocks(rows, n)
+    blocks = _row_blocks(rows)
     dx = np.empty_like(x2)
     dw_part, db_part = (np.empty((blocks, n if want_w else 0), x2.dtype) for _ in range(2))
     k = _kernels().rows_backward
