@@ -80,3 +80,15 @@ cfloat, cdouble = complex64, complex128
 __version__ = "0.1.0"
 
 _allocator.tune_malloc()
+
+
+def _refuse_non_tensor_inputs(namespace: dict) -> None:
+    """torch.exp(2.0) is a TypeError in PyTorch's argument parser: the same for every function here."""
+    from .ops._numpy_names import tensor_input
+    for name, value in list(namespace.items()):
+        if not name.startswith("_") and getattr(value, "__module__", "").startswith("flambeau") and \
+                value.__class__.__name__ == "function":
+            namespace[name] = tensor_input(value, name)
+
+
+_refuse_non_tensor_inputs(globals())

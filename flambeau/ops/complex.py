@@ -182,8 +182,14 @@ def conj_physical(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     return _out(apply(Conj, (input,)), out)
 
 
+def _tensor_only(name: str, input) -> None:
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+
+
 def resolve_conj(input: Tensor) -> Tensor:
     """conj() is computed eagerly in flambeau, so there is never a conjugate bit to resolve."""
+    _tensor_only("resolve_conj", input)
     return input
 
 
@@ -191,10 +197,12 @@ resolve_neg = resolve_conj
 
 
 def is_conj(input: Tensor) -> bool:
+    _tensor_only("is_conj", input)
     return False
 
 
 def is_neg(input: Tensor) -> bool:
+    _tensor_only("is_neg", input)
     return False
 
 

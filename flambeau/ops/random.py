@@ -6,6 +6,7 @@ dtypes and shapes, but not its bit streams (PyTorch uses a Mersenne Twister / Ph
 """
 from __future__ import annotations
 
+import operator
 import secrets
 
 import numpy as np
@@ -230,6 +231,7 @@ def randint(*args, low=None, high=None, size=None, generator: Generator | None =
 def randperm(n: int, *, generator: Generator | None = None, out=None, dtype=None, layout=None, device=None,
              requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
     """A random permutation of 0..n-1."""
+    n = operator.index(n)  # a float is PyTorch's TypeError
     if n < 0:
         raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
     dt = to_dtype(dtype) if dtype is not None else int64

@@ -3,6 +3,7 @@ and the copies that rearrange elements (flip, rot90), with their in-place forms.
 from __future__ import annotations
 
 import math
+import operator
 import warnings
 
 import numpy as np
@@ -12,10 +13,10 @@ from .._tensor import Size, Tensor, _wrap_dim
 
 
 def size_args(size) -> tuple:
-    """Accept f(2, 3), f((2, 3)), f([2, 3]) and f(torch.Size([2, 3]))."""
+    """Accept f(2, 3), f((2, 3)), f([2, 3]) and f(torch.Size([2, 3])); a float is a TypeError, as in PyTorch."""
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = size[0]
-    return tuple(map(int, size))
+    return tuple(map(operator.index, size))
 
 
 def infer_shape(shape: tuple, numel: int) -> tuple:

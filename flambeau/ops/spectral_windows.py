@@ -5,6 +5,8 @@ form stft wants); values are computed in float64 on the host and cast to the req
 """
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from .._dtype import COMPLEX, FLOAT, get_default_dtype, to_dtype
@@ -20,6 +22,7 @@ def _window(name: str, window_length: int, periodic: bool, values, dtype, device
         raise NotImplementedError(f"\"arange_cpu\" not implemented for '{_DTYPE_TITLES[dt.name]}'")
     if dt.category != FLOAT:
         raise RuntimeError(f"{name} expects floating point dtypes, got: {dt}")
+    window_length = operator.index(window_length)  # a float is PyTorch's TypeError
     if window_length < 0:
         raise RuntimeError(f"{name} requires non-negative window_length, got window_length={window_length}")
     if window_length <= 1:
