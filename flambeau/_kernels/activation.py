@@ -132,35 +132,39 @@ def _erf(x):
     return (lambda x: _erf32(x)) if x == types.float32 else (lambda x: math.erf(x))
 
 
-@_exact
-def expm1(z):
-    """e^z - 1 for z <= 0 (and nan): its Taylor series near 0, where e^z - 1 would cancel."""
-    near = z
-    term = z
-    for k in range(2, 15):  # to z^14: below float64's resolution for |z| < 0.35
-        term = term * z * like(z, 1.0 / k)
-        near = near + term
+@numba.njit(inline="always")  # into the caller's code: LLVM judged it too large to inline, and a call
+def expm1(z):                  # in the loop stops the vectorising
+    """e^z - 1 for z <= 0 (and nan): near 0, where e^z - 1 would cancel, its Taylor series to z^14
+    (below float64's resolution for |z| < 0.35)."""
+    near = z * (like(z, 1.0) + z * (like(z, 1 / 2) + z * (like(z, 1 / 6) + z * (like(z, 1 / 24) + z * (
+        like(z, 1 / 120) + z * (like(z, 1 / 720) + z * (like(z, 1 / 5040) + z * (like(z, 1 / 40320) + z * (
+            like(z, 1 / 362880) + z * (like(z, 1 / 3628800) + z * (like(z, 1 / 39916800) + z * (
+                like(z, 1 / 479001600) + z * (like(z, 1 / 6227020800) + z * like(z, 1 / 87178291200))))))))))))))
     return near if z > like(z, -0.35) else exp(z) - like(z, 1.0)
 
 
 @_exact
 def log1p_small(e):
-    """log(1 + e) for e in [0, 1]: 2 atanh(s), s = e / (2 + e) <= 1/3, by its series in s^2."""
+    """log(1 + e) for e in [0, 1]: 2 atanh(s) = 2 (s + s^3 / 3 + s^5 / 5 ...), s = e / (2 + e) <= 1/3,
+    to s^37 (below float64's resolution)."""
     s = e / (like(e, 2.0) + e)
     w = s * s
-    p = like(e, 1.0 / 37)
-    for k in range(17, -1, -1):  # to s^37: below float64's resolution for s <= 1/3
-        p = p * w + like(e, 1.0 / (2 * k + 1))
+    p = like(e, 1 / 37)
+    for k in range(17, -1, -1):  # a constant trip count: LLVM unrolls it and folds the coefficients
+        p = p * w + like(e, 1.0) / like(e, 2 * k + 1)
     return like(e, 2.0) * s * p
 
 
 # ------------------------------------------------------------------------------- elementwise
+# NOTE: each kernel loops over its slices [start:stop], from index 0: LLVM then knows no index is
+# negative, and drops the wraparound selects that turn every load into a scalar one.
 
 @kernel
 def gelu_forward(x, out, start, stop):
     """x * Phi(x) = x (1 + erf(x / sqrt 2)) / 2."""
     half, sqrt_half = like(x, 0.5), like(x, _SQRT_HALF)
-    for i in range(start, stop):
+    x, out = x[start:stop], out[start:stop]
+    for i in range(out.size):
         out[i] = x[i] * (half + half * erf(x[i] * sqrt_half))
 
 
@@ -168,7 +172,8 @@ def gelu_forward(x, out, start, stop):
 def gelu_backward(x, g, out, start, stop):
     """g * (Phi(x) + x phi(x))."""
     half, sqrt_half, density = like(x, 0.5), like(x, _SQRT_HALF), like(x, _INV_SQRT_2PI)
-    for i in range(start, stop):
+    x, g, out = x[start:stop], g[start:stop], out[start:stop]
+    for i in range(out.size):
         v = x[i]
         out[i] = g[i] * (half + half * erf(v * sqrt_half) + v * exp(-half * v * v) * density)
 
@@ -177,7 +182,8 @@ def gelu_backward(x, g, out, start, stop):
 def gelu_tanh_forward(x, out, start, stop):
     """x (1 + tanh(u)) / 2 = x sigmoid(2u), u = beta (x + kappa x^3)."""
     one, beta, kappa = like(x, 1.0), like(x, -2.0 * _TANH_BETA), like(x, _TANH_KAPPA)
-    for i in range(start, stop):
+    x, out = x[start:stop], out[start:stop]
+    for i in range(out.size):
         v = x[i]
         out[i] = v / (one + exp(beta * (v + kappa * v * v * v)))
 
@@ -187,7 +193,8 @@ def gelu_tanh_backward(x, g, out, start, stop):
     """g * (s + x s (1 - s) 2 u'(x)), s = sigmoid(2u)."""
     one, beta, kappa = like(x, 1.0), like(x, -2.0 * _TANH_BETA), like(x, _TANH_KAPPA)
     slope, slope3 = like(x, 2.0 * _TANH_BETA), like(x, 6.0 * _TANH_BETA * _TANH_KAPPA)
-    for i in range(start, stop):
+    x, g, out = x[start:stop], g[start:stop], out[start:stop]
+    for i in range(out.size):
         v = x[i]
         s = one / (one + exp(beta * (v + kappa * v * v * v)))
         out[i] = g[i] * (s + v * s * (one - s) * (slope + slope3 * v * v))
@@ -196,7 +203,8 @@ def gelu_tanh_backward(x, g, out, start, stop):
 @kernel
 def silu_forward(x, out, start, stop):
     one = like(x, 1.0)
-    for i in range(start, stop):
+    x, out = x[start:stop], out[start:stop]
+    for i in range(out.size):
         out[i] = x[i] / (one + exp(-x[i]))
 
 
@@ -204,7 +212,8 @@ def silu_forward(x, out, start, stop):
 def silu_backward(x, g, out, start, stop):
     """g * s (1 + x (1 - s)), s = sigmoid(x)."""
     one = like(x, 1.0)
-    for i in range(start, stop):
+    x, g, out = x[start:stop], g[start:stop], out[start:stop]
+    for i in range(out.size):
         v = x[i]
         s = one / (one + exp(-v))
         out[i] = g[i] * (s * (one + v * (one - s)))
@@ -221,7 +230,8 @@ def _tanh_softplus(n):
 def mish_forward(x, out, start, stop):
     """x tanh(softplus(x)); past 20, tanh(softplus(x)) is 1 in float64 (and e^2x would soon overflow)."""
     two, top = like(x, 2.0), like(x, 20.0)
-    for i in range(start, stop):
+    x, out = x[start:stop], out[start:stop]
+    for i in range(out.size):
         v = x[i]
         e = exp(v if v < top else top)
         out[i] = v * _tanh_softplus(e * (e + two))
@@ -233,7 +243,8 @@ def mish_backward(x, g, out, start, stop):
     4 (n + 1) / m^2 without cancellation, and taken as 0 past 20, where x times it is below float64's
     resolution of 1 (x = +inf still gives inf * 0, nan, as in PyTorch)."""
     one, two, four, top, zero = like(x, 1.0), like(x, 2.0), like(x, 4.0), like(x, 20.0), like(x, 0.0)
-    for i in range(start, stop):
+    x, g, out = x[start:stop], g[start:stop], out[start:stop]
+    for i in range(out.size):
         v = x[i]
         e = exp(v if v < top else top)
         n = e * (e + two)
@@ -246,7 +257,8 @@ def mish_backward(x, g, out, start, stop):
 def softplus_forward(x, out, start, stop, beta, threshold):
     """log(1 + e^z) / beta = (max(z, 0) + log1p(e^-|z|)) / beta, z = beta x; x where z > threshold."""
     b, limit, zero = like(x, beta), like(x, threshold), like(x, 0.0)
-    for i in range(start, stop):
+    x, out = x[start:stop], out[start:stop]
+    for i in range(out.size):
         z = x[i] * b
         soft = ((z if z > zero else zero) + log1p_small(exp(-abs(z)))) / b
         out[i] = x[i] if z > limit else soft
@@ -256,7 +268,8 @@ def softplus_forward(x, out, start, stop, beta, threshold):
 def softplus_backward(x, g, out, start, stop, beta, threshold):
     """g * sigmoid(beta x), g where beta x > threshold."""
     b, limit, one = like(x, beta), like(x, threshold), like(x, 1.0)
-    for i in range(start, stop):
+    x, g, out = x[start:stop], g[start:stop], out[start:stop]
+    for i in range(out.size):
         z = x[i] * b
         out[i] = g[i] if z > limit else g[i] / (one + exp(-z))
 
@@ -265,20 +278,23 @@ def softplus_backward(x, g, out, start, stop, beta, threshold):
 def elu_forward(x, out, start, stop, alpha, scale, input_scale):
     """scale x where x > 0, alpha scale expm1(input_scale x) elsewhere."""
     negative, s, c, zero = like(x, alpha * scale), like(x, scale), like(x, input_scale), like(x, 0.0)
-    for i in range(start, stop):
+    x, out = x[start:stop], out[start:stop]
+    for i in range(out.size):
         v = x[i]
         z = c * (zero if v > zero else v)  # expm1 never sees a positive input: no overflow; nan passes
-        out[i] = s * v if v > zero else negative * expm1(z)
+        curve = negative * expm1(z)
+        out[i] = s * v if v > zero else curve
 
 
 @kernel
 def elu_backward(x, g, out, start, stop, alpha, scale, input_scale):
     """g scale where x > 0, g alpha scale input_scale e^(input_scale x) elsewhere (x = 0 included)."""
     slope, s, c, zero = like(x, alpha * scale * input_scale), like(x, scale), like(x, input_scale), like(x, 0.0)
-    for i in range(start, stop):
+    x, g, out = x[start:stop], g[start:stop], out[start:stop]
+    for i in range(out.size):
         v = x[i]
-        z = c * (zero if v > zero else v)
-        out[i] = g[i] * s if v > zero else g[i] * slope * exp(z)
+        curve = slope * exp(c * (zero if v > zero else v))
+        out[i] = g[i] * (s if v > zero else curve)
 
 
 # ------------------------------------------------------------------------------- softmax rows
