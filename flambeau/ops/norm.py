@@ -88,13 +88,19 @@ def _groups_backward(x2, g2, w, groups: int, cpg: int, mean, invstd):
     return dx, dw_rows.reshape(-1, channels).sum(0), db_rows.reshape(-1, channels).sum(0)
 
 
+def _flat(x3: np.ndarray) -> np.ndarray:
+    """(N, C, positions) as (N, C * positions), the layout of the batch kernels."""
+    return x3.reshape(x3.shape[0], x3.shape[1] * x3.shape[2])
+
+
 def _batch_forward(x3, w, b, eps):
     """Per channel of x3 (N, C, positions), over N and the positions; weight and bias per channel."""
     channels = x3.shape[1]
     out = np.empty_like(x3)
     mean, var, invstd = (np.empty(channels, x3.dtype) for _ in range(3))
     k = _kernels().batch_forward
-    parallel_rows(lambda s, e: k(x3, w, b, eps, out, mean, var, invstd, s, e), channels, x3.size)
+    parallel_rows(lambda s, e: k(_flat(x3), channels, w, b, eps, _flat(out), mean, var, invstd, s, e), channels,
+                  x3.size)
     return out, mean, var, invstd
 
 
@@ -103,7 +109,8 @@ def _batch_backward(x3, g3, w, mean, invstd):
     dx = np.empty_like(x3)
     dw, db = np.empty(channels, x3.dtype), np.empty(channels, x3.dtype)
     k = _kernels().batch_backward
-    parallel_rows(lambda s, e: k(x3, g3, w, mean, invstd, dx, dw, db, s, e), channels, x3.size)
+    parallel_rows(lambda s, e: k(_flat(x3), channels, _flat(g3), w, mean, invstd, _flat(dx), dw, db, s, e), channels,
+                  x3.size)
     return dx, dw, db
 
 

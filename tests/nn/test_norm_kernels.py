@@ -170,6 +170,12 @@ def test_results_do_not_depend_on_thread_count(kind, threads):
         np.testing.assert_array_equal(a, b)
 
 
+def test_batch_norm_1d_multi_thread(threads):
+    """(N, C) input: one position a channel, several channels a tile, tiles split over two threads."""
+    threads(2)
+    _compare("batch", (600, 501), mean=5.0)
+
+
 def test_layer_norm_many_rows_weight_grad(threads):
     """More rows than weight-gradient blocks: every block's partial sums reach the weight gradient."""
     threads(2)
