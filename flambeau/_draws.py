@@ -5,11 +5,12 @@ import numpy as np
 
 from ._dtype import FLOAT
 from ._tensor import Tensor
-from .ops.random import Generator, _host, _result, _rng, _title
+from .ops.random import Generator, _host, _result, _rng, _title, vmap_draws
 
 __all__ = ["poisson", "binomial"]
 
 
+@vmap_draws
 def poisson(input: Tensor, generator: Generator | None = None) -> Tensor:
     """One Poisson draw per element, with that element as the rate."""
     rates = _host(input)
@@ -18,6 +19,7 @@ def poisson(input: Tensor, generator: Generator | None = None) -> Tensor:
     return _result(_rng(generator).poisson(rates).astype(input._data.dtype), input.device, False)
 
 
+@vmap_draws
 def binomial(count: Tensor, prob: Tensor, generator: Generator | None = None) -> Tensor:
     """One Binomial(count, prob) draw per element (count and prob broadcast), in count's float dtype."""
     if count.dtype.category != FLOAT:

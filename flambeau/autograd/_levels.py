@@ -45,10 +45,17 @@ class Level:
         if self.lower is not None:
             self.lower.host_read(t, what)
 
-    def random_draw(self) -> None:
-        """A random operation is about to draw: a level may refuse (vmap's randomness='error')."""
+    def random_draw(self, batched_by_rule: bool = False) -> None:
+        """A random operation is about to draw on arrays: a level may refuse (vmap's randomness='error').
+        batched_by_rule: the drawing primitive has a batching rule that draws for the whole batch."""
         if self.lower is not None:
-            self.lower.random_draw()
+            self.lower.random_draw(batched_by_rule)
+
+    def random_call(self, fn, args: tuple, kwargs: dict):
+        """A public random function (ops.random.vmap_draws) called while this level is active: a level may
+        run it its own way (vmap: per sample, or once for all)."""
+        with self.lowered():
+            return fn(*args, **kwargs)
 
     def inplace(self, t: Tensor, result: Tensor) -> None:
         """`result` was written into `t` in place: update what this level attached to `t`, then the levels

@@ -22,11 +22,12 @@ class _StandardGamma(Primitive):
 
     save_inputs = True
     save_output = True
+    draws = True  # under vmap: one draw per sample, each its own (see func/_vmap.py)
 
     @staticmethod
     def forward(alpha):
         host = alpha if isinstance(alpha, np.ndarray) else alpha.get()
-        draws = _rng(None).standard_gamma(host.astype(np.float64))
+        draws = _rng(None, batched_by_rule=True).standard_gamma(host.astype(np.float64))
         # NOTE: a tiny alpha can underflow a draw to 0, where log_prob is -inf; PyTorch clamps to the
         # smallest normal number of the dtype, and so do we
         draws = np.maximum(draws, np.finfo(host.dtype).tiny).astype(host.dtype)

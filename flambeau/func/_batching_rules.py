@@ -16,7 +16,10 @@ so they batch again under an outer vmap and record autograd graphs for an outer 
 """
 from __future__ import annotations
 
+import numpy as np
+
 from .._dispatch import apply
+from .._tensor import Tensor
 
 _rules: dict = {}
 _resolved: dict = {}
@@ -69,6 +72,19 @@ def _broadcasting(level, prim, inputs, phys, args):
     rank = max(x._data.ndim for x in inputs)
     ins = tuple(x if p is None else lift(p, x._data.ndim, rank) for x, p in zip(inputs, phys))
     return apply(prim, ins, *args)
+
+
+def _dropout(level, prim, inputs, phys, args):
+    """One keep-mask for the whole batch: drawn per sample (randomness='different') or drawn once and shared
+    ('same'). The mask goes to the backward as a logical tensor of this level, so it batches there too."""
+    from ..ops.dropout import keep_mask
+    p, rng, stash = args
+    x = phys[0] if phys[0] is not None else expand_batch(inputs[0], level.size)
+    shape = x._data.shape
+    keep = keep_mask(rng, shape if level.randomness == "different" else shape[1:], p)
+    mask = Tensor._wrap(np.broadcast_to(keep, shape))
+    stash.append(level.wrap(mask)._data)
+    return x * mask * (1 / (1 - p))
 
 
 def _matmul(level, prim, inputs, phys, args):
@@ -271,4 +287,6 @@ def _families() -> dict:
     from ..ops import loss
     rules[loss.NllLoss] = rules[loss.CrossEntropy] = _class_rows
     rules[loss.TargetIndices] = rules[loss.TargetWeights] = _broadcasting
+    from ..ops.dropout import Dropout
+    rules[Dropout] = _dropout
     return rules

@@ -34,15 +34,65 @@ class BatchLevel(_levels.Level):
         self.size = size
         self.randomness = randomness
 
-    def random_draw(self) -> None:
+    def random_draw(self, batched_by_rule: bool = False) -> None:
         if self.randomness == "error":
             raise RuntimeError("vmap: called random operation while in randomness error mode. Please either use the "
                                "'same' or 'different' randomness flags on vmap or perform the randomness operation "
                                "out of vmap")
-        # NOTE: random ops draw on arrays, beside the dispatch, so a batch cannot get per-sample (or shared)
-        # draws reliably: refuse rather than give either silently
-        raise NotImplementedError(f"vmap: randomness='{self.randomness}' is not supported by flambeau yet; draw "
-                                  "the random values outside vmap and pass them in")
+        # NOTE: the public random functions run through random_call, and dropout through its batching rule;
+        # anything else that draws on arrays here would give every sample the same draws, whatever was asked
+        if not batched_by_rule:
+            raise NotImplementedError(f"vmap: this random operation does not support randomness='{self.randomness}' "
+                                      "in flambeau yet; draw the random values outside vmap and pass them in")
+
+    def random_call(self, fn, args: tuple, kwargs: dict):
+        """A public random function: with randomness='different', drawn for each sample (the batched inputs'
+        samples, or the same arguments again); with 'same', once for every sample (the generator rewound
+        before each sample when a batched tensor lends only its shape: rand_like, in-place fills)."""
+        if self.randomness == "error":
+            self.random_draw()
+        name = fn.__name__
+        inplace = name.endswith("_")
+        shape_only = 1 if inplace or name.endswith("_like") else 0  # a leading argument read for its shape only
+        if inplace and self.randomness == "different" and not (args and self.lookup(args[0]) is not None):
+            raise RuntimeError("vmap: Cannot ask for different inplace randomness on an unbatched tensor. This will "
+                               "appear like same randomness. If this is necessary for your usage, please file an "
+                               "issue with functorch.")
+        batched = [isinstance(a, Tensor) and self.lookup(a) is not None for a in (*args, *kwargs.values())]
+        if self.randomness == "same" and any(batched[shape_only:]):
+            raise RuntimeError("Vmap does not currently support same randomness with a batched tensor input. Please "
+                               "file an issue with functorch")
+        if self.randomness == "same" and not any(batched):
+            return super().random_call(fn, args, kwargs)  # one draw; its result is the same for every sample
+        from ..ops.joining import stack
+        from ..ops.random import _rng
+        bits = _rng(kwargs.get("generator"), batched_by_rule=True).bit_generator
+        rewind = bits.state if self.randomness == "same" else None
+        outs = []
+        with self.lowered():
+            for b in range(self.size):
+                if rewind is not None:
+                    bits.state = rewind
+                outs.append(fn(*[self._sample_tensor(a, b) for a in args],
+                               **{k: self._sample_tensor(v, b) for k, v in kwargs.items()}))
+        if inplace:
+            return args[0]  # each sample was filled in place, a view of the physical tensor
+        return self.wrap(stack(outs))
+
+    def _check_primitive_draw(self, prim, phys) -> None:
+        """A drawing primitive runs per sample (its own draws each: 'different') unless it has a rule;
+        'same' needs a rule to share one draw between samples whose inputs differ."""
+        self.random_draw(batched_by_rule=True)  # randomness='error' refuses
+        if self.randomness == "same" and phys is not None and rule_for(prim) is None:
+            raise RuntimeError("Vmap does not currently support same randomness with a batched tensor input. Please "
+                               "file an issue with functorch")
+
+    def _sample_tensor(self, a, b: int):
+        phys = self.lookup(a) if isinstance(a, Tensor) else None
+        if phys is None:
+            return a
+        from ..ops.shape import Select
+        return apply(Select, (phys,), (b,))
 
     def host_read(self, t: Tensor, what: str) -> None:
         if self.lookup(t) is not None:
@@ -80,7 +130,10 @@ class BatchLevel(_levels.Level):
     def handle(self, prim, inputs: tuple, args: tuple):
         phys = self.attached(inputs)
         array_args = bool(args) and self._has_batched_arg(args)
-        if phys is None and not array_args:
+        draws = getattr(prim, "draws", False)  # a primitive that draws random numbers in its forward
+        if draws:
+            self._check_primitive_draw(prim, phys)
+        if phys is None and not array_args and not (draws and self.randomness == "different"):
             return self.below(prim, inputs, args)
         if phys is None:
             phys = [None] * len(inputs)

@@ -19,10 +19,11 @@ _wrap = Tensor._wrap
 
 class Dropout(Primitive):
     """args: p, the numpy Generator, and a list that receives the bool keep-mask."""
+    draws = True  # vmap's randomness='different' batches it even when its input is not batched
 
     @staticmethod
     def forward(x, p, rng, stash):
-        keep = _keep_mask(rng, x.shape, p)
+        keep = keep_mask(rng, x.shape, p)
         if not isinstance(x, np.ndarray):
             keep = xp_for(device_of(x)).asarray(keep)
         stash.append(keep)
@@ -32,11 +33,10 @@ class Dropout(Primitive):
 
     def backward(ctx, g):
         p, _, (keep,) = ctx.args
-        scale = np.multiply(keep, g._data.dtype.type(1 / (1 - p)), dtype=g._data.dtype)
-        return (g * _wrap(scale),)
+        return (g * _wrap(keep) * (1 / (1 - p)),)  # the mask as a tensor: under vmap, a batched one
 
 
-def _keep_mask(rng: np.random.Generator, shape: tuple, p: float) -> np.ndarray:
+def keep_mask(rng: np.random.Generator, shape: tuple, p: float) -> np.ndarray:
     """Bools that are True with probability 1 - p (exact to 2**-32): raw 32-bit draws against a threshold.
 
     NOTE: the generator's raw 64-bit output, two draws per word, costs a third of rng.random(dtype=float32)."""
@@ -48,4 +48,4 @@ def _keep_mask(rng: np.random.Generator, shape: tuple, p: float) -> np.ndarray:
 
 def dropout(input: Tensor, p: float, generator=None) -> Tensor:
     """input * Bernoulli(1 - p) / (1 - p), for 0 < p < 1 in training mode."""
-    return apply(Dropout, (input,), p, _rng(generator), [])
+    return apply(Dropout, (input,), p, _rng(generator, batched_by_rule=True), [])

@@ -6,6 +6,7 @@ dtypes and shapes, but not its bit streams (PyTorch uses a Mersenne Twister / Ph
 """
 from __future__ import annotations
 
+import functools
 import operator
 import secrets
 
@@ -108,9 +109,19 @@ def set_rng_state(new_state: Tensor) -> None:
 
 # ------------------------------------------------------------------------------------ drawing
 
-def _rng(generator: Generator | None) -> np.random.Generator:
+def vmap_draws(fn):
+    """A public random function, which inside vmap follows its randomness= (the level's random_call)."""
+    @functools.wraps(fn)
+    def draw(*args, **kwargs):
+        if _dispatch.interpose is None:
+            return fn(*args, **kwargs)
+        return _dispatch.interpose.__self__.random_call(draw, args, kwargs)
+    return draw
+
+
+def _rng(generator: Generator | None, batched_by_rule: bool = False) -> np.random.Generator:
     if _dispatch.interpose is not None:  # inside a transform: vmap's randomness= decides whether it may draw
-        _dispatch.interpose.__self__.random_draw()
+        _dispatch.interpose.__self__.random_draw(batched_by_rule)
     if generator is None:
         return default_generator._np
     if not isinstance(generator, Generator):
@@ -163,6 +174,7 @@ def _result(arr: np.ndarray, device, requires_grad: bool, out: Tensor | None = N
     return t
 
 
+@vmap_draws
 def rand(*size, generator: Generator | None = None, out=None, dtype=None, layout=None, device=None,
          requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
     """Uniform samples in [0, 1) (for complex dtypes, in each part)."""
@@ -175,6 +187,7 @@ def rand(*size, generator: Generator | None = None, out=None, dtype=None, layout
     return _result(_uniform01(_rng(generator), _check_size(size), dt), device, requires_grad, out)
 
 
+@vmap_draws
 def randn(*size, generator: Generator | None = None, out=None, dtype=None, layout=None, device=None,
           requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
     """Standard normal samples; complex ones have independent real and imaginary parts of variance 1/2."""
@@ -209,6 +222,7 @@ def _integers(rng: np.random.Generator, low: int, high: int, shape: tuple, dt) -
     return rng.integers(low, high, shape, dtype=np.int64).astype(dt.np)
 
 
+@vmap_draws
 def randint(*args, low=None, high=None, size=None, generator: Generator | None = None, out=None, dtype=None,
             layout=None, device=None, requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
     """randint(high, size) or randint(low, high, size), positional or by keyword: integers in [low, high),
@@ -228,6 +242,7 @@ def randint(*args, low=None, high=None, size=None, generator: Generator | None =
     return _result(arr, device, requires_grad, out)
 
 
+@vmap_draws
 def randperm(n: int, *, generator: Generator | None = None, out=None, dtype=None, layout=None, device=None,
              requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
     """A random permutation of 0..n-1."""
@@ -242,18 +257,21 @@ def _like_args(input: Tensor, dtype, device):
     return (dtype if dtype is not None else input.dtype), (device if device is not None else input.device)
 
 
+@vmap_draws
 def rand_like(input: Tensor, *, generator: Generator | None = None, dtype=None, layout=None, device=None,
               requires_grad: bool = False, memory_format=None) -> Tensor:
     dtype, device = _like_args(input, dtype, device)
     return rand(input.shape, generator=generator, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
+@vmap_draws
 def randn_like(input: Tensor, *, generator: Generator | None = None, dtype=None, layout=None, device=None,
                requires_grad: bool = False, memory_format=None) -> Tensor:
     dtype, device = _like_args(input, dtype, device)
     return randn(input.shape, generator=generator, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
+@vmap_draws
 def randint_like(input: Tensor, low: int = 0, high: int | None = None, *, generator: Generator | None = None,
                  dtype=None, layout=None, device=None, requires_grad: bool = False, memory_format=None) -> Tensor:
     if high is None:
@@ -275,6 +293,7 @@ def _check_std(std) -> None:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {low:g}")
 
 
+@vmap_draws
 def normal(mean, std=1.0, size=None, *, generator: Generator | None = None, out=None, dtype=None, layout=None,
            device=None, requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
     """Normal samples: tensor mean and/or std broadcast together, or float mean and std with a size."""
@@ -297,6 +316,7 @@ def normal(mean, std=1.0, size=None, *, generator: Generator | None = None, out=
     return _result(arr, tensors[0].device, False, out)
 
 
+@vmap_draws
 def bernoulli(input: Tensor, p: float | None = None, *, generator: Generator | None = None, out=None) -> Tensor:
     """0/1 samples with probability `input` (or the scalar `p`), in input's dtype."""
     if input.dtype.category != FLOAT and p is None:
@@ -308,6 +328,7 @@ def bernoulli(input: Tensor, p: float | None = None, *, generator: Generator | N
     return _result(draws.astype(input._data.dtype), input.device, False, out)
 
 
+@vmap_draws
 def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *, generator: Generator | None = None,
                 out=None) -> Tensor:
     """Indices sampled from the rows of `input` (unnormalised probabilities), int64."""
@@ -355,6 +376,7 @@ def _float_self(self: Tensor, op: str):
     return self.dtype
 
 
+@vmap_draws
 def uniform_(self: Tensor, from_: float = 0.0, to: float = 1.0, *, generator: Generator | None = None, **kw):
     """Uniform in [from, to); complex tensors get each part so drawn."""
     pairs = self.dtype.is_complex
@@ -367,6 +389,7 @@ def uniform_(self: Tensor, from_: float = 0.0, to: float = 1.0, *, generator: Ge
     return _fill(self, _complex_of_pairs(values, self.dtype) if pairs else values)
 
 
+@vmap_draws
 def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator: Generator | None = None) -> Tensor:
     """Normal samples; complex tensors get mean + std / sqrt(2) * N(0, 1) in each part, like PyTorch."""
     pairs = self.dtype.is_complex
@@ -377,6 +400,7 @@ def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator: Gen
     return _fill(self, _complex_of_pairs(values, self.dtype) if pairs else values)
 
 
+@vmap_draws
 def bernoulli_(self: Tensor, p=0.5, *, generator: Generator | None = None) -> Tensor:
     probs = _host(p) if isinstance(p, Tensor) else p
     if np.any((np.asarray(probs) < 0) | (np.asarray(probs) > 1)):
@@ -384,6 +408,7 @@ def bernoulli_(self: Tensor, p=0.5, *, generator: Generator | None = None) -> Te
     return _fill(self, (_rng(generator).random(self.shape) < probs).astype(self._data.dtype))
 
 
+@vmap_draws
 def random_(self: Tensor, *bounds, generator: Generator | None = None, **kw) -> Tensor:
     """random_(), random_(to) or random_(from, to): integers in [from, to); without `to`, up to the dtype's
     limit (2**significand for floats, so that every value is exact)."""
@@ -404,6 +429,7 @@ def random_(self: Tensor, *bounds, generator: Generator | None = None, **kw) -> 
     return _fill(self, _integers(_rng(generator), int(low), int(to), self.shape, dt))
 
 
+@vmap_draws
 def exponential_(self: Tensor, lambd: float = 1.0, *, generator: Generator | None = None) -> Tensor:
     dt = _float_self(self, "exponential_cpu")
     if lambd <= 0:
@@ -411,12 +437,14 @@ def exponential_(self: Tensor, lambd: float = 1.0, *, generator: Generator | Non
     return _fill(self, _rng(generator).exponential(1.0 / lambd, self.shape).astype(dt.np))
 
 
+@vmap_draws
 def geometric_(self: Tensor, p: float, *, generator: Generator | None = None) -> Tensor:
     if not 0 < p < 1:
         raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p:g}")
     return _fill(self, _rng(generator).geometric(p, self.shape).astype(self._data.dtype))
 
 
+@vmap_draws
 def log_normal_(self: Tensor, mean: float = 1.0, std: float = 2.0, *, generator: Generator | None = None) -> Tensor:
     dt = _float_self(self, "log_normal_cpu")
     if std <= 0:
@@ -424,6 +452,7 @@ def log_normal_(self: Tensor, mean: float = 1.0, std: float = 2.0, *, generator:
     return _fill(self, _rng(generator).lognormal(mean, std, self.shape).astype(dt.np))
 
 
+@vmap_draws
 def cauchy_(self: Tensor, median: float = 0.0, sigma: float = 1.0, *, generator: Generator | None = None) -> Tensor:
     dt = _float_self(self, "cauchy_cpu")
     return _fill(self, (median + sigma * _rng(generator).standard_cauchy(self.shape)).astype(dt.np))

@@ -185,12 +185,90 @@ def test_random_ops_in_randomness_error_mode_raise_like_torch(draw):
     check_raises(lambda t, x: t.func.vmap(lambda a: draw(t, a))(x), randn(3, 2))
 
 
-def test_random_ops_with_other_randomness_modes_refuse():
-    x = flambeau.randn(3, 2)
-    with pytest.raises(NotImplementedError, match="randomness='same'"):
-        flambeau.func.vmap(lambda a: flambeau.nn.functional.dropout(a, 0.5), randomness="same")(x)
-    # no random op: every mode computes as usual
-    out = flambeau.func.vmap(lambda a: a * 2, randomness="different")(x)
+def _rows_equal(out) -> bool:
+    rows = out.numpy()
+    return all(np.array_equal(rows[0], r) for r in rows[1:])
+
+
+# random ops inside vmap: values differ from PyTorch's (another generator), so these check the semantics
+# on both libraries: 'same' gives every sample the same draws, 'different' independent ones
+DRAWS = {
+    "rand": lambda t, a: a + t.rand(16),
+    "randn_like": lambda t, a: a + t.randn_like(a),
+    "randint": lambda t, a: a + t.randint(0, 1000, (16,)),
+    "normal": lambda t, a: a + t.normal(0.0, 1.0, (16,)),
+    "dropout": lambda t, a: t.nn.functional.dropout(a, 0.5),
+    "bernoulli_": lambda t, a: (a * 1).bernoulli_(0.5),
+    "in-place normal_": lambda t, a: (a * 1).normal_(),
+    "dropout of an unbatched tensor": lambda t, a: a * t.nn.functional.dropout(t.ones(16), 0.5),
+}
+
+
+@pytest.mark.parametrize("lib", [torch, flambeau], ids=["torch", "flambeau"])
+@pytest.mark.parametrize("name", DRAWS)
+def test_randomness_same_and_different(lib, name):
+    lib.manual_seed(0)
+    x = lib.ones(5, 16)
+    same = lib.func.vmap(lambda a: DRAWS[name](lib, a), randomness="same")(x)
+    different = lib.func.vmap(lambda a: DRAWS[name](lib, a), randomness="different")(x)
+    assert same.shape == different.shape == (5, 16)
+    assert _rows_equal(same)
+    assert not _rows_equal(different)
+
+
+@pytest.mark.parametrize("lib", [torch, flambeau], ids=["torch", "flambeau"])
+def test_randomness_different_draws_from_per_sample_inputs(lib):
+    """bernoulli with a different probability per sample: each sample's own probability."""
+    lib.manual_seed(0)
+    p = lib.tensor([[0.0] * 64, [1.0] * 64, [0.5] * 64])
+    out = lib.func.vmap(lib.bernoulli, randomness="different")(p)
+    assert float(out[0].sum()) == 0 and float(out[1].sum()) == 64 and 0 < float(out[2].sum()) < 64
+
+
+@pytest.mark.parametrize("draw", [
+    lambda t, a: t.bernoulli(a),                            # same randomness with values read per sample
+    lambda t, a: t.normal(a, 1.0),
+    lambda t, a: t.poisson(a),
+    lambda t, a: t.multinomial(a, 2),
+])
+def test_randomness_same_refuses_batched_values_like_torch(draw):
+    check_raises(lambda t, x: t.func.vmap(lambda a: draw(t, a), randomness="same")(x), randn(4, 3, low=0.1, high=0.9))
+
+
+def test_randomness_different_in_place_on_an_unbatched_tensor_raises_like_torch():
+    check_raises(lambda t, x: t.func.vmap(lambda a: a + t.zeros(3).normal_(), randomness="different")(x),
+                 randn(4, 3))
+
+
+def test_per_sample_gradients_through_dropout():
+    """vmap(grad) with randomness='different': each sample's gradient uses that sample's own mask."""
+    flambeau.manual_seed(0)
+    w = flambeau.full((16,), 0.5)
+    x = flambeau.randn(6, 16)
+
+    def loss(w, a):
+        return (flambeau.nn.functional.dropout(a * w, 0.25) ** 2).sum()
+
+    grads = flambeau.func.vmap(flambeau.func.grad(loss), in_dims=(None, 0), randomness="different")(w, x)
+    assert not _rows_equal(grads != 0)
+    for a, g in zip(x, grads):
+        kept = (g != 0).numpy()
+        expected = 2 * (a * w).numpy() / 0.75 ** 2 * a.numpy() * kept
+        np.testing.assert_allclose(g.numpy(), expected, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("lib", [torch, flambeau], ids=["torch", "flambeau"])
+def test_a_primitive_drawing_in_its_forward(lib):
+    """Gamma's reparameterised sampler draws inside one primitive: one draw per sample with 'different',
+    refused with 'same' (batched concentration) and with 'error', as in PyTorch."""
+    lib.manual_seed(0)
+    x = lib.ones(3, 2)
+    sample = lambda a: lib.distributions.Gamma(a, a).rsample()  # noqa: E731
+    assert not _rows_equal(lib.func.vmap(sample, randomness="different")(x))
+    for mode in ("same", "error"):
+        with pytest.raises(RuntimeError):
+            lib.func.vmap(sample, randomness=mode)(x)
+    out = lib.func.vmap(lambda a: a * 2, randomness="different")(x)  # no random op: computed as usual
     np.testing.assert_allclose(out.numpy(), (x * 2).numpy())
 
 
