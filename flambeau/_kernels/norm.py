@@ -4,7 +4,7 @@ Three layouts, each split over threads along the axis its statistics do not redu
 - rows:   x (rows, n), one mean/var per row, weight and bias per element of a row (layer_norm);
 - groups: x (rows, n) with a row = `cpg` channels of `hw` positions, one mean/var per row, weight and
           bias per channel, channel = (row % groups) * cpg + j (group_norm, instance_norm);
-- batch:  x (N, C, hw), one mean/var per channel over N and hw (batch_norm), split over channels.
+- batch:  x (N, C * hw), one mean/var per channel over N and hw (batch_norm), split over channels.
 
 Statistics are two-pass within blocks that stay in cache, the blocks merged with Chan et al.'s update,
 so a large mean (x + 1000) costs no accuracy and memory is read once. Per-row and per-channel scalars
