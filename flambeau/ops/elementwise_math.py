@@ -278,9 +278,19 @@ class Hypot(Primitive):
         return (scale * a if ctx.needs_input_grad(0) else None), (scale * b if ctx.needs_input_grad(1) else None)
 
 
+def logaddexp_array(a, b):
+    """log(exp(a) + exp(b)); complex values (which np.logaddexp refuses) shifted by the larger real part."""
+    if a.dtype.kind != "c":
+        return np.logaddexp(a, b)
+    top = np.maximum(a.real, b.real)
+    top = np.where(np.isinf(top), 0, top)  # an infinite shift would make inf - inf
+    return np.log(np.exp(a - top) + np.exp(b - top)) + top
+
+
+@holomorphic
 class LogAddExp(Primitive):
     save_inputs = True
-    forward = staticmethod(np.logaddexp)
+    forward = staticmethod(logaddexp_array)
 
     def backward(ctx, g):
         a, b = ctx.inputs

@@ -26,7 +26,8 @@ from .elementwise import (
     pow,
     where,
 )
-from .elementwise_math import sin
+from .conjugate import holomorphic
+from .elementwise_math import logaddexp_array, sin
 from .joining import cat
 from .reduction import normalize_dims, return_type, sum
 from .scan import cumsum
@@ -157,6 +158,7 @@ def isreal(input: Tensor) -> Tensor:
     return apply(Predicate, (input,), _all)
 
 
+@holomorphic
 class LogCumSumExp(Primitive):
     save_inputs = True
     save_output = True
@@ -164,10 +166,19 @@ class LogCumSumExp(Primitive):
     @staticmethod
     def forward(x, axis):
         # NOTE: a running log-add-exp is stable without a max shift
-        return np.logaddexp.accumulate(x, axis=axis) if x.size and x.ndim else x.copy()
+        if not x.size or not x.ndim:
+            return x.copy()
+        if x.dtype.kind != "c":
+            return np.logaddexp.accumulate(x, axis=axis)
+        out = np.moveaxis(x.copy(), axis, 0)  # complex: no ufunc to accumulate, one step per position
+        for i in range(1, out.shape[0]):
+            out[i] = logaddexp_array(out[i - 1], out[i])
+        return np.moveaxis(out, 0, axis)
 
     def backward(ctx, g):
         x, y, axis = ctx.inputs[0], ctx.output, ctx.args[0]
+        if g._data.dtype.kind == "c":  # d out_j / d x_i = exp(x_i - out_j), j >= i: no sign split needed
+            return (exp(x) * flip(cumsum(flip(g * exp(-y), axis), axis), axis),)
         # where out_j is -inf every x_i (i <= j) is -inf: those terms are 0, and a finite stand-in
         # for out_j keeps -inf - -inf out of them (and of the double backward)
         y = where(y == -math.inf, 0.0, y)

@@ -145,8 +145,9 @@ def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
     axes = normalize_dims(dim, x._data.ndim)
     if _count(shape, axes) == 0:
         return log(sum(exp(x), axes, keepdim))
-    # NOTE: shifting by the (constant) max keeps exp from overflowing; infinite maxima are not shifted
-    m = amax(x.detach(), axes, keepdim=True)
+    # NOTE: shifting by the (constant) max keeps exp from overflowing; infinite maxima are not shifted;
+    # complex inputs are shifted by the largest real part
+    m = amax(x.detach().real if x._data.dtype.kind == "c" else x.detach(), axes, keepdim=True)
     m = where((m == math.inf) | (m == -math.inf), 0, m)
     out = log(sum(exp(x - m), axes, keepdim=True)) + m
     return _keep_or_squeeze(out, shape, axes, keepdim)

@@ -156,6 +156,7 @@ BINARY = [
     ("linear", lambda t, a, b: t.nn.functional.linear(a, b)),
     ("inner", lambda t, a, b: t.inner(a, b)),
     ("kron", lambda t, a, b: t.kron(a, b)),
+    ("logaddexp", lambda t, a, b: t.logaddexp(a, b)),
 ]
 
 
@@ -205,13 +206,23 @@ REDUCTIONS = [
     ("matrix_norm", lambda t, z: t.linalg.matrix_norm(z)), ("sum_dtype", lambda t, z: z.sum(dtype=t.complex128)),
     ("prod_dtype_real", lambda t, z: t.prod(z, 0, dtype=t.float64)),
     ("prod_dtype_complex", lambda t, z: t.prod(z, 1, dtype=t.complex128)),
+    ("logsumexp", lambda t, z: t.logsumexp(z, 1)), ("logsumexp_all", lambda t, z: z.logsumexp((0, 1))),
+    ("logcumsumexp", lambda t, z: t.logcumsumexp(z, 1)), ("logcumsumexp_0", lambda t, z: z.logcumsumexp(0)),
 ]
+
+
+def test_log_sum_exp_family_of_large_complex_values():
+    """The shift by the largest real part keeps exp from overflowing, as PyTorch's does."""
+    z = (randn(3, 4) * 400 + 1j * randn(3, 4)).astype(np.complex64)
+    check(lambda t, a: t.logsumexp(a, 1), z, atol=1e-3, rtol=1e-5)
+    check(lambda t, a: t.logcumsumexp(a, 1), z, atol=1e-3, rtol=1e-5, grad=False)
+    check(lambda t, a: t.logaddexp(a, a.flip(0)), z, atol=1e-3, rtol=1e-5)
 
 
 @pytest.mark.parametrize("name,fn", REDUCTIONS, ids=[c[0] for c in REDUCTIONS])
 def test_reduction_complex(name, fn):
     check(fn, crandn(2, 3), atol=1e-5)
-    gradcheck(fn, crandn(2, 3), gradgrad=name in ("prod", "var", "norm"))
+    gradcheck(fn, crandn(2, 3), gradgrad=name in ("prod", "var", "norm", "logsumexp", "logcumsumexp"))
 
 
 def test_real_valued_loss_of_complex_parameters():
