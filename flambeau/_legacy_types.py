@@ -38,9 +38,11 @@ class _LegacyTensorType(type):
     layout = strided
 
     def __instancecheck__(cls, obj) -> bool:
-        return isinstance(obj, Tensor) and obj.dtype == cls.dtype and obj.device.type == "cpu"
+        return isinstance(obj, Tensor) and obj.dtype == cls.dtype and obj.device.type == ("cuda" if cls.is_cuda else "cpu")
 
     def __call__(cls, *args, device=None) -> Tensor:
+        if cls.is_cuda:
+            device = "cuda" if device is None else device
         if not args:
             return empty(0, dtype=cls.dtype, device=device)
         if len(args) == 1 and isinstance(args[0], Tensor):
@@ -60,7 +62,7 @@ class _LegacyTensorType(type):
         return tensor(data, dtype=cls.dtype, device=device)
 
     def __repr__(cls) -> str:
-        return f"<class 'torch.{cls.__name__}'>"
+        return f"<class '{cls.__module__}.{cls.__name__}'>"
 
 
 class _LegacyStorageType(type):
@@ -81,6 +83,10 @@ class _LegacyStorage(TypedStorage, metaclass=_LegacyStorageType):
             tensor(data, dtype=cls._dtype, device=device)
         return values.reshape(-1).storage()
 
+
+# torch.cuda.FloatTensor and kin: the same, for tensors on the GPU (flambeau.cuda exports them)
+CUDA_TYPES = {name: _LegacyTensorType(name, (), {"__module__": "torch.cuda", "dtype": dt, "is_cuda": True})
+              for name, dt in _TYPES.items()}
 
 for _name, _dtype in _TYPES.items():
     globals()[_name] = _LegacyTensorType(_name, (), {"__module__": "torch", "dtype": _dtype})

@@ -174,14 +174,17 @@ class Tensor:
         if dtype is None:
             name = _TYPE_NAMES[self.dtype.name]
             return ("torch.cuda." if self.is_cuda else "torch.") + name
-        if getattr(dtype, "is_legacy_tensor_type", False):  # torch.FloatTensor and kin
+        device = self.device
+        if getattr(dtype, "is_legacy_tensor_type", False):  # torch.FloatTensor, torch.cuda.FloatTensor and kin
+            device = "cuda" if dtype.is_cuda else "cpu"
             dtype = dtype.dtype
         if isinstance(dtype, str) and dtype.endswith("Tensor"):
             names = {v: k for k, v in _TYPE_NAMES.items()}
-            if dtype.split(".")[-1] not in names:
+            if dtype.split(".")[-1] not in names or dtype.split(".")[:-1] not in (["torch"], ["torch", "cuda"]):
                 raise ValueError(f"invalid type: '{dtype}'")
+            device = "cuda" if dtype.startswith("torch.cuda.") else "cpu"
             dtype = names[dtype.split(".")[-1]]
-        return self.to(to_dtype(dtype))
+        return self.to(device, to_dtype(dtype))
 
     # ---------------------------------------------------------------- autograd attributes
     @property

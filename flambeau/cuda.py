@@ -114,3 +114,11 @@ def seed() -> None:
 
 
 seed_all = seed
+
+
+def __getattr__(name: str):
+    """torch.cuda.FloatTensor and kin (flambeau/_legacy_types.py), looked up on first use."""
+    from ._legacy_types import CUDA_TYPES
+    if name in CUDA_TYPES:
+        return CUDA_TYPES[name]
+    raise AttributeError(f"module 'flambeau.cuda' has no attribute '{name}'")

@@ -93,3 +93,28 @@ def test_variable():
     with pytest.warns(UserWarning, match="volatile"):
         fV(flambeau.ones(1), volatile=True)
     check_raises(lambda t: t.autograd.Variable([1.0]))
+
+
+CUDA_NAMES = ["FloatTensor", "DoubleTensor", "HalfTensor", "BFloat16Tensor", "LongTensor", "IntTensor",
+              "ShortTensor", "CharTensor", "ByteTensor", "BoolTensor"]
+
+
+@pytest.mark.parametrize("name", CUDA_NAMES)
+def test_cuda_legacy_types(name):
+    """torch.cuda.FloatTensor and kin: the dtype and is_cuda, no CPU tensor is an instance, and building one
+    (or converting to one) without a GPU is PyTorch's RuntimeError."""
+    ours, theirs = getattr(flambeau.cuda, name), getattr(torch.cuda, name)
+    assert repr(ours) == repr(theirs)
+    assert str(ours.dtype) == str(theirs.dtype) and ours.is_cuda and theirs.is_cuda
+    cpu = getattr(flambeau, name)
+    x = flambeau.ones(2, dtype=ours.dtype)
+    assert not isinstance(x, ours) and isinstance(x, cpu)
+    if not torch.cuda.is_available():
+        check_raises(lambda t: getattr(t.cuda, name)(2))
+        check_raises(lambda t: t.ones(2).type(getattr(t.cuda, name)))
+        check_raises(lambda t: t.ones(2).type(f"torch.cuda.{name}"))
+
+
+def test_type_strings_need_a_torch_prefix():
+    check_raises(lambda t: t.ones(2).type("foo.FloatTensor"))
+    check_raises(lambda t: t.cuda.NotATensorType)
