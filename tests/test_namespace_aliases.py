@@ -86,6 +86,8 @@ CASES = {
     "grid_sampler": (lambda t, x, g: t.grid_sampler(x, g, 0, 1, True), randn(1, 2, 4, 5), randn(1, 3, 3, 2)),
     "grid_sampler_2d": (lambda t, x, g: t.grid_sampler_2d(x, g, 0, 2, False), randn(1, 2, 4, 5),
                         randn(1, 3, 3, 2, low=-0.9, high=0.9)),
+    "grid_sampler_3d": (lambda t, x, g: t.grid_sampler_3d(x, g, 0, 1, True), randn(1, 2, 3, 4, 5),
+                        randn(1, 2, 3, 2, 3, low=-1.2, high=1.2)),
 }
 
 

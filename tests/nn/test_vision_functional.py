@@ -20,6 +20,31 @@ def test_grid_sample(padding, align):
     check(lambda t, x: t.nn.functional.grid_sample(x, t.tensor(grid), "nearest", padding, align), x)
 
 
+@pytest.mark.parametrize("padding,align", itertools.product(["zeros", "border", "reflection"], [False, True]))
+def test_grid_sample_bicubic(padding, align):
+    x = randn(2, 3, 5, 6, dtype=F32)
+    grid = randn(2, 4, 3, 2, dtype=F32, low=-1.3, high=1.3)
+    check(lambda t, x, g: t.nn.functional.grid_sample(x, g, "bicubic", padding, align), x, grid, atol=1e-5,
+          rtol=1e-4)
+
+
+@pytest.mark.parametrize("padding,align", itertools.product(["zeros", "border", "reflection"], [False, True]))
+def test_grid_sample_3d(padding, align):
+    """5-D inputs: trilinear ('bilinear') and nearest sampling of volumes."""
+    x = randn(2, 3, 4, 5, 6, dtype=F32)
+    grid = randn(2, 3, 2, 4, 3, dtype=F32, low=-1.3, high=1.3)
+    check(lambda t, x, g: t.nn.functional.grid_sample(x, g, "bilinear", padding, align), x, grid, atol=1e-5)
+    check(lambda t, x: t.nn.functional.grid_sample(x, t.tensor(grid), "nearest", padding, align), x)
+
+
+@pytest.mark.parametrize("padding", ["zeros", "border", "reflection"])
+def test_grid_sample_3d_and_bicubic_gradcheck(padding):
+    gradcheck(lambda t, x, g: t.nn.functional.grid_sample(x, g, "bilinear", padding, False), randn(1, 2, 3, 2, 3),
+              randn(1, 2, 2, 2, 3, low=-1.2, high=1.2), gradgrad=False)
+    gradcheck(lambda t, x, g: t.nn.functional.grid_sample(x, g, "bicubic", padding, True), randn(1, 2, 3, 4),
+              randn(1, 2, 3, 2, low=-1.2, high=1.2), gradgrad=False)
+
+
 @pytest.mark.parametrize("padding", ["zeros", "border", "reflection"])
 def test_grid_sample_gradcheck(padding):
     gradcheck(lambda t, x, g: t.nn.functional.grid_sample(x, g, "bilinear", padding, True), randn(1, 2, 3, 4),
@@ -47,6 +72,9 @@ def test_shuffles():
     (lambda t, x: t.nn.functional.grid_sample(x, t.zeros(1, 3, 3, 3), align_corners=False), (1, 2, 4, 4)),
     (lambda t, x: t.nn.functional.grid_sample(x, t.zeros(2, 3, 3, 2), align_corners=False), (1, 2, 4, 4)),
     (lambda t, x: t.nn.functional.grid_sample(x, t.zeros(1, 3, 3, 2), mode="foo", align_corners=False), (1, 2, 4, 4)),
+    (lambda t, x: t.nn.functional.grid_sample(x, t.zeros(1, 3, 3, 3, 3), mode="bicubic", align_corners=False),
+     (1, 2, 4, 4, 4)),
+    (lambda t, x: t.nn.functional.grid_sample(x, t.zeros(1, 3, 3, 3, 2), align_corners=False), (1, 2, 4, 4, 4)),
     (lambda t, x: t.nn.functional.affine_grid(x, (2, 3, 4, 4, 4), align_corners=False), (2, 2, 3)),
     (lambda t, x: t.nn.functional.affine_grid(x, (2, 3, 4, 4), align_corners=False), (2, 3, 3)),
     (lambda t, x: t.nn.functional.affine_grid(x, (2, 3, 4), align_corners=False), (2, 2, 3)),

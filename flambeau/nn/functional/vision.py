@@ -7,6 +7,7 @@ way ATen's kernels compute them, so nearest neighbours land on the same pixels.
 """
 from __future__ import annotations
 
+import itertools
 import math
 import warnings
 
@@ -313,17 +314,20 @@ _ALIGN_WARNING = ("Default grid_sample and affine_grid behavior has changed to a
                   "grid_sample for details.")
 
 
-def _source_coords(coord: Tensor, size: int, padding_mode: str, align_corners: bool) -> Tensor:
-    """Grid coordinates in [-1, 1] to pixel positions, with border/reflection padding applied."""
+def _unnormalize(coord: Tensor, size: int, align_corners: bool) -> Tensor:
+    """Grid coordinates in [-1, 1] to pixel positions."""
     if align_corners:
-        coord = (coord + 1) / 2 * (size - 1)
-    else:
-        coord = ((coord + 1) * size - 1) / 2
+        return (coord + 1) / 2 * (size - 1)
+    return ((coord + 1) * size - 1) / 2
+
+
+def _padded(coord: Tensor, size: int, padding_mode: str, align_corners: bool) -> Tensor:
+    """Pixel positions with border/reflection padding applied (zeros padding: as they are)."""
     if padding_mode == "border":
         return coord.clamp(0, size - 1)
     if padding_mode == "reflection":
         low, high = (0, 2 * (size - 1)) if align_corners else (-1, 2 * size - 1)
-        coord = _reflect(coord, low, high).clamp(0, size - 1)
+        return _reflect(coord, low, high).clamp(0, size - 1)
     return coord
 
 
@@ -337,13 +341,32 @@ def _reflect(coord: Tensor, twice_low: int, twice_high: int) -> Tensor:
     return flambeau.where(flambeau.remainder(flips, 2) == 0, extra + low, span - extra + low)
 
 
-def _corner(flat: Tensor, ix: Tensor, iy: Tensor, w: int, h: int) -> Tensor:
-    """input[n, :, iy, ix] at integer positions, zero outside the image: (N, C, Ho, Wo)."""
+def _corner(flat: Tensor, positions: list, sizes: list) -> Tensor:
+    """input[n, :, ...] at integer positions (x first, then y, then z), zero outside the image:
+    (N, C, *grid spatial)."""
     n, c = flat.shape[:2]
-    inside = (ix >= 0) & (ix < w) & (iy >= 0) & (iy < h)
-    index = (iy.clamp(0, h - 1) * w + ix.clamp(0, w - 1)).long().reshape(n, 1, -1).expand(n, c, -1)
-    values = flat.gather(2, index).reshape((n, c) + tuple(ix.shape[1:]))
+    inside = None
+    index = None
+    for p, size in zip(reversed(positions), reversed(sizes)):  # the slowest dim first
+        ok = (p >= 0) & (p < size)
+        inside = ok if inside is None else inside & ok
+        p = p.clamp(0, size - 1)
+        index = p if index is None else index * size + p
+    index = index.long().reshape(n, 1, -1).expand(n, c, -1)
+    values = flat.gather(2, index).reshape((n, c) + tuple(positions[0].shape[1:]))
     return values * inside.unsqueeze(1).to(flat.dtype)
+
+
+def _cubic_weights(t: Tensor) -> list:
+    """The four cubic-convolution weights (A = -0.75, as PyTorch's) of taps at -1, 0, 1, 2 from floor(x)."""
+    a = -0.75
+
+    def near(x):
+        return ((a + 2) * x - (a + 3)) * x * x + 1
+
+    def far(x):
+        return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+    return [far(t + 1), near(t), near(1 - t), far(2 - t)]
 
 
 def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear", padding_mode: str = "zeros",
@@ -357,33 +380,52 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear", padding_mod
     if align_corners is None:
         warnings.warn(_ALIGN_WARNING, stacklevel=2)
         align_corners = False
-    if input.dim() != 4 or grid.dim() != 4:
-        if input.dim() == 5:
-            raise NotImplementedError("flambeau: grid_sample supports 4-D inputs (2-D spatial) only")
+    if input.dim() not in (4, 5) or grid.dim() != input.dim():
         raise RuntimeError(f"grid_sampler(): expected 4D or 5D input and grid with same number of dimensions, but got "
                            f"input with sizes {list(input.shape)} and grid with sizes {list(grid.shape)}")
-    if grid.shape[-1] != 2:
-        raise RuntimeError(f"grid_sampler(): expected grid to have size 2 in last dimension, but got grid with sizes "
-                           f"{list(grid.shape)}")
+    nsp = input.dim() - 2
+    if grid.shape[-1] != nsp:
+        raise RuntimeError(f"grid_sampler(): expected grid to have size {nsp} in last dimension, but got grid with "
+                           f"sizes {list(grid.shape)}")
     if input.shape[0] != grid.shape[0]:
         raise RuntimeError(f"grid_sampler(): expected grid and input to have same batch size, but got input with sizes "
                            f"{list(input.shape)} and grid with sizes {list(grid.shape)}")
+    if mode == "bicubic" and nsp == 3:
+        raise RuntimeError("grid_sampler(): bicubic interpolation only supports 4D input")
+    n, c = input.shape[:2]
+    sizes = list(input.shape[2:])[::-1]  # x (the last dim) first
+    flat = input.reshape(n, c, -1)
+    raw = [_unnormalize(grid[..., i], size, align_corners) for i, size in enumerate(sizes)]
     if mode == "bicubic":
-        raise NotImplementedError("flambeau: grid_sample(mode='bicubic') is not supported")
-    n, c, h, w = input.shape
-    x = _source_coords(grid[..., 0], w, padding_mode, align_corners)
-    y = _source_coords(grid[..., 1], h, padding_mode, align_corners)
-    flat = input.reshape(n, c, h * w)
+        return _bicubic(flat, raw, sizes, padding_mode, align_corners)
+    coords = [_padded(r, size, padding_mode, align_corners) for r, size in zip(raw, sizes)]
     if mode == "nearest":
-        return _corner(flat, flambeau.round(x.detach()), flambeau.round(y.detach()), w, h)
+        return _corner(flat, [flambeau.round(x.detach()) for x in coords], sizes)
+    low = [flambeau.floor(x.detach()) for x in coords]
+    out = None
+    for corner in itertools.product((0, 1), repeat=nsp):  # 4 (bilinear) or 8 (trilinear) corners
+        weight = None
+        for x, x0, k in zip(coords, low, corner):
+            wk = x - x0 if k else x0 + 1 - x
+            weight = wk if weight is None else weight * wk
+        term = _corner(flat, [x0 + k for x0, k in zip(low, corner)], sizes) * weight.unsqueeze(1)
+        out = term if out is None else out + term
+    return out
+
+
+def _bicubic(flat: Tensor, raw: list, sizes: list, padding_mode: str, align_corners: bool) -> Tensor:
+    """4 x 4 taps around each position, each tap's coordinates padded on its own (as PyTorch's kernel does)."""
+    (x, y), (w, h) = raw, sizes
     x0, y0 = flambeau.floor(x.detach()), flambeau.floor(y.detach())
-    x1, y1 = x0 + 1, y0 + 1
-    wx1, wy1 = x - x0, y - y0
-    wx0, wy0 = x1 - x, y1 - y
-    out = _corner(flat, x0, y0, w, h) * (wx0 * wy0).unsqueeze(1)
-    out = out + _corner(flat, x1, y0, w, h) * (wx1 * wy0).unsqueeze(1)
-    out = out + _corner(flat, x0, y1, w, h) * (wx0 * wy1).unsqueeze(1)
-    return out + _corner(flat, x1, y1, w, h) * (wx1 * wy1).unsqueeze(1)
+    wx, wy = _cubic_weights(x - x0), _cubic_weights(y - y0)
+    out = None
+    for j in range(4):
+        ty = _padded(y0 + (j - 1), h, padding_mode, align_corners)
+        for i in range(4):
+            tx = _padded(x0 + (i - 1), w, padding_mode, align_corners)
+            term = _corner(flat, [tx, ty], sizes) * (wx[i] * wy[j]).unsqueeze(1)
+            out = term if out is None else out + term
+    return out
 
 
 def _base_coords(steps: int, align_corners: bool, dtype, device) -> Tensor:
