@@ -298,6 +298,9 @@ def elu_backward(x, g, out, start, stop, alpha, scale, input_scale):
 
 
 # ------------------------------------------------------------------------------- softmax rows
+# NOTE: the row sums accumulate in float64 whatever the dtype: a float32 sum over a long row would
+# otherwise carry errors that the log_softmax and softmax gradients (g - sum) expose; the cost is small
+# next to the exps.
 
 @kernel
 def _row_max(x, r):
@@ -314,12 +317,12 @@ def softmax_forward(x, out, start, stop):
     one holding +inf or nan, gives nan throughout (-inf - -inf, or a nan sum), as in PyTorch."""
     for r in range(start, stop):
         m = _row_max(x, r)
-        total = like(x, 0.0)
+        total = 0.0
         for j in range(x.shape[1]):
             e = exp(x[r, j] - m)
             out[r, j] = e
             total += e
-        scale = like(x, 1.0) / total
+        scale = like(x, 1.0 / total)
         for j in range(x.shape[1]):
             out[r, j] *= scale
 
@@ -336,10 +339,10 @@ def log_softmax_forward(x, out, start, stop):
     """x - max - log(sum(e^(x - max))), per row."""
     for r in range(start, stop):
         m = _row_max(x, r)
-        total = like(x, 0.0)
+        total = 0.0
         for j in range(x.shape[1]):
             total += exp(x[r, j] - m)
-        log_total = np.log(total)
+        log_total = like(x, np.log(total))
         for j in range(x.shape[1]):
             out[r, j] = _minus_both(x[r, j], m, log_total)
 
@@ -348,19 +351,21 @@ def log_softmax_forward(x, out, start, stop):
 def softmax_backward(y, g, out, start, stop):
     """y (g - sum(g y)), per row."""
     for r in range(start, stop):
-        dot = like(y, 0.0)
+        dot = 0.0
         for j in range(y.shape[1]):
             dot += g[r, j] * y[r, j]
+        dot_ = like(y, dot)
         for j in range(y.shape[1]):
-            out[r, j] = y[r, j] * (g[r, j] - dot)
+            out[r, j] = y[r, j] * (g[r, j] - dot_)
 
 
 @kernel
 def log_softmax_backward(y, g, out, start, stop):
     """g - e^y sum(g), per row."""
     for r in range(start, stop):
-        total = like(y, 0.0)
+        total = 0.0
         for j in range(y.shape[1]):
             total += g[r, j]
+        total_ = like(y, total)
         for j in range(y.shape[1]):
-            out[r, j] = g[r, j] - exp(y[r, j]) * total
+            out[r, j] = g[r, j] - exp(y[r, j]) * total_

@@ -26,6 +26,9 @@ _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _TANH_BETA = math.sqrt(2.0 / math.pi)
 _TANH_KAPPA = 0.044715
 _COMPUTED = (np.dtype(np.float32), np.dtype(np.float64))
+# NOTE: an element of these kernels (an exp or erf polynomial, a division) costs about what four plain
+# NumPy passes do, so it counts four times against _parallel.GRAIN: a (256, 1000) softmax uses two threads
+_WORK = 4
 _UNSHIFTED_DTYPES = _COMPUTED
 # cross_entropy skips the max shift where every row max lies in this range: the output is
 # x - log(sum(exp(x))), whose rounding grows with the log-sum-exp, so the range keeps it below ~8 + log(C)
@@ -52,7 +55,7 @@ def _map(name: str, arrays: tuple, *args):
     compute = _compute_dtype(dtype)
     flat = [np.ascontiguousarray(a, dtype=compute).reshape(-1) for a in arrays]
     out = np.empty(flat[0].size, compute)
-    parallel_rows(lambda start, stop: kernel(*flat, out, start, stop, *args), out.size, out.size)
+    parallel_rows(lambda start, stop: kernel(*flat, out, start, stop, *args), out.size, out.size * _WORK)
     return out.reshape(shape).astype(dtype, copy=False)
 
 
@@ -68,7 +71,7 @@ def _rows(name: str, arrays: tuple, axis: int):
     compute = _compute_dtype(dtype)
     rows = [np.ascontiguousarray(a, dtype=compute).reshape(-1, shape[-1]) for a in arrays]
     out = np.empty(rows[0].shape, compute)
-    parallel_rows(lambda start, stop: kernel(*rows, out, start, stop), out.shape[0], out.size)
+    parallel_rows(lambda start, stop: kernel(*rows, out, start, stop), out.shape[0], out.size * _WORK)
     out = out.reshape(shape)
     if axis != last:
         out = np.moveaxis(out, -1, axis)
