@@ -4,12 +4,20 @@ buffers and the parameter in place, element by element.
 NOTE: compiled without fast-math (unlike `kernel`): each element goes through exactly the rounded
 operations of PyTorch's single-tensor update, in its order (no fused multiply-add, no reciprocal in
 place of a division), so trajectories stay bit-close to PyTorch's. The loops still vectorise: there
-is no reduction to reorder. Scalars arrive already cast to the arrays' dtype, as PyTorch casts them.
+is no reduction to reorder. Scalars arrive already cast to the compute dtype, as PyTorch casts them.
+
+float16 and bfloat16 parameters compute in float32, and every value is rounded to the half type at
+the end of each of PyTorch's tensor ops (`_round`), as PyTorch's half ops round their results. Its
+`add` rounds its scalar (`alpha`, or the added number) to the half type first; `mul`, `div`, `lerp`,
+`addcmul` and `addcdiv` keep theirs in float32: the kernels round the same scalars.
 """
 from __future__ import annotations
 
+import math
+
 import numba
 import numpy as np
+from numba.extending import intrinsic
 
 from ..ops._parallel import parallel_rows
 
@@ -23,8 +31,12 @@ def compute_dtype(param) -> np.dtype:
     return np.dtype(np.float32) if param.dtype.itemsize == 2 else param.dtype
 
 
+_HALF = {np.dtype(np.float16): 1, np.dtype("bfloat16"): 2}  # ml_dtypes registered the name with NumPy
+
+
 def update(step, arrays, scalars) -> None:
-    """step(*arrays, start, stop, *scalars) over the flat arrays, split over the intra-op threads.
+    """step(*arrays, start, stop, *scalars, half) over the flat arrays, split over the intra-op
+    threads; half: 0, or which half type the parameter is (see `_round`).
 
     arrays: the parameter, its gradient, then the state buffers (a buffer the options leave unused
     is passed as another array, once more). Half types compute in float32 (and the scalars with
@@ -39,17 +51,42 @@ def update(step, arrays, scalars) -> None:
     flats = [work[id(a)][1] for a in arrays]
     scalars = [s if isinstance(s, bool) else dtype.type(s) for s in scalars]
     size = flats[0].size
-    parallel_rows(lambda start, stop: step(*flats, start, stop, *scalars), size, size)
+    half = _HALF.get(arrays[0].dtype, 0)
+    parallel_rows(lambda start, stop: step(*flats, start, stop, *scalars, half), size, size)
     for k, (a, flat, copied) in enumerate(work.values()):
         if copied and k != 1:  # the gradient (second) is only read
             a[...] = flat.reshape(a.shape)
 
 
+@intrinsic
+def _fma(typingctx, a, b, c):
+    """a * b + c rounded once, where PyTorch's vectorised kernels use a fused multiply-add (`add` with
+    alpha, `lerp`); a, b and c of one float type."""
+    def codegen(context, builder, signature, args):
+        return builder.fma(*args)
+    return a(a, b, c), codegen
+
+
 @numba.njit(inline="always")
-def _gradient(g, p, maximize, weight_decay):
+def _round(x, half):
+    """x rounded to nearest even as float16 (half == 1) or bfloat16 (half == 2), in x's type; x itself
+    when half == 0. Scaling by a power of two is exact, so rint does the rounding."""
+    if half == 0:
+        return x
+    _, exponent = math.frexp(x)
+    digits, smallest = (11, -24) if half == 1 else (8, -133)  # significant bits; the subnormal step
+    step = 2.0 ** max(exponent - digits, smallest)
+    r = np.rint(x / step) * step
+    if half == 1 and abs(r) > 65504:  # past float16's largest finite value
+        r = r * np.inf
+    return type(x)(r)
+
+
+@numba.njit(inline="always")
+def _gradient(g, p, maximize, weight_decay, half):
     """The gradient an update uses: negated when maximizing, then plus the L2 term."""
     g = -g if maximize else g
-    return g + p * weight_decay if weight_decay != 0 else g
+    return _round(_fma(p, weight_decay, g), half) if weight_decay != 0 else g
 
 
 # NOTE: every kernel loops over slices from index 0: a bare `range(start, stop)` index may be negative
@@ -58,64 +95,75 @@ def _gradient(g, p, maximize, weight_decay):
 # (amsgrad, momentum) gets its own loop, since a buffer passed twice would fail the alias check.
 
 @_exact
-def sgd(param, grad, buf, start, stop, lr, momentum, damp, weight_decay, nesterov, maximize, first):
+def sgd(param, grad, buf, start, stop, lr, momentum, damp, weight_decay, nesterov, maximize, first, half):
     """buf = momentum * buf + damp * g (buf = g when first); p -= lr * (g + momentum * buf if nesterov
     else buf). momentum == 0 leaves buf untouched; damp is 1 - dampening."""
     param, grad, buf = param[start:stop], grad[start:stop], buf[start:stop]
+    # the alphas of PyTorch's adds (momentum also scales buf, with mul_: unrounded)
+    lr, damp, weight_decay = _round(lr, half), _round(damp, half), _round(weight_decay, half)
+    momentum_alpha = _round(momentum, half)
     if momentum == 0:
         for i in range(param.size):
             p = param[i]
-            param[i] = p - _gradient(grad[i], p, maximize, weight_decay) * lr
+            param[i] = _round(_fma(_gradient(grad[i], p, maximize, weight_decay, half), -lr, p), half)
         return
-    dampened = damp != 1
     for i in range(param.size):
         p = param[i]
-        g = _gradient(grad[i], p, maximize, weight_decay)
-        b = buf[i] * momentum + (g * damp if dampened else g)
+        g = _gradient(grad[i], p, maximize, weight_decay, half)
+        b = _round(_fma(g, damp, _round(buf[i] * momentum, half)), half)
         if first:
             b = g
         buf[i] = b
-        param[i] = p - (g + b * momentum if nesterov else b) * lr
+        param[i] = _round(_fma(_round(_fma(b, momentum_alpha, g), half) if nesterov else b, -lr, p), half)
 
 
 @numba.njit(inline="always")
 def _adam_moments(i, param, grad, exp_avg, exp_avg_sq, beta1_w, beta1_rest, beta2, one_minus_beta2,
-                  weight_decay, decay_factor, decoupled, maximize):
+                  weight_decay, decay_factor, decoupled, maximize, half):
     """The decayed parameter and the updated moments of element i (moments written back)."""
     p = param[i]
     if decoupled:
-        p = p * decay_factor
+        p = _round(p * decay_factor, half)
         g = -grad[i] if maximize else grad[i]
     else:
-        g = _gradient(grad[i], p, maximize, weight_decay)
+        g = _gradient(grad[i], p, maximize, weight_decay, half)
     m = exp_avg[i]
-    m = m + (g - m) * beta1_w if abs(beta1_w) < 0.5 else g - (g - m) * beta1_rest
+    m = _round(_fma(beta1_w, g - m, m) if abs(beta1_w) < 0.5 else _fma(-beta1_rest, g - m, g), half)
     exp_avg[i] = m
-    v = exp_avg_sq[i] * beta2 + g * one_minus_beta2 * g
+    v = _round(_fma(g * one_minus_beta2, g, _round(exp_avg_sq[i] * beta2, half)), half)
     exp_avg_sq[i] = v
     return p, m, v
 
 
+@numba.njit(inline="always")
+def _step(p, m, v, step_size, bias2_sqrt, eps, half):
+    """p.addcdiv_(m, sqrt(v) / bias2_sqrt + eps, value=-step_size), the denominator built in three ops."""
+    denom = _round(_round(_round(np.sqrt(v), half) / bias2_sqrt, half) + eps, half)
+    return _round(p + m * -step_size / denom, half)
+
+
 @_exact
 def adam(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, start, stop, beta1_w, beta1_rest, beta2,
-         one_minus_beta2, step_size, bias2_sqrt, eps, weight_decay, decay_factor, decoupled, amsgrad, maximize):
+         one_minus_beta2, step_size, bias2_sqrt, eps, weight_decay, decay_factor, decoupled, amsgrad, maximize,
+         half):
     """PyTorch's single-tensor Adam for one element range: exp_avg.lerp_(g, beta1_w) (its two-sided
     formula; beta1_rest is 1 - beta1_w), exp_avg_sq = beta2 * exp_avg_sq + (1 - beta2) * g * g, then
     p += -step_size * exp_avg / (sqrt(exp_avg_sq or its running max) / bias2_sqrt + eps).
     Weight decay is decoupled (p *= decay_factor first) or L2 (g += weight_decay * p)."""
     param, grad = param[start:stop], grad[start:stop]
     exp_avg, exp_avg_sq, max_exp_avg_sq = exp_avg[start:stop], exp_avg_sq[start:stop], max_exp_avg_sq[start:stop]
+    weight_decay, eps = _round(weight_decay, half), _round(eps, half)  # added by PyTorch's add
     if amsgrad:
         for i in range(param.size):
             p, m, v = _adam_moments(i, param, grad, exp_avg, exp_avg_sq, beta1_w, beta1_rest, beta2,
-                                          one_minus_beta2, weight_decay, decay_factor, decoupled, maximize)
+                                          one_minus_beta2, weight_decay, decay_factor, decoupled, maximize, half)
             top = max_exp_avg_sq[i]
             if not (top >= v or top != top):  # np.maximum: a nan on either side wins
                 top = v
             max_exp_avg_sq[i] = top
-            param[i] = p + m * -step_size / (np.sqrt(top) / bias2_sqrt + eps)
+            param[i] = _step(p, m, top, step_size, bias2_sqrt, eps, half)
     else:
         for i in range(param.size):
             p, m, v = _adam_moments(i, param, grad, exp_avg, exp_avg_sq, beta1_w, beta1_rest, beta2,
-                                          one_minus_beta2, weight_decay, decay_factor, decoupled, maximize)
-            param[i] = p + m * -step_size / (np.sqrt(v) / bias2_sqrt + eps)
+                                          one_minus_beta2, weight_decay, decay_factor, decoupled, maximize, half)
+            param[i] = _step(p, m, v, step_size, bias2_sqrt, eps, half)
