@@ -57,6 +57,11 @@ class Level:
         with self.lowered():
             return fn(*args, **kwargs)
 
+    def batched_call(self, fn, args: tuple, kwargs: dict):
+        """A function that treats leading dims as batch dims (linalg.batched_over_leading_dims) called while
+        this level is active: a level may hand it its batch as one more leading dim (vmap)."""
+        return fn(*args, **kwargs)
+
     def inplace(self, t: Tensor, result: Tensor) -> None:
         """`result` was written into `t` in place: update what this level attached to `t`, then the levels
         below do the same."""

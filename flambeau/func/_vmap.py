@@ -79,6 +79,31 @@ class BatchLevel(_levels.Level):
             return args[0]  # each sample was filled in place, a view of the physical tensor
         return self.wrap(stack(outs))
 
+    def batched_call(self, fn, args: tuple, kwargs: dict):
+        """A torch.linalg function, which computes on arrays beside the dispatch: called once on the physical
+        tensors (the batch one more leading dim; unbatched tensors expanded to it), its results wrapped."""
+        tensors = [a for a in (*args, *kwargs.values()) if isinstance(a, Tensor)]
+        if not any(self.lookup(t) is not None for t in tensors):
+            return fn(*args, **kwargs)
+        from ..autograd.grad_mode import STATE
+        if STATE.enabled and any(t.requires_grad for t in tensors):
+            # NOTE: the physical call records no logical graph, so grad inside this vmap could not see it
+            raise NotImplementedError(f"vmap over torch.linalg.{fn.__name__} of tensors that require grad inside "
+                                      "the vmapped function (grad of vmap works) is not supported by flambeau yet")
+
+        def physical(a):
+            if not isinstance(a, Tensor):
+                return a
+            phys = self.lookup(a)
+            return phys if phys is not None else expand_batch(a, self.size)
+
+        with self.lowered():
+            out = fn(*[physical(a) for a in args], **{k: physical(v) for k, v in kwargs.items()})
+        if isinstance(out, Tensor):
+            return self.wrap(out)
+        items = [self.wrap(o) if isinstance(o, Tensor) else o for o in out]
+        return type(out)(*items) if hasattr(out, "_fields") else tuple(items)  # a named tuple, or a plain one
+
     def _check_primitive_draw(self, prim, phys) -> None:
         """A drawing primitive runs per sample (its own draws each: 'different') unless it has a rule;
         'same' needs a rule to share one draw between samples whose inputs differ."""

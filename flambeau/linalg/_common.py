@@ -1,10 +1,12 @@
 """Shared pieces of torch.linalg: input checks, LAPACK errors, result tuples, the decomposition-output primitive."""
 from __future__ import annotations
 
+import functools
 from collections import namedtuple
 
 import numpy as np
 
+from .. import _dispatch
 from .._dispatch import Primitive
 from .._tensor import Tensor
 from ..autograd.grad_mode import STATE
@@ -52,6 +54,17 @@ def check_matrix(A: Tensor, name: str, square: bool = False, kernel: str | None 
     if square and shape[-1] != shape[-2]:
         raise RuntimeError(f"{name}: A must be batches of square matrices, but they are {shape[-2]} by {shape[-1]} "
                            "matrices")
+
+
+def batched_over_leading_dims(fn):
+    """A public function whose tensors' leading dims are batch dims, computed on arrays beside the dispatch:
+    inside vmap it runs once on the whole batch (the level's batched_call)."""
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        if _dispatch.interpose is None:
+            return fn(*args, **kwargs)
+        return _dispatch.interpose.__self__.batched_call(fn, args, kwargs)
+    return call
 
 
 class Factor(Primitive):

@@ -12,7 +12,7 @@ from .. import _dispatch
 from .._dispatch import Primitive, apply
 from .._tensor import Tensor
 from ._common import (CholeskyExResult, EighResult, Factor, LinAlgError, QRResult, SVDResult, batched_eye,
-                      check_matrix, require_phase_invariance, write_outs)
+                      batched_over_leading_dims, check_matrix, require_phase_invariance, write_outs)
 from .info import NOT_PD, cholesky_arrays, info_tensor, raise_for_info
 from .inverse import solve
 from .triangular import solve_triangular
@@ -56,11 +56,13 @@ class Cholesky(Primitive):
         return (solve_triangular(L, x, upper=False, left=False) * 0.5,)
 
 
+@batched_over_leading_dims
 def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False, out=None) -> CholeskyExResult:
     """(L, info): info is 0, or the order of the first leading minor that is not positive-definite."""
     return write_outs(_cholesky(A, upper, check_errors, "linalg.cholesky_ex"), out)
 
 
+@batched_over_leading_dims
 def cholesky(A: Tensor, *, upper: bool = False, out=None) -> Tensor:
     return _out(_cholesky(A, upper, True, "linalg.cholesky").L, out)
 
@@ -104,11 +106,13 @@ def _eigh_arrays(A: Tensor, UPLO: str, name: str):
     return w.astype(_real(A), copy=False), v.astype(A._data.dtype, copy=False)
 
 
+@batched_over_leading_dims
 def eigh(A: Tensor, UPLO: str = "L", *, out=None) -> EighResult:
     cache = _eigh_arrays(A, UPLO, "linalg.eigh")
     return write_outs(EighResult(apply(EighValues, (A,), UPLO, cache), apply(EighVectors, (A,), UPLO, cache)), out)
 
 
+@batched_over_leading_dims
 def eigvalsh(A: Tensor, UPLO: str = "L", *, out=None) -> Tensor:
     return _out(apply(EighValues, (A,), UPLO, _eigh_arrays(A, UPLO, "linalg.eigvalsh")), out)
 
@@ -165,6 +169,7 @@ def _thin(factors) -> tuple:
     return u[..., :k], s, vh[..., :k, :]
 
 
+@batched_over_leading_dims
 def svd(A: Tensor, full_matrices: bool = True, *, driver=None, out=None) -> SVDResult:
     check_matrix(A, "linalg.svd", kernel="linalg_svd_cpu")
     u, s, vh = np.linalg.svd(A._data, full_matrices=full_matrices)
@@ -173,6 +178,7 @@ def svd(A: Tensor, full_matrices: bool = True, *, driver=None, out=None) -> SVDR
     return write_outs(SVDResult(*(apply(p, (A,), full_matrices, cache) for p in (SvdU, SvdS, SvdVh))), out)
 
 
+@batched_over_leading_dims
 def svdvals(A: Tensor, *, driver=None, out=None) -> Tensor:
     check_matrix(A, "linalg.svdvals", kernel="linalg_svd_cpu")
     if not A._rg and _dispatch.interpose is None:  # a transform level (forward AD, vmap) must see the op
@@ -237,6 +243,7 @@ def _copyltu(m: Tensor) -> Tensor:
     return low + low.mH + (diagonal.real if diagonal.is_complex() else diagonal).diag_embed()
 
 
+@batched_over_leading_dims
 def qr(A: Tensor, mode: str = "reduced", *, out=None) -> QRResult:
     check_matrix(A, "linalg.qr", kernel="geqrf_cpu")
     if mode not in ("reduced", "complete", "r"):

@@ -10,8 +10,8 @@ import numpy as np
 
 from .._dispatch import apply
 from .._tensor import Tensor
-from ._common import (EigResult, Factor, batched_eye, check_matrix, require_phase_invariance, write_out,
-                      write_outs)
+from ._common import (EigResult, Factor, batched_eye, batched_over_leading_dims, check_matrix,
+                      require_phase_invariance, write_out, write_outs)
 from .inverse import solve
 
 _COMPLEX = {np.dtype(np.float32): np.complex64, np.dtype(np.float64): np.complex128}
@@ -62,12 +62,14 @@ def _eig_arrays(A: Tensor, name: str):
     return w.astype(dtype, copy=False), v.astype(dtype, copy=False)
 
 
+@batched_over_leading_dims
 def eig(A: Tensor, *, out=None) -> EigResult:
     """(eigenvalues, eigenvectors) with A V = V diag(eigenvalues), both complex."""
     cache = _eig_arrays(A, "linalg.eig")
     return write_outs(EigResult(apply(EigValues, (A,), cache), apply(EigVectors, (A,), cache)), out)
 
 
+@batched_over_leading_dims
 def eigvals(A: Tensor, *, out=None) -> Tensor:
     cache = _eig_arrays(A, "linalg.eigvals")
     return write_out(apply(EigValues, (A,), cache), out)

@@ -10,7 +10,7 @@ from collections import namedtuple
 import numpy as np
 
 from .._tensor import Tensor
-from ._common import batched_eye, check_float, check_kernel, write_out, write_outs
+from ._common import batched_eye, batched_over_leading_dims, check_float, check_kernel, write_out, write_outs
 
 GeqrfResult = namedtuple("geqrf", ["a", "tau"])
 
@@ -84,6 +84,7 @@ def ormqr(input: Tensor, tau: Tensor, other: Tensor, left: bool = True, transpos
     return write_out(result, out)
 
 
+@batched_over_leading_dims
 def geqrf(input: Tensor, *, out=None) -> GeqrfResult:
     """LAPACK's QR in Householder form: R above the diagonal, the reflectors below, and their tau
     (not differentiable, as in PyTorch)."""

@@ -8,7 +8,7 @@ from .._tensor import Tensor
 from ..ops.conjugate import holomorphic
 from ..ops.matmul import matmul
 from ._common import (Factor, InvExResult, LinAlgError, LstsqResult, SlogdetResult, SolveExResult, batched_eye,
-                      check_float, check_matrix, unsqueeze2, write_outs)
+                      batched_over_leading_dims, check_float, check_matrix, unsqueeze2, write_outs)
 from .info import SINGULAR, info_tensor, inverse_arrays, raise_for_info, solve_arrays
 
 _SOLVE_SINGULAR = "{name}: {where}The solver failed because the input matrix is singular."
@@ -107,11 +107,13 @@ class Pinv(Primitive):
         return (-(x.mH @ g @ x.mH) + left @ gt @ (x @ x.mH) + (x.mH @ x) @ gt @ right,)
 
 
+@batched_over_leading_dims
 def inv_ex(A: Tensor, *, check_errors: bool = False, out=None) -> InvExResult:
     """(A^-1, info): info is 0, or the 1-based place of the first zero pivot of A's LU."""
     return write_outs(_inv(A, check_errors, "linalg.inv_ex"), out)
 
 
+@batched_over_leading_dims
 def inv(A: Tensor, *, out=None) -> Tensor:
     return _out(_inv(A, True, "linalg.inv").inverse, out)
 
@@ -129,6 +131,7 @@ def det(A: Tensor, *, out=None) -> Tensor:
     return _out(apply(Det, (A,)), out)
 
 
+@batched_over_leading_dims
 def slogdet(A: Tensor, *, out=None) -> SlogdetResult:
     check_matrix(A, "linalg.slogdet", square=True)
     sign, logabs = np.linalg.slogdet(A._data)
@@ -136,11 +139,13 @@ def slogdet(A: Tensor, *, out=None) -> SlogdetResult:
     return write_outs(SlogdetResult(apply(SlogdetSign, (A,), cache), apply(LogAbsDet, (A,), cache)), out)
 
 
+@batched_over_leading_dims
 def solve_ex(A: Tensor, B: Tensor, *, left: bool = True, check_errors: bool = False, out=None) -> SolveExResult:
     """(X, info): info is 0, or the 1-based place of the first zero pivot of A's LU."""
     return write_outs(_solve(A, B, left, check_errors, "linalg.solve_ex", "torch.linalg.solve_ex"), out)
 
 
+@batched_over_leading_dims
 def solve(A: Tensor, B: Tensor, *, left: bool = True, out=None) -> Tensor:
     return _out(_solve(A, B, left, True, "linalg.solve", "torch.linalg.solve").result, out)
 

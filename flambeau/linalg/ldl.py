@@ -11,7 +11,7 @@ from collections import namedtuple
 import numpy as np
 
 from .._tensor import Tensor
-from ._common import LinAlgError, check_float, check_matrix, pivot_size, write_out, write_outs
+from ._common import LinAlgError, batched_over_leading_dims, check_float, check_matrix, pivot_size, write_out, write_outs
 
 LDLFactorResult = namedtuple("linalg_ldl_factor", ["LD", "pivots"])
 LDLFactorExResult = namedtuple("linalg_ldl_factor_ex", ["LD", "pivots", "info"])
@@ -96,6 +96,7 @@ def _sytf2(a, hermitian: bool):
     return np.tril(a), pivots, info
 
 
+@batched_over_leading_dims
 def ldl_factor_ex(A: Tensor, *, hermitian: bool = False, check_errors: bool = False, out=None) -> LDLFactorExResult:
     name = "torch.linalg.ldl_factor_ex"
     check_matrix(A, name, square=True, kernel="ldl_factor_kernel_cpu")
@@ -114,6 +115,7 @@ def ldl_factor_ex(A: Tensor, *, hermitian: bool = False, check_errors: bool = Fa
                       out)
 
 
+@batched_over_leading_dims
 def ldl_factor(A: Tensor, *, hermitian: bool = False, out=None) -> LDLFactorResult:
     LD, pivots, _ = ldl_factor_ex(A, hermitian=hermitian, check_errors=True)
     return write_outs(LDLFactorResult(LD, pivots), out)
@@ -159,6 +161,7 @@ def _sytrs(ld, pivots, b, hermitian: bool):
     return b
 
 
+@batched_over_leading_dims
 def ldl_solve(LD: Tensor, pivots: Tensor, B: Tensor, *, hermitian: bool = False, out=None) -> Tensor:
     name = "torch.linalg.ldl_solve"
     check_matrix(LD, name, square=True)

@@ -17,7 +17,7 @@ from .._tensor import Tensor
 from ..ops.conjugate import holomorphic
 from ..ops.creation import zeros_like
 from ..ops.joining import cat
-from ._common import batched_eye, check_matrix, pivot_size, write_out, write_outs
+from ._common import batched_eye, batched_over_leading_dims, check_matrix, pivot_size, write_out, write_outs
 from .triangular import solve_triangular
 
 LUFactorResult = namedtuple("linalg_lu_factor", ["LU", "pivots"])
@@ -124,6 +124,7 @@ def _raise_for_info(info: Tensor, name: str) -> None:
         raise RuntimeError(_ZERO_PIVOT.format(name=name, where=where, i=int(info._data.reshape(-1)[first])))
 
 
+@batched_over_leading_dims
 def lu_factor_ex(A: Tensor, *, pivot: bool = True, check_errors: bool = False, out=None) -> LUFactorExResult:
     LU, pivots, info = _factor(A, pivot, "linalg.lu_factor_ex")
     if check_errors:
@@ -131,6 +132,7 @@ def lu_factor_ex(A: Tensor, *, pivot: bool = True, check_errors: bool = False, o
     return write_outs(LUFactorExResult(LU, pivots, info), out)
 
 
+@batched_over_leading_dims
 def lu_factor(A: Tensor, *, pivot: bool = True, out=None) -> LUFactorResult:
     LU, pivots, info = _factor(A, pivot, "linalg.lu_factor")
     _raise_for_info(info, "torch.linalg.lu_factor")
@@ -162,11 +164,13 @@ def lu_unpack(LU_data: Tensor, LU_pivots: Tensor, unpack_data: bool = True, unpa
     return write_outs(LUUnpackResult(P, L, LU_data[..., :k, :].triu()), out)
 
 
+@batched_over_leading_dims
 def lu(A: Tensor, *, pivot: bool = True, out=None) -> LUResult:
     LU, pivots, _ = _factor(A, pivot, "linalg.lu")
     return write_outs(LUResult(*lu_unpack(LU, pivots)), out)
 
 
+@batched_over_leading_dims
 def lu_solve(LU: Tensor, pivots: Tensor, B: Tensor, *, left: bool = True, adjoint: bool = False,
              out=None) -> Tensor:
     """X with A X = B (or X A = B when not left; A^H for adjoint) for A = P L U given by lu_factor."""
