@@ -16,10 +16,11 @@ def _check_sparse(op: str, input) -> None:
 
 
 def mm(mat1: Tensor, mat2: Tensor) -> Tensor:
-    """sparse (n, m) @ dense (m, k) -> dense (n, k), differentiable in the sparse values and the dense matrix."""
+    """sparse (n, m) @ dense (m, k) -> dense (n, k), or sparse @ sparse -> sparse (coalesced), differentiable in
+    the sparse values and the dense matrix."""
     _check_sparse("mm", mat1)
     if mat2.is_sparse:
-        raise NotImplementedError("flambeau: torch.sparse.mm of two sparse tensors")
+        return _mm_sparse(mat1, mat2)
     if mat1.sparse_dim() != 2 or mat1.dense_dim() != 0 or mat2.dim() != 2:
         raise RuntimeError(f"mm: expected a 2-D sparse matrix and a 2-D dense matrix, got {list(mat1.shape)} "
                            f"and {list(mat2.shape)}")
@@ -30,6 +31,26 @@ def mm(mat1: Tensor, mat2: Tensor) -> Tensor:
     products = mat1._values().unsqueeze(1) * mat2[cols]  # one row of mat2 per stored entry, scaled
     out = products.new_zeros((mat1.shape[0], mat2.shape[1]))
     return out.index_add(0, rows, products)
+
+
+def _mm_sparse(a: SparseCooTensor, b: SparseCooTensor) -> SparseCooTensor:
+    """sparse (n, m) @ sparse (m, p): every stored a[i, k] meets every stored b[k, j]; products at the same
+    (i, j) are summed by coalescing."""
+    for m in (a, b):
+        if m.sparse_dim() != 2 or m.dense_dim() != 0:
+            raise RuntimeError(f"mm: expected 2-D sparse matrices, got {list(a.shape)} and {list(b.shape)}")
+    if a.shape[1] != b.shape[0]:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({a.shape[0]}x{a.shape[1]} and "
+                           f"{b.shape[0]}x{b.shape[1]})")
+    a, b = a.coalesce(), b.coalesce()
+    (rows, inner), (b_rows, b_cols) = a._data.indices, b._data.indices
+    starts = np.searchsorted(b_rows, np.arange(b.shape[0] + 1))  # b's entries of row k: starts[k]:starts[k + 1]
+    counts = starts[inner + 1] - starts[inner]
+    left = np.repeat(np.arange(len(inner)), counts)  # each a entry once per b entry it meets
+    right = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts) + np.repeat(starts[inner], counts)
+    values = a._values()[tensor(left)] * b._values()[tensor(right)]
+    indices = np.stack([rows[left], b_cols[right]])
+    return _make(indices, values, (a.shape[0], b.shape[1]), False).coalesce()
 
 
 def sum(input: Tensor, dim=None, dtype=None) -> Tensor:

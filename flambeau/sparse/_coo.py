@@ -270,8 +270,16 @@ class SparseCooTensor(Tensor):
         return self._with_values(-self._data.values)
 
     def __mul__(self, other):
+        """sparse * number, sparse * dense (the dense values at the stored entries: a sparse result) and
+        sparse * sparse (the entries stored in both)."""
+        if isinstance(other, SparseCooTensor):
+            return _mul_sparse(self, other)
         if isinstance(other, Tensor) and other.dim() > 0:
-            raise NotImplementedError("flambeau: sparse * tensor is supported for scalars only")
+            if self.shape != other.shape:
+                raise RuntimeError(f"mul(sparse, dense): sizes do not match: {list(self.shape)} vs "
+                                   f"{list(other.shape)}")
+            at_entries = other[tuple(_long(row) for row in self._data.indices)]
+            return self._with_values(self._data.values * at_entries)
         return self._with_values(self._data.values * other)
 
     __rmul__ = __mul__
@@ -312,6 +320,20 @@ class SparseCooTensor(Tensor):
         return "\n".join(lines + [tail + ")"])
 
     __str__ = __repr__
+
+
+def _mul_sparse(a: SparseCooTensor, b: SparseCooTensor) -> SparseCooTensor:
+    """The elementwise product of two sparse tensors: an entry where both store one (after coalescing)."""
+    if a.shape != b.shape or a.sparse_dim() != b.sparse_dim():
+        raise RuntimeError(f"mul(sparse, sparse): sizes or sparse dims do not match: {list(a.shape)} vs "
+                           f"{list(b.shape)}")
+    a, b = a.coalesce(), b.coalesce()
+    sparse_shape = a._data.shape[:a.sparse_dim()]
+    keys_a = np.ravel_multi_index(tuple(a._data.indices), sparse_shape)
+    keys_b = np.ravel_multi_index(tuple(b._data.indices), sparse_shape)
+    _, in_a, in_b = np.intersect1d(keys_a, keys_b, assume_unique=True, return_indices=True)
+    values = a._data.values[_long(in_a)] * b._data.values[_long(in_b)]
+    return _make(a._data.indices[:, in_a], values, a._data.shape, True)
 
 
 def to_sparse(input: Tensor, sparse_dim: int | None = None, *, layout=None, blocksize=None,

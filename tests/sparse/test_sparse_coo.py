@@ -67,6 +67,12 @@ CASES = {
     "tensor_sum": lambda t: coo(t).sum(),
     "mm": lambda t: t.sparse.mm(coo(t), t.arange(6.0).reshape(3, 2)),
     "matmul_operator": lambda t: coo(t) @ t.arange(6.0).reshape(3, 2),
+    "mm_sparse_sparse": lambda t: t.sparse.mm(coo(t), coo(t, [[0, 2, 2, 1], [1, 0, 1, 1]], [1.0, 2.0, 3.0, 4.0],
+                                                        (3, 2))),
+    "matmul_sparse_sparse": lambda t: coo(t) @ coo(t).t(),
+    "sparse_times_dense": lambda t: (coo(t) * t.arange(6.0).reshape(2, 3), t.arange(6.0).reshape(2, 3) * coo(t)),
+    # (the stored entries differ: PyTorch keeps zero products at one operand's positions; see differences.md)
+    "sparse_times_sparse": lambda t: (coo(t) * coo(t, [[1, 0, 0], [2, 2, 1]], [2.0, 3.0, 4.0])).to_dense(),
     "softmax": lambda t: t.sparse.softmax(coo(t, dtype=t.float64), 1).to_dense(),
     "softmax_dim0": lambda t: t.sparse.softmax(coo(t, dtype=t.float64), 0).to_dense(),
     "clone_detach_to": lambda t: (coo(t).clone(), coo(t).detach(), coo(t).to(t.float64)),
@@ -107,6 +113,9 @@ ERRORS = {
     "uncoalesced_values": lambda t: coo(t).values(),
     "sparse_plus_dense": lambda t: coo(t) + t.ones(2, 3),
     "mm_shapes": lambda t: t.sparse.mm(coo(t), t.ones(2, 2)),
+    "mm_sparse_shapes": lambda t: t.sparse.mm(coo(t), coo(t)),
+    "sparse_times_other_size": lambda t: coo(t) * t.ones(3, 3),
+    "sparse_times_sparse_other_size": lambda t: coo(t) * coo(t, size=(3, 3)),
 }
 
 
@@ -152,12 +161,15 @@ GRAD_CASES = {
                              * t.arange(6.0, dtype=t.float64).reshape(2, 3)).sum(),
     "add_and_scale": lambda t, v: ((coo(t, values=v) * 3 + coo(t, values=v)).to_dense() ** 2).sum(),
     "to_sparse": lambda t, v: (t.tensor([[1.0, 0, 2]], dtype=t.float64) * v[:3]).to_sparse().to_dense().pow(3).sum(),
+    "mm_sparse_sparse": lambda t, v: t.sparse.mm(coo(t, values=v), coo(t, values=v).t()).to_dense().pow(2).sum(),
+    "times_dense": lambda t, v, d: (coo(t, values=v) * d.detach().reshape(2, 3)).to_dense().pow(2).sum(),
+    "times_sparse": lambda t, v: (coo(t, values=v) * coo(t, values=v * 2)).to_dense().pow(2).sum(),
 }
 
 
 @pytest.mark.parametrize("name", list(GRAD_CASES))
 def test_gradients_match_torch(name):
-    arrays = [VALUES.copy()] + ([np.linspace(-1, 1, 6).reshape(3, 2)] if name == "mm" else [])
+    arrays = [VALUES.copy()] + ([np.linspace(-1, 1, 6).reshape(3, 2)] if name in ("mm", "times_dense") else [])
     for f, t in zip(grads(flambeau, GRAD_CASES[name], *arrays), grads(torch, GRAD_CASES[name], *arrays)):
         np.testing.assert_allclose(f, t, rtol=1e-12, atol=1e-12)
 
