@@ -98,6 +98,15 @@ def _gradient(g, p, maximize, weight_decay, half):
 def sgd(param, grad, buf, start, stop, lr, momentum, damp, weight_decay, nesterov, maximize, first, half):
     """buf = momentum * buf + damp * g (buf = g when first); p -= lr * (g + momentum * buf if nesterov
     else buf). momentum == 0 leaves buf untouched; damp is 1 - dampening."""
+    # NOTE: a constant 0 folds the rounding away, so the float32/float64 loops vectorise
+    if half == 0:
+        _sgd(param, grad, buf, start, stop, lr, momentum, damp, weight_decay, nesterov, maximize, first, 0)
+    else:
+        _sgd(param, grad, buf, start, stop, lr, momentum, damp, weight_decay, nesterov, maximize, first, half)
+
+
+@numba.njit(inline="always")
+def _sgd(param, grad, buf, start, stop, lr, momentum, damp, weight_decay, nesterov, maximize, first, half):
     param, grad, buf = param[start:stop], grad[start:stop], buf[start:stop]
     # the alphas of PyTorch's adds (momentum also scales buf, with mul_: unrounded)
     lr, damp, weight_decay = _round(lr, half), _round(damp, half), _round(weight_decay, half)
@@ -150,6 +159,20 @@ def adam(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, start, stop, beta1_w,
     formula; beta1_rest is 1 - beta1_w), exp_avg_sq = beta2 * exp_avg_sq + (1 - beta2) * g * g, then
     p += -step_size * exp_avg / (sqrt(exp_avg_sq or its running max) / bias2_sqrt + eps).
     Weight decay is decoupled (p *= decay_factor first) or L2 (g += weight_decay * p)."""
+    if half == 0:  # see sgd
+        _adam(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, start, stop, beta1_w, beta1_rest, beta2,
+              one_minus_beta2, step_size, bias2_sqrt, eps, weight_decay, decay_factor, decoupled, amsgrad, maximize,
+              0)
+    else:
+        _adam(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, start, stop, beta1_w, beta1_rest, beta2,
+              one_minus_beta2, step_size, bias2_sqrt, eps, weight_decay, decay_factor, decoupled, amsgrad, maximize,
+              half)
+
+
+@numba.njit(inline="always")
+def _adam(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, start, stop, beta1_w, beta1_rest, beta2,
+          one_minus_beta2, step_size, bias2_sqrt, eps, weight_decay, decay_factor, decoupled, amsgrad, maximize,
+          half):
     param, grad = param[start:stop], grad[start:stop]
     exp_avg, exp_avg_sq, max_exp_avg_sq = exp_avg[start:stop], exp_avg_sq[start:stop], max_exp_avg_sq[start:stop]
     weight_decay, eps = _round(weight_decay, half), _round(eps, half)  # added by PyTorch's add
