@@ -7,7 +7,9 @@ and two index primitives (no gradient) that find the argmax of every window, PyT
 MaxPoolIndex (regular windows) and AdaptiveMaxIndex (adaptive windows). Max pooling is then
 PlaneGather(x, argmax), so its gradient flows to the argmax.
 
-Windows are walked one kernel offset at a time: every offset reads one strided view of the
+On the CPU, MaxPoolIndex, PlaneGather and PlaneScatter run compiled kernels over the planes
+(flambeau/_kernels/pool.py), split over the intra-op threads. Elsewhere (and for WindowSum),
+windows are walked one kernel offset at a time: every offset reads one strided view of the
 padded input (a sliding-window view sliced at that offset), so each step is a whole-array NumPy
 operation and no window is ever copied out. A geometry `geom` is a tuple of per-dim tuples
 (kernel, stride, dilation, padding, output size).
