@@ -29,7 +29,6 @@ _COMPUTED = (np.dtype(np.float32), np.dtype(np.float64))
 # NOTE: an element of these kernels (an exp or erf polynomial, a division) costs about what four plain
 # NumPy passes do, so it counts four times against _parallel.GRAIN: a (256, 1000) softmax uses two threads
 _WORK = 4
-_UNSHIFTED_DTYPES = _COMPUTED
 # cross_entropy skips the max shift where every row max lies in this range: the output is
 # x - log(sum(exp(x))), whose rounding grows with the log-sum-exp, so the range keeps it below ~8 + log(C)
 LOG_SOFTMAX_BOUNDS = (-8.0, 8.0)
@@ -39,7 +38,7 @@ def skips_shift(x, top, bounds: tuple) -> bool:
     """Whether exp(x) may be taken without subtracting the row maxima `top`. NOTE: the shift only guards
     exp against overflow and a row against underflowing whole; where every row max lies within `bounds`
     it changes nothing but rounding, and skipping it saves a full pass. nan and inf maxima fail the test."""
-    return x.dtype in _UNSHIFTED_DTYPES and top.size > 0 and bounds[0] < top.min() and top.max() < bounds[1]
+    return x.dtype in _COMPUTED and top.size > 0 and bounds[0] < top.min() and top.max() < bounds[1]
 
 
 def _compute_dtype(dtype):
