@@ -8,7 +8,11 @@ there in milliseconds.
 
 Conventions, so every kernel composes with `ops._parallel.parallel_rows`:
 - `@kernel` compiles with nogil (the intra-op threads run kernels side by side), the on-disk cache,
-  and the fast-math flags below.
+  the fast-math flags below and NumPy's error model (a division by zero gives inf or nan, as the arrays
+  would; Python's model checks every divisor and raises, a branch that stops LLVM from vectorising).
+  `@kernel(fastmath=...)` takes other flags: an empty set for PyTorch's exact order of rounded operations.
+- Loops index from 0 over slices (`for i in range(n): a[i]` with `a = x[start:stop]`): an index that may
+  be negative gets a wraparound check per load, which keeps loops scalar.
 - A kernel takes C-contiguous arrays and a row range `(start, stop)`, and writes its results into
   output arrays the caller allocates; each row is written by exactly one call, so results do not
   depend on the thread count.
@@ -23,6 +27,8 @@ import numba
 FASTMATH = frozenset({"nsz", "arcp", "contract", "afn", "reassoc"})
 
 
-def kernel(fn):
-    """Compile fn as a flambeau kernel (see the module docstring)."""
-    return numba.njit(nogil=True, cache=True, fastmath=set(FASTMATH))(fn)
+def kernel(fn=None, *, fastmath=FASTMATH):
+    """Compile fn as a flambeau kernel (see the module docstring); `@kernel(fastmath=flags)` for other flags."""
+    if fn is None:
+        return lambda f: kernel(f, fastmath=fastmath)
+    return numba.njit(nogil=True, cache=True, fastmath=set(fastmath), error_model="numpy")(fn)

@@ -17,15 +17,12 @@ import numpy as np
 from numba import types
 from numba.extending import overload
 
-from . import FASTMATH
+from . import FASTMATH, kernel
 
-# NOTE: `kernel` (flambeau._kernels) plus NumPy's error model: Python's checks a division for a zero
-# divisor and raises, a branch that keeps LLVM from vectorising any loop that divides; NumPy's gives
-# inf or nan, as the arrays would. The helpers compile without reassociation, which would merge the two
-# halves of ln 2 and cancel the rounding constant (x + round - round) on which their accuracy rests;
-# LLVM inlines them into the kernels with their own flags.
-kernel = numba.njit(nogil=True, cache=True, fastmath=set(FASTMATH), error_model="numpy")
-_exact = numba.njit(nogil=True, cache=True, fastmath=set(FASTMATH - {"reassoc"}), error_model="numpy")
+# NOTE: the helpers compile without reassociation, which would merge the two halves of ln 2 and cancel
+# the rounding constant (x + round - round) on which their accuracy rests; LLVM inlines them into the
+# kernels with their own flags.
+_exact = kernel(fastmath=FASTMATH - {"reassoc"})
 
 _SQRT_HALF = math.sqrt(0.5)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)

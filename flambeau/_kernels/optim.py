@@ -20,10 +20,10 @@ import numpy as np
 from numba.extending import intrinsic
 
 from ..ops._parallel import parallel_rows
+from . import kernel
 
-# error_model="numpy": a division by zero gives inf or nan as NumPy's does, with no zero check to stop
-# the loop from vectorising
-_exact = numba.njit(nogil=True, cache=True, error_model="numpy")
+# no fast-math flags: PyTorch's operations in its order, each rounded
+_exact = kernel(fastmath=())
 
 
 def compute_dtype(param) -> np.dtype:
