@@ -279,12 +279,21 @@ class Hypot(Primitive):
 
 
 def logaddexp_array(a, b):
-    """log(exp(a) + exp(b)); complex values (which np.logaddexp refuses) shifted by the larger real part."""
+    """log(exp(a) + exp(b)); complex values (which np.logaddexp refuses) as big + log1p(exp(small - big)),
+    big the one with the larger real part: PyTorch's form, whose imaginary part is big's plus a small angle
+    (not wrapped into (-pi, pi])."""
     if a.dtype.kind != "c":
         return np.logaddexp(a, b)
-    top = np.maximum(a.real, b.real)
-    top = np.where(np.isinf(top), 0, top)  # an infinite shift would make inf - inf
-    return np.log(np.exp(a - top) + np.exp(b - top)) + top
+    a, b = np.broadcast_arrays(a, b)
+    b_bigger = b.real > a.real
+    big, small = np.where(b_bigger, b, a), np.where(b_bigger, a, b)
+    out = big + np.log1p(np.exp(small - big))
+    # -inf real parts on both sides: the sum is 0 (big as it is); +inf on both: log of the sum
+    both_inf = np.isinf(big.real) & (big.real == small.real)
+    if both_inf.any():
+        out = np.where(both_inf & (big.real < 0), small, out)
+        out = np.where(both_inf & (big.real > 0), np.log(np.exp(small) + np.exp(big)), out)
+    return out
 
 
 @holomorphic
