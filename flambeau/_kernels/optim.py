@@ -67,7 +67,7 @@ def _fma(typingctx, a, b, c):
     return a(a, b, c), codegen
 
 
-@numba.njit(inline="always")
+@_exact
 def _round(x, half):
     """x rounded to nearest even as float16 (half == 1) or bfloat16 (half == 2), in x's type; x itself
     when half == 0. Scaling by a power of two is exact, so rint does the rounding."""
@@ -82,7 +82,7 @@ def _round(x, half):
     return type(x)(r)
 
 
-@numba.njit(inline="always")
+@_exact
 def _gradient(g, p, maximize, weight_decay, half):
     """The gradient an update uses: negated when maximizing, then plus the L2 term."""
     g = -g if maximize else g
@@ -105,7 +105,7 @@ def sgd(param, grad, buf, start, stop, lr, momentum, damp, weight_decay, nestero
         _sgd(param, grad, buf, start, stop, lr, momentum, damp, weight_decay, nesterov, maximize, first, half)
 
 
-@numba.njit(inline="always")
+@_exact
 def _sgd(param, grad, buf, start, stop, lr, momentum, damp, weight_decay, nesterov, maximize, first, half):
     param, grad, buf = param[start:stop], grad[start:stop], buf[start:stop]
     # the alphas of PyTorch's adds (momentum also scales buf, with mul_: unrounded)
@@ -126,7 +126,7 @@ def _sgd(param, grad, buf, start, stop, lr, momentum, damp, weight_decay, nester
         param[i] = _round(_fma(_round(_fma(b, momentum_alpha, g), half) if nesterov else b, -lr, p), half)
 
 
-@numba.njit(inline="always")
+@_exact
 def _adam_moments(i, param, grad, exp_avg, exp_avg_sq, beta1_w, beta1_rest, beta2, one_minus_beta2,
                   weight_decay, decay_factor, decoupled, maximize, half):
     """The decayed parameter and the updated moments of element i (moments written back)."""
@@ -144,7 +144,7 @@ def _adam_moments(i, param, grad, exp_avg, exp_avg_sq, beta1_w, beta1_rest, beta
     return p, m, v
 
 
-@numba.njit(inline="always")
+@_exact
 def _step(p, m, v, step_size, bias2_sqrt, eps, half):
     """p.addcdiv_(m, sqrt(v) / bias2_sqrt + eps, value=-step_size), the denominator built in three ops."""
     denom = _round(_round(_round(np.sqrt(v), half) / bias2_sqrt, half) + eps, half)
@@ -169,7 +169,7 @@ def adam(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, start, stop, beta1_w,
               half)
 
 
-@numba.njit(inline="always")
+@_exact
 def _adam(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, start, stop, beta1_w, beta1_rest, beta2,
           one_minus_beta2, step_size, bias2_sqrt, eps, weight_decay, decay_factor, decoupled, amsgrad, maximize,
           half):
