@@ -34,9 +34,19 @@ def convert_boxes_to_roi_format(boxes: list[Tensor]) -> Tensor:
     return flambeau.cat([ids, concat_boxes], dim=1)
 
 
-def as_rois(boxes) -> Tensor:
+def as_rois(input: Tensor, boxes) -> Tensor:
+    """The boxes as Tensor[K, 5], checked against the input as torchvision's kernels check them."""
     check_roi_boxes_shape(boxes)
-    return boxes if isinstance(boxes, Tensor) else convert_boxes_to_roi_format(boxes)
+    rois = boxes if isinstance(boxes, Tensor) else convert_boxes_to_roi_format(boxes)
+    if rois.dtype != input.dtype:
+        raise RuntimeError(f"input should have the same type as rois, got {input.dtype} and {rois.dtype}")
+    return rois
+
+
+def check_ps_channels(input: Tensor, out_h: int, out_w: int) -> None:
+    if input.shape[1] % (out_h * out_w) != 0:
+        raise RuntimeError(f"input channels must be a multiple of pooling height * pooling width, got "
+                           f"{input.shape[1]} channels for a {out_h}x{out_w} output")
 
 
 def pair(size) -> tuple[int, int]:

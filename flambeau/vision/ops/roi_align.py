@@ -27,7 +27,7 @@ def roi_align(input: Tensor, boxes: Tensor | list[Tensor], output_size: int | tu
     boxes: Tensor[K, 5] (batch index, x1, y1, x2, y2) or a list of per-image Tensor[L, 4].
     Gradients flow to `input`, not to the boxes (as in torchvision).
     """
-    rois = as_rois(boxes)
+    rois = as_rois(input, boxes)
     out_h, out_w = pair(output_size)
     _, _, height, width = input.shape
     r = rois_array(rois, input.dtype.np)

@@ -64,7 +64,7 @@ def roi_pool(input: Tensor, boxes: Tensor | list[Tensor], output_size: int | tup
 
     boxes: Tensor[K, 5] (batch index, x1, y1, x2, y2) or a list of per-image Tensor[L, 4].
     """
-    rois = as_rois(boxes)
+    rois = as_rois(input, boxes)
     out_h, out_w = pair(output_size)
     _, channels, height, width = input.shape
     r = rois_array(rois, input.dtype.np)
