@@ -59,6 +59,13 @@ def test_roi_align_degenerate_boxes(aligned):
     check(lambda lib, x, r: op(lib, "roi_align")(x, r, (2, 3), 1.0, -1, aligned), x, rois)
 
 
+def test_roi_align_samples_on_the_edges():
+    """Single samples exactly at -1 and at the size count (clamped to the border); beyond them they give 0."""
+    x = randn(1, 2, 5, 6)
+    rois = np.array([[0, -2, 3, 0, 5], [0, 5, -2, 7, 0], [0, -2.5, 4, -0.5, 6], [0, 1, 4.5, 3, 6.5]])
+    check(lambda lib, x, r: op(lib, "roi_align")(x, r, 1, 1.0, 1), x, rois)
+
+
 def test_roi_align_list_of_boxes_and_module():
     x = randn(2, 4, 8, 8, dtype=np.float32)
     b0, b1 = make_rois(5, 1, 8, 8, dtype=np.float32)[:, 1:], make_rois(3, 1, 8, 8, dtype=np.float32)[:, 1:]
