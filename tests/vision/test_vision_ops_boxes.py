@@ -316,6 +316,15 @@ def test_nms_threshold_compared_in_double():
     assert len(f_keep) == 1
 
 
+def test_nms_thresholds_at_exact_ious():
+    # thresholds equal to float32 IoUs of the top box: a box is kept only if our IoU rounds exactly as the kernel's
+    boxes, scores = crowded(60, dtype=np.float32)
+    top = int(np.argmax(scores))
+    ious = tv_ops.box_iou(torch.tensor(boxes[top:top + 1]), torch.tensor(boxes))[0].numpy()
+    for threshold in ious[(ious > 0.05) & (ious < 0.95)]:
+        assert_same_indices(*run_both("nms", boxes, scores, iou_threshold=float(threshold)))
+
+
 def test_nms_degenerate_boxes():
     # zero-area boxes give nan IoUs, which suppress nothing
     boxes = np.array([[1, 1, 1, 1], [1, 1, 1, 1], [0, 0, 4, 4], [2, 2, 2, 5], [0, 0, 4, 4]], dtype=np.float64)
@@ -367,6 +376,17 @@ def test_batched_nms(n, num_classes, score_levels, dtype):
         assert_same_indices(t_keep, f_keep)
     plain = f_boxes.nms(flambeau.tensor(boxes), flambeau.tensor(scores), 0.4)
     assert len(f_keep) > len(plain)  # categories do not suppress each other
+
+
+def test_batched_nms_offsets_round_like_torchvision():
+    # class ids near 10**4 make float32 offsets large enough to round the shifted boxes: the coordinate trick's
+    # result then differs from per-class nms, and ours must be the trick's
+    boxes, scores = crowded(300, dtype=np.float32)
+    idxs = RNG.integers(0, 3, size=300) + 10**5
+    t_keep, f_keep = run_both("batched_nms", boxes, scores, idxs, iou_threshold=0.5)
+    assert_same_indices(t_keep, f_keep)
+    per_class = tv_ops.boxes._batched_nms_vanilla(torch.tensor(boxes), torch.tensor(scores), torch.tensor(idxs), 0.5)
+    assert per_class.tolist() != t_keep.tolist()
 
 
 def test_batched_nms_empty():
