@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import math
 
-from ... import (atan, atan2, cos, float32, float64, int32, int64, maximum, minimum, no_grad, sin, stack,
-                 tensor, unique, where, zeros, zeros_like)
+from ... import (atan, atan2, bfloat16, cos, float16, float32, float64, int8, int16, int32, int64, maximum,
+                 minimum, no_grad, sin, stack, tensor, uint8, unique, where, zeros, zeros_like)
 from ..._tensor import Tensor
 
 __all__ = ["nms", "batched_nms", "remove_small_boxes", "clip_boxes_to_image", "box_convert", "box_area", "box_iou",
@@ -26,6 +26,10 @@ def _upcast(t: Tensor) -> Tensor:
 
 # ---------------------------------------------------------------- non-maximum suppression
 
+_TORCH_SCALAR_NAMES = {float16: "Half", bfloat16: "BFloat16", int64: "Long", int32: "Int", int16: "Short",
+                       int8: "Char", uint8: "Byte"}
+
+
 def _check_nms_inputs(boxes: Tensor, scores: Tensor) -> None:
     """The checks of torchvision's CPU kernel, in its order and with its messages (RuntimeError)."""
     if boxes.dim() != 2:
@@ -39,10 +43,9 @@ def _check_nms_inputs(boxes: Tensor, scores: Tensor) -> None:
                            f"got {boxes.shape[0]} and {scores.shape[0]}")
     if boxes.dtype != scores.dtype:
         raise RuntimeError("dets should have the same type as scores")
-    if boxes.dtype not in (float32, float64):
-        dtype_name = {"float16": "Half", "bfloat16": "BFloat16"}.get(str(boxes.dtype)[len("torch."):],
-                                                                     str(boxes.dtype)[len("torch."):].capitalize())
-        raise RuntimeError(f'"nms_kernel" not implemented for \'{dtype_name}\'')
+    if boxes.dtype not in (float32, float64):  # the CPU kernel's types; CUDA's also takes half
+        name = _TORCH_SCALAR_NAMES.get(boxes.dtype, str(boxes.dtype))
+        raise RuntimeError(f'"nms_kernel" not implemented for \'{name}\'')
 
 
 def _iou_one_to_many(coords: tuple[Tensor, ...], areas: Tensor, i: int, others: Tensor) -> Tensor:
@@ -58,20 +61,18 @@ def nms(boxes: Tensor, scores: Tensor, iou_threshold: float) -> Tensor:
     """Indices (int64, by decreasing score) of the boxes kept after greedily dropping those whose IoU with a kept,
     higher-scoring box is > iou_threshold. Equal scores keep their input order (the CPU kernel's stable sort)."""
     _check_nms_inputs(boxes, scores)
-    with no_grad():
-        boxes = boxes.detach()
-        coords = boxes.unbind(1)
-        areas = (coords[2] - coords[0]) * (coords[3] - coords[1])
-        candidates = scores.detach().sort(stable=True, descending=True)[1]
-        keep = []
-        # One pass per kept box: it suppresses every remaining candidate that overlaps it too much. Comparing in
-        # float64 matches C++'s `float > double`; NaN IoUs (empty boxes) suppress nothing, as in the kernel.
-        while candidates.numel() > 0:
-            i = int(candidates[0])
-            keep.append(i)
-            rest = candidates[1:]
-            overlap = _iou_one_to_many(coords, areas, i, rest).double() > iou_threshold
-            candidates = rest[~overlap]
+    coords = boxes.detach().unbind(1)
+    areas = (coords[2] - coords[0]) * (coords[3] - coords[1])
+    candidates = scores.detach().sort(stable=True, descending=True)[1]
+    keep = []
+    # One pass per kept box: it suppresses every remaining candidate that overlaps it too much. Comparing in
+    # float64 matches C++'s `float > double`; NaN IoUs (empty boxes) suppress nothing, as in the kernel.
+    while candidates.numel() > 0:
+        i = int(candidates[0])
+        keep.append(i)
+        rest = candidates[1:]
+        overlap = _iou_one_to_many(coords, areas, i, rest).double() > iou_threshold
+        candidates = rest[~overlap]
     return tensor(keep, dtype=int64, device=boxes.device)
 
 
