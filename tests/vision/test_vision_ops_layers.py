@@ -16,7 +16,7 @@ from flambeau.vision.ops.drop_block import DropBlock2d, DropBlock3d, drop_block2
 from flambeau.vision.ops import feature_pyramid_network as f_fpn
 from flambeau.vision.ops.feature_pyramid_network import (ExtraFPNBlock, FeaturePyramidNetwork, LastLevelMaxPool,
                                                          LastLevelP6P7)
-from oracle import check, check_module, copy_state, randn, to_numpy
+from oracle import check, check_module, randn, to_numpy
 
 # ---------------------------------------------------------------------------------------------- FPN
 
@@ -236,7 +236,8 @@ def test_deform_conv2d_without_bias_and_int_arguments():
           atol=1e-10, rtol=1e-8)
 
 
-@pytest.mark.parametrize("geometry", [{}, {"stride": (2, 2), "padding": (1, 1)}, {"padding": (2, 1), "dilation": (2, 1)}])
+@pytest.mark.parametrize("geometry", [{}, {"stride": (2, 2), "padding": (1, 1)},
+                                      {"padding": (2, 1), "dilation": (2, 1)}])
 def test_deform_conv2d_with_zero_offsets_is_conv2d(geometry):
     """Zero offsets sample the regular grid, at integer positions where the offset gradient is one-sided."""
     x, offset, weight, bias, _ = deform_arrays(groups=2, **geometry)
