@@ -4,7 +4,7 @@ Every RoI operator but roi_pool is linear in the input and separable in y and x:
 of RoI k is  sum_{h,w} wy[k, p, h] * wx[k, q, w] * input[batch[k], c, h, w], where wy averages the
 bilinear (or box) weights of the bin's sample rows and wx those of its columns. The matrices depend on
 the boxes only (which get no gradient, as in torchvision), so they are built in NumPy; the contraction
-runs as flambeau matmuls, one pair per image, and gradients w.r.t. the input come from those.
+runs as flambeau ops on each RoI's window of the input, and gradients w.r.t. the input come from those.
 """
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import numpy as np
 
 import flambeau
 from flambeau import Tensor
+from flambeau._dispatch import Primitive, apply
 
 
 def check_roi_boxes_shape(boxes) -> None:
@@ -100,51 +101,103 @@ def box_matrix(start: np.ndarray, end: np.ndarray, size: int, dtype) -> np.ndarr
     return (inside / np.maximum(end - start, 1)[..., None]).astype(dtype)
 
 
-def _groups(batch: np.ndarray):
-    """(image index, positions of its RoIs) for each image that has RoIs; one empty group when none do."""
-    if batch.size == 0:
-        return [(0, batch)]
-    return [(int(n), np.flatnonzero(batch == n)) for n in np.unique(batch)]
+# NOTE: bound on the elements of the input windows gathered at once (64 MiB of float32)
+_CHUNK = 1 << 24
 
 
-def _in_roi_order(parts: list[Tensor], groups) -> Tensor:
-    if len(parts) == 1:
-        return parts[0]
-    order = np.concatenate([idx for _, idx in groups])
-    return flambeau.cat(parts, dim=0)[flambeau.tensor(np.argsort(order, kind="stable"))]
+def _band(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The positions [K, S] of the narrowest band holding every RoI's nonzero weights, and m cut to it [K, P, S].
+
+    Positions past the map repeat its last one with weight 0, so all RoIs share the band's width S.
+    """
+    k, _, size = m.shape
+    nonzero = (m != 0).any(axis=1)  # [K, size]
+    has = nonzero.any(axis=1)
+    first = np.where(has, nonzero.argmax(axis=1), 0)
+    last = np.where(has, size - 1 - nonzero[:, ::-1].argmax(axis=1), 0)
+    span = int((last - first).max()) + 1 if k else 1
+    pos = first[:, None] + np.arange(span)
+    inside = pos < size
+    pos = np.minimum(pos, size - 1)
+    band = np.where(inside[:, None, :], np.take_along_axis(m, pos[:, None, :], axis=2), 0).astype(m.dtype)
+    return pos, band
 
 
 def _const(a: np.ndarray, like: Tensor) -> Tensor:
     return flambeau.tensor(a, dtype=like.dtype, device=like.device)
 
 
+class GatherRows(Primitive):
+    """x[index] for a 2-D x and an integer array index: whole rows (pixels' channel vectors)."""
+
+    @staticmethod
+    def forward(x, index):
+        return x[index]
+
+    def backward(ctx, g):
+        (index,) = ctx.args
+        return (apply(ScatterAddRows, (g,), index, ctx.metas[0][0][0]),)
+
+
+class ScatterAddRows(Primitive):
+    """The sum of the rows of g into `rows` rows at `index`: sorted segments summed by np.add.reduceat,
+    much faster than np.add.at when the windows of many RoIs overlap."""
+
+    @staticmethod
+    def forward(g, index, rows):
+        flat = index.ravel()
+        order = np.argsort(flat, kind="stable")
+        ordered = flat[order]
+        out = np.zeros((rows, g.shape[-1]), g.dtype)
+        if flat.size:
+            starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+            out[ordered[starts]] = np.add.reduceat(g.reshape(-1, g.shape[-1])[order], starts, axis=0)
+        return out
+
+    def backward(ctx, g):
+        (index, _) = ctx.args
+        return (apply(GatherRows, (g,), index),)
+
+
+def _windowed(input: Tensor, batch: np.ndarray, wy: np.ndarray, wx: np.ndarray, contract) -> Tensor:
+    """Gather each RoI's window of the input (channels last, [k, Sy, Sx, C]) and reduce it with
+    contract(window, wy band, wx band), a chunk of RoIs at a time: the work grows with the RoIs' areas,
+    not with the map's."""
+    rows, wy = _band(wy)
+    cols, wx = _band(wx)
+    n, c, h, w = input.shape
+    pixels = input.permute(0, 2, 3, 1).reshape(n * h * w, c)  # channels last: one gather of whole rows
+    k = len(batch)
+    step = max(1, _CHUNK // (rows.shape[1] * cols.shape[1] * max(c, 1)))
+    parts = []
+    for s in range(0, max(k, 1), step):
+        chunk = slice(s, s + step)
+        index = (batch[chunk, None, None] * h + rows[chunk, :, None]) * w + cols[chunk, None, :]
+        window = apply(GatherRows, (pixels,), index)
+        parts.append(contract(window, _const(wy[chunk], input), _const(wx[chunk], input)))
+    return parts[0] if len(parts) == 1 else flambeau.cat(parts, dim=0)
+
+
+def _contract(window: Tensor, wy: Tensor, wx: Tensor) -> Tensor:
+    k, sy, sx, c = window.shape
+    rows = (wy @ window.reshape(k, sy, sx * c)).reshape(k, wy.shape[1], sx, c)  # [k, P, Sx, C]
+    # NOTE: k*P matmuls of [Q, Sx] @ [Sx, C] are BLAS-friendly; k of [P*C, Sx] @ [Sx, Q] are 5-10x slower
+    return (wx[:, None] @ rows).permute(0, 3, 1, 2)
+
+
+def _contract_ps(window: Tensor, wy: Tensor, wx: Tensor) -> Tensor:
+    k, sy, sx, c_in = window.shape
+    ph, pw = wy.shape[1], wx.shape[1]
+    window = window.reshape(k, sy, sx, c_in // (ph * pw), ph, pw)
+    rows = (window * wy.permute(0, 2, 1).reshape(k, sy, 1, 1, ph, 1)).sum(1)  # [k, Sx, C, P, Q]
+    return (rows * wx.permute(0, 2, 1).reshape(k, sx, 1, 1, pw)).sum(1)
+
+
 def pool_separable(input: Tensor, batch: np.ndarray, wy: np.ndarray, wx: np.ndarray) -> Tensor:
     """out[k, c, p, q] = sum_{h,w} wy[k, p, h] * wx[k, q, w] * input[batch[k], c, h, w]."""
-    _, c, h, w = input.shape
-    groups = _groups(batch)
-    parts = []
-    for n, idx in groups:
-        k, ph, pw = len(idx), wy.shape[1], wx.shape[1]
-        rows = _const(wy[idx].reshape(k * ph, h), input) @ input[n].permute(1, 0, 2).reshape(h, c * w)
-        cols = rows.reshape(k, ph * c, w) @ _const(wx[idx].transpose(0, 2, 1), input)
-        parts.append(cols.reshape(k, ph, c, pw).permute(0, 2, 1, 3))
-    return _in_roi_order(parts, groups)
+    return _windowed(input, batch, wy, wx, _contract)
 
 
 def pool_separable_ps(input: Tensor, batch: np.ndarray, wy: np.ndarray, wx: np.ndarray) -> Tensor:
     """Position-sensitive pool_separable: bin (p, q) of output channel c reads input channel (c*P + p)*Q + q."""
-    _, c_in, h, w = input.shape
-    ph, pw = wy.shape[1], wx.shape[1]
-    c = c_in // (ph * pw)
-    groups = _groups(batch)
-    parts = []
-    for n, idx in groups:
-        k = len(idx)
-        # contract w per column q: [Q, C*P*H, W] @ [Q, W, K] -> [Q, C, P, H, K]
-        x = input[n].reshape(c, ph, pw, h, w).permute(2, 0, 1, 3, 4).reshape(pw, c * ph * h, w)
-        cols = (x @ _const(wx[idx].transpose(1, 2, 0), input)).reshape(pw, c, ph, h, k)
-        # contract h per row p and RoI k: [P, K, Q*C, H] @ [P, K, H, 1]
-        cols = cols.permute(2, 4, 0, 1, 3).reshape(ph, k, pw * c, h)
-        out = cols @ _const(wy[idx].transpose(1, 0, 2)[..., None], input)
-        parts.append(out.reshape(ph, k, pw, c).permute(1, 3, 0, 2))
-    return _in_roi_order(parts, groups)
+    return _windowed(input, batch, wy, wx, _contract_ps)
