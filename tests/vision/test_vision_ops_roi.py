@@ -154,6 +154,22 @@ def test_gradcheck(name, args):
     gradcheck(lambda lib, x: FLAMBEAU[name](x, rois, *args), randn(2, 4, 5, 6), gradgrad=False)
 
 
+def test_gradgradcheck_roi_align():
+    """The window gather's backward (a segment sum) has its own backward: the gather again."""
+    rois = flambeau.tensor(make_rois(4, 2, 5, 6))
+    gradcheck(lambda lib, x: roi_align(x, rois, 2, 0.5, 2, True), randn(2, 3, 5, 6))
+
+
+@pytest.mark.parametrize("name", ["roi_align", "ps_roi_align", "ps_roi_pool"])
+def test_rois_in_several_chunks(name, monkeypatch):
+    """Windows are gathered a bounded number of elements at a time; results must not depend on it."""
+    monkeypatch.setattr("flambeau.vision.ops._roi_utils._CHUNK", 200)
+    x = randn(2, 8, 9, 11)
+    # ps_roi_pool: values only, as torchvision's gradient disagrees with its forward at the border
+    check(lambda lib, x, r: op(lib, name)(x, r, 2, 0.5), x, make_rois(15, 2, 9, 11, 0.5, max_size=8),
+          grad=name != "ps_roi_pool")
+
+
 @pytest.mark.parametrize("name", ["roi_align", "roi_pool", "ps_roi_align", "ps_roi_pool"])
 def test_errors(name):
     x = randn(1, 8, 5, 5)
