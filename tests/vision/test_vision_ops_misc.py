@@ -142,3 +142,13 @@ def test_stochastic_depth_errors(p, mode):
 def test_conv_norm_activation_base_class_warns():
     with pytest.warns(UserWarning, match="Conv2dNormActivation"):
         f_ops.misc.ConvNormActivation(3, 4)
+
+
+def test_ops_namespace_is_torchvisions():
+    """flambeau.vision.ops exports exactly the names torchvision.ops does, each a function or a class."""
+    import torchvision.ops
+
+    import flambeau.vision.ops as ops
+    assert sorted(ops.__all__) == sorted(torchvision.ops.__all__)
+    for name in ops.__all__:
+        assert callable(getattr(ops, name)), name
