@@ -1,10 +1,13 @@
 """torchvision.ops' box utilities: non-maximum suppression, format conversion, areas and the IoU family.
 
-Everything is written with flambeau ops, so the IoU functions carry gradients and run on either device.
+The IoU functions are written with flambeau ops, so they carry gradients and run on either device; nms
+is a compiled loop (flambeau/_kernels/nms.py) on the host.
 """
 from __future__ import annotations
 
 import math
+
+import numpy as np
 
 from ... import (atan, atan2, bfloat16, cos, float16, float32, float64, int8, int16, int32, int64, maximum,
                  minimum, no_grad, sin, stack, tensor, uint8, unique, where, zeros, zeros_like)
@@ -48,32 +51,16 @@ def _check_nms_inputs(boxes: Tensor, scores: Tensor) -> None:
         raise RuntimeError(f'"nms_kernel" not implemented for \'{name}\'')
 
 
-def _iou_one_to_many(coords: tuple[Tensor, ...], areas: Tensor, i: int, others: Tensor) -> Tensor:
-    """IoU of box i against the boxes `others`, in the boxes' dtype and the kernel's operation order."""
-    x1, y1, x2, y2 = coords
-    w = (minimum(x2[i], x2[others]) - maximum(x1[i], x1[others])).clamp(min=0)
-    h = (minimum(y2[i], y2[others]) - maximum(y1[i], y1[others])).clamp(min=0)
-    inter = w * h
-    return inter / (areas[i] + areas[others] - inter)
-
-
 def nms(boxes: Tensor, scores: Tensor, iou_threshold: float) -> Tensor:
     """Indices (int64, by decreasing score) of the boxes kept after greedily dropping those whose IoU with a kept,
     higher-scoring box is > iou_threshold. Equal scores keep their input order (the CPU kernel's stable sort)."""
+    from ..._kernels.nms import greedy_nms
     _check_nms_inputs(boxes, scores)
-    coords = boxes.detach().unbind(1)
-    areas = (coords[2] - coords[0]) * (coords[3] - coords[1])
-    candidates = scores.detach().sort(stable=True, descending=True)[1]
-    keep = []
-    # One pass per kept box: it suppresses every remaining candidate that overlaps it too much. Comparing in
-    # float64 matches C++'s `float > double`; NaN IoUs (empty boxes) suppress nothing, as in the kernel.
-    while candidates.numel() > 0:
-        i = int(candidates[0])
-        keep.append(i)
-        rest = candidates[1:]
-        overlap = _iou_one_to_many(coords, areas, i, rest).double() > iou_threshold
-        candidates = rest[~overlap]
-    return tensor(keep, dtype=int64, device=boxes.device)
+    x1, y1, x2, y2 = np.ascontiguousarray(boxes.detach().cpu().numpy().T)
+    order = scores.detach().sort(stable=True, descending=True)[1].cpu().numpy()
+    keep = np.empty(order.size, np.int64)
+    count = greedy_nms(x1, y1, x2, y2, order, float(iou_threshold), keep)
+    return tensor(keep[:count], dtype=int64, device=boxes.device)
 
 
 def batched_nms(boxes: Tensor, scores: Tensor, idxs: Tensor, iou_threshold: float) -> Tensor:
