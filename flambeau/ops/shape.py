@@ -436,7 +436,11 @@ def select(input: Tensor, dim: int, index) -> Tensor:
 
 # ------------------------------------------------------------------------------- flips
 
-def flip(input: Tensor, *dims) -> Tensor:
+def flip(input: Tensor, *args, dims=None) -> Tensor:
+    """flip(x, 0, 1), flip(x, (0, 1)) or flip(x, dims=(0, 1)), as PyTorch accepts them."""
+    if dims is not None and args:
+        raise TypeError("flip() got multiple values for argument 'dims'")
+    dims = args if dims is None else (dims,)
     ndim = input._data.ndim
     dims = wrap_dims(size_args(dims), ndim)
     return apply(Flip, (input,), dims if ndim else ())  # a 0-d tensor accepts dim 0 and has nothing to flip

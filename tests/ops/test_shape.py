@@ -49,6 +49,8 @@ CASES = [
     ("select_1d", lambda t, x: x.select(0, 1), (3,)),
     ("flip", lambda t, x: t.flip(x, (0, -1)), (2, 3)),
     ("flip_method", lambda t, x: x.flip(1), (2, 3)),
+    ("flip_dims_keyword", lambda t, x: x.flip(dims=[1]), (2, 3)),
+    ("flip_function_dims_keyword", lambda t, x: t.flip(x, dims=(0, 1)), (2, 3)),
     ("flip_0d", lambda t, x: x.flip(()), ()),
     ("flip_0d_dim", lambda t, x: t.flip(x, (-1,)), ()),
     ("fliplr", lambda t, x: t.fliplr(x), (2, 3)),
