@@ -44,7 +44,8 @@ def measure(workload, threads: int, quick: bool, rounds: int) -> dict:
     for _ in range(rounds):
         for lib in LIBRARIES:
             runs[lib].append(run_worker(workload.name, lib, threads, quick))
-    row = {"name": workload.name, "unit": workload.unit, "target": workload.target}
+    row = {"name": workload.name, "unit": workload.unit, "target": workload.target,
+           "memory_target": workload.memory_target}
     for lib, results in runs.items():
         errors = [r["error"] for r in results if "error" in r]
         if errors:
@@ -56,6 +57,17 @@ def measure(workload, threads: int, quick: bool, rounds: int) -> dict:
     if "value" in row["torch"] and "value" in row["flambeau"]:
         row["ratio"] = row["flambeau"]["value"] / row["torch"]["value"]
     return row
+
+
+def print_memory(rows: list) -> None:
+    """Peak resident memory of each library's process, for the workloads with a memory target."""
+    for row in rows:
+        if row.get("memory_target") and "ratio" in row:
+            torch_mb, ours_mb = row["torch"]["peak_rss_mb"], row["flambeau"]["peak_rss_mb"]
+            ratio = ours_mb / torch_mb
+            mark = "ok" if ratio <= row["memory_target"] else "MISS"
+            print(f"peak memory, {row['name'][:48]}: PyTorch {torch_mb:.0f} MB, flambeau {ours_mb:.0f} MB, "
+                  f"ratio {ratio:.2f} <= {row['memory_target']:.1f} {mark}")
 
 
 def _cell(entry: dict) -> str:
@@ -111,6 +123,7 @@ def main(argv=None) -> None:
     for workload in workloads:
         rows.append(measure(workload, args.threads, args.quick, rounds))
         print_row(rows[-1])
+    print_memory(rows)
     sizes = {lib: footprint_mb(lib) for lib in LIBRARIES}
     print(f"installed size: PyTorch {sizes['torch']:.0f} MB, flambeau {sizes['flambeau']:.1f} MB")
     report = {"machine": machine(), "threads": args.threads, "quick": args.quick, "rounds": rounds,

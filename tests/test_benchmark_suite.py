@@ -35,3 +35,17 @@ def test_suite_prints_a_row_and_writes_json(tmp_path):
     assert row["torch"]["value"] > 0 and row["flambeau"]["value"] > 0
     assert row["ratio"] == pytest.approx(row["flambeau"]["value"] / row["torch"]["value"])
     assert report["threads"] == 1 and report["machine"]["nproc"] >= 1
+
+
+def test_peak_memory_lines_for_the_workloads_with_a_memory_target(capsys):
+    from benchmarks.run import print_memory
+    from benchmarks.workloads import registry
+    assert {w.name for w in registry().values() if w.memory_target} == {
+        "small ResNet (BN) train, 3x32x32 batch 32", "Transformer encoder train (256, 4 heads, 2 layers, seq 128)"}
+    rows = [{"name": "a", "memory_target": 1.2, "ratio": 1.0, "torch": {"peak_rss_mb": 100.0},
+             "flambeau": {"peak_rss_mb": 130.0}},
+            {"name": "b", "memory_target": None, "ratio": 1.0, "torch": {"peak_rss_mb": 1.0},
+             "flambeau": {"peak_rss_mb": 1.0}}]
+    print_memory(rows)
+    assert capsys.readouterr().out.splitlines() == [
+        "peak memory, a: PyTorch 100 MB, flambeau 130 MB, ratio 1.30 <= 1.2 MISS"]

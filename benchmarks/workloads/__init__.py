@@ -3,7 +3,8 @@
 A workload's `build(torch, quick)` gets the library under test (PyTorch or flambeau, both spoken to
 through PyTorch's API) and returns a zero-argument callable, one timed step; `quick` asks for a smaller
 problem where the full one takes seconds. `per` divides the step's time (ops in a chain, samples in an
-epoch), `unit` names the result, `target` is the ratio flambeau / PyTorch the issue asks for.
+epoch), `unit` names the result, `target` is the ratio flambeau / PyTorch the issue asks for, and
+`memory_target` the ratio of the two processes' peak resident memory, where the issue asks for one.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ class Workload:
     unit: str = "ms"
     per: int = 1
     kind: str = "step"  # "step": time build()'s callable; "import": wall time of importing the library
+    memory_target: float | None = None
 
 
 def _all() -> list:

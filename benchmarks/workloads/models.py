@@ -77,7 +77,7 @@ def resnet18_inference(torch, quick):
 WORKLOADS = [
     Workload("MLP 784-512-512-10 train, batch 128, Adam", mlp, target=1.0),
     Workload("LeNet CNN train, batch 64, SGD momentum", lenet, target=1.3),
-    Workload("small ResNet (BN) train, 3x32x32 batch 32", resnet_train, target=1.5),
+    Workload("small ResNet (BN) train, 3x32x32 batch 32", resnet_train, target=1.5, memory_target=1.2),
     Workload("small ResNet inference, batch 256", resnet_inference, target=1.3),
     Workload("ResNet-18 inference, 224x224 batch 8", resnet18_inference, target=1.5),
 ]

@@ -65,7 +65,8 @@ def _recurrent(kind):
 
 WORKLOADS = [
     Workload("LSTM LM train (2x200, bptt 35, batch 20, vocab 10k)", lstm_lm, target=1.5),
-    Workload("Transformer encoder train (256, 4 heads, 2 layers, seq 128)", transformer, target=1.3),
+    Workload("Transformer encoder train (256, 4 heads, 2 layers, seq 128)", transformer, target=1.3,
+             memory_target=1.2),
     Workload("LSTM 2x200 fwd+bwd, seq 35 batch 20", _recurrent("LSTM")),
     Workload("GRU 2x200 fwd+bwd, seq 35 batch 20", _recurrent("GRU")),
 ]
