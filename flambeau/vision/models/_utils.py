@@ -5,7 +5,10 @@ from __future__ import annotations
 import functools
 import inspect
 import warnings
+from collections import OrderedDict
 from typing import Any, Callable, TypeVar, Union
+
+from ... import nn
 
 from ..transforms._presets import ImageClassification
 from ._api import Weights, WeightsEnum
@@ -13,6 +16,33 @@ from ._meta import _IMAGENET_CATEGORIES
 
 V = TypeVar("V")
 D = TypeVar("D")
+
+
+class IntermediateLayerGetter(nn.ModuleDict):
+    """Runs `model`'s direct children in registration order up to the last one named in `return_layers`, and
+    returns the outputs of the named ones under their new names. It assumes the children are called in the order
+    they were registered, each once (true of the backbones detection and segmentation take features from)."""
+
+    def __init__(self, model: nn.Module, return_layers: dict[str, str]) -> None:
+        if not set(return_layers).issubset(name for name, _ in model.named_children()):
+            raise ValueError("return_layers are not present in model")
+        wanted = {str(k): str(v) for k, v in return_layers.items()}
+        layers = OrderedDict()
+        for name, module in model.named_children():
+            layers[name] = module
+            wanted.pop(name, None)
+            if not wanted:
+                break
+        super().__init__(layers)
+        self.return_layers = return_layers
+
+    def forward(self, x):
+        out = OrderedDict()
+        for name, module in self.items():
+            x = module(x)
+            if name in self.return_layers:
+                out[self.return_layers[name]] = x
+        return out
 
 
 def _make_divisible(v: float, divisor: int, min_value: int | None = None) -> int:

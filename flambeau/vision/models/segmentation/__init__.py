@@ -1,0 +1,1 @@
+"""flambeau.vision.models.segmentation: torchvision's semantic-segmentation models (FCN, DeepLabV3, LRASPP)."""
