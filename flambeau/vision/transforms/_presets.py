@@ -1,5 +1,5 @@
-"""The inference preprocessing attached to pretrained classification weights (torchvision's private
-transforms._presets): reached through `Weights.transforms`, not meant to be used directly."""
+"""The inference preprocessing attached to pretrained weights (torchvision's private transforms._presets):
+reached through `Weights.transforms`, not meant to be used directly."""
 from __future__ import annotations
 
 from typing import Any
@@ -10,7 +10,7 @@ from ...nn import Module
 from . import functional as F
 from .functional import InterpolationMode
 
-__all__ = ["ImageClassification"]
+__all__ = ["ImageClassification", "SemanticSegmentation"]
 
 
 class ImageClassification(Module):
@@ -47,3 +47,37 @@ class ImageClassification(Module):
                 f"``interpolation={self.interpolation}``, followed by a central crop of ``crop_size={self.crop_size}"
                 "``. Finally the values are first rescaled to ``[0.0, 1.0]`` and then normalized using "
                 f"``mean={self.mean}`` and ``std={self.std}``.")
+
+
+class SemanticSegmentation(Module):
+    """Resize the shorter side to resize_size (unless None), scale to [0, 1] float and normalize with mean/std.
+    Accepts a PIL image or a (C, H, W) / (B, C, H, W) tensor."""
+
+    def __init__(self, *, resize_size: int | None, mean: tuple[float, ...] = (0.485, 0.456, 0.406),
+                 std: tuple[float, ...] = (0.229, 0.224, 0.225),
+                 interpolation: InterpolationMode = InterpolationMode.BILINEAR,
+                 antialias: bool | None = True) -> None:
+        super().__init__()
+        self.resize_size = None if resize_size is None else [resize_size]
+        self.mean = list(mean)
+        self.std = list(std)
+        self.interpolation = interpolation
+        self.antialias = antialias
+
+    def forward(self, img: Any) -> Tensor:
+        if self.resize_size is not None:
+            img = F.resize(img, self.resize_size, interpolation=self.interpolation, antialias=self.antialias)
+        if not isinstance(img, Tensor):
+            img = F.pil_to_tensor(img)
+        img = F.convert_image_dtype(img, float32)
+        return F.normalize(img, mean=self.mean, std=self.std)
+
+    def __repr__(self) -> str:
+        return (f"{self.__class__.__name__}(\n    resize_size={self.resize_size}\n    mean={self.mean}\n"
+                f"    std={self.std}\n    interpolation={self.interpolation}\n)")
+
+    def describe(self) -> str:
+        return ("Accepts ``PIL.Image``, batched ``(B, C, H, W)`` and single ``(C, H, W)`` image ``torch.Tensor`` "
+                f"objects. The images are resized to ``resize_size={self.resize_size}`` using "
+                f"``interpolation={self.interpolation}``. Finally the values are first rescaled to ``[0.0, 1.0]`` "
+                f"and then normalized using ``mean={self.mean}`` and ``std={self.std}``.")
