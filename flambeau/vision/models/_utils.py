@@ -66,6 +66,14 @@ def _ovewrite_named_param(kwargs: dict[str, Any], param: str, new_value: V) -> N
         kwargs[param] = new_value
 
 
+def _ovewrite_value_param(param: str, actual: V | None, expected: V) -> V:
+    """`expected`, after checking that `actual` (when given) agrees with it (the segmentation and detection
+    builders' num_classes and aux_loss against their weights)."""
+    if actual is not None and actual != expected:
+        raise ValueError(f"The parameter '{param}' expected value {expected} but got {actual} instead.")
+    return expected
+
+
 def _quoted_list(names: list[str]) -> str:
     """'a'; 'a' and 'b'; 'a', 'b', and 'c' (torchvision's wording)."""
     quoted = [f"'{n}'" for n in names]
