@@ -1,5 +1,5 @@
-"""ImageNet-1k class names, in the order of the classifiers' 1000 outputs (data, generated once from
-torchvision's list)."""
+"""Class names in the order of the models' outputs: ImageNet-1k for the classifiers' 1000, Pascal VOC's 20 and
+the background for the segmentation models (data, generated once from torchvision's lists)."""
 
 _IMAGENET_CATEGORIES = [
     'tench',
@@ -1002,4 +1002,28 @@ _IMAGENET_CATEGORIES = [
     'bolete',
     'ear',
     'toilet tissue',
+]
+
+_VOC_CATEGORIES = [
+    '__background__',
+    'aeroplane',
+    'bicycle',
+    'bird',
+    'boat',
+    'bottle',
+    'bus',
+    'car',
+    'cat',
+    'chair',
+    'cow',
+    'diningtable',
+    'dog',
+    'horse',
+    'motorbike',
+    'person',
+    'pottedplant',
+    'sheep',
+    'sofa',
+    'train',
+    'tvmonitor',
 ]
