@@ -68,6 +68,7 @@ from ._gradient import *  # noqa: E402,F401,F403
 from ._draws import *  # noqa: E402,F401,F403
 from ._frombuffer import *  # noqa: E402,F401,F403
 from ._segment_reduce import *  # noqa: E402,F401,F403
+from . import _subclass  # noqa: E402,F401  binds Tensor.as_subclass
 from . import random, sparse, testing  # noqa: E402,F401
 from .sparse import sparse_coo_tensor  # noqa: E402,F401
 from . import distributions  # noqa: E402,F401
