@@ -197,4 +197,5 @@ def _families() -> dict:
     rules[activation.Softmax] = _softmax
     rules[activation.LogSoftmax] = _log_softmax
     rules[pool.ConstantPad] = _constant_pad
+    rules[pool.FillWindows] = _diagonal  # its backward is the identity
     return rules

@@ -261,6 +261,21 @@ class PlaneGather(Primitive):
         return (apply(PlaneScatter, (g,), index, ctx.metas[0][0][-nsp:], True),)
 
 
+class FillWindows(Primitive):
+    """x with the lowest value at the output positions `empty` marks: max pooling's windows that dilation puts
+    wholly in the padding read -inf there, as PyTorch's do, while their gradient still flows, unchanged, to the
+    index PyTorch reports for them (an element past the window)."""
+
+    @staticmethod
+    def forward(x, empty):
+        out = x.copy()
+        out[(Ellipsis,) + tuple(_xp(x).asarray(i) for i in np.nonzero(empty))] = _lowest(x.dtype)
+        return out
+
+    def backward(ctx, g):
+        return (g,)
+
+
 class PlaneScatter(Primitive):
     """Planes of shape `plane` holding zeros, with src added (accumulate) or written at index."""
 
@@ -321,6 +336,10 @@ def adaptive_max_index(x: Tensor, out: tuple) -> Tensor:
 
 def plane_gather(x: Tensor, index: Tensor, nsp: int) -> Tensor:
     return apply(PlaneGather, (x,), index._data, nsp)
+
+
+def fill_windows(x: Tensor, empty: np.ndarray) -> Tensor:
+    return apply(FillWindows, (x,), empty)
 
 
 def plane_scatter(src: Tensor, index: Tensor, plane: tuple, accumulate: bool) -> Tensor:

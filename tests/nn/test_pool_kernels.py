@@ -80,11 +80,16 @@ def test_max_pool2d_small_and_odd_planes(shape):
 
 def test_windows_all_in_the_padding():
     """Dilation can put a whole window in the padding: PyTorch's index then points past the window (at the next
-    row, or past the plane), its value is -inf there and ours the element read; indices and gradients agree."""
-    for shape in [(1, 1, 1, 1), (1, 1, 5, 1), (2, 1, 3, 1)]:
+    row, or past the plane) and its value is -inf; values, indices and gradients (sent to that index) agree.
+    (An index past the plane drops its gradient here; PyTorch's backward writes it past the plane, into the next
+    plane or out of its buffer, so those cases are not compared.)"""
+    for shape, kernel, padding, dilation in [((1, 1, 1, 1), (3, 2), 1, (1, 2)), ((1, 1, 5, 1), (3, 2), 1, (1, 2)),
+                                             ((2, 1, 3, 1), (3, 2), 1, (1, 2)), ((1, 2, 3, 5), (2, 3), 1, (3, 2))]:
         t, f = _both(_data(shape, seed=2), "float64")
-        t_out, t_idx = torch.nn.functional.max_pool2d(t, (3, 2), 1, 1, (1, 2), True, True)
-        f_out, f_idx = flambeau.nn.functional.max_pool2d(f, (3, 2), 1, 1, (1, 2), True, True)
+        t_out, t_idx = torch.nn.functional.max_pool2d(t, kernel, 1, padding, dilation, True, True)
+        f_out, f_idx = flambeau.nn.functional.max_pool2d(f, kernel, 1, padding, dilation, True, True)
+        assert np.isneginf(_np(t_out)).any()
+        np.testing.assert_array_equal(_np(f_out), _np(t_out))
         np.testing.assert_array_equal(_np(f_idx), _np(t_idx))
         t_out.backward(torch.ones_like(t_out))
         f_out.backward(flambeau.ones_like(f_out))

@@ -13,7 +13,8 @@ import numpy as np
 import flambeau
 
 from ..._tensor import Tensor
-from ...ops.pool import adaptive_bounds, adaptive_max_index, max_pool_index, plane_gather, plane_scatter, window_sum
+from ...ops.pool import (adaptive_bounds, adaptive_max_index, fill_windows, max_pool_index, plane_gather, plane_scatter,
+                         window_sum)
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "max_pool1d_with_indices", "max_pool2d_with_indices",
            "max_pool3d_with_indices", "avg_pool1d", "avg_pool2d", "avg_pool3d", "adaptive_avg_pool1d",
@@ -86,10 +87,27 @@ def _geometry(name: str, input: Tensor, nsp: int, kernel_size, stride, padding, 
 
 # ------------------------------------------------------------------------------------------- max
 
+def _windows_in_padding(geom: tuple, spatial: tuple) -> np.ndarray | None:
+    """Where dilation puts a whole window in the padding, a mask over the output positions; None if nowhere."""
+    kernel, stride, dilation, padding, out = geom
+    reaches = []  # per dim: does the window at each output position sample the input at all?
+    for k, s, d, p, o, n in zip(kernel, stride, dilation, padding, out, spatial):
+        taps = np.arange(o)[:, None] * s - p + np.arange(k) * d
+        reaches.append(((taps >= 0) & (taps < n)).any(axis=1))
+    if all(r.all() for r in reaches):
+        return None
+    reached = reaches[0]
+    for r in reaches[1:]:
+        reached = reached[..., None] & r
+    return ~reached
+
+
 def _max_pool(name, nsp, input, kernel_size, stride, padding, dilation, ceil_mode) -> tuple:
     geom = _geometry(name, input, nsp, kernel_size, stride, padding, dilation, ceil_mode)
     index = max_pool_index(input, geom)
-    return plane_gather(input, index, nsp), index
+    values = plane_gather(input, index, nsp)
+    empty = _windows_in_padding(geom, input.shape[-nsp:])
+    return (values if empty is None else fill_windows(values, empty)), index
 
 
 def _max_pool_nd(nsp: int) -> tuple:
