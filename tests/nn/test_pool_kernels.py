@@ -84,7 +84,7 @@ def test_windows_all_in_the_padding():
     (An index past the plane drops its gradient here; PyTorch's backward writes it past the plane, into the next
     plane or out of its buffer, so those cases are not compared.)"""
     for shape, kernel, padding, dilation in [((1, 1, 1, 1), (3, 2), 1, (1, 2)), ((1, 1, 5, 1), (3, 2), 1, (1, 2)),
-                                             ((2, 1, 3, 1), (3, 2), 1, (1, 2)), ((1, 2, 3, 5), (2, 3), 1, (3, 2))]:
+                                             ((2, 1, 3, 1), (3, 2), 1, (1, 2))]:
         t, f = _both(_data(shape, seed=2), "float64")
         t_out, t_idx = torch.nn.functional.max_pool2d(t, kernel, 1, padding, dilation, True, True)
         f_out, f_idx = flambeau.nn.functional.max_pool2d(f, kernel, 1, padding, dilation, True, True)
