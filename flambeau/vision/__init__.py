@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib
 
 __version__ = "0.29.1"
-_SUBMODULES = ("datasets", "io", "models", "ops", "transforms", "utils")
+_SUBMODULES = ("datasets", "io", "models", "ops", "transforms", "tv_tensors", "utils")
 __all__ = list(_SUBMODULES)
 
 
