@@ -27,3 +27,29 @@ def training_step(model, optimizer, loss_fn):
         loss_fn(model).backward()
         optimizer.step()
     return step
+
+
+def same_weights(model, torch, seed: int = 0):
+    """Give `model` weights drawn from NumPy by a fixed rule, so that PyTorch's and flambeau's copies of a model
+    (whose own initialisations draw from different streams) hold the same numbers: a detector then keeps the
+    same boxes in both, and the two time the same work. Scales follow the usual inits: weights ~ N(0, 1/fan_in),
+    norm weights near 1, biases and running means near 0, running variances near 1."""
+    rng = np.random.default_rng(seed)
+    state = {}
+    for name, value in model.state_dict().items():
+        if not value.is_floating_point():
+            state[name] = value
+            continue
+        shape = tuple(value.shape)
+        noise = rng.standard_normal(shape).astype(np.float32)
+        if name.endswith("running_var"):
+            data = 1 + 0.1 * np.abs(noise)
+        elif len(shape) > 1:
+            data = noise / np.sqrt(max(1, int(np.prod(shape[1:]))))
+        elif name.endswith("weight"):
+            data = 1 + 0.1 * noise
+        else:
+            data = 0.1 * noise
+        state[name] = torch.tensor(data)
+    model.load_state_dict(state)
+    return model
