@@ -71,10 +71,10 @@ def check_train(f_model, shape=(2, 3, 64, 64)) -> None:
         assert np.isfinite(p.grad.numpy()).all(), name
 
 
-def check_weights(enum_name: str, module: str) -> None:
-    """flambeau's weights enum lists torchvision's members with the same urls, meta (but the prose) and
-    preprocessing arguments; DEFAULT is the same member."""
-    t_enum = getattr(torchvision.models, enum_name)
+def check_weights(enum_name: str, module: str, t_namespace=torchvision.models) -> None:
+    """flambeau's weights enum lists torchvision's members (t_namespace.<enum_name>) with the same urls, meta (but
+    the prose) and preprocessing arguments; DEFAULT is the same member."""
+    t_enum = getattr(t_namespace, enum_name)
     f_enum = getattr(importlib.import_module(f"flambeau.vision.models.{module}"), enum_name)
     assert list(f_enum.__members__) == list(t_enum.__members__)
     for name, t_w in t_enum.__members__.items():
