@@ -10,7 +10,24 @@ from ...nn import Module
 from . import functional as F
 from .functional import InterpolationMode
 
-__all__ = ["ImageClassification", "SemanticSegmentation"]
+__all__ = ["ObjectDetection", "ImageClassification", "SemanticSegmentation"]
+
+
+class ObjectDetection(Module):
+    """Scale to [0, 1] float, nothing else (the detectors normalize and resize inside the model). Accepts a PIL
+    image or a (C, H, W) / (B, C, H, W) tensor."""
+
+    def forward(self, img: Any) -> Tensor:
+        if not isinstance(img, Tensor):
+            img = F.pil_to_tensor(img)
+        return F.convert_image_dtype(img, float32)
+
+    def __repr__(self) -> str:
+        return self.__class__.__name__ + "()"
+
+    def describe(self) -> str:
+        return ("Accepts ``PIL.Image``, batched ``(B, C, H, W)`` and single ``(C, H, W)`` image ``torch.Tensor`` "
+                "objects. The images are rescaled to ``[0.0, 1.0]``.")
 
 
 class ImageClassification(Module):
