@@ -256,11 +256,9 @@ def _parse_shear(shear: Union[float, list]) -> list[float]:
     return shear
 
 
-def affine(img: Image, angle: float, translate: list[int], scale: float, shear: list[float],
-           interpolation: InterpolationMode = InterpolationMode.NEAREST, fill: Fill = None,
-           center: Optional[list[int]] = None) -> Image:
-    """Rotate (clockwise, degrees), scale, shear about center, then translate; the centre stays put."""
-    interpolation = _interpolation(interpolation)
+def _parse_affine_args(angle: float, translate: list, scale: float, shear: Union[float, list],
+                       center: Optional[list]) -> tuple[float, list, list[float]]:
+    """affine's arguments checked (v2's kernels share the checks): float angle, list translate, [sx, sy] shear."""
     if not isinstance(angle, (int, float)):
         raise TypeError("Argument angle should be int or float")
     if not isinstance(translate, (list, tuple)):
@@ -271,7 +269,15 @@ def affine(img: Image, angle: float, translate: list[int], scale: float, shear: 
         raise ValueError("Argument scale should be positive")
     shear = _parse_shear(shear)
     _check_angle_center(angle, center)
-    angle, translate = float(angle), list(translate)
+    return float(angle), list(translate), shear
+
+
+def affine(img: Image, angle: float, translate: list[int], scale: float, shear: list[float],
+           interpolation: InterpolationMode = InterpolationMode.NEAREST, fill: Fill = None,
+           center: Optional[list[int]] = None) -> Image:
+    """Rotate (clockwise, degrees), scale, shear about center, then translate; the centre stays put."""
+    interpolation = _interpolation(interpolation)
+    angle, translate, shear = _parse_affine_args(angle, translate, scale, shear, center)
     if not isinstance(img, Tensor):
         _, height, width = get_dimensions(img)
         # NOTE: the centre without the 0.5 pixel offset, so that PIL and tensors (and rot90) agree
