@@ -214,6 +214,25 @@ class RandomPerspective(nn.Module):
         return f"{self.__class__.__name__}(p={self.p})"
 
 
+def _random_resized_crop_box(height: int, width: int, scale: Sequence[float],
+                             ratio: Sequence[float]) -> tuple[int, int, int, int]:
+    """RandomResizedCrop's (top, left, height, width) in an image of (height, width) (v2 shares the draws)."""
+    area = height * width
+    log_ratio = flambeau.log(flambeau.tensor(ratio)).tolist()
+    for _ in range(10):
+        w, h = _random_box_sides(area, scale, log_ratio)
+        if 0 < w <= width and 0 < h <= height:
+            return _randint(0, height - h + 1), _randint(0, width - w + 1), h, w
+    in_ratio = float(width) / float(height)
+    if in_ratio < min(ratio):
+        w, h = width, int(round(width / min(ratio)))
+    elif in_ratio > max(ratio):
+        w, h = int(round(height * max(ratio))), height
+    else:
+        w, h = width, height
+    return (height - h) // 2, (width - w) // 2, h, w
+
+
 class RandomResizedCrop(nn.Module):
     """Crop a random area (scale of the image) of random aspect ratio (log-uniform in ratio), resized to size."""
 
@@ -238,20 +257,7 @@ class RandomResizedCrop(nn.Module):
     def get_params(img: Image, scale: Sequence[float], ratio: Sequence[float]) -> tuple[int, int, int, int]:
         """(top, left, height, width): up to 10 random tries, else the central crop of the nearest allowed ratio."""
         _, height, width = F.get_dimensions(img)
-        area = height * width
-        log_ratio = flambeau.log(flambeau.tensor(ratio)).tolist()
-        for _ in range(10):
-            w, h = _random_box_sides(area, scale, log_ratio)
-            if 0 < w <= width and 0 < h <= height:
-                return _randint(0, height - h + 1), _randint(0, width - w + 1), h, w
-        in_ratio = float(width) / float(height)
-        if in_ratio < min(ratio):
-            w, h = width, int(round(width / min(ratio)))
-        elif in_ratio > max(ratio):
-            w, h = int(round(height * max(ratio))), height
-        else:
-            w, h = width, height
-        return (height - h) // 2, (width - w) // 2, h, w
+        return _random_resized_crop_box(height, width, scale, ratio)
 
     def forward(self, img: Image) -> Image:
         i, j, h, w = self.get_params(img, self.scale, self.ratio)
