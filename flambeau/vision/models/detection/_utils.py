@@ -10,6 +10,10 @@ from flambeau import Tensor, nn
 from flambeau.nn import functional as F
 
 from ...ops import complete_box_iou_loss, distance_box_iou_loss, FrozenBatchNorm2d, generalized_box_iou_loss
+from ...transforms._presets import ObjectDetection
+from .._api import Weights, WeightsEnum
+from .._meta import _COCO_CATEGORIES
+from .._utils import _ovewrite_value_param
 
 
 def _assert(condition: bool, message: str) -> None:
@@ -235,3 +239,37 @@ def _box_loss(type: str, box_coder: BoxCoder, anchors_per_image: Tensor, matched
     boxes = box_coder.decode_single(bbox_regression_per_image, anchors_per_image)
     loss = {"ciou": complete_box_iou_loss, "diou": distance_box_iou_loss, "giou": generalized_box_iou_loss}[type]
     return loss(boxes, matched_gt_boxes_per_image, reduction="sum", eps=cnf.get("eps", 1e-7))
+
+
+def _check_degenerate_boxes(targets: list[dict[str, Tensor]]) -> None:
+    """AssertionError naming the first target box without positive width and height (every detector checks its
+    resized targets)."""
+    for target_idx, target in enumerate(targets):
+        boxes = target["boxes"]
+        degenerate = (boxes[:, 2:] <= boxes[:, :2]).any(dim=1)
+        if degenerate.any():
+            bad_box = boxes[flambeau.where(degenerate)[0][0]].tolist()
+            raise AssertionError("All bounding boxes should have positive height and width. "
+                                 f"Found invalid box {bad_box} for target at index {target_idx}.")
+
+
+def _coco_weights(url: str, num_params: int, recipe: str, metrics: dict[str, float], ops: float, file_size: float,
+                  docs: str, categories: list[str] = _COCO_CATEGORIES, **meta) -> Weights:
+    """A Weights entry for a detector trained on COCO: its COCO-val2017 metrics (box_map, ...), GFLOPs (ops) and
+    file size (MB); the input is only converted to float (ObjectDetection)."""
+    return Weights(url=url, transforms=ObjectDetection,
+                   meta={"categories": categories, "min_size": (1, 1), **meta, "num_params": num_params,
+                         "recipe": recipe, "_metrics": {"COCO-val2017": metrics}, "_ops": ops,
+                         "_file_size": file_size, "_docs": docs})
+
+
+def _resolve_weights(weights: WeightsEnum | None, weights_backbone: WeightsEnum | None, num_classes: int | None,
+                     default_num_classes: int = 91) -> tuple[WeightsEnum | None, int, bool]:
+    """A builder's (weights_backbone, num_classes, is_trained): whole-model weights replace the backbone's and fix
+    num_classes to their categories; without them num_classes defaults to default_num_classes."""
+    if weights is not None:
+        weights_backbone = None
+        num_classes = _ovewrite_value_param("num_classes", num_classes, len(weights.meta["categories"]))
+    elif num_classes is None:
+        num_classes = default_num_classes
+    return weights_backbone, num_classes, weights is not None or weights_backbone is not None
