@@ -12,18 +12,20 @@ from typing import Any
 import numpy as np
 from tensorboard.compat.proto.summary_pb2 import HistogramProto, Summary, SummaryMetadata
 from tensorboard.compat.proto.tensor_pb2 import TensorProto
-from tensorboard.compat.proto.tensor_shape_pb2 import TensorShapeProto
 from tensorboard.plugins.custom_scalar import layout_pb2
 from tensorboard.plugins.pr_curve.plugin_data_pb2 import PrCurvePluginData
 from tensorboard.plugins.text.plugin_data_pb2 import TextPluginData
 
+from ..._tensor import Tensor
 from ._convert import make_np
 from ._histogram import make_histogram
 from ._hparams import hparams
 from ._image import make_image, to_uint8_hwc
+from ._mesh import mesh
+from ._tensor_proto import make_tensor_proto, shape_proto
 
 __all__ = ["audio", "compute_curve", "custom_scalars", "histogram", "histogram_raw", "hparams", "image",
-           "image_boxes", "pr_curve", "pr_curve_raw", "scalar", "text"]
+           "image_boxes", "mesh", "pr_curve", "pr_curve_raw", "scalar", "tensor_proto", "text"]
 
 # The pr_curves plugin cannot store more thresholds than this (PyTorch caps them the same way).
 _MAX_THRESHOLDS = 127
@@ -43,6 +45,12 @@ def scalar(name: str, tensor: Any, new_style: bool = False, double_precision: bo
     else:
         proto = TensorProto(dtype="DT_FLOAT", float_val=[value])
     return _plugin_summary(name, "scalars", proto)
+
+
+def tensor_proto(tag: str, tensor: Any) -> Summary:
+    """A whole tensor (or array) in its own dtype, for the tensor plugin."""
+    array = tensor.detach().cpu().numpy() if isinstance(tensor, Tensor) else np.asarray(tensor)
+    return _plugin_summary(tag, "tensor", make_tensor_proto(tag, array))
 
 
 def histogram(name: str, values: Any, bins: Any, max_bins: int | None = None) -> Summary:
@@ -96,7 +104,7 @@ def audio(tag: str, tensor: Any, sample_rate: int = 44100) -> Summary:
 
 def text(tag: str, text: str) -> Summary:
     """A (markdown) string for the text plugin, under the tag '<tag>/text_summary'."""
-    proto = TensorProto(dtype="DT_STRING", string_val=[text.encode("utf_8")], tensor_shape=_shape([1]))
+    proto = TensorProto(dtype="DT_STRING", string_val=[text.encode("utf_8")], tensor_shape=shape_proto([1]))
     return _plugin_summary(tag + "/text_summary", "text", proto, TextPluginData(version=0).SerializeToString())
 
 
@@ -117,7 +125,7 @@ def custom_scalars(layout: dict[str, dict[str, list[Any]]]) -> Summary:
             category.chart.append(chart)
         categories.append(category)
     serialized = layout_pb2.Layout(category=categories).SerializeToString()
-    proto = TensorProto(dtype="DT_STRING", string_val=[serialized], tensor_shape=TensorShapeProto())
+    proto = TensorProto(dtype="DT_STRING", string_val=[serialized], tensor_shape=shape_proto([]))
     return _plugin_summary("custom_scalars__config__", "custom_scalars", proto)
 
 
@@ -160,7 +168,8 @@ def compute_curve(labels: np.ndarray, predictions: np.ndarray, num_thresholds: i
 def _pr_summary(tag: str, curve: np.ndarray, num_thresholds: int) -> Summary:
     """The 6 x thresholds curve as a float tensor for the pr_curves plugin."""
     content = PrCurvePluginData(version=0, num_thresholds=num_thresholds).SerializeToString()
-    proto = TensorProto(dtype="DT_FLOAT", float_val=curve.reshape(-1).tolist(), tensor_shape=_shape(curve.shape))
+    proto = TensorProto(dtype="DT_FLOAT", float_val=curve.reshape(-1).tolist(),
+                        tensor_shape=shape_proto(curve.shape))
     return _plugin_summary(tag, "pr_curves", proto, content)
 
 
@@ -168,7 +177,3 @@ def _plugin_summary(tag: str, plugin: str, proto: TensorProto, content: bytes = 
     """A Summary with one tensor value, tagged with the plugin that displays it."""
     smd = SummaryMetadata(plugin_data=SummaryMetadata.PluginData(plugin_name=plugin, content=content))
     return Summary(value=[Summary.Value(tag=tag, metadata=smd, tensor=proto)])
-
-
-def _shape(sizes: Any) -> TensorShapeProto:
-    return TensorShapeProto(dim=[TensorShapeProto.Dim(size=size) for size in sizes])

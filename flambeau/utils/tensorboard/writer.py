@@ -123,6 +123,11 @@ class SummaryWriter:
                 self.all_writers[sub_run] = self._new_writer(sub_run)
             self.all_writers[sub_run].add_summary(summary.scalar(main_tag, value), global_step, walltime)
 
+    def add_tensor(self, tag: str, tensor: Any, global_step: int | None = None,
+                   walltime: float | None = None) -> None:
+        """Log a whole tensor, values and dtype kept, for the tensor plugin."""
+        self._write(summary.tensor_proto(tag, tensor), global_step, walltime)
+
     def add_histogram(self, tag: str, values: Any, global_step: int | None = None, bins: Any = "tensorflow",
                       walltime: float | None = None, max_bins: int | None = None) -> None:
         """Log the histogram of `values`; bins: 'tensorflow' (TensorBoard's buckets), edges, a count or a
@@ -223,6 +228,12 @@ class SummaryWriter:
         proto = summary.pr_curve_raw(tag, true_positive_counts, false_positive_counts, true_negative_counts,
                                      false_negative_counts, precision, recall, num_thresholds)
         self._write(proto, global_step, walltime)
+
+    def add_mesh(self, tag: str, vertices: Any, colors: Any = None, faces: Any = None,
+                 config_dict: dict[str, Any] | None = None, global_step: int | None = None,
+                 walltime: float | None = None) -> None:
+        """Log a point cloud or a triangle mesh: B x N x 3 vertices, optional colors and faces."""
+        self._write(summary.mesh(tag, vertices, colors, faces, config_dict), global_step, walltime)
 
     def add_custom_scalars_multilinechart(self, tags: list[str], category: str = "default",
                                           title: str = "untitled") -> None:
