@@ -214,6 +214,23 @@ def test_images_read_back(tmp_path):
     np.testing.assert_array_equal(decoded("grid"), np.concatenate([pixels[0], pixels[1]], axis=1))
 
 
+@pytest.mark.parametrize("batch, rows, cols", [(3, 1, 4), (5, 2, 4)])
+def test_video_read_back(tmp_path, batch, rows, cols):
+    # Eight colours at most, so the GIF palette holds every pixel exactly.
+    clips = np.random.default_rng(batch).integers(0, 2, (batch, 4, 3, 2, 3), dtype=np.uint8) * 255
+    with SummaryWriter(tmp_path) as writer:
+        writer.add_video("clip", flambeau.tensor(clips), 1, fps=4)
+    (event,) = _accumulator(tmp_path).Images("clip")
+    gif = Image.open(io.BytesIO(event.encoded_image_string))
+    assert (gif.n_frames, gif.info["duration"], event.height, event.width) == (4, 250, 2 * rows, 3 * cols)
+    padded = np.concatenate([clips, np.zeros((rows * cols - batch, 4, 3, 2, 3), np.uint8)])
+    for t in range(4):
+        gif.seek(t)
+        grid = np.concatenate([np.concatenate([padded[r * cols + c, t].transpose(1, 2, 0) for c in range(cols)], 1)
+                               for r in range(rows)], 0)
+        np.testing.assert_array_equal(np.asarray(gif.convert("RGB")), grid)
+
+
 def test_text_read_back(tmp_path):
     with SummaryWriter(tmp_path) as writer:
         writer.add_text("notes", "line *one*\n\nünïcode", 6)
@@ -288,6 +305,7 @@ ERRORS = {
     "hparams_bad_value": lambda w, T: w.add_hparams({"lr": [0.1]}, {}),
     "hparams_bad_domain": lambda w, T: w.add_hparams({"opt": "sgd"}, {}, hparam_domain_discrete={"opt": [1]}),
     "margin_chart_tags": lambda w, T: w.add_custom_scalars_marginchart(["a", "b"]),
+    "video_not_5d": lambda w, T: w.add_video("x", T.tensor(_data(2, 3, 4, 4))),
     "embedding_not_2d": lambda w, T: w.add_embedding(T.tensor(_data(2, 3, 4))),
 }
 

@@ -23,9 +23,11 @@ from ._hparams import hparams
 from ._image import make_image, to_uint8_hwc
 from ._mesh import mesh
 from ._tensor_proto import make_tensor_proto, shape_proto
+from ._video import make_video, tile_video
 
 __all__ = ["audio", "compute_curve", "custom_scalars", "histogram", "histogram_raw", "hparams", "image",
-           "image_boxes", "mesh", "pr_curve", "pr_curve_raw", "scalar", "tensor_proto", "text"]
+           "image_boxes", "mesh", "pr_curve", "pr_curve_raw", "scalar", "tensor_proto", "text",
+           "video"]
 
 # The pr_curves plugin cannot store more thresholds than this (PyTorch caps them the same way).
 _MAX_THRESHOLDS = 127
@@ -79,6 +81,12 @@ def image_boxes(tag: str, tensor_image: Any, tensor_boxes: Any, rescale: float =
     pixels = to_uint8_hwc(make_np(tensor_image), dataformats)
     encoded = make_image(pixels, rescale=rescale, boxes=make_np(tensor_boxes), labels=labels)
     return Summary(value=[Summary.Value(tag=tag, image=encoded)])
+
+
+def video(tag: str, tensor: Any, fps: float = 4) -> Summary:
+    """A batch of clips, B x T x C x H x W, tiled into one animated GIF."""
+    clip = make_video(tile_video(make_np(tensor)), fps)
+    return Summary(value=[Summary.Value(tag=tag, image=clip)])
 
 
 def audio(tag: str, tensor: Any, sample_rate: int = 44100) -> Summary:

@@ -173,6 +173,11 @@ class SummaryWriter:
         dataformats = "NCHW" if isinstance(figure, list) else "CHW"
         self.add_image(tag, figure_to_image(figure, close), global_step, walltime, dataformats=dataformats)
 
+    def add_video(self, tag: str, vid_tensor: Any, global_step: int | None = None, fps: float = 4,
+                  walltime: float | None = None) -> None:
+        """Log clips (B x T x C x H x W, uint8 or floats in [0, 1]) as one animated GIF."""
+        self._write(summary.video(tag, vid_tensor, fps), global_step, walltime)
+
     def add_audio(self, tag: str, snd_tensor: Any, global_step: int | None = None, sample_rate: int = 44100,
                   walltime: float | None = None) -> None:
         """Log a mono clip of samples in [-1, 1]."""
