@@ -148,6 +148,8 @@ def conv_weight_grad(x, g, ksize, pads, stride, dilation, groups):
     """gw = windows(x) contracted with g over the batch and output positions: (O, C/groups, *kernel)."""
     win = windows(x, ksize, pads, stride, dilation)
     b, o = g.shape[:2]
+    if b == 0:  # an empty batch contributes nothing (and -1 below would be ambiguous)
+        return np.zeros_like(x, shape=(o, x.shape[1] // groups) + tuple(ksize))
     gg = g.reshape(b, groups, o // groups, -1)
     gw = np.zeros_like(x, shape=(groups, o // groups, x.shape[1] // groups * math.prod(ksize)))
     if _is_wide(gw.reshape((o, -1) + tuple(ksize))):
@@ -164,6 +166,8 @@ def conv_input_grad(g, w, spatial, pads, stride, dilation, groups):
     b, o = g.shape[:2]
     cg, ksize, out = w.shape[1], w.shape[2:], g.shape[2:]
     c = cg * groups
+    if b == 0:  # an empty batch (e.g. a transposed convolution over no RoIs): -1 below would be ambiguous
+        return np.zeros_like(g, shape=(0, c) + tuple(spatial))
     wt = w.reshape(groups, o // groups, -1).swapaxes(1, 2)  # (groups, C/groups * K, O/groups)
     gg = g.reshape(b, groups, o // groups, -1)
     padded = tuple(lo + n + max(hi, 0) for (lo, hi), n in zip(pads, spatial))
