@@ -130,6 +130,16 @@ def test_purge_step_and_filename_suffix_as_torch(tmp_path):
     assert all(name.endswith(".v1") for name in os.listdir(tmp_path / "flambeau"))
 
 
+def test_pr_curve_takes_tensor_weights(tmp_path):
+    labels, predictions, weights = _data(30, seed=1) > 0.5, _data(30), _data(30, seed=2)
+    trees = []
+    for name, w in (("tensor", flambeau.tensor(weights)), ("numpy", weights)):
+        with SummaryWriter(tmp_path / name) as writer:
+            writer.add_pr_curve("pr", flambeau.tensor(labels), predictions, 0, num_thresholds=11, weights=w)
+        trees.append(_runs(tmp_path / name))
+    assert trees[0] == trees[1]
+
+
 def test_embedding_files_as_torch(tmp_path):
     def log(w, T):
         w.add_embedding(T.tensor(_data(6, 3)), metadata=list("abcdef"), label_img=T.tensor(_data(6, 3, 4, 4)))
@@ -174,10 +184,13 @@ def test_scalars_read_back(tmp_path):
         for step in range(5):
             writer.add_scalar("loss", flambeau.tensor(1.0 / (step + 1)), step, walltime=100.0 + step)
         writer.add_scalars("acc", {"train": 0.5, "val": np.float64(0.25)}, 9, walltime=50.0)
+        big = flambeau.tensor(1e5, dtype=flambeau.bfloat16)  # beyond float16, where PyTorch's value goes
+        writer.add_scalar("bf16", big, 0)
     events = _accumulator(tmp_path).Scalars("loss")
     assert [e.step for e in events] == list(range(5))
     assert [e.wall_time for e in events] == [100.0 + step for step in range(5)]
     np.testing.assert_allclose([e.value for e in events], [1.0 / (step + 1) for step in range(5)], rtol=1e-7)
+    assert _accumulator(tmp_path).Scalars("bf16")[0].value == big.item() == 99840.0
     for sub_run, value in (("acc_train", 0.5), ("acc_val", 0.25)):
         (event,) = _accumulator(tmp_path / sub_run).Scalars("acc")
         assert (event.step, event.wall_time, event.value) == (9, 50.0, value)
@@ -258,17 +271,19 @@ def test_tensor_read_back(tmp_path, dtype):
 
 def test_hparams_read_back(tmp_path):
     with SummaryWriter(tmp_path) as writer:
-        writer.add_hparams({"lr": 0.1, "opt": "sgd"}, {"score": 0.8}, hparam_domain_discrete={"opt": ["sgd", "adam"]},
-                           run_name="trial")
+        writer.add_hparams({"lr": 0.1, "opt": "sgd", "wd": flambeau.tensor(0.5)}, {"score": 0.8},
+                           hparam_domain_discrete={"opt": ["sgd", "adam"]}, run_name="trial")
     accumulator = _accumulator(tmp_path / "trial")
     content = accumulator.PluginTagToContent(hparams_metadata.PLUGIN_NAME)
     experiment = hparams_metadata.parse_experiment_plugin_data(content[hparams_metadata.EXPERIMENT_TAG])
     assert [(info.name, info.type) for info in experiment.hparam_infos] == [("lr", api_pb2.DATA_TYPE_FLOAT64),
-                                                                             ("opt", api_pb2.DATA_TYPE_STRING)]
+                                                                             ("opt", api_pb2.DATA_TYPE_STRING),
+                                                                             ("wd", api_pb2.DATA_TYPE_FLOAT64)]
     assert [v.string_value for v in experiment.hparam_infos[1].domain_discrete.values] == ["sgd", "adam"]
     assert [info.name.tag for info in experiment.metric_infos] == ["score"]
     start = hparams_metadata.parse_session_start_info_plugin_data(content[hparams_metadata.SESSION_START_INFO_TAG])
     assert (start.hparams["lr"].number_value, start.hparams["opt"].string_value) == (0.1, "sgd")
+    assert start.hparams["wd"].number_value == 0.5  # a 0-d tensor, which PyTorch cannot log
     end = hparams_metadata.parse_session_end_info_plugin_data(content[hparams_metadata.SESSION_END_INFO_TAG])
     assert end.status == api_pb2.STATUS_SUCCESS
     np.testing.assert_allclose(accumulator.Scalars("score")[0].value, 0.8, rtol=1e-7)
