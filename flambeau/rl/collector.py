@@ -97,7 +97,7 @@ class RolloutCollector:
         last_values = self._act(self._tensor(self._obs))[2]
         next_values = flambeau.cat([rollout["values"][1:], last_values[None]])
         for t, ended, values in final_values:
-            next_values[t, flambeau.from_numpy(ended)] = values
+            next_values[t, self._tensor(ended)] = values
         return Rollout(next_values=next_values, **rollout)
 
     def _act(self, obs: Tensor) -> tuple[Tensor, Tensor, Tensor]:

@@ -63,7 +63,8 @@ class PrioritizedReplayBuffer(ReplayBuffer):
         probabilities = self._sums[indices] / total
         smallest = self._mins.min() / total
         weights = (probabilities / smallest) ** -beta  # (N P(i))^-beta / (N P_min)^-beta
-        return PrioritizedSample(self[indices], flambeau.from_numpy(weights.astype(np.float32)), indices)
+        weights = flambeau.from_numpy(weights.astype(np.float32)).to(device=self.device)
+        return PrioritizedSample(self[indices], weights, indices)
 
     def update_priorities(self, indices: Any, priorities: Any) -> None:
         """Set the priorities (e.g. |TD error|) of the transitions at `indices`."""

@@ -59,16 +59,18 @@ def n_step_returns(rewards: Tensor, next_values: Tensor, terminated: Tensor, tru
     check_unit_interval("gamma", gamma)
     if not isinstance(n, int) or n < 1:
         raise ValueError(f"n must be a positive integer, got {n!r}")
-    _check_rollout("n_step_returns", rewards=rewards, next_values=next_values, terminated=terminated, truncated=truncated)
+    _check_rollout("n_step_returns", rewards=rewards, next_values=next_values, terminated=terminated,
+                   truncated=truncated)
     steps = rewards.shape[0]
     with flambeau.no_grad():
         terminated = terminated.bool()
         ends = (terminated | truncated.bool()).clone()
         ends[-1] = True  # the rollout's end stops every window that reaches it
         # pad the time axis so that step k of the windows of every start t is one slice [k, k + T)
-        rewards_p, values_p, terminated_p, ends_p = (_pad_time(x, n - 1) for x in (rewards, next_values, terminated, ends))
+        rewards_p, values_p, terminated_p, ends_p = (_pad_time(x, n - 1)
+                                                     for x in (rewards, next_values, terminated, ends))
         returns = flambeau.zeros_like(rewards)
-        running = flambeau.ones(rewards.shape, dtype=flambeau.bool)  # windows not yet stopped
+        running = flambeau.ones_like(rewards, dtype=flambeau.bool)  # windows not yet stopped
         discount = 1.0
         for k in range(n):
             window = slice(k, k + steps)
@@ -92,7 +94,7 @@ def _discounted_cumsum(x: Tensor, discounts: Tensor) -> Tensor:
 
 
 def _pad_time(x: Tensor, length: int) -> Tensor:
-    return flambeau.cat([x, flambeau.zeros((length, *x.shape[1:]), dtype=x.dtype)])
+    return flambeau.cat([x, x.new_zeros((length, *x.shape[1:]))])
 
 
 def _continues(ends: Tensor, dtype: flambeau.dtype) -> Tensor:
