@@ -67,6 +67,7 @@ class SummaryWriter:
         self.filename_suffix = filename_suffix
         self.file_writer: FileWriter | None = None
         self.all_writers: dict[str, FileWriter] | None = None
+        self._projector_config = ProjectorConfig()  # every add_embedding so far
         self._get_file_writer()
 
     def _get_file_writer(self) -> FileWriter:
@@ -212,8 +213,6 @@ class SummaryWriter:
         images = None if label_img is None else make_np(label_img)
         write_embedding(save_path, mat, metadata, images, metadata_header)
         # The config file is rewritten whole each time: remote file systems cannot append.
-        if not hasattr(self, "_projector_config"):
-            self._projector_config = ProjectorConfig()
         info = embedding_info(tag, global_step, subdir, metadata is not None, images)
         self._projector_config.embeddings.append(info)
         config = text_format.MessageToString(self._projector_config).encode()
