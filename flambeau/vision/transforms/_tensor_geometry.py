@@ -160,13 +160,17 @@ def _affine_grid(theta: Tensor, w: int, h: int, ow: int, oh: int) -> Tensor:
                                indexing="ij")
     scale = flambeau.tensor([0.5 * w, 0.5 * h], dtype=theta.dtype, device=theta.device)
     rows = theta.T / scale  # (3, 2): the factors of x, of y, and the offset
-    # NOTE: torchvision's (x, y, 1) @ rows is bit for bit x * rows[0] + y * rows[1] + rows[2] in that order (half
-    # types accumulated in float32, rounded once); NumPy's matmul rounds differently, which moves nearest-neighbour
-    # samples that sit on a pixel boundary
+    return _rows_applied(xs, ys, rows).unsqueeze(0)
+
+
+def _rows_applied(xs: Tensor, ys: Tensor, rows: Tensor) -> Tensor:
+    """(x, y, 1) @ rows at each grid point, summed as x * rows[0] + y * rows[1] + rows[2]: that order is
+    torchvision's bmm bit for bit (half types accumulated in float32, rounded once), while NumPy's matmul
+    rounds differently, which moves nearest-neighbour samples that sit on a pixel boundary."""
+    dtype = rows.dtype
     wide = flambeau.float32 if dtype in (flambeau.float16, flambeau.bfloat16) else dtype
     xs, ys, rows = xs.to(wide), ys.to(wide), rows.to(wide)
-    grid = xs.unsqueeze(-1) * rows[0] + ys.unsqueeze(-1) * rows[1] + rows[2]
-    return grid.to(dtype).unsqueeze(0)
+    return (xs.unsqueeze(-1) * rows[0] + ys.unsqueeze(-1) * rows[1] + rows[2]).to(dtype)
 
 
 def _grid_dtype(img: Tensor):
@@ -205,12 +209,11 @@ def perspective(img: Tensor, coeffs: list[float], interpolation: str = "bilinear
     ow, oh = img.shape[-1], img.shape[-2]
     # x' = (a x + b y + c) / (g x + h y + 1), y' = (d x + e y + f) / (g x + h y + 1), on pixel centres
     ys, xs = flambeau.meshgrid(_axis(0.5, oh, dtype, img.device), _axis(0.5, ow, dtype, img.device), indexing="ij")
-    base = flambeau.stack((xs, ys, flambeau.ones_like(xs)), -1).view(oh * ow, 3)
     a, b, c, d, e, f, g, h = coeffs
     scale = flambeau.tensor([0.5 * ow, 0.5 * oh], dtype=dtype, device=img.device)
-    numerator = base @ (flambeau.tensor([[a, b, c], [d, e, f]], dtype=dtype, device=img.device).T / scale)
-    denominator = base @ flambeau.tensor([[g, g], [h, h], [1.0, 1.0]], dtype=dtype, device=img.device)
-    grid = (numerator / denominator - 1.0).view(1, oh, ow, 2)
+    numerator = _rows_applied(xs, ys, flambeau.tensor([[a, b, c], [d, e, f]], dtype=dtype, device=img.device).T / scale)
+    denominator = _rows_applied(xs, ys, flambeau.tensor([[g, g], [h, h], [1.0, 1.0]], dtype=dtype, device=img.device))
+    grid = (numerator / denominator - 1.0).unsqueeze(0)
     return _apply_grid(img, grid, interpolation, fill)
 
 
