@@ -12,6 +12,7 @@ observation when an episode ended), which is what bootstrapping a truncated epis
 """
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any
@@ -73,25 +74,25 @@ class RolloutCollector:
         self._resets_next = np.zeros(envs.num_envs, dtype=bool)  # NEXT_STEP: sub-envs whose next step resets
 
     def collect(self) -> Rollout:
-        steps: dict[str, list[Tensor]] = {name: [] for name in ("obs", "actions", "log_probs", "rewards", "terminated",
-                                                                 "truncated", "values", "valid")}
+        steps: dict[str, list[Tensor]] = defaultdict(list)
         final_values: list[tuple[int, np.ndarray, Tensor]] = []  # (t, sub-envs, value of their final obs)
         for t in range(self.num_steps):
             obs = self._tensor(self._obs)
             actions, log_probs, values = self._act(obs)
             next_obs, rewards, terminated, truncated, infos = self.envs.step(actions.cpu().numpy())
-            steps["valid"].append(self._tensor(~self._resets_next))
+            record = dict(obs=obs, actions=actions, log_probs=log_probs, values=values,
+                          rewards=self._tensor(np.asarray(rewards, dtype=np.float32)),
+                          terminated=self._tensor(terminated), truncated=self._tensor(truncated),
+                          valid=self._tensor(~self._resets_next))
+            for name, value in record.items():
+                steps[name].append(value)
             if self._same_step:
                 ended = np.flatnonzero(terminated | truncated)
                 if ended.size:
-                    final_obs = np.stack(infos["final_obs"][ended])
-                    final_values.append((t, ended, self._act(self._tensor(final_obs))[2]))
+                    final_obs = self._tensor(np.stack(infos["final_obs"][ended]))
+                    final_values.append((t, ended, self._act(final_obs)[2]))
             else:
                 self._resets_next = terminated | truncated
-            for name, value in (("obs", obs), ("actions", actions), ("log_probs", log_probs), ("values", values),
-                                ("rewards", self._tensor(np.asarray(rewards, dtype=np.float32))),
-                                ("terminated", self._tensor(terminated)), ("truncated", self._tensor(truncated))):
-                steps[name].append(value)
             self._obs = next_obs
         rollout = {name: flambeau.stack(values) for name, values in steps.items()}
         last_values = self._act(self._tensor(self._obs))[2]
@@ -114,7 +115,8 @@ class RolloutCollector:
         return actions, log_probs.reshape(rows), values.reshape(rows)
 
     def _tensor(self, array: np.ndarray) -> Tensor:
-        return flambeau.as_tensor(array).to(device=self.device)
+        """A copy on the collector's device: a vector env may reuse its arrays from step to step."""
+        return flambeau.tensor(array, device=self.device)
 
 
 def _uses_same_step_autoreset(envs: Any) -> bool:
