@@ -7,13 +7,16 @@ Every method takes a whole batch of slots or masses at once, one NumPy call per 
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 
 class _SegmentTree:
     """Leaves hold values; each inner node holds `_combine` of its two children."""
 
-    _neutral: float
+    _combine: Callable[[np.ndarray, np.ndarray], np.ndarray]  # a NumPy ufunc, set by each subclass
+    _neutral: float  # the value of an empty slot: combining with it changes nothing
 
     def __init__(self, capacity: int) -> None:
         if capacity < 1:
@@ -22,10 +25,6 @@ class _SegmentTree:
         self._depth = (capacity - 1).bit_length()
         self._leaves = 1 << self._depth  # a power of two >= capacity
         self._tree = np.full(2 * self._leaves, self._neutral, dtype=np.float64)
-
-    @staticmethod
-    def _combine(left: np.ndarray, right: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
 
     def __getitem__(self, slots) -> np.ndarray:
         return self._tree[self._leaves + self._check(slots)]
@@ -56,11 +55,8 @@ class _SegmentTree:
 class SumTree(_SegmentTree):
     """Sums of leaf values; `find` turns uniform masses into slots drawn in proportion to the leaves."""
 
+    _combine = np.add
     _neutral = 0.0
-
-    @staticmethod
-    def _combine(left, right):
-        return left + right
 
     def total(self) -> float:
         return float(self._tree[1])
@@ -80,11 +76,8 @@ class SumTree(_SegmentTree):
 class MinTree(_SegmentTree):
     """Minima of leaf values; empty slots hold +inf so they never win."""
 
+    _combine = np.minimum
     _neutral = float("inf")
-
-    @staticmethod
-    def _combine(left, right):
-        return np.minimum(left, right)
 
     def min(self) -> float:
         return float(self._tree[1])
