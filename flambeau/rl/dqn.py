@@ -5,7 +5,7 @@ import flambeau
 import flambeau.nn.functional as F
 from flambeau import Tensor
 
-from ._checks import check_same_shape
+from ._common import check_same_shape, continues
 
 
 def dqn_targets(rewards: Tensor, next_q_values: Tensor, terminated: Tensor, gamma: float | Tensor = 0.99, *,
@@ -30,7 +30,7 @@ def dqn_targets(rewards: Tensor, next_q_values: Tensor, terminated: Tensor, gamm
         else:
             next_actions = next_q_online.argmax(dim=1, keepdim=True)
             next_value = next_q_values.gather(1, next_actions).squeeze(1)
-        return rewards + gamma * (~terminated.bool()).to(rewards.dtype) * next_value
+        return rewards + gamma * continues(terminated, rewards.dtype) * next_value
 
 
 def dqn_loss(q_values: Tensor, actions: Tensor, targets: Tensor, *, delta: float = 1.0,

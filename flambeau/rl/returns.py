@@ -14,7 +14,7 @@ from __future__ import annotations
 import flambeau
 from flambeau import Tensor
 
-from ._checks import check_same_shape, check_unit_interval
+from ._common import check_same_shape, check_unit_interval, continues
 
 
 def discounted_returns(rewards: Tensor, dones: Tensor, gamma: float = 0.99) -> Tensor:
@@ -26,7 +26,7 @@ def discounted_returns(rewards: Tensor, dones: Tensor, gamma: float = 0.99) -> T
     check_unit_interval("gamma", gamma)
     _check_rollout("discounted_returns", rewards=rewards, dones=dones)
     with flambeau.no_grad():
-        return _discounted_cumsum(rewards, gamma * _continues(dones, rewards.dtype))
+        return _discounted_cumsum(rewards, gamma * continues(dones, rewards.dtype))
 
 
 def compute_gae(rewards: Tensor, values: Tensor, next_values: Tensor, terminated: Tensor, truncated: Tensor,
@@ -42,10 +42,10 @@ def compute_gae(rewards: Tensor, values: Tensor, next_values: Tensor, terminated
     _check_rollout("compute_gae", rewards=rewards, values=values, next_values=next_values, terminated=terminated,
                    truncated=truncated)
     with flambeau.no_grad():
-        bootstrap = gamma * _continues(terminated, rewards.dtype) * next_values
+        bootstrap = gamma * continues(terminated, rewards.dtype) * next_values
         deltas = rewards + bootstrap - values
         ends = terminated.bool() | truncated.bool()
-        advantages = _discounted_cumsum(deltas, gamma * gae_lambda * _continues(ends, rewards.dtype))
+        advantages = _discounted_cumsum(deltas, gamma * gae_lambda * continues(ends, rewards.dtype))
         return advantages, advantages + values
 
 
@@ -95,11 +95,6 @@ def _discounted_cumsum(x: Tensor, discounts: Tensor) -> Tensor:
 
 def _pad_time(x: Tensor, length: int) -> Tensor:
     return flambeau.cat([x, x.new_zeros((length, *x.shape[1:]))])
-
-
-def _continues(ends: Tensor, dtype: flambeau.dtype) -> Tensor:
-    """1 where the episode goes on after the step, 0 where it ended."""
-    return (~ends.bool()).to(dtype)
 
 
 def _check_rollout(where: str, **tensors: Tensor) -> None:

@@ -9,7 +9,7 @@ import flambeau
 import flambeau.nn.functional as F
 from flambeau import Tensor
 
-from ._checks import check_same_shape
+from ._common import check_same_shape, continues
 
 
 def sac_targets(rewards: Tensor, next_q1: Tensor, next_q2: Tensor, next_log_probs: Tensor, terminated: Tensor,
@@ -22,7 +22,7 @@ def sac_targets(rewards: Tensor, next_q1: Tensor, next_q2: Tensor, next_log_prob
                      next_log_probs=next_log_probs, terminated=terminated)
     with flambeau.no_grad():
         soft_value = flambeau.minimum(next_q1, next_q2) - _constant(alpha) * next_log_probs
-        return rewards + gamma * (~terminated.bool()).to(rewards.dtype) * soft_value
+        return rewards + gamma * continues(terminated, rewards.dtype) * soft_value
 
 
 def sac_critic_loss(q1: Tensor, q2: Tensor, targets: Tensor) -> Tensor:

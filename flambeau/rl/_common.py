@@ -1,6 +1,8 @@
-"""Argument checks shared by the returns and the losses: clear errors instead of silent broadcasting."""
+"""Helpers shared by the returns and the losses: argument checks (clear errors instead of silent
+broadcasting) and the episode-continuation mask."""
 from __future__ import annotations
 
+import flambeau
 from flambeau import Tensor
 
 
@@ -17,3 +19,8 @@ def check_same_shape(where: str, **tensors: Tensor) -> None:
 def check_unit_interval(name: str, value: float) -> None:
     if not 0.0 <= value <= 1.0:
         raise ValueError(f"{name} must lie in [0, 1], got {value}")
+
+
+def continues(ends: Tensor, dtype: flambeau.dtype) -> Tensor:
+    """1 where the episode goes on after the step, 0 where it ended (`ends` bool or 0/1)."""
+    return (~ends.bool()).to(dtype)
