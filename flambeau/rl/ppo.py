@@ -6,7 +6,7 @@ from typing import NamedTuple
 import flambeau
 from flambeau import Tensor
 
-from ._checks import check_same_shape
+from ._common import check_same_shape
 
 
 class PPOLoss(NamedTuple):

@@ -6,7 +6,7 @@ from collections.abc import Callable
 import flambeau
 from flambeau import Tensor, nn
 
-from ._checks import check_unit_interval
+from ._common import check_unit_interval
 
 
 def soft_update(target: nn.Module, source: nn.Module, tau: float) -> None:
