@@ -15,12 +15,15 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 import flambeau
 from flambeau import Tensor
+
+if TYPE_CHECKING:  # gymnasium is optional: imported when a collector is made
+    from gymnasium.vector import VectorEnv
 
 Policy = Callable[[Tensor], tuple[Tensor, Tensor, Tensor]]
 
@@ -64,7 +67,7 @@ class RolloutCollector:
     actions are dropped. `seed` seeds the environments' first reset.
     """
 
-    def __init__(self, envs: Any, policy: Policy, num_steps: int, *, seed: int | None = None,
+    def __init__(self, envs: VectorEnv, policy: Policy, num_steps: int, *, seed: int | None = None,
                  device: flambeau.device | str | None = None) -> None:
         if not isinstance(num_steps, int) or num_steps < 1:
             raise ValueError(f"num_steps must be a positive integer, got {num_steps!r}")
