@@ -14,8 +14,8 @@ from . import _geometry_boxes as B
 from . import _geometry_image as I
 from . import _geometry_keypoints as K
 from ._geometry_image import Fill, Interpolation, InterpolationMode
-from ._meta import _pil_type, _register_pil_kernel
-from ._utils import _get_kernel, _register_five_ten_crop_kernel_internal, _register_kernel_internal
+from ._utils import (_get_kernel, _register_five_ten_crop_kernel_internal, _register_kernel_internal,
+                     _register_pil_kernel)
 
 
 def _register(functional: Callable, image: Callable, mask: Callable, boxes: Callable, keypoints: Callable,
@@ -26,7 +26,7 @@ def _register(functional: Callable, image: Callable, mask: Callable, boxes: Call
     _register_kernel_internal(functional, Mask)(mask)
     _register_kernel_internal(functional, BoundingBoxes, tv_tensor_wrapper=False)(boxes)
     _register_kernel_internal(functional, KeyPoints, tv_tensor_wrapper=False)(keypoints)
-    _register_pil_kernel(functional, pil or image)
+    _register_pil_kernel(functional)(pil or image)
 
 
 def _plain(inpt: Tensor) -> Tensor:
@@ -157,10 +157,7 @@ def ten_crop(inpt: Any, size: Union[int, list[int]], vertical_flip: bool = False
 for _functional, _kernel in ((five_crop, I.five_crop_image), (ten_crop, I.ten_crop_image)):
     for _cls in (Tensor, Image, Video):
         _register_five_ten_crop_kernel_internal(_functional, _cls)(_kernel)
-    try:
-        _register_five_ten_crop_kernel_internal(_functional, _pil_type())(_kernel)
-    except ImportError:
-        pass
+    _register_pil_kernel(_functional)(_kernel)
 
 
 # ---------------------------------------------------------------------------------------------- warps

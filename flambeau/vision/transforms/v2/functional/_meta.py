@@ -12,28 +12,14 @@ from flambeau.vision.tv_tensors import BoundingBoxFormat, is_rotated_bounding_fo
 from flambeau.vision.tv_tensors._bounding_boxes import CLAMPING_MODE_TYPE
 
 from ... import _image as _v1_image
-from ..._utils import _is_pil_image
 from ._meta_rotated import _clamp_rotated_bounding_boxes
-from ._utils import _get_kernel, _register_kernel_internal, is_pure_tensor
+from ._utils import _get_kernel, _register_kernel_internal, _register_pil_kernel, is_pure_tensor
 
 __all__ = ["get_dimensions", "get_dimensions_image", "get_dimensions_video", "get_num_channels",
            "get_num_channels_image", "get_num_channels_video", "get_image_num_channels", "get_size",
            "get_size_image", "get_size_video", "get_size_mask", "get_size_bounding_boxes", "get_size_keypoints",
            "get_num_frames", "get_num_frames_video", "convert_bounding_box_format", "clamp_bounding_boxes",
            "clamp_keypoints"]
-
-
-def _pil_type() -> type:
-    from flambeau.vision._pil import pil_image
-    return pil_image().Image
-
-
-def _register_pil_kernel(functional, kernel) -> None:
-    """Register a PIL kernel only when Pillow is there (it is an optional dependency)."""
-    try:
-        _register_kernel_internal(functional, _pil_type())(kernel)
-    except ImportError:
-        pass
 
 
 def _last_dims(image: Tensor, n: int) -> list[int]:
@@ -115,9 +101,9 @@ def _get_size_image_pil(image: Any) -> list[int]:
     return [height, width]
 
 
-_register_pil_kernel(get_dimensions, _v1_image.get_dimensions)
-_register_pil_kernel(get_num_channels, _v1_image.get_image_num_channels)
-_register_pil_kernel(get_size, _get_size_image_pil)
+_register_pil_kernel(get_dimensions)(_v1_image.get_dimensions)
+_register_pil_kernel(get_num_channels)(_v1_image.get_image_num_channels)
+_register_pil_kernel(get_size)(_get_size_image_pil)
 
 
 def get_num_frames(inpt: Tensor) -> int:

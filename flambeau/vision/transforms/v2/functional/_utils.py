@@ -44,6 +44,17 @@ def _register_kernel_internal(functional: Callable, input_type: type, *, tv_tens
     return decorator
 
 
+def _register_pil_kernel(functional: Callable):
+    """Decorator registering a kernel of `functional` for PIL images, when Pillow (optional) is installed."""
+    def decorator(kernel: Callable) -> Callable:
+        try:
+            from PIL.Image import Image
+        except ImportError:
+            return kernel
+        return _register_kernel_internal(functional, Image)(kernel)
+    return decorator
+
+
 def _name_to_functional(name: str) -> Callable:
     from flambeau.vision.transforms.v2 import functional
     try:
