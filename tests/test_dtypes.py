@@ -151,6 +151,7 @@ TO_CASES = [
     lambda t, x: x.t().clone().stride(), lambda t, x: x.t().contiguous().stride(),
     lambda t, x: x.to(t.float32) is x, lambda t, x: x.to(t.float32, copy=True) is x, lambda t, x: x.float() is x,
     lambda t, x: x.to("cpu") is x, lambda t, x: x.contiguous() is x, lambda t, x: x.clone().data_ptr() == x.data_ptr(),
+    lambda t, x: x.to(None) is x, lambda t, x: x.to(None, t.float64),
 ]
 
 

@@ -67,8 +67,8 @@ def _parse_to_args(args: tuple, kwargs: dict):
             dev, dt = device_of(first._data), first.dtype
         elif _is_dtype(first):
             dt = first
-        elif isinstance(first, (str, device, int)) and not isinstance(first, bool):
-            dev = first
+        elif first is None or (isinstance(first, (str, device, int)) and not isinstance(first, bool)):
+            dev = first  # None: stay on the current device, as PyTorch's to(None) does
             if rest and _is_dtype(rest[0]):
                 dt, rest = rest[0], rest[1:]
         else:
