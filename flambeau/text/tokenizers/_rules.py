@@ -53,7 +53,7 @@ def get_tokenizer(tokenizer: str | Callable[[str], list[str]] | None, language: 
         return tokenizer
     if tokenizer == "basic_english":
         if language != "en":
-            raise ValueError("Basic normalization is only available for Enlish(en)")
+            raise ValueError("Basic normalization is only available for English (en)")
         return basic_english
     if tokenizer == "character":
         return character_tokenizer
