@@ -28,6 +28,10 @@ from .functional._geometry_image import Interpolation, _parse_pad_padding
 from .functional._meta import convert_bounding_box_format
 from .functional._utils import is_pure_tensor
 
+__all__ = ["CenterCrop", "ElasticTransform", "FiveCrop", "Pad", "RandomAffine", "RandomCrop", "RandomHorizontalFlip",
+           "RandomIoUCrop", "RandomPerspective", "RandomResize", "RandomResizedCrop", "RandomRotation",
+           "RandomShortestSize", "RandomVerticalFlip", "RandomZoomOut", "Resize", "ScaleJitter", "TenCrop"]
+
 Fill = Union[_FillType, dict[Union[type, str], _FillType]]
 _SIZE_ERROR = "Please provide only two dimensions (h, w) for size."
 

@@ -14,8 +14,42 @@ from . import _geometry_boxes as B
 from . import _geometry_image as I
 from . import _geometry_keypoints as K
 from ._geometry_image import Fill, Interpolation, InterpolationMode
+from ._geometry_boxes import (affine_bounding_boxes, center_crop_bounding_boxes, crop_bounding_boxes,  # noqa: F401
+                              elastic_bounding_boxes, horizontal_flip_bounding_boxes, pad_bounding_boxes,
+                              perspective_bounding_boxes, resize_bounding_boxes, resized_crop_bounding_boxes,
+                              rotate_bounding_boxes, vertical_flip_bounding_boxes)
+from ._geometry_image import (affine_image, affine_mask, affine_video, center_crop_image,  # noqa: F401
+                              center_crop_mask, center_crop_video, crop_image, crop_mask, crop_video, elastic_image,
+                              elastic_mask, elastic_video, five_crop_image, five_crop_video, horizontal_flip_image,
+                              horizontal_flip_mask, horizontal_flip_video, pad_image, pad_mask, pad_video,
+                              perspective_image, perspective_mask, perspective_video, resize_image, resize_mask,
+                              resize_video, resized_crop_image, resized_crop_mask, resized_crop_video, rotate_image,
+                              rotate_mask, rotate_video, ten_crop_image, ten_crop_video, vertical_flip_image,
+                              vertical_flip_mask, vertical_flip_video)
+from ._geometry_keypoints import (affine_keypoints, center_crop_keypoints, crop_keypoints,  # noqa: F401
+                                  elastic_keypoints, horizontal_flip_keypoints, pad_keypoints,
+                                  perspective_keypoints, resize_keypoints, resized_crop_keypoints, rotate_keypoints,
+                                  vertical_flip_keypoints)
 from ._utils import (_get_kernel, _register_five_ten_crop_kernel_internal, _register_kernel_internal,
                      _register_pil_kernel)
+
+
+__all__ = ["affine", "affine_bounding_boxes", "affine_image", "affine_keypoints", "affine_mask", "affine_video",
+           "center_crop", "center_crop_bounding_boxes", "center_crop_image", "center_crop_keypoints",
+           "center_crop_mask", "center_crop_video", "crop", "crop_bounding_boxes", "crop_image",
+           "crop_keypoints", "crop_mask", "crop_video", "elastic", "elastic_bounding_boxes",
+           "elastic_image", "elastic_keypoints", "elastic_mask", "elastic_transform", "elastic_video",
+           "five_crop", "five_crop_image", "five_crop_video", "hflip", "horizontal_flip",
+           "horizontal_flip_bounding_boxes", "horizontal_flip_image", "horizontal_flip_keypoints",
+           "horizontal_flip_mask", "horizontal_flip_video", "pad", "pad_bounding_boxes", "pad_image",
+           "pad_keypoints", "pad_mask", "pad_video", "perspective", "perspective_bounding_boxes",
+           "perspective_image", "perspective_keypoints", "perspective_mask", "perspective_video", "resize",
+           "resize_bounding_boxes", "resize_image", "resize_keypoints", "resize_mask", "resize_video",
+           "resized_crop", "resized_crop_bounding_boxes", "resized_crop_image", "resized_crop_keypoints",
+           "resized_crop_mask", "resized_crop_video", "rotate", "rotate_bounding_boxes", "rotate_image",
+           "rotate_keypoints", "rotate_mask", "rotate_video", "ten_crop", "ten_crop_image",
+           "ten_crop_video", "vertical_flip", "vertical_flip_bounding_boxes", "vertical_flip_image",
+           "vertical_flip_keypoints", "vertical_flip_mask", "vertical_flip_video", "vflip"]
 
 
 def _register(functional: Callable, image: Callable, mask: Callable, boxes: Callable, keypoints: Callable,
