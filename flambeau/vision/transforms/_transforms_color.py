@@ -168,6 +168,25 @@ class GaussianBlur(nn.Module):
         return f"{self.__class__.__name__}(kernel_size={self.kernel_size}, sigma={self.sigma})"
 
 
+def _erasing_box(img_c: int, img_h: int, img_w: int, scale: Sequence[float], ratio: Sequence[float],
+                 value: Optional[list[float]]) -> Optional[tuple[int, int, int, int, Tensor]]:
+    """RandomErasing's (i, j, h, w, v) in an image of (img_c, img_h, img_w), or None when ten random boxes do
+    not fit (v2's RandomErasing shares the draws)."""
+    area = img_h * img_w
+    # float32 logs and exp, as torchvision, so the same draws give the same box
+    log_ratio = flambeau.log(flambeau.tensor(ratio)).tolist()
+    for _ in range(10):
+        h, w = _random_box_sides(area, scale, log_ratio)
+        if not (h < img_h and w < img_w):
+            continue
+        if value is None:
+            v = flambeau.empty([img_c, h, w], dtype=flambeau.float32).normal_()
+        else:
+            v = flambeau.tensor(value)[:, None, None]
+        return _randint(0, img_h - h + 1), _randint(0, img_w - w + 1), h, w, v
+    return None
+
+
 class RandomErasing(nn.Module):
     """With probability p, erase a random box (area fraction in `scale`, aspect ratio in `ratio`)
     of a tensor image with `value`: a number, one number per channel, or 'random' (normal noise).
@@ -209,19 +228,8 @@ class RandomErasing(nn.Module):
         """(i, j, h, w, v) for F.erase; value None means normal noise. After ten boxes that do
         not fit, the whole image with itself (a no-op erase)."""
         img_c, img_h, img_w = img.shape[-3], img.shape[-2], img.shape[-1]
-        area = img_h * img_w
-        # float32 logs and exp, as torchvision, so the same draws give the same box
-        log_ratio = flambeau.log(flambeau.tensor(ratio)).tolist()
-        for _ in range(10):
-            h, w = _random_box_sides(area, scale, log_ratio)
-            if not (h < img_h and w < img_w):
-                continue
-            if value is None:
-                v = flambeau.empty([img_c, h, w], dtype=flambeau.float32).normal_()
-            else:
-                v = flambeau.tensor(value)[:, None, None]
-            return _randint(0, img_h - h + 1), _randint(0, img_w - w + 1), h, w, v
-        return 0, 0, img_h, img_w, img
+        box = _erasing_box(img_c, img_h, img_w, scale, ratio, value)
+        return box if box is not None else (0, 0, img_h, img_w, img)
 
     def forward(self, img: Tensor) -> Tensor:
         if not _coin(self.p):
