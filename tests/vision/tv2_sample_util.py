@@ -70,12 +70,17 @@ def assert_same(ours, theirs, atol: float = 1e-4, image_atol: float = 0) -> None
         assert ours == theirs
 
 
-class _Uniform:
+class _Empty:
+    """torch.empty(shape), to be filled by uniform_ or normal_ from flambeau's generator."""
+
     def __init__(self, shape):
         self.shape = shape
 
     def uniform_(self, low, high):
         return _torch(flambeau.empty(*self.shape).uniform_(float(low), float(high)))
+
+    def normal_(self):
+        return _torch(flambeau.empty(*self.shape).normal_())
 
 
 def _torch(t: flambeau.Tensor) -> torch.Tensor:
@@ -83,7 +88,7 @@ def _torch(t: flambeau.Tensor) -> torch.Tensor:
 
 
 class _FlambeauDraws:
-    """torch, except that rand / randint / empty().uniform_ draw from flambeau's generator."""
+    """torch, except that rand / randint / empty().uniform_ / empty().normal_ draw from flambeau's generator."""
 
     def __getattr__(self, name):
         return getattr(torch, name)
@@ -98,7 +103,7 @@ class _FlambeauDraws:
 
     @staticmethod
     def empty(*shape, **kwargs):
-        return _Uniform(shape)
+        return _Empty(shape)
 
 
 def use_flambeau_draws(monkeypatch, *modules) -> None:
