@@ -252,6 +252,16 @@ def test_sanitize_with_a_callable_labels_getter_and_semantic_mask():
                 TV2.SanitizeBoundingBoxes(labels_getter=getter)(to_torch(s)))
 
 
+def test_deprecated_to_tensor():
+    s = _inputs("pil")
+    with pytest.warns(UserWarning, match="deprecated"):
+        ours = FV2.ToTensor()
+    with pytest.warns(UserWarning, match="deprecated"):
+        theirs = TV2.ToTensor()
+    array = np.arange(24, dtype="uint8").reshape(2, 4, 3)
+    assert_same(ours([s, array]), theirs([to_torch(s), array]))
+
+
 def test_to_dtype_warns_like_torchvision():
     for make in (lambda V, M, t: V.ToDtype({t.Tensor: t.float32, M.Image: t.float32}),
                  lambda V, M, t: V.ToDtype({M.Image: None, "others": None}, scale=True)):

@@ -11,5 +11,5 @@ from ._meta import ClampBoundingBoxes, ClampKeyPoints, ConvertBoundingBoxFormat,
 from ._misc import (ConvertImageDtype, GaussianBlur, GaussianNoise, Identity, Lambda,  # noqa: F401
                     LinearTransformation, Normalize, SanitizeBoundingBoxes, SanitizeKeyPoints, ToDtype)
 from ._temporal import UniformTemporalSubsample  # noqa: F401
-from ._type_conversion import PILToTensor, ToImage, ToPILImage, ToPureTensor  # noqa: F401
+from ._type_conversion import PILToTensor, ToImage, ToPILImage, ToPureTensor, ToTensor  # noqa: F401
 from ._utils import check_type, get_bounding_boxes, get_keypoints, has_all, has_any, query_chw, query_size  # noqa: F401

@@ -1,6 +1,7 @@
 """Transforms between PIL images, NumPy arrays, plain tensors and tv_tensors."""
 from __future__ import annotations
 
+import warnings
 from typing import Any, Optional
 
 import numpy as np
@@ -53,3 +54,19 @@ class ToPureTensor(Transform):
 
     def transform(self, inpt: Any, params: dict[str, Any]) -> flambeau.Tensor:
         return inpt.as_subclass(flambeau.Tensor)
+
+
+class ToTensor(Transform):
+    """[DEPRECATED] A PIL image or array as a float tensor in [0, 1]: use Compose([ToImage(), ToDtype(float32,
+    scale=True)])."""
+
+    _transformed_types = (_is_pil_image, np.ndarray)
+
+    def __init__(self) -> None:
+        warnings.warn("The transform `ToTensor()` is deprecated and will be removed in a future release. Instead, "
+                      "please use `v2.Compose([v2.ToImage(), v2.ToDtype(torch.float32, scale=True)])`.Output is "
+                      "equivalent up to float precision.")
+        super().__init__()
+
+    def transform(self, inpt: Any, params: dict[str, Any]) -> flambeau.Tensor:
+        return F.to_tensor(inpt)

@@ -56,7 +56,7 @@ def _fused_add(x: Tensor, y: Tensor, alpha: float) -> Tensor:
     float64 product of two float32 numbers is exact, so float64 arithmetic rounds as the fused one)."""
     if x.dtype != flambeau.float32:
         return x + alpha * y
-    alpha32 = flambeau.tensor(alpha, dtype=flambeau.float32).double()
+    alpha32 = float(flambeau.tensor(alpha, dtype=flambeau.float32))
     return (x.double() + y.double() * alpha32).float()
 
 
@@ -201,7 +201,8 @@ def adjust_sharpness_image(image: Tensor, sharpness_factor: float) -> Tensor:
     batch = image.reshape(-1, channels, height, width).to(dtype)
     # PIL's SMOOTH filter: ones with 5 in the middle, over 13; the border pixels keep their values
     a, b = 1.0 / 13.0, 5.0 / 13.0
-    kernel = flambeau.tensor([[a, a, a], [a, b, a], [a, a, a]], dtype=dtype).expand(channels, 1, 3, 3)
+    kernel = flambeau.tensor([[a, a, a], [a, b, a], [a, a, a]], dtype=dtype, device=image.device)
+    kernel = kernel.expand(channels, 1, 3, 3)
     blurred = nnF.conv2d(batch, kernel, groups=channels)
     if not fp:
         blurred = blurred.round()
@@ -352,7 +353,7 @@ def equalize_image(image: Tensor) -> Tensor:
         return image
     as_bytes = to_dtype_image(image, flambeau.uint8, scale=True)
     flat = as_bytes.flatten(start_dim=-2).to(flambeau.int64)
-    hist = flambeau.zeros(*flat.shape[:-1], 256, dtype=flambeau.int64)
+    hist = flambeau.zeros(*flat.shape[:-1], 256, dtype=flambeau.int64, device=image.device)
     hist = hist.scatter_add(-1, flat, flambeau.ones_like(flat))
     cumulative = hist.cumsum(dim=-1)
     most_frequent = cumulative.argmax(dim=-1, keepdim=True)

@@ -72,11 +72,11 @@ def _blur_arguments(kernel_size: Any, sigma: Any) -> tuple[list[int], list[float
     return list(kernel_size), sigma
 
 
-def _gaussian_kernel1d(size: int, sigma: float, dtype: flambeau.dtype) -> Tensor:
+def _gaussian_kernel1d(size: int, sigma: float, dtype: flambeau.dtype, device: Any) -> Tensor:
     # NOTE: softmax of -(x / sigma)^2 on points spaced 1 / sqrt(2) apart is exp(-t^2 / (2 sigma^2)) normalized;
     # written as torchvision v2 writes it, so the rounding agrees
     limit = (size - 1) / (2.0 * math.sqrt(2.0))
-    x = flambeau.linspace(-limit, limit, steps=size, dtype=dtype)
+    x = flambeau.linspace(-limit, limit, steps=size, dtype=dtype, device=device)
     return flambeau.softmax(x.div(sigma).pow(2).neg(), dim=0)
 
 
@@ -88,8 +88,8 @@ def gaussian_blur_image(image: Tensor, kernel_size: list[int], sigma: Optional[l
         return image
     shape, channels = image.shape, image.shape[-3]
     dtype = image.dtype if image.is_floating_point() else flambeau.float32
-    kernel = _gaussian_kernel1d(kernel_size[1], sigma[1], dtype).unsqueeze(-1) * \
-        _gaussian_kernel1d(kernel_size[0], sigma[0], dtype)
+    kernel = _gaussian_kernel1d(kernel_size[1], sigma[1], dtype, image.device).unsqueeze(-1) * \
+        _gaussian_kernel1d(kernel_size[0], sigma[0], dtype, image.device)
     batch = image.reshape(-1, *shape[-3:]).to(dtype)
     pad_x, pad_y = kernel_size[0] // 2, kernel_size[1] // 2
     batch = nnF.pad(batch, [pad_x, pad_x, pad_y, pad_y], mode="reflect")
