@@ -1,10 +1,11 @@
 """transforms.v2 transform classes (containers, meta, type conversion, misc, colour, temporal) against
 torchvision on detection samples (image, boxes, masks, keypoints, labels) held in dicts and tuples.
 
-flambeau's random streams are not PyTorch's, so random transforms are checked two ways: reproducible under
-flambeau.manual_seed, and equal to torchvision's transform given the parameters flambeau drew (torchvision's
-make_params is replaced by one returning them). Deterministic transforms (and random ones at p=0 or 1)
-are compared directly."""
+flambeau's random streams are not PyTorch's, so random transforms are checked three ways: reproducible under
+flambeau.manual_seed; equal to torchvision's transform given the parameters flambeau drew (torchvision's
+make_params is replaced by one returning them); and, since every random transform here draws with
+torchvision's calls in torchvision's order, equal to torchvision run on flambeau's random numbers under the
+same seed. Deterministic transforms (and random ones at p=0 or 1) are compared directly."""
 from __future__ import annotations
 
 import itertools
@@ -313,3 +314,34 @@ def test_color_jitter_get_params_and_ranges_like_torchvision():
     fn_idx, *factors = FV2.ColorJitter.get_params(ours.brightness, ours.contrast, ours.saturation, ours.hue)
     assert sorted(fn_idx.tolist()) == [0, 1, 2, 3] and factors[2] is None
     assert 0.5 <= factors[0] <= 1.5 and 0.2 <= factors[1] <= 1.8 and -0.25 <= factors[3] <= 0.25
+
+
+# ---------------------------------------------------------------- the same draws as torchvision
+SAME_CALLS = [
+    lambda V: V.ColorJitter(0.4, 0.4, 0.4, 0.2),
+    lambda V: V.RandomPhotometricDistort(p=0.5),
+    lambda V: V.RandomChannelPermutation(),
+    lambda V: V.GaussianBlur(5, sigma=(0.5, 2.0)),
+    lambda V: V.RandomGrayscale(p=0.5),
+    lambda V: V.RandomInvert(p=0.5),
+    lambda V: V.RandomApply([V.RandomInvert(1.0), V.RandomSolarize(100, 1.0)], p=0.5),
+    lambda V: V.RandomChoice([V.RandomInvert(1.0), V.RandomSolarize(100, 1.0), V.Grayscale(3)], p=[1, 2, 3]),
+    lambda V: V.RandomOrder([V.RandomInvert(1.0), V.RandomPosterize(2, 1.0), V.Grayscale(3)]),
+]
+
+
+@pytest.mark.parametrize("make", SAME_CALLS)
+def test_random_transforms_equal_torchvision_on_flambeau_draws(make, monkeypatch):
+    """torchvision draws these parameters with the calls flambeau makes, in the same order: given flambeau's
+    random numbers, it computes the same outputs."""
+    import torchvision.transforms.v2 as tv2_package
+    from v2core_util import use_flambeau_draws_everywhere
+    use_flambeau_draws_everywhere(monkeypatch, *(getattr(tv2_package, m) for m in ("_color", "_container", "_misc",
+                                                                                     "_transform")))
+    ours, theirs = make(FV2), make(TV2)
+    s = _inputs("dict")
+    for seed in range(6):
+        flambeau.manual_seed(seed)
+        got = ours(s)
+        flambeau.manual_seed(seed)
+        assert_same(got, theirs(to_torch(s)))

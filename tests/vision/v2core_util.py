@@ -89,3 +89,22 @@ def same_error(fn_ours, fn_theirs) -> type:
             errors.append(None)
     assert errors[0] is not None and errors[0] is errors[1], errors
     return errors[0]
+
+
+def use_flambeau_draws_everywhere(monkeypatch, *modules) -> None:
+    """tv2_sample_util's shim (torchvision modules draw from flambeau's generator) with the two calls the colour
+    transforms and containers add: randperm and multinomial."""
+    from tv2_sample_util import _FlambeauDraws, _torch
+
+    class Draws(_FlambeauDraws):
+        @staticmethod
+        def randperm(n, **kwargs):
+            return _torch(flambeau.randperm(n, **kwargs))
+
+        @staticmethod
+        def multinomial(probabilities, n, **kwargs):
+            return _torch(flambeau.multinomial(flambeau.tensor(probabilities.numpy()), n, **kwargs))
+
+    shim = Draws()
+    for module in modules:
+        monkeypatch.setattr(module, "torch", shim)
