@@ -1,4 +1,5 @@
-"""transforms.v2 augmentations (RandomErasing, MixUp, CutMix, JPEG and their functionals) against torchvision.
+"""transforms.v2 augmentations (RandomErasing, MixUp, CutMix, JPEG and their functionals; AutoAugment,
+RandAugment, TrivialAugmentWide, AugMix) against torchvision.
 
 Random draws: torchvision's v2 modules draw from flambeau's generator through tv2_sample_util's shim, and their
 MixUp / CutMix Beta distribution is replaced by flambeau's, so one flambeau.manual_seed drives both libraries."""
@@ -7,13 +8,16 @@ import pytest
 import torch
 import torchvision.transforms.v2 as TV
 import torchvision.transforms.v2._augment as tv_augment
+import torchvision.transforms.v2._auto_augment as tv_auto_augment
 import torchvision.transforms.v2._transform as tv_transform
 from torchvision import tv_tensors as tv_tt
 from torchvision.transforms.v2 import functional as TF
 
 import flambeau
 from flambeau.vision import tv_tensors as fl_tt
+from flambeau.vision.transforms._dirichlet import _sample_dirichlet
 from flambeau.vision.transforms.v2 import _augment as A
+from flambeau.vision.transforms.v2 import _auto_augment as AA
 from flambeau.vision.transforms.v2.functional import _augment as FA
 from tv2_sample_util import IMAGE, PIL_IMAGE, VIDEO, assert_same, sample, use_flambeau_draws
 
@@ -135,3 +139,58 @@ def test_jpeg_functional_and_transform(quality, same_draws):
         out = A.JPEG((quality, quality + 20))(sample(flambeau))
         flambeau.manual_seed(seed)
         assert_same(out, TV.JPEG((quality, quality + 20))(sample(torch)))
+
+
+# ------------------------------------------------------------------------------------------ auto augment
+
+AUTO = [("AutoAugment", {}), ("AutoAugment", dict(policy="CIFAR10", fill=3)), ("AutoAugment", dict(policy="SVHN")),
+        ("RandAugment", dict(num_ops=3, interpolation="bilinear")), ("TrivialAugmentWide", dict(fill=[1, 2, 3])),
+        ("AugMix", {}), ("AugMix", dict(chain_depth=2, all_ops=False, severity=5))]
+
+
+def _auto_inputs(lib, tt, kind):
+    if kind == "sample":
+        return {"image": tt.Image(lib.tensor(IMAGE)), "label": 3}
+    if kind == "video":
+        return tt.Video(lib.tensor((VIDEO * 255).astype(np.uint8)))
+    return lib.tensor(IMAGE.astype(np.float32) / 255)  # a plain float tensor
+
+
+def _auto_pair(name, kwargs, module_ours, module_theirs):
+    ours, theirs = dict(kwargs), dict(kwargs)
+    if "policy" in kwargs:
+        ours["policy"] = module_ours.AutoAugmentPolicy[kwargs["policy"]]
+        theirs["policy"] = module_theirs.AutoAugmentPolicy[kwargs["policy"]]
+    return getattr(module_ours, name)(**ours), getattr(module_theirs, name)(**theirs)
+
+
+@pytest.mark.parametrize("name, kwargs", AUTO)
+def test_auto_augment_matches_torchvision_on_the_same_draws(name, kwargs, monkeypatch):
+    use_flambeau_draws(monkeypatch, tv_auto_augment)
+    for kind in ("sample", "video", "float", "pil"):
+        for seed in range(3):
+            ours, theirs = _auto_pair(name, kwargs, AA, TV)
+            # AugMix's Dirichlet weights: torchvision's draw replaced by flambeau's
+            theirs._sample_dirichlet = lambda p: torch.tensor(_sample_dirichlet(flambeau.tensor(p.numpy())).numpy())
+            flambeau.manual_seed(seed)
+            out = ours(PIL_IMAGE) if kind == "pil" else ours(_auto_inputs(flambeau, fl_tt, kind))
+            flambeau.manual_seed(seed)
+            expected = theirs(PIL_IMAGE) if kind == "pil" else theirs(_auto_inputs(torch, tv_tt, kind))
+            if kind == "pil":  # AugMix resamples PIL images as uint8 tensors: compare the pixels within 1
+                assert out.mode == expected.mode
+                out, expected = flambeau.tensor(np.asarray(out)), torch.tensor(np.asarray(expected))
+            assert_same(out, expected, image_atol=1e-5 if kind == "float" else 1)
+
+
+@pytest.mark.parametrize("case", [
+    lambda m, lib, tt: m.RandAugment(num_ops=-1),
+    lambda m, lib, tt: m.AugMix(severity=11),
+    lambda m, lib, tt: m.AutoAugment(policy="imagenet"),
+    lambda m, lib, tt: m.TrivialAugmentWide()(sample(lib)),
+    lambda m, lib, tt: m.RandAugment()({"label": 3}),
+    lambda m, lib, tt: m.AugMix()(tt.Image(lib.tensor(IMAGE)), tt.Video(lib.tensor(IMAGE[None]))),
+])
+def test_auto_augment_bad_arguments(case):
+    expected = _error_type(lambda: case(TV, torch, tv_tt))
+    assert expected is not None
+    assert _error_type(lambda: case(AA, flambeau, fl_tt)) is expected
