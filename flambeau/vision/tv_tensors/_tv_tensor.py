@@ -38,10 +38,16 @@ class TVTensor(Tensor):
         return flambeau.as_tensor(data, dtype=dtype, device=device).requires_grad_(requires_grad)
 
     @classmethod
-    def _wrap(cls, tensor: Tensor, **metadata: Any) -> "TVTensor":
+    def _with_metadata(cls, tensor: Tensor, metadata: dict[str, Any]) -> "TVTensor":
+        """tensor as a cls with these metadata attributes, unchecked."""
         out = tensor.as_subclass(cls)
         out.__dict__.update(metadata)
         return out
+
+    @classmethod
+    def _wrap(cls, tensor: Tensor, **metadata: Any) -> "TVTensor":
+        """tensor as a cls: subclasses check their metadata (and the tensor's shape) here."""
+        return cls._with_metadata(tensor, metadata)
 
     @classmethod
     def wrap(cls, tensor: Tensor, like: "TVTensor", **kwargs: Any) -> "TVTensor":
@@ -53,7 +59,7 @@ class TVTensor(Tensor):
         if isinstance(output, Tensor):
             if isinstance(output, type(self)):
                 return output
-            return TVTensor._wrap.__func__(type(self), output, **{n: getattr(self, n) for n in self._metadata})
+            return type(self)._with_metadata(output, {name: getattr(self, name) for name in self._metadata})
         if isinstance(output, (tuple, list)):
             parts = [self._wrap_output(part) for part in output]
             return type(output)(*parts) if hasattr(output, "_fields") else type(output)(parts)
@@ -73,7 +79,7 @@ class TVTensor(Tensor):
 
 
 def _rebuild(cls: type, tensor: Tensor, metadata: dict) -> TVTensor:
-    return TVTensor._wrap.__func__(cls, tensor, **metadata)
+    return cls._with_metadata(tensor, metadata)
 
 
 def _wrapped(name: str, method):
@@ -92,7 +98,12 @@ def _wrapped(name: str, method):
     return wrapper
 
 
-for _name, _method in list(vars(Tensor).items()):
-    if isinstance(_method, types.FunctionType) and _name not in _NOT_WRAPPED and \
-            not (_name.startswith("_") and not _name.startswith("__")):
-        setattr(TVTensor, _name, _wrapped(_name, _method))
+def _wrap_tensor_methods() -> None:
+    """Give TVTensor a wrapper of every public method and operator of Tensor."""
+    for name, method in list(vars(Tensor).items()):
+        public = not name.startswith("_") or name.startswith("__")
+        if isinstance(method, types.FunctionType) and public and name not in _NOT_WRAPPED:
+            setattr(TVTensor, name, _wrapped(name, method))
+
+
+_wrap_tensor_methods()
