@@ -76,7 +76,7 @@ def test_deterministic_transforms_on_a_sample(name):
 def test_random_transforms_match_torchvision_on_the_same_draws(name, same_draws):
     kwargs = RANDOM[name]
     ours, theirs = _make(name, kwargs)
-    for seed in range(4):
+    for seed in range(3):
         flambeau.manual_seed(seed)
         out = ours(_sample_for(flambeau, kwargs))
         flambeau.manual_seed(seed)
@@ -109,7 +109,7 @@ def test_iou_crop_crops_and_zeroes_boxes_outside(same_draws):
     """Over several seeds RandomIoUCrop takes both branches: the whole sample, and a crop."""
     ours, theirs = _make("RandomIoUCrop", {})
     canvases = set()
-    for seed in range(12):
+    for seed in range(8):
         flambeau.manual_seed(seed)
         out = ours(sample(flambeau))
         flambeau.manual_seed(seed)
