@@ -214,3 +214,20 @@ def test_uniform_temporal_subsample_more_samples_than_frames():
     video = FT.Video(flambeau.tensor(ARRAYS["uint8_video"]))
     for n in (1, 2, 5):
         assert_same(FF.uniform_temporal_subsample(video, n), TF.uniform_temporal_subsample(to_torch(video), n))
+
+
+@pytest.mark.parametrize("name,kwargs", [("normalize", {"mean": [0.5, 0.4, 0.3], "std": [0.2, 0.3, 0.4]}),
+                                         ("adjust_brightness", {"brightness_factor": 1.3}),
+                                         ("adjust_contrast", {"contrast_factor": 0.7}),
+                                         ("adjust_saturation", {"saturation_factor": 1.6}),
+                                         ("gaussian_blur", {"kernel_size": [3, 5], "sigma": [0.8, 1.2]})])
+def test_gradients_flow_through_kernels_on_images(name, kwargs):
+    data = ARRAYS["float32_batch"]
+    leaf, tleaf = flambeau.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
+    ours, theirs = FT.Image(leaf), TT.Image(tleaf)  # an alias of the leaf, attached to its graph
+    weights = np.linspace(-1, 1, data.size, dtype="float32").reshape(data.shape)
+    out_ours, out_theirs = getattr(FF, name)(ours, **kwargs), getattr(TF, name)(theirs, **kwargs)
+    assert type(out_ours) is FT.Image and out_ours.requires_grad
+    (out_ours * flambeau.tensor(weights)).sum().backward()
+    (out_theirs * torch.tensor(weights)).sum().backward()
+    np.testing.assert_allclose(leaf.grad.numpy(), tleaf.grad.numpy(), rtol=1e-5, atol=1e-6)
