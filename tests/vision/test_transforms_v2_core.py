@@ -40,6 +40,7 @@ def test_pytree_flatten_unflatten_like_torch(tree):
     expected = tpytree.tree_unflatten([("leaf", i) for i in range(len(leaves))], tspec)
     assert rebuilt == expected and type(rebuilt) is type(expected)
     assert fpytree.tree_map(lambda v: [v], tree) == tpytree.tree_map(lambda v: [v], tree)
+    assert fpytree.tree_leaves(tree) == tpytree.tree_leaves(tree)
 
 
 def test_pytree_errors_and_spec_equality():

@@ -10,7 +10,6 @@ from typing import Any, Callable, Literal
 import flambeau
 from flambeau.vision import tv_tensors
 
-from .._transforms_geometry import _check_sequence_input, _setup_angle  # noqa: F401  (for the transforms)
 from .._utils import _is_pil_image, _setup_size  # noqa: F401
 from .functional import get_dimensions, get_size, is_pure_tensor
 from .functional._utils import _FillType, _FillTypeJIT
