@@ -102,6 +102,8 @@ def _error_type(fn):
     lambda m, lib, tt: m.MixUp(num_classes=3)(tt.Image(lib.tensor(BATCH)), lib.tensor(LABELS),
                                               tt.Mask(lib.tensor(LABELS))),
     lambda m, lib, tt: m.CutMix(num_classes=3)({"image": tt.Image(lib.tensor(BATCH)), "target": 3}),
+    lambda m, lib, tt: m.MixUp(num_classes=3)(tt.Image(lib.tensor((BATCH * 255).astype(np.uint8))),
+                                              lib.tensor(LABELS)),
     lambda m, lib, tt: m.RandomErasing(value="noise"),
     lambda m, lib, tt: m.RandomErasing(value=object()),
     lambda m, lib, tt: m.RandomErasing(scale=(0.5, 1.5)),

@@ -156,6 +156,8 @@ class MixUp(_BaseMixUpCutMix):
         return dict(lam=lam, label_weight=lam)
 
     def _mix(self, images: flambeau.Tensor, params: dict[str, Any]) -> flambeau.Tensor:
+        if not images.is_floating_point():  # torchvision mixes in place, which integer images refuse
+            raise RuntimeError(f"result type Float can't be cast to the desired output type {images.dtype}")
         lam = params["lam"]
         return images.roll(1, 0) * (1.0 - lam) + images * lam
 

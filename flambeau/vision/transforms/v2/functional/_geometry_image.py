@@ -101,6 +101,9 @@ def resize_image(image: Tensor, size: Optional[list[int]], interpolation: Interp
         return image
     if image.numel() == 0:
         return image.reshape(*image.shape[:-2], new_height, new_width)
+    if interpolation == InterpolationMode.LANCZOS:  # see docs/differences.md
+        raise NotImplementedError("resize of tensors with InterpolationMode.LANCZOS is not supported by flambeau: "
+                                  "resize a PIL image, or use BICUBIC")
     return _on_batch(image, lambda x: F_t.resize(x, [new_height, new_width], interpolation.value, bool(antialias)))
 
 
