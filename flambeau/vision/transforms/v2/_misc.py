@@ -12,10 +12,10 @@ from flambeau.utils._pytree import tree_flatten, tree_unflatten
 from flambeau.vision import tv_tensors
 
 from .. import _transforms_color as _v1
-from .._utils import _is_pil_image
+from .._utils import _is_pil_image, _setup_size
 from . import functional as F
 from ._transform import Transform
-from ._utils import _parse_labels_getter, _setup_number_or_seq, _setup_size, get_bounding_boxes, get_keypoints, has_any
+from ._utils import _parse_labels_getter, _setup_number_or_seq, get_bounding_boxes, get_keypoints, has_any
 from .functional._misc import _valid_boxes, _valid_keypoints
 from .functional._utils import is_pure_tensor
 

@@ -10,7 +10,7 @@ from typing import Any, Callable, Literal
 import flambeau
 from flambeau.vision import tv_tensors
 
-from .._utils import _is_pil_image, _setup_size  # noqa: F401
+from .._utils import _is_pil_image
 from .functional import get_dimensions, get_size, is_pure_tensor
 from .functional._utils import _FillType, _FillTypeJIT
 
