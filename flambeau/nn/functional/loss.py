@@ -242,6 +242,10 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
     loss = (1 - target) * input - log_sigmoid
     if weight is not None:
         loss = loss * weight
+    if target.is_floating_point():
+        # NOTE: ATen accumulates the loss in place into (1 - target): it keeps the target's dtype (a float64
+        # input with a float32 target gives a float32 loss)
+        loss = loss.to(target.dtype)
     return apply_reduction(loss, reduction)
 
 
