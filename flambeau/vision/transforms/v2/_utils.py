@@ -10,7 +10,9 @@ from typing import Any, Callable, Literal
 import flambeau
 from flambeau.vision import tv_tensors
 
-from .._utils import _is_pil_image
+# _check_sequence_input, _setup_angle and _setup_size: v1 argument checks torchvision's v2._utils re-exports
+from .._transforms_geometry import _check_sequence_input, _setup_angle  # noqa: F401
+from .._utils import _is_pil_image, _setup_size  # noqa: F401
 from .functional import get_dimensions, get_size, is_pure_tensor
 from .functional._utils import _FillType, _FillTypeJIT
 
