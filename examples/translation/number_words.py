@@ -23,13 +23,18 @@ def _english_below_hundred(n: int) -> str:
     return _EN_TENS[tens] + (f"-{_EN_SMALL[units]}" if units else "")
 
 
-def english(n: int) -> str:
+def _places(n: int) -> tuple[int, int, int]:
+    """Thousands, hundreds and the rest below a hundred of 0 <= n <= 9999."""
     if not 0 <= n <= 9999:
-        raise ValueError(f"english() writes 0..9999, got {n}")
+        raise ValueError(f"numbers are written from 0 to 9999, got {n}")
+    thousands, rest = divmod(n, 1000)
+    return (thousands, *divmod(rest, 100))
+
+
+def english(n: int) -> str:
+    thousands, hundreds, below = _places(n)
     if n == 0:
         return "zero"
-    thousands, rest = divmod(n, 1000)
-    hundreds, below = divmod(rest, 100)
     parts = []
     if thousands:
         parts.append(f"{_EN_SMALL[thousands]} thousand")
@@ -59,12 +64,9 @@ def _french_below_hundred(n: int, final: bool) -> str:
 
 
 def french(n: int) -> str:
-    if not 0 <= n <= 9999:
-        raise ValueError(f"french() writes 0..9999, got {n}")
+    thousands, hundreds, below = _places(n)
     if n == 0:
         return "zéro"
-    thousands, rest = divmod(n, 1000)
-    hundreds, below = divmod(rest, 100)
     parts = []
     if thousands:
         parts.append("mille" if thousands == 1 else f"{_FR_SMALL[thousands]} mille")
