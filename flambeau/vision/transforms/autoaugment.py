@@ -336,6 +336,26 @@ class TrivialAugmentWide(nn.Module):
         )
 
 
+def _mix_chains(augmix: Any, batch: Tensor, augment_once: Callable[[Tensor], Tensor]) -> Tensor:
+    """AugMix's blend of a batch (N, ...): mixture_width chains of augment_once (chain_depth times, or 1 to 3 at
+    random) mixed with Dirichlet(alpha) weights, then with the batch by a Beta(alpha, alpha) weight; v1's and v2's
+    AugMix differ only in augment_once."""
+    n = batch.shape[0]
+    batch_dims = [n] + [1] * (batch.ndim - 1)
+    # Beta(alpha, alpha) as a 2-way Dirichlet: column 0 weighs the original, column 1 the chains
+    m = augmix._sample_dirichlet(flambeau.tensor([augmix.alpha, augmix.alpha]).expand(n, -1))
+    chain_weights = augmix._sample_dirichlet(flambeau.tensor([augmix.alpha] * augmix.mixture_width).expand(n, -1))
+    chain_weights = chain_weights * m[:, 1].reshape([n, -1])
+    mix = m[:, 0].reshape(batch_dims) * batch
+    for i in range(augmix.mixture_width):
+        aug = batch
+        depth = augmix.chain_depth if augmix.chain_depth > 0 else int(flambeau.randint(1, 4, (1,)).item())
+        for _ in range(depth):
+            aug = augment_once(aug)
+        mix = mix + chain_weights[:, i].reshape(batch_dims) * aug
+    return mix
+
+
 class AugMix(nn.Module):
     """AugMix (Hendrycks et al., 2020): mixture_width chains of 1-3 random ops (or chain_depth),
     mixed with Dirichlet(alpha) weights, then blended with the original by a Beta(alpha, alpha)
@@ -398,22 +418,12 @@ class AugMix(nn.Module):
         op_meta = self._augmentation_space(self._PARAMETER_MAX, (height, width))
         orig_dims = list(img.shape)
         batch = img.view([1] * max(4 - img.ndim, 0) + orig_dims)
-        n = batch.size(0)
-        batch_dims = [n] + [1] * (batch.ndim - 1)
-        # Beta(alpha, alpha) as a 2-way Dirichlet: column 0 weighs the original, column 1 the chains
-        m = self._sample_dirichlet(flambeau.tensor([self.alpha, self.alpha]).expand(n, -1))
-        chain_weights = self._sample_dirichlet(flambeau.tensor([self.alpha] * self.mixture_width).expand(n, -1))
-        chain_weights = chain_weights * m[:, 1].view([n, -1])
-        mix = m[:, 0].view(batch_dims) * batch
-        for i in range(self.mixture_width):
-            aug = batch
-            depth = self.chain_depth if self.chain_depth > 0 else int(flambeau.randint(1, 4, (1,)).item())
-            for _ in range(depth):
-                op_name, magnitude = _draw_op(
-                    op_meta, lambda _: flambeau.randint(self.severity, (1,), dtype=flambeau.long)
-                )
-                aug = _apply_op(aug, op_name, magnitude, interpolation=self.interpolation, fill=fill)
-            mix.add_(chain_weights[:, i].view(batch_dims) * aug)
+
+        def augment_once(aug: Tensor) -> Tensor:
+            op_name, magnitude = _draw_op(op_meta, lambda _: flambeau.randint(self.severity, (1,), dtype=flambeau.long))
+            return _apply_op(aug, op_name, magnitude, interpolation=self.interpolation, fill=fill)
+
+        mix = _mix_chains(self, batch, augment_once)
         mix = mix.view(orig_dims).to(dtype=img.dtype)
         return mix if isinstance(orig_img, Tensor) else F.to_pil_image(mix)
 
