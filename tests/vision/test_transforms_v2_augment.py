@@ -19,7 +19,7 @@ from flambeau.vision.transforms._dirichlet import _sample_dirichlet
 from flambeau.vision.transforms.v2 import _augment as A
 from flambeau.vision.transforms.v2 import _auto_augment as AA
 from flambeau.vision.transforms.v2.functional import _augment as FA
-from tv2_sample_util import IMAGE, PIL_IMAGE, VIDEO, assert_same, sample, use_flambeau_draws
+from tv2_sample_util import IMAGE, PIL_IMAGE, VIDEO, assert_same, error_type, sample, use_flambeau_draws
 
 BATCH = np.random.default_rng(4).random((4, 3, 10, 12)).astype(np.float32)
 LABELS = np.array([0, 2, 1, 2])
@@ -85,14 +85,6 @@ def test_mixup_and_cutmix_match_torchvision(name, labels, same_draws):
         assert_same(out, expected, atol=1e-6, image_atol=1e-6)
 
 
-def _error_type(fn):
-    try:
-        fn()
-    except Exception as error:  # the type is what the test compares
-        return type(error)
-    return None
-
-
 @pytest.mark.parametrize("case", [
     lambda m, lib, tt: m.MixUp(num_classes=3)(tt.Image(lib.tensor(BATCH)), lib.tensor(LABELS[:3])),
     lambda m, lib, tt: m.MixUp()(tt.Image(lib.tensor(BATCH)), lib.tensor(LABELS)),
@@ -115,9 +107,9 @@ def _error_type(fn):
     lambda m, lib, tt: m.JPEG(quality=[1, 2, 3]),
 ])
 def test_bad_arguments_raise_torchvisions_exception(case):
-    expected = _error_type(lambda: case(TV, torch, tv_tt))
+    expected = error_type(lambda: case(TV, torch, tv_tt))
     assert expected is not None
-    assert _error_type(lambda: case(A, flambeau, fl_tt)) is expected
+    assert error_type(lambda: case(A, flambeau, fl_tt)) is expected
 
 
 def test_erase_functional_on_every_image_type():
@@ -197,6 +189,6 @@ def test_auto_augment_matches_torchvision_on_the_same_draws(name, kwargs, kinds,
     lambda m, lib, tt: m.AugMix()(tt.Image(lib.tensor(IMAGE)), tt.Video(lib.tensor(IMAGE[None]))),
 ])
 def test_auto_augment_bad_arguments(case):
-    expected = _error_type(lambda: case(TV, torch, tv_tt))
+    expected = error_type(lambda: case(TV, torch, tv_tt))
     assert expected is not None
-    assert _error_type(lambda: case(AA, flambeau, fl_tt)) is expected
+    assert error_type(lambda: case(AA, flambeau, fl_tt)) is expected

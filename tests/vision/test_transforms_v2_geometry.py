@@ -13,7 +13,7 @@ from flambeau.vision.transforms.v2.functional import _geometry as F
 from flambeau.vision.transforms.v2.functional import _geometry_boxes as FB
 from flambeau.vision.transforms.v2.functional import _geometry_image as FI
 from flambeau.vision.transforms.v2.functional import _geometry_keypoints as FK
-from tv2_sample_util import H, IMAGE, MASK, PIL_IMAGE, VIDEO, W, assert_same, sample
+from tv2_sample_util import H, IMAGE, MASK, PIL_IMAGE, VIDEO, W, assert_same, error_type, sample
 
 RNG = np.random.default_rng(3)
 DISPLACEMENT = RNG.normal(0, 0.05, (1, H, W, 2)).astype(np.float32)
@@ -183,20 +183,12 @@ ERRORS = [
 ]
 
 
-def _error_type(fn):
-    try:
-        fn()
-    except Exception as error:  # the type is what the test compares
-        return type(error)
-    return None
-
-
 @pytest.mark.parametrize("index", range(len(ERRORS)))
 def test_bad_arguments_raise_torchvisions_exception(index):
     case = ERRORS[index]
-    expected = _error_type(lambda: case(TF, torch, tv_tt.Image(torch.tensor(IMAGE))))
+    expected = error_type(lambda: case(TF, torch, tv_tt.Image(torch.tensor(IMAGE))))
     assert expected is not None
-    assert _error_type(lambda: case(F, flambeau, fl_tt.Image(flambeau.tensor(IMAGE)))) is expected
+    assert error_type(lambda: case(F, flambeau, fl_tt.Image(flambeau.tensor(IMAGE)))) is expected
 
 
 @pytest.mark.parametrize("case", [
@@ -211,6 +203,14 @@ def test_bad_arguments_raise_torchvisions_exception(index):
     lambda f, lib, s: f.horizontal_flip("not an image"),
 ])
 def test_bad_inputs_for_boxes_points_and_masks(case):
-    expected = _error_type(lambda: case(TF, torch, sample(torch)))
+    expected = error_type(lambda: case(TF, torch, sample(torch)))
     assert expected is not None
-    assert _error_type(lambda: case(F, flambeau, sample(flambeau))) is expected
+    assert error_type(lambda: case(F, flambeau, sample(flambeau))) is expected
+
+
+def test_lanczos_resizes_pil_images_and_refuses_tensors():
+    """A deliberate difference (docs/differences.md): flambeau has no Lanczos kernel for tensors."""
+    assert_same(F.resize(PIL_IMAGE, [11, 13], interpolation="lanczos"),
+                TF.resize(PIL_IMAGE, [11, 13], interpolation="lanczos"))
+    with pytest.raises(NotImplementedError):
+        F.resize(flambeau.tensor(IMAGE), [11, 13], interpolation="lanczos")

@@ -15,7 +15,7 @@ from torchvision import tv_tensors as tv_tt
 import flambeau
 from flambeau.vision import tv_tensors as fl_tt
 from flambeau.vision.transforms.v2 import _geometry as G
-from tv2_sample_util import IMAGE, PIL_IMAGE, assert_same, sample, use_flambeau_draws
+from tv2_sample_util import IMAGE, PIL_IMAGE, assert_same, error_type, sample, use_flambeau_draws
 
 
 @pytest.fixture
@@ -124,7 +124,8 @@ def test_fill_per_type():
     assert_same(ours(sample(flambeau)), theirs(sample(torch)))
 
 
-@pytest.mark.parametrize("name, kwargs", [("FiveCrop", dict(size=10)), ("TenCrop", dict(size=[9, 11], vertical_flip=True))])
+@pytest.mark.parametrize("name, kwargs", [("FiveCrop", dict(size=10)),
+                                          ("TenCrop", dict(size=[9, 11], vertical_flip=True))])
 def test_five_and_ten_crop_images_and_refused_inputs(name, kwargs):
     ours, theirs = getattr(G, name)(**kwargs), getattr(TV, name)(**kwargs)
     assert_same(ours(fl_tt.Image(flambeau.tensor(IMAGE))), theirs(tv_tt.Image(torch.tensor(IMAGE))))
@@ -156,19 +157,11 @@ CONSTRUCTOR_ERRORS = [
 ]
 
 
-def _error_type(fn):
-    try:
-        fn()
-    except Exception as error:  # the type is what the test compares
-        return type(error)
-    return None
-
-
 @pytest.mark.parametrize("name, kwargs", CONSTRUCTOR_ERRORS)
 def test_bad_constructor_arguments(name, kwargs):
-    expected = _error_type(lambda: getattr(TV, name)(**kwargs))
+    expected = error_type(lambda: getattr(TV, name)(**kwargs))
     assert expected is not None
-    assert _error_type(lambda: getattr(G, name)(**kwargs)) is expected
+    assert error_type(lambda: getattr(G, name)(**kwargs)) is expected
 
 
 @pytest.mark.parametrize("make, inputs", [
@@ -176,6 +169,6 @@ def test_bad_constructor_arguments(name, kwargs):
     (lambda m: m.RandomIoUCrop(), lambda lib: {"image": sample(lib)["image"]}),
 ])
 def test_bad_samples(make, inputs):
-    expected = _error_type(lambda: make(TV)(inputs(torch)))
+    expected = error_type(lambda: make(TV)(inputs(torch)))
     assert expected is not None
-    assert _error_type(lambda: make(G)(inputs(flambeau))) is expected
+    assert error_type(lambda: make(G)(inputs(flambeau))) is expected

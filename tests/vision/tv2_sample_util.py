@@ -70,6 +70,15 @@ def assert_same(ours, theirs, atol: float = 1e-4, image_atol: float = 0) -> None
         assert ours == theirs
 
 
+def error_type(fn) -> type | None:
+    """The type of the exception fn raises (None if it returns): what the tests compare with torchvision's."""
+    try:
+        fn()
+    except Exception as error:
+        return type(error)
+    return None
+
+
 class _Empty:
     """torch.empty(shape), to be filled by uniform_ or normal_ from flambeau's generator."""
 

@@ -6,7 +6,6 @@ CutMix is one sample of flambeau.distributions.Beta(alpha, alpha).
 from __future__ import annotations
 
 import math
-import numbers
 import warnings
 from collections.abc import Sequence
 from typing import Any, Callable, Optional, Union
@@ -18,7 +17,7 @@ from flambeau.utils._pytree import tree_flatten, tree_unflatten
 
 from ... import tv_tensors
 from .._transforms_color import RandomErasing as _V1RandomErasing
-from .._transforms_color import _erasing_box
+from .._transforms_color import _check_erasing_args, _erasing_box
 from .._transforms_geometry import _check_sequence_input
 from .._utils import _is_pil_image
 from ._transform import Transform, _RandomApplyTransform
@@ -37,18 +36,7 @@ class RandomErasing(_RandomApplyTransform):
     def __init__(self, p: float = 0.5, scale: Sequence[float] = (0.02, 0.33), ratio: Sequence[float] = (0.3, 3.3),
                  value: Union[float, str, Sequence[float]] = 0.0, inplace: bool = False) -> None:
         super().__init__(p=p)
-        if not isinstance(value, (numbers.Number, str, tuple, list)):
-            raise TypeError("Argument value should be either a number or str or a sequence")
-        if isinstance(value, str) and value != "random":
-            raise ValueError("If value is str, it should be 'random'")
-        if not isinstance(scale, Sequence):
-            raise TypeError("Scale should be a sequence")
-        if not isinstance(ratio, Sequence):
-            raise TypeError("Ratio should be a sequence")
-        if scale[0] > scale[1] or ratio[0] > ratio[1]:
-            warnings.warn("Scale and ratio should be of kind (min, max)")
-        if scale[0] < 0 or scale[1] > 1:
-            raise ValueError("Scale should be between 0 and 1")
+        _check_erasing_args(scale, ratio, value)
         self.scale = scale
         self.ratio = ratio
         # one value per channel as floats; None draws normal noise

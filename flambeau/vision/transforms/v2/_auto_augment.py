@@ -210,19 +210,8 @@ class AugMix(_AutoAugmentBase):
                              self._PARAMETER_MAX)
         dims = list(image.shape)
         batch = image.reshape([1] * max((5 if isinstance(original, tv_tensors.Video) else 4) - image.ndim, 0) + dims)
-        n = batch.shape[0]
-        batch_dims = [n] + [1] * (batch.ndim - 1)
-        # Beta(alpha, alpha) as a 2-way Dirichlet: column 0 weighs the original, column 1 the chains
-        m = self._sample_dirichlet(flambeau.tensor([self.alpha, self.alpha]).expand(n, -1))
-        chain_weights = self._sample_dirichlet(flambeau.tensor([self.alpha] * self.mixture_width).expand(n, -1))
-        chain_weights = chain_weights * m[:, 1].reshape([n, -1])
-        mix = m[:, 0].reshape(batch_dims) * batch
-        for i in range(self.mixture_width):
-            chain = batch
-            depth = self.chain_depth if self.chain_depth > 0 else int(flambeau.randint(low=1, high=4, size=(1,)))
-            for _ in range(depth):
-                chain = self._apply(chain, *self._draw(space, lambda _: int(flambeau.randint(self.severity, ()))))
-            mix = mix + chain_weights[:, i].reshape(batch_dims) * chain
+        mix = v1._mix_chains(self, batch, lambda chain: self._apply(
+            chain, *self._draw(space, lambda _: int(flambeau.randint(self.severity, ())))))
         mix = mix.reshape(dims).to(dtype=image.dtype)
         if isinstance(original, (tv_tensors.Image, tv_tensors.Video)):
             mix = tv_tensors.wrap(mix, like=original)

@@ -351,4 +351,5 @@ vertical_flip_mask = vertical_flip_video = vertical_flip_image
 resize_video, pad_video, crop_video = resize_image, pad_image, crop_image
 center_crop_video, resized_crop_video = center_crop_image, resized_crop_image
 five_crop_video, ten_crop_video = five_crop_image, ten_crop_image
-affine_video, rotate_video, perspective_video, elastic_video = affine_image, rotate_image, perspective_image, elastic_image
+affine_video, rotate_video = affine_image, rotate_image
+perspective_video, elastic_video = perspective_image, elastic_image
