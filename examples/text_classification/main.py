@@ -6,8 +6,8 @@ The corpus is written by corpus.py (templated sentences over four topic vocabula
 basic_english and numbered by a Vocab built from the training split.
 
     python examples/text_classification/main.py --model embeddingbag            # full: 8,000 sentences, 10 epochs
-    python examples/text_classification/main.py --model transformer --epochs 5
-    # short: python examples/text_classification/main.py --train-size 2000 --epochs 3
+    python examples/text_classification/main.py --model transformer
+    # short (the slow test): --train-size 2000 --test-size 1000 --epochs 3
 """
 from __future__ import annotations
 
