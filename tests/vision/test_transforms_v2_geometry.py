@@ -214,3 +214,14 @@ def test_lanczos_resizes_pil_images_and_refuses_tensors():
                 TF.resize(PIL_IMAGE, [11, 13], interpolation="lanczos"))
     with pytest.raises(NotImplementedError):
         F.resize(flambeau.tensor(IMAGE), [11, 13], interpolation="lanczos")
+
+
+@pytest.mark.parametrize("format, width", [("XYXY", 4), ("CXCYWH", 4), ("XYWHR", 5), ("XYXYXYXY", 8)])
+def test_empty_boxes_and_batched_keypoints(format, width):
+    ours = fl_tt.BoundingBoxes(flambeau.zeros(0, width), format=format, canvas_size=(H, W))
+    theirs = tv_tt.BoundingBoxes(torch.zeros(0, width), format=format, canvas_size=(H, W))
+    points = RNG.uniform(0, 20, (2, 3, 2)).astype(np.float32)  # e.g. two polygons of three points
+    for case in CASES.values():
+        _run(case, ours, theirs)
+        _run(case, fl_tt.KeyPoints(flambeau.tensor(points), canvas_size=(H, W)),
+             tv_tt.KeyPoints(torch.tensor(points), canvas_size=(H, W)))

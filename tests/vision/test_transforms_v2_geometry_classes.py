@@ -15,7 +15,7 @@ from torchvision import tv_tensors as tv_tt
 import flambeau
 from flambeau.vision import tv_tensors as fl_tt
 from flambeau.vision.transforms.v2 import _geometry as G
-from tv2_sample_util import IMAGE, PIL_IMAGE, assert_same, error_type, sample, use_flambeau_draws
+from tv2_sample_util import IMAGE, PIL_IMAGE, VIDEO, assert_same, error_type, sample, use_flambeau_draws
 
 
 @pytest.fixture
@@ -103,6 +103,16 @@ def test_tuple_sample_with_pil_image_and_plain_label(same_draws):
         out = ours(PIL_IMAGE, sample(flambeau)["boxes"], flambeau.tensor([1, 2]))
         flambeau.manual_seed(seed)
         assert_same(out, theirs(PIL_IMAGE, sample(torch)["boxes"], torch.tensor([1, 2])))
+
+
+@pytest.mark.parametrize("name", ["RandomResizedCrop", "RandomAffine", "ElasticTransform"])
+def test_videos(name, same_draws):
+    ours, theirs = _make(name, RANDOM[name])
+    for seed in range(2):
+        flambeau.manual_seed(seed)
+        out = ours(fl_tt.Video(flambeau.tensor(VIDEO)))
+        flambeau.manual_seed(seed)
+        assert_same(out, theirs(tv_tt.Video(torch.tensor(VIDEO))), image_atol=1e-5)
 
 
 def test_iou_crop_crops_and_zeroes_boxes_outside(same_draws):
