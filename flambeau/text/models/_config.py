@@ -108,7 +108,7 @@ class BertConfig(PretrainedConfig):
                 "intermediate_size": 3072, "hidden_act": "gelu", "hidden_dropout_prob": 0.1,
                 "attention_probs_dropout_prob": 0.1, "max_position_embeddings": 512, "type_vocab_size": 2,
                 "initializer_range": 0.02, "layer_norm_eps": 1e-12, "pad_token_id": 0, "use_cache": True,
-                "classifier_dropout": None, "position_embedding_type": "absolute"}
+                "classifier_dropout": None}
 
 
 class GPT2Config(PretrainedConfig):

@@ -6,6 +6,7 @@ stored once, under the first name the state_dict gives them, as transformers sto
 """
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 import warnings
@@ -22,6 +23,8 @@ SAFE_WEIGHTS_NAME = "model.safetensors"
 WEIGHTS_NAME = "pytorch_model.bin"
 # old checkpoints name LayerNorm parameters as TensorFlow did
 _LEGACY_SUFFIXES = ((".gamma", ".weight"), (".beta", ".bias"))
+# set while from_pretrained builds a model whose weights the checkpoint is about to replace
+_LOADING = contextvars.ContextVar("loading", default=False)
 
 
 class PreTrainedModel(nn.Module):
@@ -40,6 +43,8 @@ class PreTrainedModel(nn.Module):
 
     def init_weights(self) -> None:
         """transformers' initialisation: normal(0, initializer_range) weights, zero biases, unit LayerNorms."""
+        if _LOADING.get():  # drawing ~100M numbers only to overwrite them takes seconds
+            return
         std = self.config.initializer_range
         with no_grad():
             for module in self.modules():
@@ -71,7 +76,11 @@ class PreTrainedModel(nn.Module):
             raise FileNotFoundError(f"{folder!r} is not a model folder (no such directory)")
         if config is None:
             config = cls.config_class.from_pretrained(folder, **config_overrides)
-        model = cls(config)
+        token = _LOADING.set(True)
+        try:
+            model = cls(config)
+        finally:
+            _LOADING.reset(token)
         state, source = read_weights(folder)
         model.load_pretrained_state_dict(state, source)
         return model.eval()
@@ -79,7 +88,7 @@ class PreTrainedModel(nn.Module):
     def load_pretrained_state_dict(self, state: dict[str, Tensor], source: str = "<state_dict>") -> None:
         """Copy a transformers state_dict into the model: legacy names and a missing or extra base-model
         prefix are accepted; shapes must agree; missing and unused keys are reported as warnings, as
-        transformers does (a new head on a pretrained body starts from its initialisation)."""
+        transformers does (a new head on a pretrained body keeps its layers' default initialisation)."""
         state = self._normalise_keys(state)
         own = self.state_dict(keep_vars=True)
         tied: dict[int, list[str]] = {}  # a shared tensor appears under several names

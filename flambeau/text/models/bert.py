@@ -143,9 +143,9 @@ class BertModel(BertPreTrainedModel):
         if config.is_decoder or config.add_cross_attention:
             raise NotImplementedError("BertModel runs as an encoder only (is_decoder and add_cross_attention "
                                       "must be False)")
-        if config.position_embedding_type != "absolute":
-            raise NotImplementedError(f"position_embedding_type {config.position_embedding_type!r} is not "
-                                      "supported (only 'absolute')")
+        position_kind = getattr(config, "position_embedding_type", "absolute")  # older config.json files
+        if position_kind != "absolute":
+            raise NotImplementedError(f"position_embedding_type {position_kind!r} is not supported (only 'absolute')")
         self.embeddings = BertEmbeddings(config)
         self.encoder = BertEncoder(config)
         self.pooler = BertPooler(config) if add_pooling_layer else None
