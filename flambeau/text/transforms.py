@@ -4,8 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .. import nn
-from .. import long, tensor
+from .. import long, nn, tensor
 from .._dtype import dtype as Dtype
 from .._tensor import Tensor
 from ..nn import functional as F

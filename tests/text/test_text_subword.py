@@ -1,5 +1,6 @@
 """Tokenizer over tokenizer.json files trained here with the tokenizers library (WordPiece as BERT's, byte-level BPE
 as GPT-2's): ids as the library's, tensors as transformers' return_tensors="pt", decoding round trips."""
+import pathlib
 import subprocess
 import sys
 
@@ -78,6 +79,9 @@ def test_wordpiece_adds_bert_specials_and_normalises(wordpiece_file):
     assert encoding.type_ids == [0] * (encoding.tokens.index("[SEP]") + 1) + [1] * (
         len(encoding.tokens) - encoding.tokens.index("[SEP]") - 1)
     assert tok.encode("", add_special_tokens=False).ids == []
+    pairs = [("Café fox", "dog"), ("one", "two three")]
+    assert [e.type_ids for e in tok.encode_batch(pairs)] == [
+        e.type_ids for e in Backend.from_file(str(wordpiece_file)).encode_batch(pairs)]
     assert tok.encode("☃").tokens == ["[CLS]", "[UNK]", "[SEP]"]
 
 
@@ -158,5 +162,7 @@ def test_missing_library_is_a_clear_import_error(monkeypatch, wordpiece_file):
 
 def test_importing_flambeau_text_does_not_import_the_library():
     code = "import sys, flambeau.text; assert 'tokenizers' not in sys.modules and 'flambeau.text.models' not in sys.modules"
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    # from the repository's root, where `python -c` finds flambeau even without an installed copy
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=pathlib.Path(__file__).parents[2])
     assert done.returncode == 0, done.stderr
