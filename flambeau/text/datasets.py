@@ -42,6 +42,8 @@ class TextClassificationDataset(Dataset):
                  label_transform: Callable[[str], Any] | None = None,
                  text_transform: Callable[[str], Any] | None = None) -> None:
         path = os.fspath(path)
+        if not text_columns:
+            raise ValueError("text_columns must name at least one column")
         with open(path, encoding="utf-8", newline="") as f:
             rows = list(csv.reader(f, delimiter=_delimiter(path, delimiter)))
         rows = rows[1:] if skip_header else rows

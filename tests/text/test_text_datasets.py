@@ -32,6 +32,8 @@ def test_bad_files_are_reported(tmp_path):
     (tmp_path / "short.csv").write_text("1,x\n2\n")
     with pytest.raises(ValueError, match="row 2: expected at least 2 columns"):
         TextClassificationDataset(tmp_path / "short.csv")
+    with pytest.raises(ValueError, match="text_columns"):
+        TextClassificationDataset(tmp_path / "short.csv", text_columns=())
 
 
 def test_lines_and_language_modelling_chunks(tmp_path):

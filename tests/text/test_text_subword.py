@@ -166,3 +166,12 @@ def test_importing_flambeau_text_does_not_import_the_library():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=pathlib.Path(__file__).parents[2])
     assert done.returncode == 0, done.stderr
+
+
+def test_models_are_imported_on_first_access():
+    import importlib
+
+    import flambeau.text as text
+    assert text.models is importlib.import_module("flambeau.text.models")
+    with pytest.raises(AttributeError, match="no attribute 'no_such_name'"):
+        text.no_such_name
