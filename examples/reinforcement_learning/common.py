@@ -7,6 +7,7 @@ end draws the returns into returns.png in the same run directory when matplotlib
 from __future__ import annotations
 
 import argparse
+import itertools
 import time
 from collections import deque
 
@@ -99,3 +100,31 @@ class Curves:
         ax.legend()
         fig.savefig(f"{self.logdir}/returns.png", dpi=100)
         plt.close(fig)
+
+
+def train_per_episode(env, select_action, finish_episode, args: argparse.Namespace, curves: Curves) -> None:
+    """pytorch/examples' loop for REINFORCE and actor-critic: play an episode, then learn from it.
+
+    `select_action(state)` returns an action and remembers what the update needs; `finish_episode(rewards)`
+    makes the update and returns the loss. Stops when the average return reaches the target or after
+    --episodes episodes.
+    """
+    step = 0
+    for i_episode in itertools.count(1):
+        state, _ = env.reset()
+        rewards = []
+        done = False
+        while not done:
+            state, reward, terminated, truncated, _ = env.step(select_action(state))
+            rewards.append(reward)
+            done = terminated or truncated
+        step += len(rewards)
+        loss = finish_episode(rewards)
+        curves.episode(sum(rewards), step)
+        curves.scalars(step, loss=loss)
+        if i_episode % args.log_interval == 0:
+            print(f"Episode {i_episode}\tLast reward: {sum(rewards):.2f}\tAverage reward: {curves.average():.2f}",
+                  flush=True)
+        if curves.solved() or i_episode == args.episodes:
+            break
+    curves.close(step)
