@@ -8,11 +8,13 @@ import numpy as np
 import pytest
 import torch
 import torchvision.transforms.v2 as TV
+import torchvision.transforms.v2._container as tv_container
 import torchvision.transforms.v2._geometry as tv_geometry
 import torchvision.transforms.v2._transform as tv_transform
 from torchvision import tv_tensors as tv_tt
 
 import flambeau
+import flambeau.vision.transforms.v2 as FV
 from flambeau.vision import tv_tensors as fl_tt
 from flambeau.vision.transforms.v2 import _geometry as G
 from tv2_sample_util import IMAGE, PIL_IMAGE, VIDEO, assert_same, error_type, sample, use_flambeau_draws
@@ -126,6 +128,21 @@ def test_iou_crop_crops_and_zeroes_boxes_outside(same_draws):
         assert_same(out, theirs(sample(torch)), atol=1e-4, image_atol=1)
         canvases.add(tuple(out["boxes"].canvas_size))
     assert len(canvases) > 1
+
+
+def test_detection_pipeline(monkeypatch):
+    """SSD-style augmentation through Compose, ending with SanitizeBoundingBoxes."""
+    use_flambeau_draws(monkeypatch, tv_geometry, tv_transform, tv_container)
+
+    def pipeline(module, geometry):
+        return module.Compose([geometry.RandomZoomOut(fill=2, p=0.8), geometry.RandomIoUCrop(),
+                               geometry.RandomHorizontalFlip(), geometry.Resize([20, 20]),
+                               module.SanitizeBoundingBoxes(labels_getter=None)])
+    for seed in range(4):
+        flambeau.manual_seed(seed)
+        out = pipeline(FV, G)(sample(flambeau))
+        flambeau.manual_seed(seed)
+        assert_same(out, pipeline(TV, TV)(sample(torch)), atol=1e-3, image_atol=1)
 
 
 def test_fill_per_type():
