@@ -89,10 +89,10 @@ ROTATED_CASES = ["hflip", "vflip", "resize", "crop_outside", "rotate_expand", "p
 
 
 @pytest.mark.parametrize("format, clamping_mode, cases", [
-    *((f, m, sorted(CASES)) for f in ("XYXY", "XYWH", "CXCYWH") for m in ("soft", "hard", None)),
-    *((f, m, ROTATED_CASES) for f in ("XYWHR", "CXCYWHR", "XYXYXYXY") for m in ("soft", None)),
-    ("XYWHR", "hard", ROTATED_CASES[::2]),
-])
+    pytest.param(f, m, cases, id=f"{f}-{m}") for f, m, cases in (
+        *((f, m, sorted(CASES)) for f in ("XYXY", "XYWH", "CXCYWH") for m in ("soft", "hard", None)),
+        *((f, m, ROTATED_CASES) for f in ("XYWHR", "CXCYWHR", "XYXYXYXY") for m in ("soft", None)),
+        ("XYWHR", "hard", ROTATED_CASES[::2]))])
 def test_boxes_formats_and_clamping(format, clamping_mode, cases):
     ours, theirs = sample(flambeau, format, clamping_mode=clamping_mode), sample(torch, format,
                                                                                  clamping_mode=clamping_mode)
@@ -143,8 +143,8 @@ def test_kernels_on_plain_tensors_return_canvas_sizes():
     assert_same(FI.resize_mask(flambeau.tensor(MASK), [7]), TF.resize_mask(torch.tensor(MASK), [7]))
 
 
-def test_seed_free_results_are_views_of_nothing():
-    """Kernels do not write into their input."""
+def test_functionals_leave_their_input_unchanged():
+    """No functional writes into its input."""
     ours = sample(flambeau)
     before = {k: ours[k].numpy().copy() for k in ("image", "boxes", "mask", "keypoints")}
     for case in CASES.values():
