@@ -101,9 +101,13 @@ class _BatchNorm(_NormBase):
             factor = 1.0 / float(self.num_batches_tracked) if self.momentum is None else self.momentum
         bn_training = self.training or (self.running_mean is None and self.running_var is None)
         use_buffers = not self.training or self.track_running_stats
-        return F.batch_norm(input, self.running_mean if use_buffers else None,
-                            self.running_var if use_buffers else None, self.weight, self.bias, bn_training,
-                            factor, self.eps)
+        return self._batch_norm(input, self.running_mean if use_buffers else None,
+                                self.running_var if use_buffers else None, bn_training, factor)
+
+    def _batch_norm(self, input: Tensor, running_mean: Tensor | None, running_var: Tensor | None, training: bool,
+                    momentum: float) -> Tensor:
+        """F.batch_norm with this layer's parameters: the step SyncBatchNorm replaces to share statistics."""
+        return F.batch_norm(input, running_mean, running_var, self.weight, self.bias, training, momentum, self.eps)
 
 
 class BatchNorm1d(_BatchNorm):
