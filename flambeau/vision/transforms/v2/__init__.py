@@ -6,6 +6,9 @@ from ._transform import Transform  # noqa: F401
 from ._color import (ColorJitter, Grayscale, RandomAdjustSharpness, RandomAutocontrast,  # noqa: F401
                      RandomChannelPermutation, RandomEqualize, RandomGrayscale, RandomInvert, RandomPhotometricDistort,
                      RandomPosterize, RandomSolarize, RGB)
+from ._augment import *  # noqa: F401,F403
+from ._auto_augment import *  # noqa: F401,F403
+from ._geometry import *  # noqa: F401,F403
 from ._container import Compose, RandomApply, RandomChoice, RandomOrder  # noqa: F401
 from ._meta import ClampBoundingBoxes, ClampKeyPoints, ConvertBoundingBoxFormat, SetClampingMode  # noqa: F401
 from ._misc import (ConvertImageDtype, GaussianBlur, GaussianNoise, Identity, Lambda,  # noqa: F401

@@ -4,7 +4,9 @@ from flambeau.vision.transforms._functional_geometry import InterpolationMode  #
 
 from ._utils import is_pure_tensor, register_kernel  # noqa: F401
 from ._meta import *  # noqa: F401,F403
+from ._augment import *  # noqa: F401,F403
 from ._color import *  # noqa: F401,F403
+from ._geometry import *  # noqa: F401,F403
 from ._misc import *  # noqa: F401,F403
 from ._temporal import *  # noqa: F401,F403
 from ._type_conversion import *  # noqa: F401,F403

@@ -1,0 +1,18 @@
+"""flambeau.vision's task namespaces name exactly what torchvision's do: a user's `from torchvision.X import *`
+finds the same names (each name's behaviour is tested in the module's own tests)."""
+import importlib
+
+import pytest
+
+
+def _public(module) -> set:
+    """Its public names, less the modules and typing helpers it merely imports (torchvision's import torch)."""
+    return {n for n, v in vars(module).items() if not n.startswith("_") and type(v).__name__ != "module"
+            and n not in ("annotations", "Any", "Optional", "Union", "Tensor")}
+
+
+@pytest.mark.parametrize("name", ["transforms.v2", "transforms.v2.functional", "tv_tensors"])
+def test_same_public_names_as_torchvision(name):
+    theirs = importlib.import_module(f"torchvision.{name}")
+    ours = importlib.import_module(f"flambeau.vision.{name}")
+    assert _public(ours) == _public(theirs)
