@@ -1,14 +1,49 @@
-"""SyncBatchNorm: batch norm whose statistics would be reduced over a process group.
+"""SyncBatchNorm: batch norm whose batch statistics are those of the whole batch spread over a process group.
 
-flambeau runs one process here (no initialised process group), and there PyTorch's SyncBatchNorm falls
-back to plain batch norm on any device; so does this one. convert_sync_batchnorm swaps every batch-norm
-layer of a model for a SyncBatchNorm that shares its parameters and buffers.
+In training, with an initialised process group of more than one rank, the per-channel mean and variance
+are computed over every rank's part of the batch (two all-reduces, of the sums and then of the squared
+deviations, which keeps float32 variances accurate), and the all-reduces are differentiable, so backward
+gives each rank its part of the gradient of batch norm on the concatenated batch. In evaluation, or on
+one process, it is plain batch norm, as PyTorch's. convert_sync_batchnorm swaps every batch-norm layer of a
+model for a SyncBatchNorm that shares its parameters and buffers.
 """
 from __future__ import annotations
 
+import numpy as np
+
 from ..._tensor import Tensor
+from ..functional.normalization import _affine, _update_running
 from .batchnorm import _BatchNorm
 from .module import Module
+
+
+def _sync_group(process_group):
+    """The group to share statistics over, or None to fall back to batch norm."""
+    from ... import distributed as dist
+    if not dist.is_initialized():
+        return None
+    pg = process_group if process_group is not None else dist.group.WORLD
+    return pg if pg.size() > 1 else None
+
+
+def sync_batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None, weight: Tensor | None,
+                    bias: Tensor | None, momentum: float, eps: float, pg) -> Tensor:
+    """Training-mode batch norm of the batch whose parts `input` holds on the ranks of `pg`."""
+    from ...distributed import all_reduce
+    from ...distributed.nn.functional import all_reduce as summed
+    axes = (0, *range(2, input.dim()))
+    shape = (1, input.shape[1]) + (1,) * (input.dim() - 2)
+    count = Tensor._wrap(np.array(input.numel() // input.shape[1], np.int64))
+    all_reduce(count, group=pg)
+    n = int(count._data)
+    if n <= 1:
+        raise ValueError(f"Expected more than 1 value per channel when training, got input size {input.shape}")
+    mean = summed(input.sum(axes), group=pg) / n
+    centred = input - mean.reshape(shape)
+    var = summed((centred * centred).sum(axes), group=pg) / n
+    _update_running(running_mean, mean._data, momentum)
+    _update_running(running_var, var._data * (n / (n - 1)), momentum)  # running_var is unbiased
+    return _affine(centred * (var + eps).rsqrt().reshape(shape), weight, bias, shape)
 
 __all__ = ["SyncBatchNorm"]
 
@@ -19,6 +54,13 @@ class SyncBatchNorm(_BatchNorm):
                  bias: bool = True) -> None:
         super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype, bias=bias)
         self.process_group = process_group
+
+    def _batch_norm(self, input: Tensor, running_mean: Tensor | None, running_var: Tensor | None, training: bool,
+                    momentum: float) -> Tensor:
+        pg = _sync_group(self.process_group) if training else None
+        if pg is None:
+            return super()._batch_norm(input, running_mean, running_var, training, momentum)
+        return sync_batch_norm(input, running_mean, running_var, self.weight, self.bias, momentum, self.eps, pg)
 
     def _check_input_dim(self, input: Tensor) -> None:
         if input.dim() < 2:

@@ -1,4 +1,5 @@
-"""torch.nn.parallel: DataParallel and data_parallel."""
+"""torch.nn.parallel: DataParallel, data_parallel and DistributedDataParallel."""
 from .data_parallel import DataParallel, data_parallel
+from .distributed import DistributedDataParallel
 
-__all__ = ["DataParallel", "data_parallel"]
+__all__ = ["DataParallel", "DistributedDataParallel", "data_parallel"]
