@@ -6,7 +6,8 @@ import transformers
 
 import flambeau
 from flambeau.text import models
-from text_models_oracle import batch, hf_model, save_hf, to_flambeau, to_numpy
+from text_models_oracle import (batch, hf_model, save_hf, single_threaded,  # noqa: F401 (an autouse fixture)
+                                 to_flambeau, to_numpy)
 
 HEADS = ["BertModel", "BertForMaskedLM", "BertForSequenceClassification"]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import numpy as np
+import pytest
 import torch
 import transformers
 
@@ -15,6 +16,18 @@ transformers.logging.set_verbosity_error()
 BERT = dict(vocab_size=100, hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=64,
             max_position_embeddings=64)
 GPT2 = dict(vocab_size=100, n_embd=32, n_layer=2, n_head=4, n_positions=64)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def single_threaded():
+    """Small matrices on a shared machine: thread pools only add waits (tens of ms per op under load), in
+    both libraries. Test modules import this fixture to turn it on; the thread counts are restored after."""
+    before = torch.get_num_threads(), flambeau.get_num_threads()
+    torch.set_num_threads(1)
+    flambeau.set_num_threads(1)
+    yield
+    torch.set_num_threads(before[0])
+    flambeau.set_num_threads(before[1])
 
 
 def save_hf(model, folder, fmt: str = "safetensors") -> str:

@@ -84,11 +84,11 @@ class SentenceTransformer:
         if model_type not in _MODELS:
             raise NotImplementedError(f"{path!r}: model_type {model_type!r} is not supported ({sorted(_MODELS)})")
         config_class, model_class = _MODELS[model_type]
-        self.model = model_class.from_pretrained(path, config=config_class.from_pretrained(path))
-        self.max_seq_length = settings.get("max_seq_length") or self.model.config.max_position_embeddings
+        config = config_class.from_pretrained(path)
+        self.max_seq_length = settings.get("max_seq_length") or config.max_position_embeddings
         self.do_lower_case = settings.get("do_lower_case", False)
-        self.tokenizer = _tokenizer(os.path.join(path, "tokenizer.json"), self.max_seq_length,
-                                    self.model.config.pad_token_id)
+        self.tokenizer = _tokenizer(os.path.join(path, "tokenizer.json"), self.max_seq_length, config.pad_token_id)
+        self.model = model_class.from_pretrained(path, config=config)
 
     @property
     def device(self):
