@@ -31,6 +31,15 @@ def _resnet50_fpn_p3_p7(weights_backbone: ResNet50_Weights | None, progress: boo
                                  extra_blocks=extra_blocks)
 
 
+def _freeze_before_stage(features: nn.Sequential, stage_indices: list[int], trainable_layers: int) -> None:
+    """Stop the gradients of every layer of `features` before the last trainable_layers stages (stage i begins
+    at layer stage_indices[i]); with 0, of all of them."""
+    freeze_before = len(features) if trainable_layers == 0 else stage_indices[len(stage_indices) - trainable_layers]
+    for layer in features[:freeze_before]:
+        for parameter in layer.parameters():
+            parameter.requires_grad_(False)
+
+
 def _load_weights(model: nn.Module, weights: WeightsEnum | None, progress: bool) -> None:
     if weights is not None:
         model.load_state_dict(weights.get_state_dict(progress=progress, check_hash=True))
