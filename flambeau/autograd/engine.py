@@ -12,6 +12,10 @@ from .._dtype import FLOATING_NP
 from .graph import AccumulateGrad
 from .grad_mode import STATE
 
+# The profiler (flambeau/profiler) sets this while it records: profile_node(node) returns a range around the
+# node's backward, entered, for the engine to exit. None otherwise.
+profile_node = None
+
 
 def _dependencies(roots, needed=None, stop=()) -> dict:
     """Count, for every node reachable from `roots`, how many edges point to it (only edges between
@@ -128,7 +132,12 @@ def run_backward(roots: list, grads: list, retain_graph: bool, create_graph: boo
             else:  # nothing flows through this node
                 in_grads = (None,) * len(node.next)
             if g is not None:
-                in_grads = node.apply(node_grads) if not STATE.anomaly else _apply_with_anomaly(node, node_grads)
+                span = None if profile_node is None else profile_node(node)
+                try:
+                    in_grads = node.apply(node_grads) if not STATE.anomaly else _apply_with_anomaly(node, node_grads)
+                finally:
+                    if span is not None:
+                        span.__exit__(None, None, None)
                 if node.hooks:
                     for hook in node.hooks:
                         new = hook(tuple(in_grads), tuple(node_grads))
