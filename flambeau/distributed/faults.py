@@ -47,7 +47,8 @@ def forget_peers() -> None:
     _peers.clear()
 
 
-def _running(pid: int) -> bool:
+def running(pid: int) -> bool:
+    """Whether process `pid` runs (exists and is not a zombie)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -64,7 +65,7 @@ def _running(pid: int) -> bool:
 def dead_peers(world_ranks) -> list:
     """Those of `world_ranks` whose process ran on this host and has ended."""
     host = socket.gethostname()
-    return [r for r in world_ranks if r < len(_peers) and _peers[r][0] == host and not _running(_peers[r][1])]
+    return [r for r in world_ranks if r < len(_peers) and _peers[r][0] == host and not running(_peers[r][1])]
 
 
 def abort(code: int) -> None:
