@@ -72,6 +72,7 @@ from . import _subclass  # noqa: E402,F401  binds Tensor.as_subclass
 from . import random, sparse, testing  # noqa: E402,F401
 from .sparse import sparse_coo_tensor  # noqa: E402,F401
 from . import distributions  # noqa: E402,F401
+from . import profiler  # noqa: E402,F401
 
 bool = _dtype.bool_
 half, float, double = float16, float32, float64
