@@ -10,7 +10,8 @@ from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 
 # These need the dispatch, which imports this package while flambeau is still loading: import on first use.
 _LAZY = {"Function": "function", "FunctionCtx": "function", "once_differentiable": "function",
-         "function": None, "functional": None, "forward_ad": None, "Variable": "variable", "variable": None}
+         "function": None, "functional": None, "forward_ad": None, "profiler": None, "Variable": "variable",
+         "variable": None}
 
 
 def __getattr__(name: str):

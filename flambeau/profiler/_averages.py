@@ -1,0 +1,77 @@
+"""EventList and its per-name averages (key_averages), as PyTorch's profiler returns them."""
+from __future__ import annotations
+
+from ._events import FunctionEvent
+
+
+class FunctionEventAvg:
+    """The events sharing one name (and input shapes, when grouped by them), summed."""
+
+    def __init__(self, key: str, input_shapes: list | None = None):
+        self.key = key
+        self.input_shapes = input_shapes
+        self.count = 0
+        self.cpu_time_total = 0.0
+        self.self_cpu_time_total = 0.0
+        self.cpu_memory_usage = 0
+        self.self_cpu_memory_usage = 0
+
+    def add(self, event: FunctionEvent) -> "FunctionEventAvg":
+        self.count += event.count
+        self.cpu_time_total += event.cpu_time_total
+        self.self_cpu_time_total += event.self_cpu_time_total
+        self.cpu_memory_usage += event.cpu_memory_usage
+        self.self_cpu_memory_usage += event.self_cpu_memory_usage
+        return self
+
+    name = property(lambda self: self.key)
+
+    @property
+    def cpu_time(self) -> float:
+        return self.cpu_time_total / self.count if self.count else 0.0
+
+    def __repr__(self) -> str:
+        return (f"<FunctionEventAvg key={self.key} self_cpu_time={self.self_cpu_time_total:.3f}us "
+                f"cpu_time={self.cpu_time:.3f}us input_shapes={self.input_shapes} count={self.count}>")
+
+
+class EventList(list):
+    """A list of FunctionEvent (or FunctionEventAvg) with PyTorch's summaries."""
+
+    def __init__(self, events=(), profile_memory: bool = False):
+        super().__init__(events)
+        self._profile_memory = profile_memory  # show the memory columns
+
+    @property
+    def self_cpu_time_total(self) -> float:
+        return sum(e.self_cpu_time_total for e in self)
+
+    def key_averages(self, group_by_input_shape: bool = False) -> "EventList":
+        groups: dict = {}
+        for e in self:
+            key = (e.key, str(e.input_shapes)) if group_by_input_shape else e.key
+            avg = groups.get(key)
+            if avg is None:
+                avg = groups[key] = FunctionEventAvg(e.key, e.input_shapes if group_by_input_shape else None)
+            avg.add(e)
+        return EventList(groups.values(), self._profile_memory)
+
+    def total_average(self) -> FunctionEventAvg:
+        total = FunctionEventAvg("Total")
+        for e in self:
+            total.add(e)
+        return total
+
+    def table(self, sort_by: str | None = None, row_limit: int = 100, max_name_column_width: int = 55,
+              max_shapes_column_width: int = 80, header: str | None = None,
+              top_level_events_only: bool = False) -> str:
+        from ._table import build_table
+        return build_table(self, sort_by, row_limit, max_name_column_width, max_shapes_column_width, header,
+                           top_level_events_only, self._profile_memory)
+
+    def export_chrome_trace(self, path: str) -> None:
+        from ._trace import write_chrome_trace
+        write_chrome_trace(self, path)
+
+    def __str__(self) -> str:
+        return self.table()
