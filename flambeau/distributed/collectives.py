@@ -80,6 +80,14 @@ def _scatter_bytes(outputs: list, buf: np.ndarray) -> None:
         at += n
 
 
+def _piece_per_rank(tensors: list, name: str, nbytes: int, pg: ProcessGroup, what: str) -> list:
+    """The arrays of `tensors`, one per rank of the group, after checking each holds `nbytes`."""
+    arrays = _tensors(tensors, name, pg.size())
+    for arr in arrays:
+        _check_bytes(what, nbytes, arr.nbytes)
+    return arrays
+
+
 def all_gather(tensor_list: list, tensor: Tensor, group: ProcessGroup | None = None,
                async_op: bool = False) -> Work | None:
     """tensor_list[i] gets rank i's `tensor`, on every rank."""
@@ -87,8 +95,7 @@ def all_gather(tensor_list: list, tensor: Tensor, group: ProcessGroup | None = N
     if pg is None:
         return None
     send, _ = byte_view(host_array(tensor))
-    for arr in _tensors(tensor_list, "tensor_list", pg.size()):
-        _check_bytes("all_gather", send.nbytes, arr.nbytes)
+    _piece_per_rank(tensor_list, "tensor_list", send.nbytes, pg, "all_gather")
     recv = np.empty(send.nbytes * pg.size(), np.uint8)
     req = pg.comm.Iallgather(send, recv)
     return settle(Work([req], pg, "all_gather", lambda: _scatter_bytes(tensor_list, recv), tensor_list), async_op)
@@ -120,8 +127,7 @@ def gather(tensor: Tensor, gather_list: list | None = None, dst: int | None = No
         if gather_list:
             raise ValueError("Argument ``gather_list`` must NOT be specified on non-destination ranks.")
         return settle(Work([pg.comm.Igather(send, None, root)], pg, "gather"), async_op)
-    for arr in _tensors(gather_list, "gather_list", pg.size()):
-        _check_bytes("gather", send.nbytes, arr.nbytes)
+    _piece_per_rank(gather_list, "gather_list", send.nbytes, pg, "gather")
     recv = np.empty(send.nbytes * pg.size(), np.uint8)
     req = pg.comm.Igather(send, recv, root)
     return settle(Work([req], pg, "gather", lambda: _scatter_bytes(gather_list, recv), gather_list), async_op)
@@ -137,9 +143,7 @@ def scatter(tensor: Tensor, scatter_list: list | None = None, src: int | None = 
     recv, own = byte_view(host_array(tensor))
     send = None
     if pg.rank() == root:
-        arrays = _tensors(scatter_list, "scatter_list", pg.size())
-        for arr in arrays:
-            _check_bytes("scatter", recv.nbytes, arr.nbytes)
+        arrays = _piece_per_rank(scatter_list, "scatter_list", recv.nbytes, pg, "scatter")
         send = np.concatenate([byte_view(a)[0] for a in arrays])
     elif scatter_list:
         raise ValueError("Argument ``scatter_list`` must NOT be specified on non-source ranks.")

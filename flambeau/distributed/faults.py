@@ -18,7 +18,6 @@ into an error on every rank and an end to every process:
 from __future__ import annotations
 
 import os
-import socket
 import sys
 
 from ._mpi import mpi
@@ -40,7 +39,7 @@ _previous_hook = None
 
 def record_peers(world) -> None:
     """Learn every rank's host and process id: a blocking exchange, made once at init."""
-    _peers[:] = world.allgather((socket.gethostname(), os.getpid()))
+    _peers[:] = world.allgather((os.uname().nodename, os.getpid()))
 
 
 def forget_peers() -> None:
@@ -64,7 +63,7 @@ def running(pid: int) -> bool:
 
 def dead_peers(world_ranks) -> list:
     """Those of `world_ranks` whose process ran on this host and has ended."""
-    host = socket.gethostname()
+    host = os.uname().nodename
     return [r for r in world_ranks if r < len(_peers) and _peers[r][0] == host and not running(_peers[r][1])]
 
 
