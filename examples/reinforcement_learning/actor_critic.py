@@ -12,20 +12,15 @@ from __future__ import annotations
 
 from collections import namedtuple
 
-import gymnasium as gym
-import numpy as np
-
 import flambeau as torch
 import flambeau.nn as nn
 import flambeau.nn.functional as F
 import flambeau.optim as optim
 from flambeau.distributions import Categorical
-from flambeau.rl import discounted_returns
 
-from common import Curves, parser, train_per_episode
+from common import Curves, normalized_returns, parser, train_per_episode
 
 SavedAction = namedtuple("SavedAction", ["log_prob", "value"])
-EPS = np.finfo(np.float32).eps.item()
 
 
 class Policy(nn.Module):
@@ -46,16 +41,13 @@ class Policy(nn.Module):
 
 
 def main():
-    p = parser("PyTorch actor-critic example, on flambeau", seed=543, target=475, window=20)
-    p.add_argument("--gamma", type=float, default=0.99, help="discount factor (default: 0.99)")
-    p.add_argument("--episodes", type=int, default=2000, help="stop after this many episodes (default: 2000)")
+    p = parser("PyTorch actor-critic example, on flambeau", seed=543, target=475, window=20, gamma=0.99, lr=3e-2,
+               episodes=2000)
     args = p.parse_args()
 
-    env = gym.make("CartPole-v1")
-    env.reset(seed=args.seed)
     torch.manual_seed(args.seed)
     model = Policy()
-    optimizer = optim.Adam(model.parameters(), lr=3e-2)
+    optimizer = optim.Adam(model.parameters(), lr=args.lr)
 
     def select_action(state):
         probs, state_value = model(torch.from_numpy(state).float())
@@ -65,9 +57,7 @@ def main():
         return action.item()
 
     def finish_episode(rewards):
-        rewards = torch.tensor(rewards, dtype=torch.float32)
-        returns = discounted_returns(rewards, torch.zeros_like(rewards, dtype=torch.bool), args.gamma)
-        returns = (returns - returns.mean()) / (returns.std() + EPS)
+        returns = normalized_returns(rewards, args.gamma)
         log_probs = torch.stack([saved.log_prob for saved in model.saved_actions])
         values = torch.cat([saved.value for saved in model.saved_actions])
         advantages = returns - values.detach()  # the critic's estimate as the baseline
@@ -78,7 +68,7 @@ def main():
         del model.saved_actions[:]
         return loss.item()
 
-    train_per_episode(env, select_action, finish_episode, args, Curves("actor_critic", args))
+    train_per_episode(select_action, finish_episode, args, Curves("actor_critic", args))
 
 
 if __name__ == "__main__":

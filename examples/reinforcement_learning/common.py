@@ -11,14 +11,32 @@ import itertools
 import time
 from collections import deque
 
+import gymnasium as gym
 import numpy as np
 
+import flambeau as torch
+from flambeau.rl import ReplayBuffer, discounted_returns
 from flambeau.utils.tensorboard import SummaryWriter
 
 
-def parser(description: str, *, seed: int, target: float, window: int) -> argparse.ArgumentParser:
-    """The arguments every example takes; each script adds its own hyperparameters."""
+# arguments several examples take: name -> (type, help); each script picks its own defaults
+SHARED_ARGUMENTS = {
+    "total_timesteps": (int, "environment steps at most"),
+    "episodes": (int, "stop after this many episodes"),
+    "lr": (float, "Adam's learning rate"),
+    "gamma": (float, "discount factor"),
+    "buffer_size": (int, "replay buffer capacity"),
+    "batch_size": (int, "transitions per gradient step"),
+    "learning_starts": (int, "steps played before learning starts"),
+}
+
+
+def parser(description: str, *, seed: int, target: float, window: int, **defaults) -> argparse.ArgumentParser:
+    """The arguments every example takes, plus those of SHARED_ARGUMENTS given a default in `defaults`."""
     p = argparse.ArgumentParser(description=description)
+    for name, default in defaults.items():
+        kind, text = SHARED_ARGUMENTS[name]
+        p.add_argument("--" + name.replace("_", "-"), type=kind, default=default, help=f"{text} (default: {default})")
     p.add_argument("--seed", type=int, default=seed, help=f"random seed (default: {seed})")
     p.add_argument("--target", type=float, default=target,
                    help=f"stop once the average return of the last --window episodes reaches this (default: {target})")
@@ -102,13 +120,22 @@ class Curves:
         plt.close(fig)
 
 
-def train_per_episode(env, select_action, finish_episode, args: argparse.Namespace, curves: Curves) -> None:
-    """pytorch/examples' loop for REINFORCE and actor-critic: play an episode, then learn from it.
+def normalized_returns(rewards: list[float], gamma: float):
+    """An episode's discounted returns, standardised (a baseline that keeps the gradient's scale steady)."""
+    rewards = torch.tensor(rewards, dtype=torch.float32)
+    returns = discounted_returns(rewards, torch.zeros_like(rewards, dtype=torch.bool), gamma)
+    return (returns - returns.mean()) / (returns.std() + np.finfo(np.float32).eps.item())
+
+
+def train_per_episode(select_action, finish_episode, args: argparse.Namespace, curves: Curves) -> None:
+    """pytorch/examples' loop for REINFORCE and actor-critic on CartPole-v1: play an episode, then learn from it.
 
     `select_action(state)` returns an action and remembers what the update needs; `finish_episode(rewards)`
     makes the update and returns the loss. Stops when the average return reaches the target or after
     --episodes episodes.
     """
+    env = gym.make("CartPole-v1")
+    env.reset(seed=args.seed)
     step = 0
     for i_episode in itertools.count(1):
         state, _ = env.reset()
@@ -128,3 +155,32 @@ def train_per_episode(env, select_action, finish_episode, args: argparse.Namespa
         if curves.solved() or i_episode == args.episodes:
             break
     curves.close(step)
+
+
+def play_off_policy(env, act, buffer: ReplayBuffer, args: argparse.Namespace, curves: Curves):
+    """Play `act(obs, step)`'s actions in `env`, storing every transition in `buffer`; yields each step.
+
+    Stops after --total-timesteps steps or once the average return reaches the target. A truncated
+    episode (the time limit) is stored as not terminated: its target still bootstraps.
+    """
+    obs, _ = env.reset(seed=args.seed)
+    for step in range(1, args.total_timesteps + 1):
+        action = act(obs, step)
+        next_obs, reward, terminated, truncated, _ = env.step(action)
+        buffer.add(dict(obs=obs, action=action, reward=float(reward), next_obs=next_obs, terminated=terminated))
+        obs = next_obs
+        if terminated or truncated:
+            obs, _ = env.reset()
+            curves.episodes_of(env, step)
+            if len(curves.returns) % args.log_interval == 0:
+                print(curves.progress(step), flush=True)
+        yield step
+        if curves.solved():
+            return
+
+
+def make_env(name: str, seed: int):
+    """A gymnasium env that records its episodes' returns, with its action sampling seeded."""
+    env = gym.wrappers.RecordEpisodeStatistics(gym.make(name))
+    env.action_space.seed(seed)
+    return env

@@ -6,20 +6,18 @@ Adam step on the Huber loss against targets from a copy of itself that is refres
 threshold CartPole-v0 defined).
 
     python examples/reinforcement_learning/dqn.py                                # full: up to 100,000 steps
-    python examples/reinforcement_learning/dqn.py --total-timesteps 15000 --target 100 --window 20   # short
+    python examples/reinforcement_learning/dqn.py --total-timesteps 12000 --window 20   # short
 """
 from __future__ import annotations
 
 import copy
-
-import gymnasium as gym
 
 import flambeau as torch
 import flambeau.nn as nn
 import flambeau.optim as optim
 from flambeau.rl import ReplayBuffer, dqn_loss, dqn_targets, hard_update
 
-from common import Curves, parser
+from common import Curves, make_env, parser, play_off_policy
 
 
 def q_network(obs_size: int, num_actions: int, hidden: int = 128) -> nn.Module:
@@ -33,47 +31,29 @@ def epsilon(step: int, args) -> float:
 
 
 def main():
-    p = parser("DQN on CartPole-v1", seed=1, target=195, window=100)
-    p.add_argument("--total-timesteps", type=int, default=100_000)
-    p.add_argument("--lr", type=float, default=1e-3)
-    p.add_argument("--gamma", type=float, default=0.99)
-    p.add_argument("--buffer-size", type=int, default=50_000)
-    p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--learning-starts", type=int, default=1000)
-    p.add_argument("--train-frequency", type=int, default=2)
-    p.add_argument("--target-update", type=int, default=500)
-    p.add_argument("--exploration-steps", type=int, default=10_000)
+    p = parser("DQN on CartPole-v1", seed=1, target=195, window=100, total_timesteps=100_000, lr=1e-3, gamma=0.99,
+               buffer_size=50_000, batch_size=64, learning_starts=1000)
+    p.add_argument("--train-frequency", type=int, default=2, help="steps between gradient steps")
+    p.add_argument("--target-update", type=int, default=250, help="steps between copies to the target network")
+    p.add_argument("--exploration-steps", type=int, default=5000)
     p.add_argument("--end-epsilon", type=float, default=0.02)
     args = p.parse_args()
 
     torch.manual_seed(args.seed)
-    env = gym.wrappers.RecordEpisodeStatistics(gym.make("CartPole-v1"))
-    env.action_space.seed(args.seed)
+    env = make_env("CartPole-v1", args.seed)
     q = q_network(env.observation_space.shape[0], env.action_space.n)
     target_q = copy.deepcopy(q)
     optimizer = optim.Adam(q.parameters(), lr=args.lr)
     buffer = ReplayBuffer(args.buffer_size)
     curves = Curves("dqn", args)
 
-    obs, _ = env.reset(seed=args.seed)
-    for step in range(1, args.total_timesteps + 1):
+    def act(obs, step):
         if torch.rand(()).item() < epsilon(step, args):
-            action = env.action_space.sample()
-        else:
-            with torch.no_grad():
-                action = q(torch.from_numpy(obs)).argmax().item()
-        next_obs, reward, terminated, truncated, _ = env.step(action)
-        # a truncated episode (the 500-step limit) is not terminal: its target still bootstraps
-        buffer.add(dict(obs=obs, action=action, reward=float(reward), next_obs=next_obs, terminated=terminated))
-        obs = next_obs
-        if terminated or truncated:
-            obs, _ = env.reset()
-            curves.episodes_of(env, step)
-            if len(curves.returns) % args.log_interval == 0:
-                print(curves.progress(step), flush=True)
-            if curves.solved():
-                break
+            return env.action_space.sample()
+        with torch.no_grad():
+            return q(torch.from_numpy(obs)).argmax().item()
 
+    for step in play_off_policy(env, act, buffer, args, curves):
         if step > args.learning_starts and step % args.train_frequency == 0:
             batch = buffer.sample(args.batch_size)
             with torch.no_grad():  # Double DQN: the online network picks a', the target network values it

@@ -6,7 +6,7 @@ Separate 64-64 tanh networks for the policy and the value, initialised orthogona
 Training stops once the last 100 episodes average --target (475, CartPole-v1's threshold).
 
     python examples/reinforcement_learning/ppo.py                               # full: up to 200,000 steps
-    python examples/reinforcement_learning/ppo.py --total-timesteps 30000 --target 150 --window 20   # short
+    python examples/reinforcement_learning/ppo.py --total-timesteps 20000 --window 20   # short
 """
 from __future__ import annotations
 
@@ -48,14 +48,11 @@ class Agent(nn.Module):
 
 
 def main():
-    p = parser("PPO on CartPole-v1", seed=1, target=475, window=100)
-    p.add_argument("--total-timesteps", type=int, default=200_000)
+    p = parser("PPO on CartPole-v1", seed=1, target=475, window=100, total_timesteps=200_000, lr=1e-3, gamma=0.98)
     p.add_argument("--num-envs", type=int, default=8)
     p.add_argument("--num-steps", type=int, default=32, help="steps per environment per rollout")
     p.add_argument("--epochs", type=int, default=20)
     p.add_argument("--minibatch-size", type=int, default=256)
-    p.add_argument("--lr", type=float, default=1e-3)
-    p.add_argument("--gamma", type=float, default=0.98)
     p.add_argument("--gae-lambda", type=float, default=0.8)
     p.add_argument("--clip-coef", type=float, default=0.2)
     p.add_argument("--ent-coef", type=float, default=0.0)

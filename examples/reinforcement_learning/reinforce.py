@@ -9,19 +9,13 @@ last 20 episodes average --target (475, CartPole-v1's threshold) or after --epis
 """
 from __future__ import annotations
 
-import gymnasium as gym
-import numpy as np
-
 import flambeau as torch
 import flambeau.nn as nn
 import flambeau.nn.functional as F
 import flambeau.optim as optim
 from flambeau.distributions import Categorical
-from flambeau.rl import discounted_returns
 
-from common import Curves, parser, train_per_episode
-
-EPS = np.finfo(np.float32).eps.item()
+from common import Curves, normalized_returns, parser, train_per_episode
 
 
 class Policy(nn.Module):
@@ -41,16 +35,13 @@ class Policy(nn.Module):
 
 
 def main():
-    p = parser("PyTorch REINFORCE example, on flambeau", seed=543, target=475, window=20)
-    p.add_argument("--gamma", type=float, default=0.99, help="discount factor (default: 0.99)")
-    p.add_argument("--episodes", type=int, default=2000, help="stop after this many episodes (default: 2000)")
+    p = parser("PyTorch REINFORCE example, on flambeau", seed=543, target=475, window=20, gamma=0.99, lr=1e-2,
+               episodes=2000)
     args = p.parse_args()
 
-    env = gym.make("CartPole-v1")
-    env.reset(seed=args.seed)
     torch.manual_seed(args.seed)
     policy = Policy()
-    optimizer = optim.Adam(policy.parameters(), lr=1e-2)
+    optimizer = optim.Adam(policy.parameters(), lr=args.lr)
 
     def select_action(state):
         probs = policy(torch.from_numpy(state).float().unsqueeze(0))
@@ -60,9 +51,7 @@ def main():
         return action.item()
 
     def finish_episode(rewards):
-        rewards = torch.tensor(rewards, dtype=torch.float32)
-        returns = discounted_returns(rewards, torch.zeros_like(rewards, dtype=torch.bool), args.gamma)
-        returns = (returns - returns.mean()) / (returns.std() + EPS)
+        returns = normalized_returns(rewards, args.gamma)
         policy_loss = (-torch.cat(policy.saved_log_probs) * returns).sum()
         optimizer.zero_grad()
         policy_loss.backward()
@@ -70,7 +59,7 @@ def main():
         del policy.saved_log_probs[:]
         return policy_loss.item()
 
-    train_per_episode(env, select_action, finish_episode, args, Curves("reinforce", args))
+    train_per_episode(select_action, finish_episode, args, Curves("reinforce", args))
 
 
 if __name__ == "__main__":

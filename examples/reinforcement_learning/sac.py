@@ -13,7 +13,6 @@ from __future__ import annotations
 import copy
 import math
 
-import gymnasium as gym
 import numpy as np
 
 import flambeau as torch
@@ -23,7 +22,7 @@ import flambeau.optim as optim
 from flambeau.distributions import Normal
 from flambeau.rl import ReplayBuffer, sac_actor_loss, sac_alpha_loss, sac_critic_loss, sac_targets, soft_update
 
-from common import Curves, parser
+from common import Curves, make_env, parser, play_off_policy
 
 LOG_STD_MIN, LOG_STD_MAX = -5.0, 2.0
 
@@ -65,20 +64,14 @@ class Critic(nn.Module):
 
 
 def main():
-    p = parser("SAC on Pendulum-v1", seed=1, target=-250, window=10)
-    p.add_argument("--total-timesteps", type=int, default=20_000)
-    p.add_argument("--hidden", type=int, default=128)
-    p.add_argument("--lr", type=float, default=1e-3)
-    p.add_argument("--gamma", type=float, default=0.99)
-    p.add_argument("--tau", type=float, default=0.005)
-    p.add_argument("--buffer-size", type=int, default=100_000)
-    p.add_argument("--batch-size", type=int, default=128)
-    p.add_argument("--learning-starts", type=int, default=1000)
+    p = parser("SAC on Pendulum-v1", seed=1, target=-250, window=10, total_timesteps=20_000, lr=1e-3, gamma=0.99,
+               buffer_size=100_000, batch_size=128, learning_starts=1000)
+    p.add_argument("--hidden", type=int, default=128, help="units in each hidden layer")
+    p.add_argument("--tau", type=float, default=0.005, help="Polyak coefficient of the target critics")
     args = p.parse_args()
 
     torch.manual_seed(args.seed)
-    env = gym.wrappers.RecordEpisodeStatistics(gym.make("Pendulum-v1"))
-    env.action_space.seed(args.seed)
+    env = make_env("Pendulum-v1", args.seed)
     obs_size, action_size = env.observation_space.shape[0], env.action_space.shape[0]
     actor = Actor(obs_size, action_size, env.action_space.high, args.hidden)
     critic = Critic(obs_size, action_size, args.hidden)
@@ -91,26 +84,15 @@ def main():
     buffer = ReplayBuffer(args.buffer_size)
     curves = Curves("sac", args)
 
-    obs, _ = env.reset(seed=args.seed)
-    for step in range(1, args.total_timesteps + 1):
+    def act(obs, step):
         if step <= args.learning_starts:
-            action = env.action_space.sample()
-        else:
-            with torch.no_grad():
-                action = actor(torch.from_numpy(obs)[None])[0][0].numpy()
-        next_obs, reward, terminated, truncated, _ = env.step(action)
-        buffer.add(dict(obs=obs, action=action, reward=float(reward), next_obs=next_obs, terminated=terminated))
-        obs = next_obs
-        if terminated or truncated:
-            obs, _ = env.reset()
-            curves.episodes_of(env, step)
-            if len(curves.returns) % args.log_interval == 0:
-                print(curves.progress(step), flush=True)
-            if curves.solved():
-                break
+            return env.action_space.sample()
+        with torch.no_grad():
+            return actor(torch.from_numpy(obs)[None])[0][0].numpy()
+
+    for step in play_off_policy(env, act, buffer, args, curves):
         if step <= args.learning_starts:
             continue
-
         batch = buffer.sample(args.batch_size)
         alpha = log_alpha.exp()
         with torch.no_grad():
