@@ -98,6 +98,15 @@ class FasterRCNN(GeneralizedRCNN):
         super().__init__(backbone, rpn, roi_heads, transform)
 
 
+def _init_relu_convs(module: nn.Module) -> None:
+    """He-normal (fan out) weights and zero biases for every Conv2d in module (the heads feeding ReLUs)."""
+    for layer in module.modules():
+        if isinstance(layer, nn.Conv2d):
+            nn.init.kaiming_normal_(layer.weight, mode="fan_out", nonlinearity="relu")
+            if layer.bias is not None:
+                nn.init.zeros_(layer.bias)
+
+
 class TwoMLPHead(nn.Module):
     """The FPN box head: the pooled features flattened through two ReLU'd fully connected layers."""
 
@@ -129,11 +138,7 @@ class FastRCNNConvFCHead(nn.Sequential):
             blocks += [nn.Linear(previous, channels), nn.ReLU(inplace=True)]
             previous = channels
         super().__init__(*blocks)
-        for layer in self.modules():
-            if isinstance(layer, nn.Conv2d):
-                nn.init.kaiming_normal_(layer.weight, mode="fan_out", nonlinearity="relu")
-                if layer.bias is not None:
-                    nn.init.zeros_(layer.bias)
+        _init_relu_convs(self)
 
 
 class FastRCNNPredictor(nn.Module):
