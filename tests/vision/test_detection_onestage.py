@@ -15,7 +15,7 @@ import flambeau
 from flambeau.vision.models._api import get_model_builder
 import rcnn_oracle
 from detection_oracle import as_numpy, load_from_torch
-from modern_models_oracle import check_structure, check_weights, perturb
+from modern_models_oracle import check_structure, perturb
 from test_segmentation_models import one_torch_thread  # noqa: F401 (an autouse fixture)
 
 SMALL = {"min_size": 96, "max_size": 128, "num_classes": 5}

@@ -1,10 +1,11 @@
-"""What the one-stage detectors (RetinaNet, FCOS, SSD) share: checking and transforming the inputs into
-backbone features, laying the heads' per-location predictions out per anchor, matching anchors to ground truth
-by IoU, and turning scored candidates into each image's final detections."""
+"""What the one-stage detectors (RetinaNet, FCOS, SSD) share: their frame (_OneStageDetector: inputs checked and
+transformed into backbone features, inference options, scored candidates turned into each image's detections),
+laying the heads' per-location predictions out per anchor, matching anchors to ground truth by IoU, and pieces
+of their builders."""
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Callable
+from typing import Any, Callable, Union
 
 import flambeau
 from flambeau import Tensor, nn
@@ -16,6 +17,7 @@ from ..resnet import ResNet50_Weights, resnet50
 from ._utils import Matcher, _assert, _check_degenerate_boxes
 from .backbone_utils import BackboneWithFPN, _resnet_fpn_extractor, _validate_trainable_layers
 from .image_list import ImageList
+from .transform import GeneralizedRCNNTransform
 
 
 def _resnet50_fpn_p3_p7(weights_backbone: ResNet50_Weights | None, progress: bool, is_trained: bool,
@@ -45,29 +47,68 @@ def _load_weights(model: nn.Module, weights: WeightsEnum | None, progress: bool)
         model.load_state_dict(weights.get_state_dict(progress=progress, check_hash=True))
 
 
-def _prepare_inputs(model: nn.Module, images: list[Tensor], targets: list[dict[str, Tensor]] | None
-                    ) -> tuple[ImageList, list[dict[str, Tensor]] | None, list[tuple[int, int]], list[Tensor]]:
-    """Check the targets (required in training), run model.transform and model.backbone: the ImageList, the
-    transformed targets, each image's original (height, width) and the list of feature maps."""
-    if model.training:
-        _assert(targets is not None, "targets should not be none when in training mode")
-        for target in targets:
-            boxes = target["boxes"]
-            _assert(isinstance(boxes, Tensor), "Expected target boxes to be of type Tensor.")
-            _assert(len(boxes.shape) == 2 and boxes.shape[-1] == 4,
-                    f"Expected target boxes to be a tensor of shape [N, 4], got {boxes.shape}.")
-    original_image_sizes = []
-    for img in images:
-        size = img.shape[-2:]
-        _assert(len(size) == 2, f"expecting the last two dimensions of the Tensor to be H and W instead got {size}")
-        original_image_sizes.append((size[0], size[1]))
-    image_list, targets = model.transform(images, targets)
-    if targets is not None:
-        _check_degenerate_boxes(targets)
-    features = model.backbone(image_list.tensors)
-    if isinstance(features, Tensor):
-        features = OrderedDict([("0", features)])
-    return image_list, targets, original_image_sizes, list(features.values())
+class _OneStageDetector(nn.Module):
+    """The frame of RetinaNet, FCOS and SSD: images (normalized with ImageNet's mean/std unless given) and targets
+    through `transform` into `backbone`'s feature maps; losses in training, detections in evaluation."""
+
+    def _set_up(self, min_size: int, max_size: int, image_mean: list[float] | None, image_std: list[float] | None,
+                score_thresh: float, nms_thresh: float, detections_per_img: int, topk_candidates: int,
+                **transform_kwargs: Any) -> None:
+        self.transform = GeneralizedRCNNTransform(min_size, max_size, image_mean or [0.485, 0.456, 0.406],
+                                                  image_std or [0.229, 0.224, 0.225], **transform_kwargs)
+        self.score_thresh = score_thresh
+        self.nms_thresh = nms_thresh
+        self.detections_per_img = detections_per_img
+        self.topk_candidates = topk_candidates
+
+    @staticmethod
+    def _check_out_channels(backbone: nn.Module) -> None:
+        if not hasattr(backbone, "out_channels"):
+            raise ValueError("backbone should contain an attribute out_channels specifying the number of output "
+                             "channels (assumed to be the same for all the levels)")
+
+    def eager_outputs(self, losses: dict[str, Tensor], detections: list[dict[str, Tensor]]
+                      ) -> Union[dict[str, Tensor], list[dict[str, Tensor]]]:
+        return losses if self.training else detections
+
+    def _features(self, images: list[Tensor], targets: list[dict[str, Tensor]] | None
+                  ) -> tuple[ImageList, list[dict[str, Tensor]] | None, list[tuple[int, int]], list[Tensor]]:
+        """Check the targets (required in training), run the transform and the backbone: the ImageList, the
+        transformed targets, each image's original (height, width) and the list of feature maps."""
+        if self.training:
+            _assert(targets is not None, "targets should not be none when in training mode")
+            for target in targets:
+                boxes = target["boxes"]
+                _assert(isinstance(boxes, Tensor), "Expected target boxes to be of type Tensor.")
+                _assert(len(boxes.shape) == 2 and boxes.shape[-1] == 4,
+                        f"Expected target boxes to be a tensor of shape [N, 4], got {boxes.shape}.")
+        original_image_sizes = []
+        for img in images:
+            size = img.shape[-2:]
+            _assert(len(size) == 2,
+                    f"expecting the last two dimensions of the Tensor to be H and W instead got {size}")
+            original_image_sizes.append((size[0], size[1]))
+        image_list, targets = self.transform(images, targets)
+        if targets is not None:
+            _check_degenerate_boxes(targets)
+        features = self.backbone(image_list.tensors)
+        if isinstance(features, Tensor):
+            features = OrderedDict([("0", features)])
+        return image_list, targets, original_image_sizes, list(features.values())
+
+    def _detect_levels(self, scores: list[Tensor], box_regression: list[Tensor], anchors: list[list[Tensor]],
+                       image_shapes: list[tuple[int, int]], decode: Callable[[Tensor, Tensor], Tensor]
+                       ) -> list[dict[str, Tensor]]:
+        """Per image: the topk_candidates best (anchor, class) scores above score_thresh of each level (scores
+        and box_regression: one (N, HWA, K) and (N, HWA, 4) tensor per level), their boxes decoded from the
+        anchors and clipped, then class-wise NMS."""
+        detections = []
+        for index, image_shape in enumerate(image_shapes):
+            candidates = _top_candidates_per_level([level[index] for level in scores],
+                                                   [level[index] for level in box_regression], anchors[index],
+                                                   decode, image_shape, self.score_thresh, self.topk_candidates)
+            detections.append(_nms_detections(*candidates, self.nms_thresh, self.detections_per_img))
+        return detections
 
 
 def _per_anchor(x: Tensor, num_columns: int) -> Tensor:

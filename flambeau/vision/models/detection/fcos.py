@@ -14,11 +14,9 @@ from ...ops import generalized_box_iou_loss, sigmoid_focal_loss
 from .._api import WeightsEnum, register_model
 from .._utils import handle_legacy_interface
 from ..resnet import ResNet50_Weights
-from ._one_stage import (_load_weights, _nms_detections, _per_anchor, _prepare_inputs, _resnet50_fpn_p3_p7,
-                         _split_levels, _top_candidates_per_level)
+from ._one_stage import _OneStageDetector, _load_weights, _per_anchor, _resnet50_fpn_p3_p7, _split_levels
 from ._utils import BoxLinearCoder, _coco_weights, _resolve_weights
 from .anchor_utils import AnchorGenerator
-from .transform import GeneralizedRCNNTransform
 
 __all__ = ["FCOS", "FCOS_ResNet50_FPN_Weights", "fcos_resnet50_fpn"]
 
@@ -138,7 +136,7 @@ class FCOSRegressionHead(nn.Module):
         return flambeau.cat(all_bbox_regression, dim=1), flambeau.cat(all_bbox_ctrness, dim=1)
 
 
-class FCOS(nn.Module):
+class FCOS(_OneStageDetector):
     """FCOS over `backbone` (a module with an out_channels attribute returning one feature map or an OrderedDict
     of them). Each location carries one square "anchor" of its level's stride (8 ... 128), used as its point and
     scale. A location learns the smallest gt box that contains it, lies within center_sampling_radius strides of
@@ -153,9 +151,7 @@ class FCOS(nn.Module):
                  center_sampling_radius: float = 1.5, score_thresh: float = 0.2, nms_thresh: float = 0.6,
                  detections_per_img: int = 100, topk_candidates: int = 1000, **kwargs: Any) -> None:
         super().__init__()
-        if not hasattr(backbone, "out_channels"):
-            raise ValueError("backbone should contain an attribute out_channels specifying the number of output "
-                             "channels (assumed to be the same for all the levels)")
+        self._check_out_channels(backbone)
         self.backbone = backbone
         if not isinstance(anchor_generator, (AnchorGenerator, type(None))):
             raise TypeError(f"anchor_generator should be of type AnchorGenerator or None, instead  got "
@@ -171,17 +167,9 @@ class FCOS(nn.Module):
             head = FCOSHead(backbone.out_channels, anchor_generator.num_anchors_per_location()[0], num_classes)
         self.head = head
         self.box_coder = BoxLinearCoder(normalize_by_size=True)
-        self.transform = GeneralizedRCNNTransform(min_size, max_size, image_mean or [0.485, 0.456, 0.406],
-                                                  image_std or [0.229, 0.224, 0.225], **kwargs)
+        self._set_up(min_size, max_size, image_mean, image_std, score_thresh, nms_thresh, detections_per_img,
+                     topk_candidates, **kwargs)
         self.center_sampling_radius = center_sampling_radius
-        self.score_thresh = score_thresh
-        self.nms_thresh = nms_thresh
-        self.detections_per_img = detections_per_img
-        self.topk_candidates = topk_candidates
-
-    def eager_outputs(self, losses: dict[str, Tensor], detections: list[dict[str, Tensor]]
-                      ) -> Union[dict[str, Tensor], list[dict[str, Tensor]]]:
-        return losses if self.training else detections
 
     def compute_loss(self, targets: list[dict[str, Tensor]], head_outputs: dict[str, Tensor],
                      anchors: list[Tensor], num_anchors_per_level: list[int]) -> dict[str, Tensor]:
@@ -223,21 +211,16 @@ class FCOS(nn.Module):
 
     def postprocess_detections(self, head_outputs: dict[str, list[Tensor]], anchors: list[list[Tensor]],
                                image_shapes: list[tuple[int, int]]) -> list[dict[str, Tensor]]:
-        """Per image: the best sqrt(probability * centerness) scores of each level, decoded, clipped, and
-        suppressed class by class."""
-        detections = []
-        for index, image_shape in enumerate(image_shapes):
-            scores = [flambeau.sqrt(flambeau.sigmoid(logits[index]) * flambeau.sigmoid(ctrness[index]))
-                      for logits, ctrness in zip(head_outputs["cls_logits"], head_outputs["bbox_ctrness"])]
-            box_regression = [level[index] for level in head_outputs["bbox_regression"]]
-            candidates = _top_candidates_per_level(scores, box_regression, anchors[index], self.box_coder.decode,
-                                                   image_shape, self.score_thresh, self.topk_candidates)
-            detections.append(_nms_detections(*candidates, self.nms_thresh, self.detections_per_img))
-        return detections
+        """Per image (head outputs and anchors split per level): the best sqrt(probability * centerness) scores
+        of each level, decoded, clipped, and suppressed class by class."""
+        scores = [flambeau.sqrt(flambeau.sigmoid(logits) * flambeau.sigmoid(ctrness))
+                  for logits, ctrness in zip(head_outputs["cls_logits"], head_outputs["bbox_ctrness"])]
+        return self._detect_levels(scores, head_outputs["bbox_regression"], anchors, image_shapes,
+                                   self.box_coder.decode)
 
     def forward(self, images: list[Tensor], targets: Optional[list[dict[str, Tensor]]] = None
                 ) -> Union[dict[str, Tensor], list[dict[str, Tensor]]]:
-        image_list, targets, original_image_sizes, features = _prepare_inputs(self, images, targets)
+        image_list, targets, original_image_sizes, features = self._features(images, targets)
         head_outputs = self.head(features)
         anchors = self.anchor_generator(image_list, features)
         num_anchors_per_level = [x.size(2) * x.size(3) for x in features]

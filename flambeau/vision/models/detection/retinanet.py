@@ -14,11 +14,10 @@ from ...ops import misc as misc_nn_ops, sigmoid_focal_loss
 from .._api import WeightsEnum, register_model
 from .._utils import handle_legacy_interface
 from ..resnet import ResNet50_Weights
-from ._one_stage import (_load_weights, _match_by_iou, _nms_detections, _per_anchor, _prepare_inputs,
-                         _resnet50_fpn_p3_p7, _split_levels, _top_candidates_per_level)
+from ._one_stage import (_OneStageDetector, _load_weights, _match_by_iou, _per_anchor, _resnet50_fpn_p3_p7,
+                         _split_levels)
 from ._utils import BoxCoder, Matcher, _box_loss, _coco_weights, _resolve_weights, overwrite_eps
 from .anchor_utils import AnchorGenerator
-from .transform import GeneralizedRCNNTransform
 
 __all__ = ["RetinaNet", "RetinaNet_ResNet50_FPN_Weights", "RetinaNet_ResNet50_FPN_V2_Weights",
            "retinanet_resnet50_fpn", "retinanet_resnet50_fpn_v2"]
@@ -141,7 +140,7 @@ class RetinaNetRegressionHead(_Subnet):
         return flambeau.cat([_per_anchor(self.bbox_reg(self.conv(f)), 4) for f in x], dim=1)
 
 
-class RetinaNet(nn.Module):
+class RetinaNet(_OneStageDetector):
     """RetinaNet over `backbone` (a module with an out_channels attribute returning one feature map or an
     OrderedDict of them, all with out_channels). Images are normalized with image_mean/std and resized to
     min_size/max_size. Anchors match a gt box at IoU >= fg_iou_thresh, are background below bg_iou_thresh and
@@ -159,9 +158,7 @@ class RetinaNet(nn.Module):
                  detections_per_img: int = 300, fg_iou_thresh: float = 0.5, bg_iou_thresh: float = 0.4,
                  topk_candidates: int = 1000, **kwargs: Any) -> None:
         super().__init__()
-        if not hasattr(backbone, "out_channels"):
-            raise ValueError("backbone should contain an attribute out_channels specifying the number of output "
-                             "channels (assumed to be the same for all the levels)")
+        self._check_out_channels(backbone)
         self.backbone = backbone
         if not isinstance(anchor_generator, (AnchorGenerator, type(None))):
             raise TypeError(f"anchor_generator should be of type AnchorGenerator or None instead of "
@@ -175,16 +172,8 @@ class RetinaNet(nn.Module):
         self.proposal_matcher = proposal_matcher or Matcher(fg_iou_thresh, bg_iou_thresh,
                                                             allow_low_quality_matches=True)
         self.box_coder = BoxCoder(weights=(1.0, 1.0, 1.0, 1.0))
-        self.transform = GeneralizedRCNNTransform(min_size, max_size, image_mean or [0.485, 0.456, 0.406],
-                                                  image_std or [0.229, 0.224, 0.225], **kwargs)
-        self.score_thresh = score_thresh
-        self.nms_thresh = nms_thresh
-        self.detections_per_img = detections_per_img
-        self.topk_candidates = topk_candidates
-
-    def eager_outputs(self, losses: dict[str, Tensor], detections: list[dict[str, Tensor]]
-                      ) -> Union[dict[str, Tensor], list[dict[str, Tensor]]]:
-        return losses if self.training else detections
+        self._set_up(min_size, max_size, image_mean, image_std, score_thresh, nms_thresh, detections_per_img,
+                     topk_candidates, **kwargs)
 
     def compute_loss(self, targets: list[dict[str, Tensor]], head_outputs: dict[str, Tensor],
                      anchors: list[Tensor]) -> dict[str, Tensor]:
@@ -193,21 +182,15 @@ class RetinaNet(nn.Module):
 
     def postprocess_detections(self, head_outputs: dict[str, list[Tensor]], anchors: list[list[Tensor]],
                                image_shapes: list[tuple[int, int]]) -> list[dict[str, Tensor]]:
-        """Per image: the best-scoring (anchor, class) pairs of each level (sigmoid scores), decoded, clipped, and
-        suppressed class by class."""
-        detections = []
-        for index, image_shape in enumerate(image_shapes):
-            scores = [flambeau.sigmoid(level[index]) for level in head_outputs["cls_logits"]]
-            box_regression = [level[index] for level in head_outputs["bbox_regression"]]
-            candidates = _top_candidates_per_level(scores, box_regression, anchors[index],
-                                                   self.box_coder.decode_single, image_shape, self.score_thresh,
-                                                   self.topk_candidates)
-            detections.append(_nms_detections(*candidates, self.nms_thresh, self.detections_per_img))
-        return detections
+        """Per image (head outputs and anchors split per level): the best sigmoid scores of each level, decoded,
+        clipped, and suppressed class by class."""
+        scores = [flambeau.sigmoid(level) for level in head_outputs["cls_logits"]]
+        return self._detect_levels(scores, head_outputs["bbox_regression"], anchors, image_shapes,
+                                   self.box_coder.decode_single)
 
     def forward(self, images: list[Tensor], targets: Optional[list[dict[str, Tensor]]] = None
                 ) -> Union[dict[str, Tensor], list[dict[str, Tensor]]]:
-        image_list, targets, original_image_sizes, features = _prepare_inputs(self, images, targets)
+        image_list, targets, original_image_sizes, features = self._features(images, targets)
         head_outputs = self.head(features)
         anchors = self.anchor_generator(image_list, features)
         if self.training:

@@ -15,12 +15,11 @@ from ...ops import boxes as box_ops
 from .._api import WeightsEnum, register_model
 from .._utils import handle_legacy_interface
 from ..vgg import VGG, VGG16_Weights, vgg16
-from ._one_stage import (_freeze_before_stage, _load_weights, _match_by_iou, _nms_detections, _per_anchor,
-                         _prepare_inputs)
+from ._one_stage import (_OneStageDetector, _freeze_before_stage, _load_weights, _match_by_iou, _nms_detections,
+                         _per_anchor)
 from ._utils import BoxCoder, SSDMatcher, _assert, _coco_weights, _resolve_weights, retrieve_out_channels
 from .anchor_utils import DefaultBoxGenerator
 from .backbone_utils import _validate_trainable_layers
-from .transform import GeneralizedRCNNTransform
 
 __all__ = ["SSD300_VGG16_Weights", "ssd300_vgg16"]
 
@@ -83,7 +82,7 @@ class SSDRegressionHead(SSDScoringHead):
         super().__init__(bbox_reg, 4)
 
 
-class SSD(nn.Module):
+class SSD(_OneStageDetector):
     """SSD over `backbone` (returning an OrderedDict of feature maps, one per anchor_generator level) on images
     resized to the fixed `size` (no padding). A default box matches the gt box it overlaps best at IoU >=
     iou_thresh, and every gt box its best default box. Training returns {"bbox_regression" (smooth L1),
@@ -111,18 +110,9 @@ class SSD(nn.Module):
             head = SSDHead(out_channels, self.anchor_generator.num_anchors_per_location(), num_classes)
         self.head = head
         self.proposal_matcher = SSDMatcher(iou_thresh)
-        self.transform = GeneralizedRCNNTransform(min(size), max(size), image_mean or [0.485, 0.456, 0.406],
-                                                  image_std or [0.229, 0.224, 0.225], size_divisible=1,
-                                                  fixed_size=size, **kwargs)
-        self.score_thresh = score_thresh
-        self.nms_thresh = nms_thresh
-        self.detections_per_img = detections_per_img
-        self.topk_candidates = topk_candidates
+        self._set_up(min(size), max(size), image_mean, image_std, score_thresh, nms_thresh, detections_per_img,
+                     topk_candidates, size_divisible=1, fixed_size=size, **kwargs)
         self.neg_to_pos_ratio = (1.0 - positive_fraction) / positive_fraction
-
-    def eager_outputs(self, losses: dict[str, Tensor], detections: list[dict[str, Tensor]]
-                      ) -> Union[dict[str, Tensor], list[dict[str, Tensor]]]:
-        return losses if self.training else detections
 
     def compute_loss(self, targets: list[dict[str, Tensor]], head_outputs: dict[str, Tensor],
                      anchors: list[Tensor], matched_idxs: list[Tensor]) -> dict[str, Tensor]:
@@ -160,7 +150,7 @@ class SSD(nn.Module):
 
     def forward(self, images: list[Tensor], targets: Optional[list[dict[str, Tensor]]] = None
                 ) -> Union[dict[str, Tensor], list[dict[str, Tensor]]]:
-        image_list, targets, original_image_sizes, features = _prepare_inputs(self, images, targets)
+        image_list, targets, original_image_sizes, features = self._features(images, targets)
         head_outputs = self.head(features)
         anchors = self.anchor_generator(image_list, features)
         if self.training:
