@@ -49,13 +49,13 @@ def mpirun(worker: str, n: int, *args: str, timeout: float = 120) -> subprocess.
     return run([*mpirun_command(n), sys.executable, str(WORKERS / worker), *args], timeout)
 
 
-def launcher_command(worker: str, n: int, *args: str) -> list:
-    return [sys.executable, "-m", "flambeau.distributed.run", "--nproc-per-node", str(n), str(WORKERS / worker), *args]
+def launcher_command(script: pathlib.Path, n: int, *args: str) -> list:
+    return [sys.executable, "-m", "flambeau.distributed.run", "--nproc-per-node", str(n), str(script), *args]
 
 
 def launch(worker: str, n: int, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    """Through `python -m flambeau.distributed.run`."""
-    return run(launcher_command(worker, n, *args), timeout)
+    """A worker through `python -m flambeau.distributed.run`."""
+    return run(launcher_command(WORKERS / worker, n, *args), timeout)
 
 
 def processes_with(token: str) -> list:

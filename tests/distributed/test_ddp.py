@@ -12,7 +12,7 @@ def found():
     return checks(mpirun("ddp_checks.py", 2, timeout=180))
 
 
-@pytest.mark.parametrize("name", ["ddp_max_diff", "no_sync_grad_diff", "syncbn_forward", "syncbn_backward",
+@pytest.mark.parametrize("name", ["ddp_max_diff", "ddp_syncbn_max_diff", "no_sync_grad_diff", "syncbn_forward", "syncbn_backward",
                                   "syncbn_stats"])
 def test_equals_one_process_on_the_whole_batch(found, name):
     for rank in range(2):

@@ -1,6 +1,7 @@
 """The launcher (python -m flambeau.distributed.run): the variables it gives each rank, its exit code, signals;
 and failures: a killed, hung or raising rank ends every rank with an error naming it, within the timeout,
 leaving no process behind."""
+import json
 import signal
 import time
 import uuid
@@ -9,7 +10,7 @@ import pytest
 
 from flambeau.distributed import run
 
-from _launch import launch, launcher_command, mpirun, processes_with, reported, start
+from _launch import WORKERS, launch, launcher_command, mpirun, processes_with, reported, start
 
 TIMEOUT_S = 4  # fault_checks.py's init_process_group timeout
 
@@ -25,7 +26,6 @@ def tag():
 def test_variables_and_first_failing_exit_code(tag):
     result = launch("launcher_checks.py", 2, "3", tag, timeout=90)
     assert result.returncode == 3, result.stderr
-    import json
     for rank in range(2):
         env = json.loads(reported(result)[rank, "env"])
         assert env == {"RANK": str(rank), "LOCAL_RANK": str(rank), "WORLD_SIZE": "2", "LOCAL_WORLD_SIZE": "2",
@@ -59,7 +59,7 @@ def test_raising_rank_aborts_plain_mpirun(tag):
 
 
 def test_sigterm_is_forwarded(tag):
-    proc = start(launcher_command("fault_checks.py", 2, "sleep", tag))
+    proc = start(launcher_command(WORKERS / "fault_checks.py", 2, "sleep", tag))
     try:
         lines = []
         while len(lines) < 2:  # both ranks asleep

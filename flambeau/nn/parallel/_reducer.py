@@ -72,11 +72,15 @@ class Reducer:
     def __init__(self, params: list, pg: ProcessGroup, cap_bytes: int, find_unused: bool) -> None:
         self.params = params
         self.pg = pg
+        # a communicator of its own: buckets launched as backward reaches them cannot interleave with other
+        # collectives of the group (SyncBatchNorm's, in backward too) in a different order on different ranks
+        self.comm = pg.comm.Dup()
         self.find_unused = find_unused
         self.buckets = assign_buckets(params, cap_bytes)
         self.bucket_of = {i: b for b, bucket in enumerate(self.buckets) for i in bucket}
         self.armed = False  # a backward that must synchronise gradients is expected
-        self.handles = [p.register_post_accumulate_grad_hook(self._hook(i)) for i, p in enumerate(params)]
+        for i, p in enumerate(params):
+            p.register_post_accumulate_grad_hook(self._hook(i))
         self.comm_seconds = 0.0  # time spent waiting for the reductions (what backward could not hide)
 
     def prepare(self, outputs) -> None:
@@ -122,7 +126,7 @@ class Reducer:
         MPI = mpi()
         grads = [self._grad(i).reshape(-1) for i in self.buckets[b]]
         flat = self.flats[b] = np.concatenate(grads)
-        self.requests.append(self.pg.comm.Iallreduce(MPI.IN_PLACE, flat, MPI.SUM))
+        self.requests.append(self.comm.Iallreduce(MPI.IN_PLACE, flat, MPI.SUM))
 
     def _grad(self, i: int) -> np.ndarray:
         p = self.params[i]
@@ -135,7 +139,7 @@ class Reducer:
         used = None
         if self.find_unused:  # a parameter no rank used keeps its gradient as it was, as in PyTorch
             used = self.locally_used
-            requests = requests + [self.pg.comm.Iallreduce(mpi().IN_PLACE, used, mpi().SUM)]
+            requests = requests + [self.comm.Iallreduce(mpi().IN_PLACE, used, mpi().SUM)]
         wait_requests(requests, self.pg, "DistributedDataParallel's gradient all_reduce")
         size = self.pg.size()
         for bucket, flat in zip(self.buckets, self.flats):
@@ -148,7 +152,3 @@ class Reducer:
                     p.grad = Tensor._wrap(flat[at:at + n].reshape(p._data.shape))
                 at += n
         self.comm_seconds += time.perf_counter() - start
-
-    def remove_hooks(self) -> None:
-        for h in self.handles:
-            h.remove()

@@ -58,6 +58,27 @@ def training_matches_one_process():
     assert keys == ["module." + k for k in reference.state_dict()], keys
 
 
+def with_sync_batch_norm():
+    """DDP around SyncBatchNorm (whose all-reduces run in backward too, beside DDP's buckets) trains as
+    batch norm on the whole batch in one process."""
+    torch.manual_seed(0)
+    reference = nn.Sequential(nn.Linear(5, 8), nn.BatchNorm1d(8), nn.Tanh(), nn.Linear(8, 3)).double()
+    model = DDP(nn.SyncBatchNorm.convert_sync_batchnorm(copy.deepcopy(reference)), bucket_cap_mb=0.0002,
+                find_unused_parameters=True)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    ref_opt = torch.optim.SGD(reference.parameters(), lr=0.1)
+    for step in range(4):
+        x, y, xs, ys = batch(step)
+        opt.zero_grad()
+        F.mse_loss(model(xs), ys).backward()
+        opt.step()
+        ref_opt.zero_grad()
+        F.mse_loss(reference(x), y).backward()
+        ref_opt.step()
+    stats = float((model.module[1].running_var - reference[1].running_var).abs().max())
+    report("ddp_syncbn_max_diff", max(max_diff(model.module, reference), stats))
+
+
 def no_sync_accumulates():
     torch.manual_seed(0)
     reference = net()
@@ -158,6 +179,6 @@ def sampler():
     report("sampler", ",".join(map(str, mine)))
 
 
-for check in (training_matches_one_process, no_sync_accumulates, unused_parameters, sync_batch_norm, sampler):
+for check in (training_matches_one_process, with_sync_batch_norm, no_sync_accumulates, unused_parameters, sync_batch_norm, sampler):
     check()
 dist.destroy_process_group()
