@@ -3,10 +3,12 @@ class and pixel mask known exactly: the data of the detection and segmentation e
 
 Each image is drawn with Pillow from its own seed, so a dataset is a pure function of (seed, index):
 nothing is stored, and the training and held-out sets differ only by seed. Shapes never overlap, so
-every object is fully visible and its box is the tight box of its mask. Colours are random (a shape
-differs from its background by contrast, not by a colour its class owns), so telling the classes
-apart takes their outlines.
+every object is fully visible and its box is the tight box of its mask. Shapes are in random vivid
+colours on a grey background of random brightness: colour tells a shape from its background, but no
+colour belongs to a class, so telling the classes apart takes their outlines.
 """
+import colorsys
+
 import numpy as np
 from PIL import Image, ImageDraw
 
@@ -14,7 +16,6 @@ import flambeau as torch
 from flambeau.utils.data import Dataset
 
 CLASSES = ("background", "rectangle", "ellipse", "triangle")
-MIN_CONTRAST = 120  # least sum of absolute RGB differences between a shape and its background colour
 
 
 def _random_box(rng, size, min_side, max_side):
@@ -45,21 +46,19 @@ def _draw(draw, label, box, rng, fill):
         draw.polygon(corners[rng.choice(list(corners))], fill=fill)
 
 
-def _shape_colour(rng, background):
-    while True:
-        colour = rng.integers(0, 256, size=3)
-        if np.abs(colour - background).sum() >= MIN_CONTRAST:
-            return tuple(int(c) for c in colour)
+def _shape_colour(rng):
+    """A saturated, fairly bright colour of random hue."""
+    red, green, blue = colorsys.hsv_to_rgb(rng.uniform(0, 1), rng.uniform(0.6, 1), rng.uniform(0.5, 1))
+    return int(255 * red), int(255 * green), int(255 * blue)
 
 
 def make_sample(rng, size=128, max_shapes=3, min_side=None, max_side=None):
     """One (image, target) pair: a (3, size, size) float image in [0, 1] and a dict with "boxes"
     ((N, 4) float32 x0, y0, x1, y1 in pixels), "labels" ((N,) int64, 1-3 as in CLASSES) and
     "masks" ((N, size, size) uint8), N between 1 and `max_shapes`."""
-    min_side = min_side or size // 6
-    max_side = max_side or size // 2
-    background = rng.integers(0, 256, size=3)
-    canvas = Image.new("RGB", (size, size), tuple(int(c) for c in background))
+    min_side = min_side or size // 4
+    max_side = max_side or size * 5 // 8
+    canvas = Image.new("RGB", (size, size), (int(rng.integers(40, 216)),) * 3)
     boxes, labels, masks = [], [], []
     count = rng.integers(1, max_shapes + 1)
     for _ in range(20 * count):  # rejection sampling for places clear of the shapes drawn (the first always is)
@@ -71,7 +70,7 @@ def make_sample(rng, size=128, max_shapes=3, min_side=None, max_side=None):
         label = int(rng.integers(1, len(CLASSES)))
         mask = Image.new("L", (size, size), 0)
         _draw(ImageDraw.Draw(mask), label, box, rng, fill=1)
-        canvas.paste(_shape_colour(rng, background), mask=mask.point(lambda v: 255 * v))
+        canvas.paste(_shape_colour(rng), mask=mask.point(lambda v: 255 * v))
         mask = np.asarray(mask)
         ys, xs = np.nonzero(mask)
         boxes.append((int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1))
@@ -101,3 +100,14 @@ class ShapesDataset(Dataset):
         if not 0 <= index < self.length:
             raise IndexError(f"index {index} out of range for {self.length} images")
         return make_sample(np.random.default_rng((self.seed, index)), self.size, self.max_shapes)
+
+
+def short_run_batch_norms(model, momentum=0.1):
+    """Make the batch norms of a freshly initialised MobileNetV3 track their statistics with `momentum`.
+
+    MobileNetV3 averages them with momentum 0.01, tuned for runs of many epochs; after the few hundred
+    steps of these examples its running statistics would still be close to their initial values, and
+    evaluation (which uses them) would see features scaled unlike training."""
+    for module in model.modules():
+        if isinstance(module, torch.nn.BatchNorm2d):
+            module.momentum = momentum
