@@ -8,7 +8,8 @@ which runs `examples/mnist/main.py`'s Net on them and reports two numbers:
   digits are equally common, 0 for a collapsed generator that draws only one) and how many classes appear.
 
 The classifier comes from a checkpoint saved by the MNIST example (`--classifier mnist_cnn.pt`); without one it
-is trained here briefly (one epoch on 2,000 of the shipped digits, about 90% accurate), which is said on screen.
+is trained here briefly (one epoch on 4,000 of the shipped digits), which is said on screen. On 500 real held-out
+digits that brief classifier is confident about 75% of the time, the MNIST example's 3-epoch checkpoint 93%.
 
     python examples/generative_quality.py --classifier mnist_cnn.pt   # the measure on real held-out digits
 """
@@ -27,7 +28,7 @@ from flambeau.vision import transforms
 EXAMPLES = pathlib.Path(__file__).resolve().parent
 MEAN, STD = 0.1307, 0.3081  # the MNIST example's input normalisation
 CONFIDENT = 0.9
-BRIEF_TRAINING_DIGITS = 2000
+BRIEF_TRAINING_DIGITS = 4000
 
 
 def _mnist_example():
