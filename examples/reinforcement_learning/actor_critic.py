@@ -3,10 +3,12 @@
 One network with an action head and a value head plays a whole episode; the actor then climbs
 log pi(a_t|s_t) (G_t - V(s_t)) with the normalised discounted returns G_t, and the critic fits V(s_t)
 to G_t with the smooth L1 loss. Training stops when the last 20 episodes average --target (475,
-CartPole-v1's threshold) or after --episodes episodes.
+CartPole-v1's threshold) or after --episodes episodes. Adam's learning rate is 1e-2 where
+pytorch/examples has 3e-2: at 3e-2 the policy collapsed onto one action on one seed of the four
+tried (seed 2), at 1e-2 it learned on every seed tried.
 
     python examples/reinforcement_learning/actor_critic.py                  # full
-    python examples/reinforcement_learning/actor_critic.py --episodes 100   # short
+    python examples/reinforcement_learning/actor_critic.py --episodes 60   # short
 """
 from __future__ import annotations
 
@@ -41,7 +43,7 @@ class Policy(nn.Module):
 
 
 def main():
-    p = parser("PyTorch actor-critic example, on flambeau", seed=543, target=475, window=20, gamma=0.99, lr=3e-2,
+    p = parser("PyTorch actor-critic example, on flambeau", seed=543, target=475, window=20, gamma=0.99, lr=1e-2,
                episodes=2000)
     args = p.parse_args()
 
