@@ -73,7 +73,7 @@ def _run(n: int, ddp: bool, args) -> dict:
     done = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT, timeout=1800)
     if done.returncode:
         raise SystemExit(f"{cmd} failed:\n{done.stderr}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return json.loads([line for line in done.stdout.splitlines() if line.startswith("{")][-1])
 
 
 def main() -> None:
