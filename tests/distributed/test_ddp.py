@@ -12,8 +12,8 @@ def found():
     return checks(mpirun("ddp_checks.py", 2, timeout=180))
 
 
-@pytest.mark.parametrize("name", ["ddp_max_diff", "ddp_syncbn_max_diff", "no_sync_grad_diff", "syncbn_forward", "syncbn_backward",
-                                  "syncbn_stats"])
+@pytest.mark.parametrize("name", ["ddp_max_diff", "ddp_syncbn_max_diff", "no_sync_grad_diff", "syncbn_forward",
+                                  "syncbn_backward", "syncbn_stats"])
 def test_equals_one_process_on_the_whole_batch(found, name):
     for rank in range(2):
         assert float(found[rank, name]) < 1e-6, (rank, name, found[rank, name])

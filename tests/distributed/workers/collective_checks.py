@@ -1,8 +1,6 @@
 """Under mpirun -n N: every collective's result against the same computation done locally from every
 rank's (deterministic) input. Prints `CHECK <rank> <name> ok` per check; a failed check raises, which
 aborts the job."""
-import numpy as np
-
 import flambeau as torch
 import flambeau.distributed as dist
 

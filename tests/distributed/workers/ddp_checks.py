@@ -179,6 +179,7 @@ def sampler():
     report("sampler", ",".join(map(str, mine)))
 
 
-for check in (training_matches_one_process, with_sync_batch_norm, no_sync_accumulates, unused_parameters, sync_batch_norm, sampler):
+for check in (training_matches_one_process, with_sync_batch_norm, no_sync_accumulates, unused_parameters,
+              sync_batch_norm, sampler):
     check()
 dist.destroy_process_group()
