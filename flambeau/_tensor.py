@@ -364,9 +364,18 @@ class Tensor:
             return self._data.get()
         return self._data
 
-    def __array__(self, dtype=None, copy=None):
-        a = self.numpy(force=True) if self._rg else self.numpy()
-        return a if dtype is None else a.astype(dtype, copy=False)
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        # numpy()'s refusals hold here too (requires grad, CUDA), as in PyTorch; the array is this tensor's memory
+        # unless a dtype or copy=True asks for a copy
+        a = self.numpy()
+        if dtype is not None and a.dtype != dtype:
+            return a.astype(dtype)
+        return a.copy() if copy else a
+
+    def __array_wrap__(self, array, context=None, return_scalar: bool = False) -> "Tensor":
+        # A NumPy ufunc applied to a tensor (np.exp(t), np.add(t, 1)) returns a tensor, as in PyTorch, which also
+        # hands back boolean results as uint8
+        return Tensor._wrap(array.astype(np.uint8) if array.dtype == np.bool_ else np.asarray(array))
 
     def __dlpack__(self, *args, **kwargs):
         if self._rg:
