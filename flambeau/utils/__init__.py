@@ -1,4 +1,4 @@
-"""flambeau.utils: helpers around the core (torch.utils): checkpoint, data."""
-from . import checkpoint, data
+"""flambeau.utils: helpers around the core (torch.utils): checkpoint, data, dlpack."""
+from . import checkpoint, data, dlpack
 
-__all__ = ["checkpoint", "data"]
+__all__ = ["checkpoint", "data", "dlpack"]
