@@ -43,6 +43,9 @@ def training_matches_one_process():
     assert len(model.reducer.buckets) > 1
     if rank == 0:
         assert max_diff(model.module, reference) == 0
+    pending_at_launch = []  # how many parameters still waited for their gradient as each bucket started
+    launch = model.reducer._launch
+    model.reducer._launch = lambda b: (pending_at_launch.append(sum(model.reducer.waiting)), launch(b))
     opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     ref_opt = torch.optim.SGD(reference.parameters(), lr=0.1, momentum=0.9)
     for step in range(6):
@@ -54,6 +57,9 @@ def training_matches_one_process():
         F.mse_loss(reference(x), y).backward()
         ref_opt.step()
     report("ddp_max_diff", max_diff(model.module, reference))
+    buckets = len(model.reducer.buckets)
+    assert len(pending_at_launch) == 6 * buckets
+    assert pending_at_launch[0] > 0  # the first bucket's all-reduce started while backward went on
     keys = list(model.state_dict())
     assert keys == ["module." + k for k in reference.state_dict()], keys
 
