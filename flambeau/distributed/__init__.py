@@ -12,10 +12,10 @@ from .collectives import (all_gather, all_gather_into_tensor, all_reduce, all_to
                           broadcast, gather, reduce, reduce_scatter, reduce_scatter_tensor, scatter)
 from .faults import DistBackendError, DistError
 from .object_collectives import all_gather_object, broadcast_object_list, gather_object, scatter_object_list
-from .point_to_point import irecv, isend, recv, send
+from .point_to_point import P2POp, batch_isend_irecv, irecv, isend, recv, send
 from .process_group import (Backend, GroupMember, ProcessGroup, default_pg_timeout, destroy_process_group,
-                            get_backend, get_process_group_ranks, get_rank, get_world_size, group,
-                            init_process_group, is_initialized, new_group)
+                            get_backend, get_global_rank, get_group_rank, get_process_group_ranks, get_rank,
+                            get_world_size, group, init_process_group, is_initialized, new_group)
 from .reduce_op import ReduceOp
 from .work import Work
 
@@ -36,10 +36,11 @@ def is_gloo_available() -> bool:
     return False
 
 
-__all__ = ["Backend", "DistBackendError", "DistError", "GroupMember", "ProcessGroup", "ReduceOp", "Work",
+__all__ = ["Backend", "DistBackendError", "DistError", "GroupMember", "P2POp", "ProcessGroup", "ReduceOp", "Work",
            "all_gather", "all_gather_into_tensor", "all_gather_object", "all_reduce", "all_to_all",
-           "all_to_all_single", "barrier", "broadcast", "broadcast_object_list", "default_pg_timeout",
-           "destroy_process_group", "gather", "gather_object", "get_backend", "get_process_group_ranks",
-           "get_rank", "get_world_size", "group", "init_process_group", "irecv", "is_available",
-           "is_gloo_available", "is_initialized", "is_mpi_available", "is_nccl_available", "isend", "new_group",
-           "recv", "reduce", "reduce_scatter", "reduce_scatter_tensor", "scatter", "scatter_object_list", "send"]
+           "all_to_all_single", "barrier", "batch_isend_irecv", "broadcast", "broadcast_object_list",
+           "default_pg_timeout", "destroy_process_group", "gather", "gather_object", "get_backend", "get_global_rank",
+           "get_group_rank", "get_process_group_ranks", "get_rank", "get_world_size", "group", "init_process_group",
+           "irecv", "is_available", "is_gloo_available", "is_initialized", "is_mpi_available", "is_nccl_available",
+           "isend", "new_group", "recv", "reduce", "reduce_scatter", "reduce_scatter_tensor", "scatter",
+           "scatter_object_list", "send"]

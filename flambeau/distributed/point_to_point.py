@@ -8,7 +8,7 @@ from ._mpi import mpi
 from .process_group import ProcessGroup
 from .work import Work
 
-__all__ = ["send", "recv", "isend", "irecv"]
+__all__ = ["send", "recv", "isend", "irecv", "P2POp", "batch_isend_irecv"]
 
 
 def isend(tensor: Tensor, dst: int | None = None, group: ProcessGroup | None = None, tag: int = 0,
@@ -51,3 +51,23 @@ def recv(tensor: Tensor, src: int | None = None, group: ProcessGroup | None = No
         return -1
     work.wait()
     return work._pg.ranks[work._statuses[0].Get_source()]
+
+
+class P2POp:
+    """One point-to-point operation (isend or irecv and its arguments) for batch_isend_irecv."""
+
+    def __init__(self, op, tensor: Tensor, peer: int | None = None, group: ProcessGroup | None = None, tag: int = 0,
+                 group_peer: int | None = None) -> None:
+        if op not in (isend, irecv):
+            raise ValueError("Invalid ``op``. Expected ``op`` to be of type ``torch.distributed.isend`` or "
+                             "``torch.distributed.irecv``.")
+        self.op, self.tensor, self.peer, self.group = op, tensor, peer, group
+        self.tag, self.group_peer = tag, group_peer
+
+
+def batch_isend_irecv(p2p_op_list: list) -> list:
+    """Start every operation of the list (all non-blocking, so their order between ranks cannot deadlock);
+    returns their Works."""
+    if not p2p_op_list or not all(isinstance(p, P2POp) for p in p2p_op_list):
+        raise ValueError("Invalid ``p2p_op_list``. Each op is expected to to be of type ``torch.distributed.P2POp``.")
+    return [p.op(p.tensor, p.peer, p.group, p.tag, p.group_peer) for p in p2p_op_list]

@@ -15,7 +15,7 @@ from ._mpi import mpi
 
 __all__ = ["Backend", "GroupMember", "ProcessGroup", "group", "default_pg_timeout", "init_process_group",
            "destroy_process_group", "is_initialized", "new_group", "get_rank", "get_world_size", "get_backend",
-           "get_process_group_ranks"]
+           "get_process_group_ranks", "get_global_rank", "get_group_rank"]
 
 default_pg_timeout = timedelta(minutes=30)
 
@@ -179,3 +179,16 @@ def get_backend(group: ProcessGroup | None = None) -> str:
 
 def get_process_group_ranks(group: ProcessGroup | None) -> list:
     return list(resolve(group).ranks)
+
+
+def get_global_rank(group: ProcessGroup, group_rank: int) -> int:
+    """The global rank of the member `group_rank` of `group`."""
+    ranks = resolve(group).ranks
+    if not 0 <= group_rank < len(ranks):
+        raise ValueError(f"Group rank {group_rank} is not part of group {ranks}")
+    return ranks[group_rank]
+
+
+def get_group_rank(group: ProcessGroup, global_rank: int) -> int:
+    """The rank inside `group` of the process whose global rank is `global_rank`."""
+    return resolve(group).group_rank(global_rank)

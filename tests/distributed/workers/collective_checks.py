@@ -60,6 +60,7 @@ def async_and_groups():
     pg = dist.new_group(evens)
     if rank in evens:
         assert dist.get_world_size(pg) == len(evens) and dist.get_rank(pg) == evens.index(rank)
+        assert dist.get_global_rank(pg, len(evens) - 1) == evens[-1] and dist.get_group_rank(pg, rank) == rank // 2
         t = data(rank)
         dist.all_reduce(t, group=pg)
         same(t, torch.stack([data(r) for r in evens]).sum(0))
@@ -133,6 +134,12 @@ def point_to_point():
     dist.isend(data(rank), dst=right, tag=7).wait()
     request.wait()
     same(got, data(left))
+    got = torch.zeros(2, 3, dtype=torch.float64)
+    works = dist.batch_isend_irecv([dist.P2POp(dist.irecv, got, left, tag=8),
+                                    dist.P2POp(dist.isend, data(rank) * 3, right, tag=8)])
+    for w in works:
+        w.wait()
+    same(got, data(left) * 3)
     if rank == 0:
         sources = set()
         for _ in range(world - 1):  # from any rank: recv says which one sent
