@@ -79,13 +79,26 @@ def _outcome(folder: str, n: int) -> int:
     return min(codes)[1] if codes else 0
 
 
+def _is_rank(pid: int) -> bool:
+    """Whether `pid` still is a rank of ours (and not another process that got its number since)."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return b"flambeau.distributed._bootstrap" in f.read()
+    except FileNotFoundError:
+        return not os.path.isdir("/proc")  # without /proc, trust the number
+    except OSError:
+        return False
+
+
 def _end_stragglers(folder: str, grace_s: float = 5.0) -> None:
     """SIGTERM, then SIGKILL after `grace_s`, to every rank process still running."""
     pids = []
     for name in os.listdir(folder):
         if name.startswith("pid."):
             with open(os.path.join(folder, name)) as f:
-                pids.append(int(f.read()))
+                pid = int(f.read())
+            if _is_rank(pid):
+                pids.append(pid)
     for sig in (signal.SIGTERM, signal.SIGKILL):
         alive = []
         for pid in pids:
