@@ -173,3 +173,24 @@ def test_legacy_pretrained_flags():
         f_model = _builder("lraspp_mobilenet_v3_large")(pretrained=False, pretrained_backbone=False)
     check_structure(t_model, f_model)
     assert [str(w.message) for w in f_warnings] == [str(w.message) for w in t_warnings]
+
+
+@pytest.mark.parametrize("dilation, size", [(12, (30, 30)), (12, (20, 10)), (12, (10, 20)), (36, (20, 20))])
+def test_aspp_conv_on_maps_smaller_than_its_dilation(dilation, size):
+    """ASPPConv skips the kernel rows/columns that only see padding: the same values and gradients as
+    torchvision's full dilated convolution, whichever sides are skipped (none, columns, rows, both)."""
+    from torchvision.models.segmentation.deeplabv3 import ASPPConv as TASPPConv
+    from flambeau.vision.models.segmentation.deeplabv3 import ASPPConv
+    torch.manual_seed(0)
+    t_conv, f_conv = TASPPConv(16, 8, dilation), ASPPConv(16, 8, dilation)
+    perturb(t_conv)
+    f_conv.load_state_dict({k: flambeau.tensor(v.numpy()) for k, v in t_conv.state_dict().items()})
+    x = _image((2, 16) + size)
+    t_x, f_x = torch.tensor(x, requires_grad=True), flambeau.tensor(x, requires_grad=True)
+    t_out, f_out = t_conv.eval()(t_x), f_conv.eval()(f_x)
+    np.testing.assert_allclose(f_out.detach().numpy(), t_out.detach().numpy(), rtol=1e-5, atol=1e-5)
+    (t_out * torch.tensor(_image(t_out.shape, seed=3))).sum().backward()
+    (f_out * flambeau.tensor(_image(t_out.shape, seed=3))).sum().backward()
+    np.testing.assert_allclose(f_x.grad.numpy(), t_x.grad.numpy(), rtol=1e-4, atol=1e-5)
+    w_grad = t_conv[0].weight.grad.numpy()
+    np.testing.assert_allclose(f_conv[0].weight.grad.numpy(), w_grad, rtol=1e-4, atol=1e-5 * np.abs(w_grad).max())

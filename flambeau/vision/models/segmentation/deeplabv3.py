@@ -7,6 +7,7 @@ from typing import Any, Optional
 
 from .... import cat, nn
 from ...._tensor import Tensor
+from ....nn import functional as F
 from .._api import WeightsEnum, register_model
 from .._utils import IntermediateLayerGetter, handle_legacy_interface
 from ..mobilenetv3 import MobileNet_V3_Large_Weights, MobileNetV3, mobilenet_v3_large
@@ -38,6 +39,17 @@ class ASPPConv(nn.Sequential):
     def __init__(self, in_channels: int, out_channels: int, dilation: int) -> None:
         super().__init__(nn.Conv2d(in_channels, out_channels, 3, padding=dilation, dilation=dilation, bias=False),
                          nn.BatchNorm2d(out_channels), nn.ReLU())
+
+    def forward(self, x: Tensor) -> Tensor:
+        # A dilation at least the map's height (width) puts the kernel's outer rows (columns) on the zero padding
+        # only: they add nothing and are skipped (at output stride 16, rates 24 and 36 become 1x1 convolutions).
+        conv = self[0]
+        dilation = conv.dilation[0]
+        rows = slice(1, 2) if dilation >= x.shape[-2] else slice(0, 3)
+        cols = slice(1, 2) if dilation >= x.shape[-1] else slice(0, 3)
+        padding = (0 if rows.start else dilation, 0 if cols.start else dilation)
+        x = F.conv2d(x, conv.weight[:, :, rows, cols], padding=padding, dilation=dilation)
+        return self[2](self[1](x))
 
 
 class ASPPPooling(nn.Sequential):
