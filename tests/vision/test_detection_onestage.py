@@ -121,7 +121,7 @@ def test_train_losses_and_gradients_match(pair):
     """Training on two images with targets (the second without boxes for some models): the same losses
     (focal/L1/GIoU, centerness, SSD's hard negatives) and gradients on every trainable parameter."""
     name, t_model, f_model = pair
-    targets = rcnn_oracle.targets(5)
+    targets = rcnn_oracle.targets(5, short=t_model.transform.min_size[-1])  # for the images check_train uses
     if name in EMPTY_SECOND_TARGET:
         targets[1] = {"boxes": np.zeros((0, 4), np.float32), "labels": np.zeros(0, np.int64)}
     # NOTE: float32 rounding through train-mode batch norm in a 50-layer backbone moves the first layers' gradients
