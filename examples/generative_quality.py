@@ -21,7 +21,6 @@ import math
 import pathlib
 
 import flambeau as torch
-import flambeau.nn.functional as F
 import flambeau.optim as optim
 from flambeau.vision import transforms
 

@@ -2,6 +2,7 @@
 MNIST classifier's reading of their samples; the quality measure and the diffusion samplers are checked on cases
 whose answer is known."""
 import importlib.util
+import json
 import math
 import os
 import pathlib
@@ -16,7 +17,8 @@ import flambeau as torch
 ROOT = pathlib.Path(__file__).parent.parent
 EXAMPLES = ROOT / "examples"
 PNG = b"\x89PNG\r\n\x1a\n"
-QUALITY = re.compile(r"quality: confident ([0-9.]+) entropy ([0-9.]+) bits \(max [0-9.]+\) classes (\d+) histogram (\[.*\])")
+QUALITY = re.compile(
+    r"quality: confident ([0-9.]+) entropy ([0-9.]+) bits \(max [0-9.]+\) classes (\d+) histogram (\[.*\])")
 
 
 def _load(name: str, path: pathlib.Path):
@@ -48,7 +50,7 @@ def _reported_quality(out: str, samples: int) -> dict:
     """The example's quality line, checked for consistency with itself."""
     line = QUALITY.search(out)
     assert line is not None, out
-    confident, entropy, classes, histogram = float(line[1]), float(line[2]), int(line[3]), eval(line[4])
+    confident, entropy, classes, histogram = float(line[1]), float(line[2]), int(line[3]), json.loads(line[4])
     assert sum(histogram) == samples and len(histogram) == 10
     assert classes == sum(count > 0 for count in histogram)
     assert 0.0 <= confident <= 1.0 and 0.0 <= entropy <= math.log2(classes) + 1e-3
@@ -91,10 +93,9 @@ def test_quality_measure_feeds_the_classifier_normalized_digits():
     class Spy(torch.nn.Module):
         def forward(self, x):
             seen.append(x)
-            # class 3 with certainty for bright images, class 5 for dark ones
-            logits = torch.where(x.mean(dim=(1, 2, 3), keepdim=True) > 0, 20.0, -20.0).view(-1, 1) * \
-                torch.tensor([[0.0] * 3 + [1.0, 0.0, -1.0] + [0.0] * 4])
-            return torch.log_softmax(logits, dim=1)
+            # class 3 with certainty for white images (positive once normalized), class 5 for black ones
+            labels = 5 - 2 * (x.mean(dim=(1, 2, 3)) > 0).long()
+            return torch.log_softmax(20.0 * torch.nn.functional.one_hot(labels, 10).float(), dim=1)
 
     images = torch.cat([torch.ones(3, 1, 28, 28), torch.zeros(2, 1, 28, 28)])
     result = quality.measure(images, Spy(), batch_size=2)
@@ -102,22 +103,32 @@ def test_quality_measure_feeds_the_classifier_normalized_digits():
     assert result["histogram"] == [0, 0, 0, 3, 0, 2, 0, 0, 0, 0] and result["confident"] == 1.0
 
 
-def test_diffusion_samplers_recover_the_only_digit_given_the_exact_noise_predictor():
-    """With one training image x*, the best noise prediction is known in closed form; DDPM's ancestral sampler
-    and DDIM's must then both end exactly at x*, whatever noise they start from."""
+def test_diffusion_samplers_follow_the_forward_marginals_to_the_only_digit():
+    """With one training image x*, the best noise prediction is known in closed form. Every state the samplers
+    visit must then lie on the forward process's marginal, x_t = sqrt(alpha_bar_t) x* + sqrt(1 - alpha_bar_t) z
+    with z ~ N(0, I) (DDIM with eta = 0 keeps the starting z exactly), and the chain must end at x*."""
     diffusion_main = _load("diffusion_main", EXAMPLES / "diffusion" / "main.py")
     diffusion = diffusion_main.Diffusion(200, torch.device("cpu"))
     assert diffusion.alpha_bars[-1].item() < 1e-3  # step T is pure noise
     torch.manual_seed(0)
     target = torch.rand(1, 1, 28, 28) * 2 - 1
 
-    def oracle(x, t):
-        a = diffusion.alpha_bars[t][:, None, None, None]
-        return (x - a.sqrt() * target) / (1 - a).sqrt()
-
     for steps, eta in [(200, 1.0), (20, 0.0), (20, 0.5)]:
-        drawn = diffusion.sample(oracle, torch.randn(4, 1, 28, 28), steps, eta)
-        assert torch.allclose(drawn, target.expand(4, -1, -1, -1), atol=1e-4), (steps, eta)
+        visited = []
+
+        def oracle(x, t):
+            a = diffusion.alpha_bars[t][:, None, None, None]
+            z = (x - a.sqrt() * target) / (1 - a).sqrt()
+            visited.append(z)
+            return z
+
+        drawn = diffusion.sample(oracle, torch.randn(16, 1, 28, 28), steps, eta)
+        assert len(visited) == steps
+        assert torch.allclose(drawn, target.expand(16, -1, -1, -1), atol=1e-4), (steps, eta)
+        for z in visited:
+            if eta == 0.0:
+                assert torch.allclose(z, visited[0], atol=1e-3)
+            assert abs(z.mean().item()) < 0.05 and abs(z.std().item() - 1) < 0.05, (steps, eta)
 
 
 def test_vae_example_learns_draws_and_reports_quality(tmp_path):

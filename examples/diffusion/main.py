@@ -91,7 +91,8 @@ def main():
     parser.add_argument("--epochs", type=int, default=6, help="number of epochs to train (default: 6)")
     parser.add_argument("--lr", type=float, default=1e-3, help="Adam's learning rate (default: 1e-3)")
     parser.add_argument("--width", type=int, default=16, help="the U-Net's channels at 28 x 28 (default: 16)")
-    parser.add_argument("--diffusion-steps", type=int, default=200, help="T, the noise schedule's length (default: 200)")
+    parser.add_argument("--diffusion-steps", type=int, default=200,
+                        help="T, the noise schedule's length (default: 200)")
     parser.add_argument("--sampler", choices=["ddpm", "ddim"], default="ddim",
                         help="how samples are drawn (default: ddim)")
     parser.add_argument("--ddim-steps", type=int, default=50, help="DDIM's sampling steps (default: 50)")
