@@ -174,7 +174,7 @@ def test_dcgan_example_discriminator_learns_and_draws(tmp_path, classifier_check
 @pytest.mark.slow
 def test_diffusion_example_learns_draws_and_reports_quality(tmp_path, classifier_checkpoint):
     """Two epochs of ten batches: the noise-prediction loss falls; DDIM's 10-step grids and the quality line
-    are written."""
+    are written; --evaluate draws from the saved weights without training."""
     out = _run("diffusion/main.py", "--epochs", "2", "--train-digits", "640", "--ddim-steps", "10",
                "--quality-samples", "100", "--classifier", classifier_checkpoint, "--results", str(tmp_path))
     losses = _epoch_losses(out)
@@ -182,3 +182,7 @@ def test_diffusion_example_learns_draws_and_reports_quality(tmp_path, classifier
     for name in ["samples_1.png", "samples_2.png"]:
         assert (tmp_path / name).read_bytes()[:8] == PNG
     _reported_quality(out, 100)
+    again = _run("diffusion/main.py", "--evaluate", str(tmp_path / "unet.pth"), "--ddim-steps", "5",
+                 "--quality-samples", "50", "--classifier", classifier_checkpoint, "--results", str(tmp_path))
+    assert "Epoch" not in again and (tmp_path / "samples_ddim.png").read_bytes()[:8] == PNG
+    _reported_quality(again, 50)

@@ -12,6 +12,7 @@ the same noise every epoch) and the weights. At the end the MNIST classifier rea
 (see examples/generative_quality.py).
 
     python examples/diffusion/main.py --classifier mnist_cnn.pt
+    python examples/diffusion/main.py --evaluate results/unet.pth --sampler ddpm --classifier mnist_cnn.pt
 """
 from __future__ import annotations
 
@@ -100,6 +101,8 @@ def main():
     parser.add_argument("--seed", type=int, default=1, help="random seed (default: 1)")
     parser.add_argument("--log-interval", type=int, default=20, help="batches between printed losses (default: 20)")
     parser.add_argument("--train-digits", type=int, metavar="N", help="train on the first N shipped digits only")
+    parser.add_argument("--evaluate", metavar="CHECKPOINT",
+                        help="skip training: load the U-Net's weights (a saved unet.pth), draw and measure samples")
     parser.add_argument("--results", type=pathlib.Path, default=pathlib.Path("results"),
                         help="folder for the PNG grids and the weights (default: results)")
     generative_quality.add_arguments(parser)
@@ -124,12 +127,19 @@ def main():
     sampling_steps, eta = (args.diffusion_steps, 1.0) if args.sampler == "ddpm" else (args.ddim_steps, 0.0)
     fixed_noise = torch.randn(64, 1, 28, 28, device=device)
 
-    for epoch in range(1, args.epochs + 1):
-        train(args, model, diffusion, device, loader, optimizer, epoch)
+    def draw(name):
         model.eval()
         samples = diffusion.sample(model, fixed_noise, sampling_steps, eta)
-        save_image((samples + 1) / 2, args.results / f"samples_{epoch}.png")
-        torch.save(model.state_dict(), args.results / "unet.pth")
+        save_image((samples + 1) / 2, args.results / f"samples_{name}.png")
+
+    if args.evaluate:
+        model.load_state_dict(torch.load(args.evaluate, map_location=device))
+        draw(args.sampler)
+    else:
+        for epoch in range(1, args.epochs + 1):
+            train(args, model, diffusion, device, loader, optimizer, epoch)
+            draw(epoch)
+            torch.save(model.state_dict(), args.results / "unet.pth")
 
     generative_quality.sample_quality(
         lambda n: (diffusion.sample(model, torch.randn(n, 1, 28, 28, device=device), sampling_steps, eta) + 1) / 2,
