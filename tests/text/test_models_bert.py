@@ -122,3 +122,17 @@ def test_config_defaults_and_json_names(tmp_path):
     assert transformers.GPT2Config.from_pretrained(tmp_path / "ours").hidden_size == 48
     with pytest.raises(ValueError, match="num_labels=3"):
         models.BertConfig(num_labels=3, id2label={0: "a", 1: "b"})
+
+
+def test_gradients_match_transformers(tmp_path):
+    hf = hf_model("BertForMaskedLM", seed=4)
+    ours = models.BertForMaskedLM.from_pretrained(save_hf(hf, tmp_path))
+    inputs = batch(seed=5)
+    labels = _labels("BertForMaskedLM", inputs)
+    hf(**inputs, labels=labels).loss.backward()
+    ours(**{k: to_flambeau(v) for k, v in inputs.items()}, labels=to_flambeau(labels)).loss.backward()
+    theirs = dict(hf.named_parameters())
+    mine = dict(ours.named_parameters())
+    assert mine.keys() == theirs.keys()  # a tied weight is one parameter, under its first name, in both
+    for name, p in mine.items():
+        np.testing.assert_allclose(to_numpy(p.grad), theirs[name].grad.numpy(), atol=1e-5, rtol=1e-4, err_msg=name)

@@ -91,3 +91,16 @@ def test_bad_inputs():
         model(flambeau.zeros(1, 3, dtype=flambeau.long), attention_mask=flambeau.ones(1, 2))
     with pytest.raises(ValueError, match=r"\(batch, positions\)"):
         model(flambeau.zeros(3, dtype=flambeau.long))
+
+
+def test_gradients_match_transformers(tmp_path):
+    hf = hf_model("GPT2LMHeadModel", seed=6)
+    ours = models.GPT2LMHeadModel.from_pretrained(save_hf(hf, tmp_path))
+    ids, mask = _left_padded(2)
+    hf(input_ids=ids, attention_mask=mask, labels=ids).loss.backward()
+    ours(to_flambeau(ids), attention_mask=to_flambeau(mask), labels=to_flambeau(ids)).loss.backward()
+    theirs = dict(hf.named_parameters())
+    mine = dict(ours.named_parameters())
+    assert mine.keys() == theirs.keys()
+    for name, p in mine.items():
+        np.testing.assert_allclose(to_numpy(p.grad), theirs[name].grad.numpy(), atol=1e-5, rtol=1e-4, err_msg=name)
