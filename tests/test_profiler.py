@@ -8,7 +8,7 @@ import torch
 import flambeau
 from flambeau import _dispatch
 from flambeau.autograd import engine
-from flambeau.profiler import ProfilerAction, ProfilerActivity, profile, record_function
+from flambeau.profiler import ProfilerActivity, profile, record_function
 
 BACKWARD = "autograd::engine::evaluate_function: "
 

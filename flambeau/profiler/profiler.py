@@ -21,7 +21,8 @@ def _always_record(step: int) -> ProfilerAction:
 class profile:
     """Records every op run through flambeau's dispatch (forward and backward) while active.
 
-    with_stack, with_flops and with_modules are accepted for compatibility and record nothing more.
+    with_stack, with_flops, with_modules, experimental_config and acc_events are accepted for compatibility and
+    record nothing more.
     """
 
     def __init__(self, *, activities: Iterable[ProfilerActivity] | None = None,

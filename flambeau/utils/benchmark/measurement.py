@@ -113,7 +113,8 @@ class Measurement:
         n = len(self._sorted)
         unit, scale = select_unit(self.median)
         threads = self.task_spec.num_threads
-        lines = [object.__repr__(self), self.task_spec.summarize(), f"  {'Median: ' if n > 1 else ''}{self.median / scale:.2f} {unit}"]
+        lines = [object.__repr__(self), self.task_spec.summarize(),
+                 f"  {'Median: ' if n > 1 else ''}{self.median / scale:.2f} {unit}"]
         if n >= 4:
             q25, q75 = self._quantile(0.25), self._quantile(0.75)
             lines.append(f"  IQR:    {self.iqr / scale:.2f} {unit} ({q25 / scale:.2f} to {q75 / scale:.2f})")
