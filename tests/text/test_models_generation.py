@@ -110,3 +110,19 @@ def test_bad_arguments(pair, kwargs, error):
     _, ours, ids, _ = pair
     with pytest.raises(ValueError, match=error):
         ours.generate(to_flambeau(ids), **kwargs)
+
+
+def test_padding_inferred_from_the_pad_token(pair):
+    """Without an attention_mask, transformers masks the positions holding the pad token (when it is not
+    also the eos token); with pad == eos nothing is masked."""
+    hf, ours, ids, _ = pair
+    padded = ids.clone()
+    padded[1, :2] = 3
+    for pad, eos in ((3, None), (3, 3)):
+        with torch.no_grad():
+            expected = hf.generate(padded, max_new_tokens=6, pad_token_id=pad, eos_token_id=eos).numpy()
+        got = ours.generate(to_flambeau(padded), max_new_tokens=6, pad_token_id=pad, eos_token_id=eos).numpy()
+        np.testing.assert_array_equal(got, expected)
+    masked = ours.generate(to_flambeau(padded), max_new_tokens=6, pad_token_id=3, eos_token_id=None)
+    unmasked = ours.generate(to_flambeau(padded), max_new_tokens=6, pad_token_id=3, eos_token_id=3)
+    assert (masked.numpy()[1, 6:] != unmasked.numpy()[1, 6:]).any()  # the inference made a difference
