@@ -37,13 +37,13 @@ _peers: list = []  # (host, pid) of every rank of the world, by rank
 _previous_hook = None
 
 
-def record_peers(world) -> None:
-    """Learn every rank's host and process id: a blocking exchange, made once at init."""
-    _peers[:] = world.allgather((os.uname().nodename, os.getpid()))
+def whoami() -> tuple:
+    return os.uname().nodename, os.getpid()
 
 
-def forget_peers() -> None:
-    _peers.clear()
+def set_peers(peers: list) -> None:
+    """Every rank's whoami(), by rank (empty to forget them)."""
+    _peers[:] = peers
 
 
 def running(pid: int) -> bool:

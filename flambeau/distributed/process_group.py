@@ -119,13 +119,21 @@ def init_process_group(backend: str | None = None, init_method: str | None = Non
     _check_backend(backend)
     if timeout is not None and not isinstance(timeout, timedelta):
         raise TypeError(f"Expected timeout argument to be of type datetime.timedelta, got {type(timeout)}")
-    world = mpi().COMM_WORLD.Dup()  # a communicator of our own: the program's MPI traffic cannot cross ours
+    from .object_collectives import all_gather_object  # (it builds on this module)
+    from .work import wait_requests
     if world_size != -1 or rank != -1:
         warnings.warn(f"For MPI backend, world_size ({world_size}) and rank ({rank}) are ignored since they are "
                       "assigned by the MPI runtime.")
-    faults.record_peers(world)
+    # a communicator of our own, so that the program's MPI traffic cannot cross ours; made without blocking,
+    # like every exchange here, so that a rank missing from the start makes init time out rather than hang
+    world, request = mpi().COMM_WORLD.Idup()
+    pg = ProcessGroup(world, list(range(world.Get_size())), timeout or default_pg_timeout)
+    wait_requests([request], pg, "init_process_group")
+    peers = [None] * pg.size()
+    all_gather_object(peers, faults.whoami(), group=pg)
+    faults.set_peers(peers)
     faults.install_excepthook()
-    _set_world(ProcessGroup(world, list(range(world.Get_size())), timeout or default_pg_timeout))
+    _set_world(pg)
 
 
 def new_group(ranks: Sequence[int] | None = None, timeout: timedelta | None = None, backend: str | None = None,
@@ -155,7 +163,7 @@ def destroy_process_group(group: ProcessGroup | None = None) -> None:
         _groups.clear()
         _set_world(None)
         faults.uninstall_excepthook()
-        faults.forget_peers()
+        faults.set_peers([])
     elif group is not GroupMember.NON_GROUP_MEMBER:
         if group not in _groups:
             raise ValueError("Invalid process group specified")

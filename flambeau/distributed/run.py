@@ -9,7 +9,9 @@ without needing it).
 
 mpirun runs with --enable-recovery: without it, mpirun kills every rank the moment one is killed, and the
 others never get to say why they stop; with it, the ranks that wait for the dead one raise an error naming it.
-Recovery also lets mpirun return while a rank still runs (one that slept through a peer's MPI_Abort), so the
+Its price, a rank killed before MPI_Init would leave the others waiting in MPI_Init's exchange of addresses
+forever, is removed by asking Open MPI for that exchange on demand (pmix_base_async_modex): MPI_Init then fails
+instead. Recovery also lets mpirun return while a rank still runs (one that slept through a peer's MPI_Abort), so the
 launcher ends, by the process ids they recorded, the ranks that outlive mpirun: no process is left behind.
 """
 from __future__ import annotations
@@ -122,7 +124,7 @@ def main(argv: list | None = None) -> int:
     if args.nproc_per_node < 1:
         raise SystemExit(f"--nproc-per-node must be at least 1, got {args.nproc_per_node}")
     with tempfile.TemporaryDirectory(prefix="flambeau-run-") as status:
-        env = {**os.environ, "MASTER_ADDR": args.master_addr, "MASTER_PORT": str(args.master_port),
+        env = {"OMPI_MCA_pmix_base_async_modex": "1", **os.environ, "MASTER_ADDR": args.master_addr, "MASTER_PORT": str(args.master_port),
                "WORLD_SIZE": str(args.nproc_per_node), "LOCAL_WORLD_SIZE": str(args.nproc_per_node),
                "GROUP_RANK": "0", STATUS_DIR: status}
         proc = subprocess.Popen(_command(args), env=env)
