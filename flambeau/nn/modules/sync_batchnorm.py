@@ -16,6 +16,8 @@ from ..functional.normalization import _affine, _update_running
 from .batchnorm import _BatchNorm
 from .module import Module
 
+__all__ = ["SyncBatchNorm"]
+
 
 def _sync_group(process_group):
     """The group to share statistics over, or None to fall back to batch norm."""
@@ -44,8 +46,6 @@ def sync_batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Ten
     _update_running(running_mean, mean._data, momentum)
     _update_running(running_var, var._data * (n / (n - 1)), momentum)  # running_var is unbiased
     return _affine(centred * (var + eps).rsqrt().reshape(shape), weight, bias, shape)
-
-__all__ = ["SyncBatchNorm"]
 
 
 class SyncBatchNorm(_BatchNorm):
