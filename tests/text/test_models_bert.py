@@ -122,6 +122,10 @@ def test_config_defaults_and_json_names(tmp_path):
     assert transformers.GPT2Config.from_pretrained(tmp_path / "ours").hidden_size == 48
     with pytest.raises(ValueError, match="num_labels=3"):
         models.BertConfig(num_labels=3, id2label={0: "a", 1: "b"})
+    models.BertConfig(id2label={0: "neg", 1: "pos"}).save_pretrained(tmp_path / "labels")
+    assert models.BertConfig.from_pretrained(tmp_path / "labels").id2label == {0: "neg", 1: "pos"}
+    relabelled = models.BertConfig.from_pretrained(tmp_path / "labels", num_labels=3)  # a new head replaces them
+    assert relabelled.num_labels == 3 and relabelled.label2id == {"LABEL_0": 0, "LABEL_1": 1, "LABEL_2": 2}
 
 
 def test_gradients_match_transformers(tmp_path):

@@ -73,6 +73,8 @@ class PretrainedConfig:
         model_type = values.get("model_type")
         if model_type is not None and model_type != cls.model_type:
             warnings.warn(f"a {model_type!r} configuration is read as {cls.__name__} ({cls.model_type!r})")
+        if "num_labels" in overrides and "id2label" not in overrides:  # a new head: the saved labels go
+            values = {k: v for k, v in values.items() if k not in ("id2label", "label2id")}
         return cls(**{**values, **overrides})
 
     @classmethod
