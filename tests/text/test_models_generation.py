@@ -78,6 +78,16 @@ def test_sampling_reproducible_and_within_top_k(pair):
     assert all(first[b, 6 + t] in allowed[b, t] for b in range(2) for t in range(8))
 
 
+def test_several_samples_per_prompt(pair):
+    _, ours, ids, mask = pair
+    flambeau.manual_seed(1)
+    out = ours.generate(to_flambeau(ids), attention_mask=to_flambeau(mask), max_new_tokens=8, do_sample=True,
+                        num_return_sequences=3, eos_token_id=None).numpy()
+    assert out.shape == (6, 14)
+    np.testing.assert_array_equal(out[:, :6], ids.numpy().repeat(3, 0))  # each prompt, three times in a row
+    assert len({tuple(row) for row in out[:3, 6:]}) > 1  # drawn independently
+
+
 @pytest.mark.parametrize("warper", [dict(top_k=1), dict(top_k=0, top_p=1e-6)])
 def test_sampling_with_a_single_candidate_is_greedy(pair, warper):
     _, ours, ids, mask = pair

@@ -29,6 +29,7 @@ class GenerationMixin:
                  num_return_sequences: int = 1, generator=None) -> Tensor:
         """Continue each prompt of `input_ids` (batch, positions); returns prompt + new tokens
         (batch * num_return_sequences, positions). Without max_new_tokens or max_length, max_length is 20.
+        num_return_sequences: the best beams of beam search, or independent samples of each prompt.
 
         do_sample draws each token from the softmax of the logits after temperature, top_k (0 or None: off)
         and top_p; otherwise decoding is greedy, or beam search when num_beams > 1 (with transformers'
@@ -48,8 +49,9 @@ class GenerationMixin:
             max_length = 20
         if max_length <= prompt:
             raise ValueError(f"max_length {max_length} leaves no room after the {prompt}-token prompt")
-        if num_beams < 1 or num_return_sequences < 1 or num_return_sequences > num_beams:
-            raise ValueError(f"need 1 <= num_return_sequences ({num_return_sequences}) <= num_beams ({num_beams})")
+        if num_beams < 1 or num_return_sequences < 1 or (num_return_sequences > num_beams and not do_sample):
+            raise ValueError(f"need 1 <= num_return_sequences ({num_return_sequences}) <= num_beams ({num_beams}) "
+                             "unless sampling")
         if do_sample:
             if num_beams > 1:
                 raise NotImplementedError("sampling with num_beams > 1 (beam sampling) is not supported")
@@ -69,8 +71,9 @@ class GenerationMixin:
                 from ._beam_search import beam_search
                 return beam_search(self, input_ids, attention_mask, positions, num_beams, max_length, eos, pad,
                                    length_penalty, early_stopping, num_return_sequences)
-            if num_return_sequences > 1:
-                raise ValueError("num_return_sequences > 1 needs num_beams > 1")
+            # sampling several continuations of a prompt: each row drawn independently
+            input_ids, attention_mask, positions = (t.repeat_interleave(num_return_sequences, 0)
+                                                    for t in (input_ids, attention_mask, positions))
             return self._decode(input_ids, attention_mask, positions, max_length, eos, pad, do_sample,
                                 (temperature, top_k, top_p), generator)
 
