@@ -170,3 +170,21 @@ def test_ssd_size_is_fixed():
                     _builder("ssdlite320_mobilenet_v3_large")):
         with pytest.warns(UserWarning, match="size of the model is already fixed"), pytest.raises(TypeError, match="multiple values for argument .size."):
             builder(weights_backbone=None, size=(200, 200))
+
+
+@pytest.mark.parametrize("pair", ["retinanet_resnet50_fpn"], indirect=True)
+def test_retinanet_loads_version_1_head_keys(pair):
+    """Checkpoints saved before the heads' convs became Conv2dNormActivation name them conv.<2i> (conv and ReLU
+    alternating): both subnets rename them on loading, as torchvision does."""
+    _, t_model, f_model = pair
+    state = {k: flambeau.tensor(v.numpy()) for k, v in t_model.state_dict().items()}
+    old_style = {}
+    for key, value in state.items():
+        head, _, rest = key.partition(".conv.")
+        if key.startswith("head.") and rest[:1].isdigit() and rest[2:4] == "0.":
+            key = f"{head}.conv.{2 * int(rest[0])}.{rest[4:]}"  # conv.<i>.0.weight -> conv.<2i>.weight
+        old_style[key] = value
+    assert "head.classification_head.conv.6.weight" in old_style
+    f_model.load_state_dict(old_style, strict=True)
+    for key, value in f_model.state_dict().items():
+        np.testing.assert_array_equal(value.numpy(), state[key].numpy(), err_msg=key)
