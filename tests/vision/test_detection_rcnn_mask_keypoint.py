@@ -1,5 +1,6 @@
 """Mask R-CNN and Keypoint R-CNN against torchvision: with torchvision's (perturbed) weights, the same detections,
-masks and keypoints on two images, and in training the same losses and gradients; their heads, checks and
+masks and keypoints on two images, and in training the same losses (and finite gradients: the gradients of the
+whole models are compared on Faster R-CNN, those of the mask and keypoint losses below); their heads, checks and
 weights enums. The ResNet-50 models run in float64 on small images (see rcnn_oracle.build_pair)."""
 import numpy as np
 import pytest
@@ -34,7 +35,7 @@ def test_mask_rcnn_eval_matches_torchvision(mask_pair):
 
 
 def test_mask_rcnn_train_matches_torchvision(mask_pair):
-    check_train(*mask_pair, targets(4, short=SHORT, masks=True))
+    check_train(*mask_pair, targets(4, short=SHORT, masks=True), compare_gradients=False)
 
 
 def test_mask_rcnn_v2_eval_matches_torchvision():
@@ -60,7 +61,7 @@ def test_keypoint_rcnn_eval_matches_torchvision(keypoint_pair):
 
 
 def test_keypoint_rcnn_train_matches_torchvision(keypoint_pair):
-    check_train(*keypoint_pair, targets(2, short=SHORT, keypoints=5))
+    check_train(*keypoint_pair, targets(2, short=SHORT, keypoints=5), compare_gradients=False)
 
 
 @pytest.mark.parametrize("module,name,kwargs", [("mask_rcnn", "maskrcnn_resnet50_fpn", {}),
