@@ -4,11 +4,15 @@ import json
 import os
 import subprocess
 import sys
+import warnings
 
+import numpy as np
 import pytest
+import torch
 
 from flambeau.text import models
-from text_models_oracle import hf_model, save_hf, single_threaded  # noqa: F401 (an autouse fixture)
+from text_models_oracle import (batch, hf_model, save_hf, single_threaded,  # noqa: F401 (an autouse fixture)
+                                to_flambeau, to_numpy)
 
 
 @pytest.fixture
@@ -72,3 +76,22 @@ def test_import_without_tokenizers():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=root)
     assert done.returncode == 0, done.stderr
     assert "ImportError: SentenceTransformer needs the `tokenizers` package" in done.stdout
+
+
+
+def test_legacy_layer_norm_names(tmp_path):
+    """Checkpoints converted from TensorFlow name LayerNorm parameters gamma and beta."""
+    hf = hf_model("BertModel")
+    folder = save_hf(hf, tmp_path, "bin")
+    state = {k.replace("LayerNorm.weight", "LayerNorm.gamma").replace("LayerNorm.bias", "LayerNorm.beta"): v
+             for k, v in hf.state_dict().items()}
+    assert any(k.endswith("LayerNorm.gamma") for k in state)
+    torch.save(state, tmp_path / "pytorch_model.bin")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no weight reported missing or unused
+        ours = models.BertModel.from_pretrained(folder)
+    inputs = batch()
+    with torch.no_grad():
+        expected = hf(**inputs).last_hidden_state
+    got = ours(**{k: to_flambeau(v) for k, v in inputs.items()}).last_hidden_state
+    np.testing.assert_allclose(to_numpy(got), expected.numpy(), atol=1e-4, rtol=0)
