@@ -1,9 +1,10 @@
 """Train a character-level GPT on Tiny Shakespeare with flambeau.text.models.GPT2LMHeadModel, report the
 validation loss, then sample from it with temperature and top-k (nanoGPT's shakespeare_char, smaller).
 
-    # short configuration: 300 steps of a 2-layer, 64-wide model, about a minute on one core
-    python examples/char_gpt/train.py --steps 300 --layers 2 --width 64 --block 64
-    # full configuration: 4 layers, 128 wide, 128 characters of context, 3,000 steps (about an hour on one core)
+    # short configuration: 200 steps of a 2-layer, 64-wide model, ~20 s of CPU (valid loss 2.70 at step 50,
+    # 2.47 at step 200)
+    python examples/char_gpt/train.py --steps 200 --layers 2 --width 64 --block 64 --eval-every 50
+    # full configuration: 4 layers, 128 wide, 128 characters of context, 3,000 steps (~0.6 s a step on one core)
     python examples/char_gpt/train.py --out char_gpt_model
     python examples/char_gpt/sample.py char_gpt_model --chars 500 --temperature 0.8 --top-k 10
 
