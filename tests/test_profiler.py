@@ -257,3 +257,13 @@ def test_autograd_profiler_aliases():
         x * 2
     with pytest.raises(RuntimeError):
         off.key_averages()
+
+
+def test_only_cpu_activity_is_recorded():
+    assert flambeau.profiler.supported_activities() == {ProfilerActivity.CPU}
+    assert list(ProfilerActivity.__members__) == list(torch.profiler.ProfilerActivity.__members__)
+    with pytest.warns(UserWarning, match="CPU activity only"):
+        prof = profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA])
+    with prof:
+        flambeau.ones(2) * 3
+    assert [e.name for e in prof.events()] == ["flambeau::Mul"]
