@@ -8,6 +8,7 @@ import torch
 import torchvision
 
 import flambeau
+from flambeau.vision.models import _api
 
 from detection_oracle import as_numpy, assert_close, load_from_torch
 from modern_models_oracle import perturb
@@ -145,3 +146,22 @@ def check_train(t_model, f_model, target_list, grad_rtol=1e-2, compare_gradients
         f_model.zero_grad(set_to_none=True)
         t_model.eval()
         f_model.eval()
+
+
+def check_weights_enum(f_enum, enum_name: str) -> None:
+    """flambeau's weights enum lists torchvision.models.detection.<enum_name>'s members with the same urls and
+    meta (but the prose), and the ObjectDetection preprocessing."""
+    t_enum = getattr(torchvision.models.detection, enum_name)
+    assert list(f_enum.__members__) == list(t_enum.__members__)
+    for name, t_w in t_enum.__members__.items():
+        f_w = f_enum[name]
+        assert f_w.url == t_w.url
+        assert {k: v for k, v in f_w.meta.items() if k != "_docs"} == \
+            {k: v for k, v in t_w.meta.items() if k != "_docs"}
+        assert f_w.transforms.__name__ == t_w.transforms.__name__ == "ObjectDetection"
+
+
+def check_registered(name: str, f_builder) -> None:
+    """The builder is registered under torchvision's name, with its weights enum."""
+    assert _api.get_model_builder(name) is f_builder
+    assert _api.get_model_weights(name).__name__ == torchvision.models.get_model_weights(name).__name__

@@ -272,7 +272,8 @@ def test_transform_postprocess():
     keypoints = np.concatenate([rng.uniform(0, 50, (4, 5, 2)), np.ones((4, 5, 1))], 2).astype(np.float32)
     result = {"boxes": boxes, "masks": masks, "keypoints": keypoints, "scores": rng.uniform(0, 1, 4)}
     args = (50, 80, [0.0] * 3, [1.0] * 3)
-    t_mod, f_mod = tv_transform.GeneralizedRCNNTransform(*args).eval(), f_transform.GeneralizedRCNNTransform(*args).eval()
+    t_mod = tv_transform.GeneralizedRCNNTransform(*args).eval()
+    f_mod = f_transform.GeneralizedRCNNTransform(*args).eval()
     image_shapes, original = [(50, 64)], [(73, 90)]
     t = t_mod.postprocess([{k: to_torch(v) for k, v in result.items()}], image_shapes, original)
     f = f_mod.postprocess([{k: to_flambeau(v) for k, v in result.items()}], image_shapes, original)

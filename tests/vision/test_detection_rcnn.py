@@ -8,13 +8,12 @@ import torchvision
 
 import flambeau
 import flambeau.vision.models.detection.faster_rcnn as f_faster
-from flambeau.vision.models import _api
 from flambeau.vision.models.detection.anchor_utils import AnchorGenerator
 from flambeau.vision.ops import MultiScaleRoIAlign
 
 from detection_oracle import load_from_torch
 from modern_models_oracle import perturb
-from rcnn_oracle import build_pair, check_eval, check_train, targets
+from rcnn_oracle import build_pair, check_eval, check_registered, check_train, check_weights_enum, targets
 
 BUILDERS = ["fasterrcnn_mobilenet_v3_large_320_fpn", "fasterrcnn_mobilenet_v3_large_fpn", "fasterrcnn_resnet50_fpn",
             "fasterrcnn_resnet50_fpn_v2"]
@@ -22,7 +21,8 @@ BUILDERS = ["fasterrcnn_mobilenet_v3_large_320_fpn", "fasterrcnn_mobilenet_v3_la
 
 # the ResNet-50 models run in float64 on smaller images (see rcnn_oracle.build_pair); training is compared on
 # one model of each family here, on Mask and Keypoint R-CNN in their own file
-SETTINGS = {"fasterrcnn_mobilenet_v3_large_320_fpn": {"short": 128}, "fasterrcnn_mobilenet_v3_large_fpn": {"short": 128},
+SETTINGS = {"fasterrcnn_mobilenet_v3_large_320_fpn": {"short": 128},
+            "fasterrcnn_mobilenet_v3_large_fpn": {"short": 128},
             "fasterrcnn_resnet50_fpn": {"short": 64, "double": True},
             "fasterrcnn_resnet50_fpn_v2": {"short": 64, "double": True}}
 TRAINED = ["fasterrcnn_mobilenet_v3_large_320_fpn", "fasterrcnn_resnet50_fpn"]
@@ -112,8 +112,9 @@ def test_custom_single_map_backbone_matches_torchvision():
         return faster_cls(backbone, num_classes=3, rpn_anchor_generator=anchors, box_roi_pool=pool, min_size=64,
                           max_size=85, box_score_thresh=0.0, rpn_post_nms_top_n_test=10)
     torch.manual_seed(0)
-    t_model = build(torch, torchvision.models.detection.anchor_utils.AnchorGenerator, torchvision.ops.MultiScaleRoIAlign,
-                    torchvision.models.detection.FasterRCNN)
+    tv_detection = torchvision.models.detection
+    t_model = build(torch, tv_detection.anchor_utils.AnchorGenerator, torchvision.ops.MultiScaleRoIAlign,
+                    tv_detection.FasterRCNN)
     f_model = build(flambeau, AnchorGenerator, MultiScaleRoIAlign, f_faster.FasterRCNN)
     perturb(t_model)
     load_from_torch(f_model, t_model)
@@ -124,20 +125,12 @@ def test_custom_single_map_backbone_matches_torchvision():
                                        "FasterRCNN_MobileNet_V3_Large_FPN_Weights",
                                        "FasterRCNN_MobileNet_V3_Large_320_FPN_Weights"])
 def test_weights_enums(enum_name):
-    t_enum = getattr(torchvision.models.detection, enum_name)
-    f_enum = getattr(f_faster, enum_name)
-    assert list(f_enum.__members__) == list(t_enum.__members__)
-    for name, t_w in t_enum.__members__.items():
-        f_w = f_enum[name]
-        assert f_w.url == t_w.url
-        assert {k: v for k, v in f_w.meta.items() if k != "_docs"} == {k: v for k, v in t_w.meta.items() if k != "_docs"}
-        assert f_w.transforms.__name__ == t_w.transforms.__name__ == "ObjectDetection"
+    check_weights_enum(getattr(f_faster, enum_name), enum_name)
 
 
 @pytest.mark.parametrize("name", BUILDERS)
 def test_builders_are_registered(name):
-    assert _api.get_model_builder(name) is getattr(f_faster, name)
-    assert _api.get_model_weights(name).__name__ == type(torchvision.models.get_model_weights(name).DEFAULT).__name__
+    check_registered(name, getattr(f_faster, name))
 
 
 def test_builder_argument_checks():

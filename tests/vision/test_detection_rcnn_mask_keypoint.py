@@ -14,10 +14,9 @@ import flambeau
 import flambeau.vision.models.detection.keypoint_rcnn as f_keypoint
 import flambeau.vision.models.detection.mask_rcnn as f_mask
 import flambeau.vision.models.detection.roi_heads as f_roi_heads
-from flambeau.vision.models import _api
 
 from detection_oracle import assert_close, load_from_torch, random_boxes, to_flambeau, to_torch
-from rcnn_oracle import build_pair, check_eval, check_train, targets
+from rcnn_oracle import build_pair, check_eval, check_registered, check_train, check_weights_enum, targets
 
 SHORT = 64
 # the mask and keypoint heads run on every detection: a few per image keep them cheap
@@ -105,8 +104,9 @@ def test_mask_branch_over_no_roi():
     """No positive proposal: the loss is 0 with a zero gradient (a transposed convolution over no RoI)."""
     head = f_mask.MaskRCNNPredictor(8, 8, 3)
     logits = head(flambeau.zeros(0, 8, 7, 7))
-    loss = f_roi_heads.maskrcnn_loss(logits, [flambeau.zeros(0, 4)], [flambeau.zeros(1, 20, 20, dtype=flambeau.uint8)],
-                                     [flambeau.ones(1, dtype=flambeau.int64)], [flambeau.zeros(0, dtype=flambeau.int64)])
+    gt_masks = [flambeau.zeros(1, 20, 20, dtype=flambeau.uint8)]
+    loss = f_roi_heads.maskrcnn_loss(logits, [flambeau.zeros(0, 4)], gt_masks, [flambeau.ones(1, dtype=flambeau.int64)],
+                                     [flambeau.zeros(0, dtype=flambeau.int64)])
     loss.backward()
     assert loss.item() == 0 and head.conv5_mask.weight.grad.abs().sum().item() == 0
 
@@ -174,24 +174,17 @@ def test_constructor_errors():
                                 keypoint_predictor=f_keypoint.KeypointRCNNPredictor(512, 3))
 
 
-@pytest.mark.parametrize("module,enum_name", [("mask_rcnn", "MaskRCNN_ResNet50_FPN_Weights"),
-                                              ("mask_rcnn", "MaskRCNN_ResNet50_FPN_V2_Weights"),
-                                              ("keypoint_rcnn", "KeypointRCNN_ResNet50_FPN_Weights")])
+@pytest.mark.parametrize("module,enum_name", [(f_mask, "MaskRCNN_ResNet50_FPN_Weights"),
+                                              (f_mask, "MaskRCNN_ResNet50_FPN_V2_Weights"),
+                                              (f_keypoint, "KeypointRCNN_ResNet50_FPN_Weights")])
 def test_weights_enums(module, enum_name):
-    t_enum = getattr(torchvision.models.detection, enum_name)
-    f_enum = getattr(f_mask if module == "mask_rcnn" else f_keypoint, enum_name)
-    assert list(f_enum.__members__) == list(t_enum.__members__)
-    for name, t_w in t_enum.__members__.items():
-        f_w = f_enum[name]
-        assert f_w.url == t_w.url
-        assert {k: v for k, v in f_w.meta.items() if k != "_docs"} == {k: v for k, v in t_w.meta.items() if k != "_docs"}
-        assert f_w.transforms.__name__ == t_w.transforms.__name__ == "ObjectDetection"
+    check_weights_enum(getattr(module, enum_name), enum_name)
 
 
-@pytest.mark.parametrize("name", ["maskrcnn_resnet50_fpn", "maskrcnn_resnet50_fpn_v2", "keypointrcnn_resnet50_fpn"])
-def test_builders_are_registered(name):
-    assert _api.get_model_builder(name).__name__ == name
-    assert _api.get_model_weights(name).__name__ == type(torchvision.models.get_model_weights(name).DEFAULT).__name__
+@pytest.mark.parametrize("module,name", [(f_mask, "maskrcnn_resnet50_fpn"), (f_mask, "maskrcnn_resnet50_fpn_v2"),
+                                         (f_keypoint, "keypointrcnn_resnet50_fpn")])
+def test_builders_are_registered(module, name):
+    check_registered(name, getattr(module, name))
 
 
 def test_keypoint_builder_checks_weights():

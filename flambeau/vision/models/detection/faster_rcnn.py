@@ -14,7 +14,8 @@ from ..mobilenetv3 import mobilenet_v3_large, MobileNet_V3_Large_Weights
 from ..resnet import resnet50, ResNet50_Weights
 from ._utils import _assert, _coco_weights, _resolve_weights, overwrite_eps
 from .anchor_utils import AnchorGenerator
-from .backbone_utils import _mobilenet_extractor, _resnet_fpn_extractor, _validate_trainable_layers
+from .backbone_utils import (_mobilenet_extractor, _resnet_fpn_extractor, _validate_trainable_layers,
+                             BackboneWithFPN)
 from .generalized_rcnn import GeneralizedRCNN
 from .roi_heads import RoIHeads
 from .rpn import RegionProposalNetwork, RPNHead
@@ -61,7 +62,8 @@ class FasterRCNN(GeneralizedRCNN):
             raise TypeError("rpn_anchor_generator should be of type AnchorGenerator or None instead of "
                             f"{type(rpn_anchor_generator)}")
         if not isinstance(box_roi_pool, (MultiScaleRoIAlign, type(None))):
-            raise TypeError(f"box_roi_pool should be of type MultiScaleRoIAlign or None instead of {type(box_roi_pool)}")
+            raise TypeError("box_roi_pool should be of type MultiScaleRoIAlign or None instead of "
+                            f"{type(box_roi_pool)}")
         if num_classes is not None and box_predictor is not None:
             raise ValueError("num_classes should be None when box_predictor is specified")
         if num_classes is None and box_predictor is None:
@@ -190,6 +192,19 @@ class FasterRCNN_MobileNet_V3_Large_320_FPN_Weights(WeightsEnum):
     DEFAULT = COCO_V1
 
 
+def _resnet50_fpn(weights_backbone: ResNet50_Weights | None, progress: bool, is_trained: bool,
+                  trainable_backbone_layers: int | None, v2: bool = False) -> BackboneWithFPN:
+    """The R-CNNs' ResNet-50 FPN backbone. v1 freezes its batch norms when it starts from trained weights; v2
+    trains them and normalizes the FPN too."""
+    trainable_layers = _validate_trainable_layers(is_trained, trainable_backbone_layers, 5, 3)
+    if v2:
+        backbone = resnet50(weights=weights_backbone, progress=progress)
+        return _resnet_fpn_extractor(backbone, trainable_layers, norm_layer=nn.BatchNorm2d)
+    norm_layer = misc_nn_ops.FrozenBatchNorm2d if is_trained else nn.BatchNorm2d
+    backbone = resnet50(weights=weights_backbone, progress=progress, norm_layer=norm_layer)
+    return _resnet_fpn_extractor(backbone, trainable_layers)
+
+
 def _load_weights(model: nn.Module, weights: WeightsEnum | None, progress: bool) -> None:
     if weights is not None:
         model.load_state_dict(weights.get_state_dict(progress=progress, check_hash=True))
@@ -207,11 +222,8 @@ def fasterrcnn_resnet50_fpn(*, weights: FasterRCNN_ResNet50_FPN_Weights | None =
     weights = FasterRCNN_ResNet50_FPN_Weights.verify(weights)
     weights_backbone = ResNet50_Weights.verify(weights_backbone)
     weights_backbone, num_classes, is_trained = _resolve_weights(weights, weights_backbone, num_classes)
-    trainable_backbone_layers = _validate_trainable_layers(is_trained, trainable_backbone_layers, 5, 3)
-    norm_layer = misc_nn_ops.FrozenBatchNorm2d if is_trained else nn.BatchNorm2d
-    backbone = resnet50(weights=weights_backbone, progress=progress, norm_layer=norm_layer)
-    model = FasterRCNN(_resnet_fpn_extractor(backbone, trainable_backbone_layers), num_classes=num_classes,
-                       **kwargs)
+    backbone = _resnet50_fpn(weights_backbone, progress, is_trained, trainable_backbone_layers)
+    model = FasterRCNN(backbone, num_classes=num_classes, **kwargs)
     _load_weights(model, weights, progress)
     if weights == FasterRCNN_ResNet50_FPN_Weights.COCO_V1:
         overwrite_eps(model, 0.0)  # trained before torchvision's FrozenBatchNorm2d eps fix
@@ -229,9 +241,7 @@ def fasterrcnn_resnet50_fpn_v2(*, weights: FasterRCNN_ResNet50_FPN_V2_Weights | 
     weights = FasterRCNN_ResNet50_FPN_V2_Weights.verify(weights)
     weights_backbone = ResNet50_Weights.verify(weights_backbone)
     weights_backbone, num_classes, is_trained = _resolve_weights(weights, weights_backbone, num_classes)
-    trainable_backbone_layers = _validate_trainable_layers(is_trained, trainable_backbone_layers, 5, 3)
-    backbone = resnet50(weights=weights_backbone, progress=progress)
-    backbone = _resnet_fpn_extractor(backbone, trainable_backbone_layers, norm_layer=nn.BatchNorm2d)
+    backbone = _resnet50_fpn(weights_backbone, progress, is_trained, trainable_backbone_layers, v2=True)
     model = FasterRCNN(backbone, num_classes=num_classes, **_v2_heads(backbone.out_channels), **kwargs)
     _load_weights(model, weights, progress)
     return model

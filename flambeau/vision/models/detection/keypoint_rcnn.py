@@ -7,14 +7,13 @@ from typing import Any
 from flambeau import nn, Tensor
 from flambeau.nn import functional as F
 
-from ...ops import misc as misc_nn_ops, MultiScaleRoIAlign
+from ...ops import MultiScaleRoIAlign
 from .._api import register_model, WeightsEnum
 from .._meta import _COCO_PERSON_CATEGORIES, _COCO_PERSON_KEYPOINT_NAMES
 from .._utils import _ovewrite_value_param, handle_legacy_interface
-from ..resnet import resnet50, ResNet50_Weights
+from ..resnet import ResNet50_Weights
 from ._utils import _coco_weights, _resolve_weights, overwrite_eps
-from .backbone_utils import _resnet_fpn_extractor, _validate_trainable_layers
-from .faster_rcnn import _init_relu_convs, _load_weights, _PAPER_RECIPE, _RECIPES, FasterRCNN
+from .faster_rcnn import _init_relu_convs, _load_weights, _PAPER_RECIPE, _RECIPES, _resnet50_fpn, FasterRCNN
 
 __all__ = ["KeypointRCNN", "KeypointRCNN_ResNet50_FPN_Weights", "keypointrcnn_resnet50_fpn"]
 
@@ -119,11 +118,8 @@ def keypointrcnn_resnet50_fpn(*, weights: KeypointRCNN_ResNet50_FPN_Weights | No
         num_keypoints = _ovewrite_value_param("num_keypoints", num_keypoints, len(weights.meta["keypoint_names"]))
     elif num_keypoints is None:
         num_keypoints = 17
-    trainable_backbone_layers = _validate_trainable_layers(is_trained, trainable_backbone_layers, 5, 3)
-    norm_layer = misc_nn_ops.FrozenBatchNorm2d if is_trained else nn.BatchNorm2d
-    backbone = resnet50(weights=weights_backbone, progress=progress, norm_layer=norm_layer)
-    model = KeypointRCNN(_resnet_fpn_extractor(backbone, trainable_backbone_layers), num_classes,
-                         num_keypoints=num_keypoints, **kwargs)
+    backbone = _resnet50_fpn(weights_backbone, progress, is_trained, trainable_backbone_layers)
+    model = KeypointRCNN(backbone, num_classes, num_keypoints=num_keypoints, **kwargs)
     _load_weights(model, weights, progress)
     if weights == KeypointRCNN_ResNet50_FPN_Weights.COCO_V1:
         overwrite_eps(model, 0.0)  # trained before torchvision's FrozenBatchNorm2d eps fix

@@ -10,11 +10,10 @@ from flambeau import nn
 from ...ops import misc as misc_nn_ops, MultiScaleRoIAlign
 from .._api import register_model, WeightsEnum
 from .._utils import handle_legacy_interface
-from ..resnet import resnet50, ResNet50_Weights
+from ..resnet import ResNet50_Weights
 from ._utils import _coco_weights, _resolve_weights, overwrite_eps
-from .backbone_utils import _resnet_fpn_extractor, _validate_trainable_layers
-from .faster_rcnn import (_ENHANCED_RECIPE, _init_relu_convs, _load_weights, _PAPER_RECIPE, _RECIPES, _v2_heads,
-                          FasterRCNN)
+from .faster_rcnn import (_ENHANCED_RECIPE, _init_relu_convs, _load_weights, _PAPER_RECIPE, _RECIPES, _resnet50_fpn,
+                          _v2_heads, FasterRCNN)
 
 __all__ = ["MaskRCNN", "MaskRCNN_ResNet50_FPN_Weights", "MaskRCNN_ResNet50_FPN_V2_Weights", "maskrcnn_resnet50_fpn",
            "maskrcnn_resnet50_fpn_v2"]
@@ -117,10 +116,8 @@ def maskrcnn_resnet50_fpn(*, weights: MaskRCNN_ResNet50_FPN_Weights | None = Non
     weights = MaskRCNN_ResNet50_FPN_Weights.verify(weights)
     weights_backbone = ResNet50_Weights.verify(weights_backbone)
     weights_backbone, num_classes, is_trained = _resolve_weights(weights, weights_backbone, num_classes)
-    trainable_backbone_layers = _validate_trainable_layers(is_trained, trainable_backbone_layers, 5, 3)
-    norm_layer = misc_nn_ops.FrozenBatchNorm2d if is_trained else nn.BatchNorm2d
-    backbone = resnet50(weights=weights_backbone, progress=progress, norm_layer=norm_layer)
-    model = MaskRCNN(_resnet_fpn_extractor(backbone, trainable_backbone_layers), num_classes=num_classes, **kwargs)
+    backbone = _resnet50_fpn(weights_backbone, progress, is_trained, trainable_backbone_layers)
+    model = MaskRCNN(backbone, num_classes=num_classes, **kwargs)
     _load_weights(model, weights, progress)
     if weights == MaskRCNN_ResNet50_FPN_Weights.COCO_V1:
         overwrite_eps(model, 0.0)  # trained before torchvision's FrozenBatchNorm2d eps fix
@@ -137,9 +134,7 @@ def maskrcnn_resnet50_fpn_v2(*, weights: MaskRCNN_ResNet50_FPN_V2_Weights | None
     weights = MaskRCNN_ResNet50_FPN_V2_Weights.verify(weights)
     weights_backbone = ResNet50_Weights.verify(weights_backbone)
     weights_backbone, num_classes, is_trained = _resolve_weights(weights, weights_backbone, num_classes)
-    trainable_backbone_layers = _validate_trainable_layers(is_trained, trainable_backbone_layers, 5, 3)
-    backbone = resnet50(weights=weights_backbone, progress=progress)
-    backbone = _resnet_fpn_extractor(backbone, trainable_backbone_layers, norm_layer=nn.BatchNorm2d)
+    backbone = _resnet50_fpn(weights_backbone, progress, is_trained, trainable_backbone_layers, v2=True)
     mask_head = MaskRCNNHeads(backbone.out_channels, [256, 256, 256, 256], 1, norm_layer=nn.BatchNorm2d)
     model = MaskRCNN(backbone, num_classes=num_classes, **_v2_heads(backbone.out_channels), mask_head=mask_head,
                      **kwargs)
