@@ -267,3 +267,37 @@ def test_only_cpu_activity_is_recorded():
     with prof:
         flambeau.ones(2) * 3
     assert [e.name for e in prof.events()] == ["flambeau::Mul"]
+
+
+def _double(x):
+    return x * 2
+
+
+def test_with_stack_records_call_sites(tmp_path):
+    x = flambeau.ones(3)
+    layer = flambeau.nn.Linear(3, 2)
+    with profile(with_stack=True) as prof:
+        _double(x)
+        _double(x)
+        x * 2  # a second call site of the same op
+        layer(x)
+    muls = [e for e in prof.events() if e.name == "flambeau::Mul"]
+    here = os.path.abspath(__file__)
+    assert [e.stack[0].split("): ")[1] for e in muls] == ["_double", "_double", "test_with_stack_records_call_sites"]
+    assert all(e.stack[0].startswith(here + "(") for e in muls)
+    matmul = next(e for e in prof.events() if e.name == "flambeau::MatMul")
+    assert any("nn" in entry and entry.endswith("): forward") for entry in matmul.stack)
+    by_site = prof.key_averages(group_by_stack_n=1)
+    assert sorted(a.count for a in by_site if a.key == "flambeau::Mul") == [1, 2]
+    assert sum(a.count for a in prof.key_averages() if a.key == "flambeau::Mul") == 3
+    assert "Source Location" in by_site.table() and "Source Location" not in prof.key_averages().table()
+    path = tmp_path / "stacks.txt"
+    prof.export_stacks(str(path))
+    lines = path.read_text().splitlines()
+    assert lines and all(line.rsplit(" ", 1)[1].isdigit() and " " not in line.rsplit(" ", 1)[0] for line in lines)
+    assert any(line.split(" ")[0].endswith("_double") for line in lines)  # outermost first, the op's caller last
+    with pytest.raises(ValueError):
+        prof.export_stacks(str(path), "cpu_memory_usage")
+    with profile() as plain:
+        _double(x)
+    assert plain.events()[0].stack == []

@@ -9,7 +9,7 @@ from ..profiler.record_function import record_function
 class profile:
     """Records the ops run while active; `enabled=False` records nothing.
 
-    use_cuda/use_device, with_flops, with_stack and with_modules are accepted for compatibility only.
+    use_cuda/use_device, with_flops and with_modules (and the other options) are accepted for compatibility only.
     """
 
     def __init__(self, enabled: bool = True, *, use_cuda: bool = False, use_device: str | None = None,
@@ -19,12 +19,13 @@ class profile:
         self.enabled = enabled
         self.record_shapes = record_shapes
         self.profile_memory = profile_memory
+        self.with_stack = with_stack
         self.function_events: EventList | None = None
         self._recorder: Recorder | None = None
 
     def __enter__(self) -> "profile":
         if self.enabled:
-            self._recorder = Recorder(self.record_shapes, self.profile_memory)
+            self._recorder = Recorder(self.record_shapes, self.profile_memory, self.with_stack)
             self._recorder.start()
         return self
 
@@ -39,7 +40,7 @@ class profile:
         return self.function_events
 
     def key_averages(self, group_by_input_shape: bool = False, group_by_stack_n: int = 0) -> EventList:
-        return self._finished().key_averages(group_by_input_shape)
+        return self._finished().key_averages(group_by_input_shape, group_by_stack_n)
 
     def table(self, sort_by: str | None = None, row_limit: int = 100, **kwargs) -> str:
         return self._finished().table(sort_by, row_limit, **kwargs)

@@ -7,9 +7,10 @@ from ._events import FunctionEvent
 class FunctionEventAvg:
     """The events sharing one name (and input shapes, when grouped by them), summed."""
 
-    def __init__(self, key: str, input_shapes: list | None = None):
+    def __init__(self, key: str, input_shapes: list | None = None, stack: list | None = None):
         self.key = key
         self.input_shapes = input_shapes
+        self.stack = stack if stack is not None else []
         self.count = 0
         self.cpu_time_total = 0.0
         self.self_cpu_time_total = 0.0
@@ -46,13 +47,16 @@ class EventList(list):
     def self_cpu_time_total(self) -> float:
         return sum(e.self_cpu_time_total for e in self)
 
-    def key_averages(self, group_by_input_shape: bool = False) -> "EventList":
+    def key_averages(self, group_by_input_shape: bool = False, group_by_stack_n: int = 0) -> "EventList":
+        """Events summed per name; also per input shapes, and per innermost `group_by_stack_n` call sites."""
         groups: dict = {}
         for e in self:
-            key = (e.key, str(e.input_shapes)) if group_by_input_shape else e.key
+            shapes = e.input_shapes if group_by_input_shape else None
+            stack = e.stack[:group_by_stack_n] if group_by_stack_n > 0 else []
+            key = (e.key, str(shapes), tuple(stack))
             avg = groups.get(key)
             if avg is None:
-                avg = groups[key] = FunctionEventAvg(e.key, e.input_shapes if group_by_input_shape else None)
+                avg = groups[key] = FunctionEventAvg(e.key, shapes, stack)
             avg.add(e)
         return EventList(groups.values(), self._profile_memory)
 
@@ -62,16 +66,28 @@ class EventList(list):
             total.add(e)
         return total
 
-    def table(self, sort_by: str | None = None, row_limit: int = 100, max_name_column_width: int = 55,
-              max_shapes_column_width: int = 80, header: str | None = None,
+    def table(self, sort_by: str | None = None, row_limit: int = 100, max_src_column_width: int = 75,
+              max_name_column_width: int = 55, max_shapes_column_width: int = 80, header: str | None = None,
               top_level_events_only: bool = False) -> str:
         from ._table import build_table
-        return build_table(self, sort_by, row_limit, max_name_column_width, max_shapes_column_width, header,
-                           top_level_events_only, self._profile_memory)
+        return build_table(self, sort_by, row_limit, max_src_column_width, max_name_column_width,
+                           max_shapes_column_width, header, top_level_events_only, self._profile_memory)
 
     def export_chrome_trace(self, path: str) -> None:
         from ._trace import write_chrome_trace
         write_chrome_trace(self, path)
+
+    def export_stacks(self, path: str, metric: str = "self_cpu_time_total") -> None:
+        """One line per op with a recorded stack and some time: its frames outermost first, joined by ";", then
+        the metric in whole microseconds - the folded format flame graph tools read."""
+        if metric != "self_cpu_time_total":
+            raise ValueError("metric should be one of: ['self_cpu_time_total']")
+        blanks = str.maketrans(" ;\t\n", "____")
+        with open(path, "w") as f:
+            for e in self:
+                if e.stack and int(e.self_cpu_time_total) > 0:
+                    frames = ";".join(frame.translate(blanks) for frame in reversed(e.stack))
+                    f.write(f"{frames} {int(e.self_cpu_time_total)}\n")
 
     def __str__(self) -> str:
         return self.table()

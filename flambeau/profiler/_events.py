@@ -11,10 +11,11 @@ class FunctionEvent:
     """One op run or one range (record_function, a backward node, a profiler step)."""
 
     __slots__ = ("id", "name", "thread", "start_us", "end_us", "input_shapes", "cpu_memory_usage",
-                 "is_op", "cpu_children", "cpu_parent")
+                 "is_op", "stack", "cpu_children", "cpu_parent")
 
     def __init__(self, id: int, name: str, thread: int, start_us: float, end_us: float = -1.0,
-                 input_shapes: list | None = None, cpu_memory_usage: int = 0, is_op: bool = True):
+                 input_shapes: list | None = None, cpu_memory_usage: int = 0, is_op: bool = True,
+                 stack: list | None = None):
         self.id = id
         self.name = name
         self.thread = thread
@@ -23,6 +24,7 @@ class FunctionEvent:
         self.input_shapes = input_shapes if input_shapes is not None else []
         self.cpu_memory_usage = cpu_memory_usage  # bytes its outputs allocated (ranges: their ops')
         self.is_op = is_op
+        self.stack = stack if stack is not None else []  # "file(line): function", innermost call first
         self.cpu_children: list[FunctionEvent] = []
         self.cpu_parent: FunctionEvent | None = None
 

@@ -6,6 +6,8 @@ runs inside a range named as PyTorch names it: "autograd::engine::evaluate_funct
 """
 from __future__ import annotations
 
+import os
+import sys
 import threading
 from time import perf_counter_ns
 
@@ -15,15 +17,32 @@ from ._events import FunctionEvent, link_children
 
 active: Recorder | None = None  # one recording at a time, as in PyTorch
 
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+_MODULES = os.path.join(_PACKAGE, "nn") + os.sep
+
+
+def _user_stack() -> list[str]:
+    """Where the op was called from, innermost first: the caller's frames and nn's (a module's forward), not
+    flambeau's op plumbing - the frames PyTorch shows, whose ops are C++."""
+    stack = []
+    frame = sys._getframe(1)
+    while frame is not None:
+        path = frame.f_code.co_filename
+        if not path.startswith(_PACKAGE) or path.startswith(_MODULES):
+            stack.append(f"{path}({frame.f_lineno}): {frame.f_code.co_name}")
+        frame = frame.f_back
+    return stack
+
 
 def _now_us() -> float:
     return perf_counter_ns() / 1000.0
 
 
 class Recorder:
-    def __init__(self, record_shapes: bool, profile_memory: bool):
+    def __init__(self, record_shapes: bool, profile_memory: bool, with_stack: bool = False):
         self.record_shapes = record_shapes
         self.profile_memory = profile_memory
+        self.with_stack = with_stack
         self.events: list[FunctionEvent] = []
 
     def start(self) -> None:
@@ -59,8 +78,9 @@ class Recorder:
                 _dispatch.profile_hook = self.on_op
         shapes = [list(t._data.shape) for t in inputs] + [[] for _ in args] if self.record_shapes else None
         memory = out._data.nbytes if self.profile_memory and out._data.base is None else 0  # views allocate nothing
+        stack = _user_stack() if self.with_stack else None
         self.events.append(FunctionEvent(len(self.events), "flambeau::" + prim.__name__, threading.get_ident(),
-                                         start / 1000.0, end / 1000.0, shapes, memory))
+                                         start / 1000.0, end / 1000.0, shapes, memory, stack=stack))
         return out
 
     def open(self, name: str) -> FunctionEvent:

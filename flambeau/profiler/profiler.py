@@ -21,8 +21,9 @@ def _always_record(step: int) -> ProfilerAction:
 class profile:
     """Records every op run through flambeau's dispatch (forward and backward) while active.
 
-    with_stack, with_flops, with_modules, experimental_config and acc_events are accepted for compatibility and
-    record nothing more.
+    with_stack records where each op was called from (FunctionEvent.stack, key_averages(group_by_stack_n=...),
+    export_stacks). with_flops, with_modules, experimental_config and acc_events are accepted for compatibility
+    and record nothing more.
     """
 
     def __init__(self, *, activities: Iterable[ProfilerActivity] | None = None,
@@ -78,7 +79,7 @@ class profile:
             if self.on_trace_ready is not None:
                 self.on_trace_ready(self)
         if self._recorder is None and current in _RECORDING:
-            self._recorder = Recorder(self.record_shapes, self.profile_memory)
+            self._recorder = Recorder(self.record_shapes, self.profile_memory, self.with_stack)
             self._recorder.start()
 
     def _open_step(self) -> None:
@@ -98,7 +99,10 @@ class profile:
         return self._events
 
     def key_averages(self, group_by_input_shape: bool = False, group_by_stack_n: int = 0) -> EventList:
-        return self.events().key_averages(group_by_input_shape)
+        return self.events().key_averages(group_by_input_shape, group_by_stack_n)
+
+    def export_stacks(self, path: str, metric: str = "self_cpu_time_total") -> None:
+        self.events().export_stacks(path, metric)
 
     def export_chrome_trace(self, path: str) -> None:
         self.events().export_chrome_trace(path)
