@@ -92,6 +92,9 @@ def test_bad_folders(tmp_path, ours):
     (tmp_path / "modules.json").write_text(json.dumps([{"path": "", "type": "sentence_transformers.models.Dense"}]))
     with pytest.raises(NotImplementedError, match="Dense"):
         models.SentenceTransformer(tmp_path)
+    (tmp_path / "modules.json").write_text('{"0": "Transformer"}')
+    with pytest.raises(ValueError, match="modules.json.*list of module descriptions"):
+        models.SentenceTransformer(tmp_path)
     (tmp_path / "modules.json").write_text("[{")
     with pytest.raises(ValueError, match="modules.json.*not valid JSON"):
         models.SentenceTransformer(tmp_path)

@@ -39,7 +39,7 @@ class Pooling:
 
     def __call__(self, tokens: Tensor, mask: Tensor) -> Tensor:
         keep = mask[:, :, None].to(tokens.dtype)
-        counts = keep.sum(1)
+        counts = keep.sum(1).clamp(min=1e-9)
         parts = []
         for mode in self.modes:
             if mode == "cls_token":
@@ -47,7 +47,7 @@ class Pooling:
             elif mode == "max_tokens":
                 parts.append(tokens.masked_fill(keep == 0, -1e9).max(1).values)
             elif mode == "mean_tokens":
-                parts.append((tokens * keep).sum(1) / counts.clamp(min=1e-9))
+                parts.append((tokens * keep).sum(1) / counts)
             else:
                 parts.append((tokens * keep).sum(1) / counts.sqrt())
         return cat(parts, 1)
@@ -61,7 +61,11 @@ class SentenceTransformer:
         if not os.path.isdir(folder):
             raise FileNotFoundError(f"{folder!r} is not a sentence-transformers folder (no such directory)")
         self.pooling, self.normalize, self.model = None, False, None
-        for step in read_json(os.path.join(folder, "modules.json")):
+        steps_file = os.path.join(folder, "modules.json")
+        steps = read_json(steps_file)
+        if not isinstance(steps, list) or not all(isinstance(step, dict) for step in steps):
+            raise ValueError(f"{steps_file!r} must hold a list of module descriptions")
+        for step in steps:
             kind, path = step.get("type", ""), os.path.join(folder, step.get("path", ""))
             if kind == _STEP + "Transformer":
                 self._load_transformer(path)
@@ -70,7 +74,7 @@ class SentenceTransformer:
             elif kind == _STEP + "Normalize":
                 self.normalize = True
             else:
-                raise NotImplementedError(f"{os.path.join(folder, 'modules.json')}: module {kind!r} is not supported "
+                raise NotImplementedError(f"{steps_file}: module {kind!r} is not supported "
                                           "(Transformer, Pooling and Normalize are)")
         if self.model is None or self.pooling is None:
             raise ValueError(f"{folder!r}: modules.json needs a Transformer and a Pooling step")
