@@ -144,3 +144,20 @@ def test_builder_argument_checks():
     assert model.transform.min_size == (320,) and model.transform.max_size == 640
     assert model.rpn._pre_nms_top_n == {"training": 2000, "testing": 150}
     assert model.roi_heads.box_predictor.cls_score.out_features == 91
+
+
+def test_pretrained_backbone_path_matches_torchvision(monkeypatch):
+    """With backbone weights (a random MobileNetV3 state_dict stands in for the download), both libraries freeze
+    the same batch norms and layers."""
+    state = torchvision.models.mobilenet_v3_large().state_dict()
+    monkeypatch.setattr(torchvision.models.MobileNet_V3_Large_Weights, "get_state_dict", lambda self, **kw: state)
+    monkeypatch.setattr(flambeau.vision.models.mobilenetv3.MobileNet_V3_Large_Weights, "get_state_dict",
+                        lambda self, **kw: {k: flambeau.tensor(v.numpy()) for k, v in state.items()})
+    t_model = torchvision.models.detection.fasterrcnn_mobilenet_v3_large_320_fpn(
+        weights=None, weights_backbone="DEFAULT", trainable_backbone_layers=2)
+    f_model = f_faster.fasterrcnn_mobilenet_v3_large_320_fpn(weights=None, weights_backbone="DEFAULT",
+                                                             trainable_backbone_layers=2)
+    assert [n for n, p in f_model.named_parameters() if p.requires_grad] == \
+           [n for n, p in t_model.named_parameters() if p.requires_grad]
+    assert [type(m).__name__ for m in f_model.modules()] == [type(m).__name__ for m in t_model.modules()]
+    assert list(f_model.state_dict()) == list(t_model.state_dict())
