@@ -4,7 +4,7 @@
 and - only when grad mode is on and some input requires grad - records the graph node that
 remembers what backward needs. In-place operations go through `update_inplace`, which writes
 an out-of-place result back into the tensor's own memory and rewires the graph.
-Tracing and autocast plug in here later; the profiler plugs in through `profile_hook`.
+The profiler and the JIT's tracer plug in as observers (`add_observer`); autocast plugs in here later.
 """
 from __future__ import annotations
 
@@ -129,15 +129,54 @@ def _modified_error(t, node, expected, actual=None):
 # handler(prim, inputs, args) returns the finished Tensor, or the result's array for apply to wrap and record.
 interpose = None
 
-# The profiler (flambeau/profiler) sets this while it records: hook(prim, inputs, args) times the op, run by
-# calling apply again with the hook lifted. None otherwise, so the eager path pays one global read.
-profile_hook = None
+# Observers see every op: the profiler (flambeau/profiler) times it, the JIT's tracer (flambeau/jit) records it.
+# They form a stack; `observer` is the innermost one's on_op(prim, inputs, args), which returns the op's result
+# computed by `run_observed`. None when nothing observes, so the eager path pays one global read.
+observer = None
+_observers: list = []
+
+
+def add_observer(obs) -> None:
+    """Start showing every op to `obs` (an object with on_op(prim, inputs, args) and on_read(tensor, what))."""
+    global observer
+    _observers.append(obs)
+    observer = obs.on_op
+
+
+def remove_observer(obs) -> None:
+    global observer
+    _observers.remove(obs)
+    observer = _observers[-1].on_op if _observers else None
+
+
+def run_observed(obs, prim, inputs: tuple, args: tuple):
+    """Run an op seen by `obs`: the observers outside it see it next; `obs` and those inside it see none of the
+    ops it runs inside."""
+    global observer
+    i = _observers.index(obs)
+    observer = _observers[i - 1].on_op if i else None
+    try:
+        return apply(prim, inputs, *args)
+    finally:  # the stack may have changed meanwhile (a profiler stopped by another thread)
+        observer = _observers[-1].on_op if _observers else None
+
+
+def observe_read(t: Tensor, what: str) -> None:
+    """`t`'s value is read into Python ("item", "tolist", "bool"): the observers may record it (the tracer's guards)."""
+    for obs in list(_observers):
+        obs.on_read(t, what)
+
+
+def __getattr__(name: str):
+    if name == "profile_hook":  # the name the profiler's hook had before observers (tests/test_profiler.py reads it)
+        return observer
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def apply(prim, inputs: tuple, *args):
     """Run primitive `prim` on the Tensors `inputs` with extra non-tensor `args`."""
-    if profile_hook is not None:
-        return profile_hook(prim, inputs, args)
+    if observer is not None:
+        return observer(prim, inputs, args)
     if interpose is None:
         # NOTE: unrolled for one and two inputs: this function is the per-op overhead of everything
         try:

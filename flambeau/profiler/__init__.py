@@ -1,6 +1,6 @@
 """flambeau.profiler (torch.profiler): per-op CPU times, ranges, memory and Chrome traces.
 
-Ops are recorded at the dispatch point (flambeau/_dispatch.py's profile_hook), which costs one global read
+Ops are recorded at the dispatch point (an observer of flambeau/_dispatch.py), which costs one global read
 per op when no profiler runs. Ops are named after flambeau's primitives ("flambeau::MatMul"), not aten's.
 """
 from ._averages import EventList, FunctionEventAvg

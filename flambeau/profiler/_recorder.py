@@ -50,13 +50,14 @@ class Recorder:
         if active is not None:
             raise RuntimeError("Profiler is already enabled on this thread")
         active = self
-        _dispatch.profile_hook = self.on_op
+        _dispatch.add_observer(self)
         engine.profile_node = self.node_range
 
     def stop(self) -> list[FunctionEvent]:
         """Stop recording; ranges still open end now. Returns the events, linked into trees."""
         global active
-        _dispatch.profile_hook = None
+        if self in _dispatch._observers:
+            _dispatch.remove_observer(self)
         engine.profile_node = None
         active = None
         end = _now_us()
@@ -67,21 +68,21 @@ class Recorder:
         return self.events
 
     def on_op(self, prim, inputs: tuple, args: tuple):
-        """The dispatch hook: run the op with the hook lifted (ops it runs inside are part of it) and time it."""
-        _dispatch.profile_hook = None
+        """The dispatch observer: run the op (ops it runs inside are part of it) and time it."""
         start = perf_counter_ns()
         try:
-            out = _dispatch.apply(prim, inputs, *args)
+            out = _dispatch.run_observed(self, prim, inputs, args)
         finally:
             end = perf_counter_ns()
-            if active is self:  # another thread may have stopped the recording meanwhile
-                _dispatch.profile_hook = self.on_op
         shapes = [list(t._data.shape) for t in inputs] + [[] for _ in args] if self.record_shapes else None
         memory = out._data.nbytes if self.profile_memory and out._data.base is None else 0  # views allocate nothing
         stack = _user_stack() if self.with_stack else None
         self.events.append(FunctionEvent(len(self.events), "flambeau::" + prim.__name__, threading.get_ident(),
                                          start / 1000.0, end / 1000.0, shapes, memory, stack=stack))
         return out
+
+    def on_read(self, t, what: str) -> None:
+        """Values read into Python are not recorded."""
 
     def open(self, name: str) -> FunctionEvent:
         event = FunctionEvent(len(self.events), name, threading.get_ident(), _now_us(), is_op=False)
