@@ -325,6 +325,7 @@ class Tensor:
     def __bool__(self) -> bool:
         if self._data.size != 1:
             raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+        _observe_read(self, "bool")
         return bool(self._data.reshape(()))
 
     def __float__(self) -> float:
@@ -459,3 +460,11 @@ def _check_host_read(t: Tensor, what: str) -> None:
     from . import _dispatch
     if _dispatch.interpose is not None:
         _dispatch.interpose.__self__.host_read(t, what)
+    _observe_read(t, what)
+
+
+def _observe_read(t: Tensor, what: str) -> None:
+    """The observers at the dispatch point (the JIT's tracer) see a value read into Python."""
+    from . import _dispatch
+    if _dispatch.observer is not None:
+        _dispatch.observe_read(t, what)
