@@ -1,4 +1,5 @@
-"""What the reinforcement-learning examples share: their common arguments and the learning curves.
+"""What the reinforcement-learning examples share: their common arguments, the learning curves, the
+per-episode loop of the policy gradients and the per-step loop of the off-policy agents.
 
 `Curves` records every finished episode's return and the training losses in a TensorBoard run
 (flambeau's SummaryWriter, the one `torch.utils.tensorboard` provides), prints progress, and at the
@@ -43,7 +44,7 @@ def parser(description: str, *, seed: int, target: float, window: int, **default
     p.add_argument("--window", type=int, default=window,
                    help=f"how many recent episodes the average return is taken over (default: {window})")
     p.add_argument("--logdir", default=None, help="TensorBoard run directory (default: runs/<algorithm>-seed<seed>)")
-    p.add_argument("--log-interval", type=int, default=10, help="print progress every this many updates")
+    p.add_argument("--log-interval", type=int, default=10, help="print progress every this many episodes (PPO: rollouts)")
     return p
 
 
