@@ -24,9 +24,9 @@ class Workload:
 
 
 def _all() -> list:
-    from . import func, layers, models, overhead, pipeline, sequence, startup, vision_tasks
-    return [*models.WORKLOADS, *vision_tasks.WORKLOADS, *overhead.WORKLOADS, *layers.WORKLOADS, *sequence.WORKLOADS,
-            *func.WORKLOADS, *pipeline.WORKLOADS, *startup.WORKLOADS]
+    from . import func, layers, models, overhead, pipeline, sequence, startup, text, vision_tasks
+    return [*models.WORKLOADS, *vision_tasks.WORKLOADS, *text.WORKLOADS, *overhead.WORKLOADS, *layers.WORKLOADS,
+            *sequence.WORKLOADS, *func.WORKLOADS, *pipeline.WORKLOADS, *startup.WORKLOADS]
 
 
 def registry() -> dict:
