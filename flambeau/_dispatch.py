@@ -136,8 +136,21 @@ observer = None
 _observers: list = []
 
 
-def add_observer(obs) -> None:
-    """Start showing every op to `obs` (an object with on_op(prim, inputs, args) and on_read(tensor, what))."""
+class Observer:
+    """What an observer sees besides ops; the defaults ignore it."""
+
+    def on_op(self, prim, inputs: tuple, args: tuple):
+        raise NotImplementedError
+
+    def on_read(self, t: Tensor, what: str) -> None:
+        """`t`'s value is read into Python ("item", "tolist", "bool", "numpy")."""
+
+    def on_inplace(self, t: Tensor, result: Tensor) -> None:
+        """`t`'s memory now holds `result` (update_inplace)."""
+
+
+def add_observer(obs: Observer) -> None:
+    """Start showing every op to `obs`."""
     global observer
     _observers.append(obs)
     observer = obs.on_op
@@ -162,7 +175,7 @@ def run_observed(obs, prim, inputs: tuple, args: tuple):
 
 
 def observe_read(t: Tensor, what: str) -> None:
-    """`t`'s value is read into Python ("item", "tolist", "bool"): the observers may record it (the tracer's guards)."""
+    """`t`'s value is read into Python: the observers may record it (the tracer's guards)."""
     for obs in list(_observers):
         obs.on_read(t, what)
 
@@ -335,6 +348,9 @@ def update_inplace(self: Tensor, result: Tensor, name: str = "") -> Tensor:
     self._vc[0] += 1
     if interpose is not None:  # the transform levels update what they attach to self (its batch, its tangent)
         interpose.__self__.inplace(self, result)
+    if observer is not None:
+        for obs in list(_observers):
+            obs.on_inplace(self, result)
     if result._rg and STATE.enabled:
         if result._data.dtype != dst.dtype or result._data.shape != dst.shape:
             from .ops.elementwise import _cast_like

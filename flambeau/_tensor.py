@@ -363,6 +363,7 @@ class Tensor:
                 raise TypeError(f"can't convert {self.device} device type tensor to numpy. Use Tensor.cpu() to "
                                 "copy the tensor to host memory first.")
             return self._data.get()
+        _observe_read(self, "numpy")
         return self._data
 
     def __array__(self, dtype=None, copy=None) -> np.ndarray:

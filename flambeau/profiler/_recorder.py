@@ -38,7 +38,7 @@ def _now_us() -> float:
     return perf_counter_ns() / 1000.0
 
 
-class Recorder:
+class Recorder(_dispatch.Observer):
     def __init__(self, record_shapes: bool, profile_memory: bool, with_stack: bool = False):
         self.record_shapes = record_shapes
         self.profile_memory = profile_memory
@@ -80,9 +80,6 @@ class Recorder:
         self.events.append(FunctionEvent(len(self.events), "flambeau::" + prim.__name__, threading.get_ident(),
                                          start / 1000.0, end / 1000.0, shapes, memory, stack=stack))
         return out
-
-    def on_read(self, t, what: str) -> None:
-        """Values read into Python are not recorded."""
 
     def open(self, name: str) -> FunctionEvent:
         event = FunctionEvent(len(self.events), name, threading.get_ident(), _now_us(), is_op=False)
