@@ -1,0 +1,51 @@
+"""flambeau.jit (torch.jit): trace a module or function into a graph, replay it, save it without pickle.
+
+jit.trace records every primitive at the dispatch point (flambeau/jit/_tracer.py) into the IR
+(flambeau/jit/ir.py); calls replay the graph with the NumPy-only interpreter (flambeau/jit/_interpreter.py)
+while the trace's assumptions hold (flambeau/jit/_traced.py).
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from .._tensor import Tensor
+from ..nn.modules.module import Module
+from ._spec import flatten
+from ._traced import ScriptFunction, TracedModule, _signature
+
+__all__ = ["trace", "ScriptFunction", "TracedModule", "TracingCheckError"]
+
+
+class TracingCheckError(RuntimeError):
+    """check_trace found the replayed trace disagreeing with eager execution."""
+
+
+def trace(func: Module | Callable, example_inputs: Any, check_trace: bool = True,
+          strict: bool = True) -> ScriptFunction:
+    """Trace `func(*example_inputs)` (a Tensor alone is one input).
+
+    strict=True: a call whose inputs break what the trace assumed (their shapes and dtypes, a value read into
+    Python) raises an error naming it; strict=False: such a call is traced again, and the traces are kept.
+    check_trace replays the trace on the example and compares with eager execution.
+    """
+    inputs = example_inputs if isinstance(example_inputs, tuple) else (example_inputs,)
+    traced = TracedModule(func, strict) if isinstance(func, Module) else ScriptFunction(func, {}, strict)
+    tensors, spec = flatten(inputs)
+    traced._trace(inputs, _signature(tensors, spec, traced.training))
+    if check_trace:
+        _check(func, traced, inputs)
+    return traced
+
+
+def _check(func: Callable, traced: ScriptFunction, inputs: tuple) -> None:
+    from ..autograd.grad_mode import no_grad
+    with no_grad():
+        expected, _ = flatten(func(*inputs))
+    got, _ = flatten(traced(*inputs))
+    for i, (e, g) in enumerate(zip(expected, got)):
+        a, b = e._data, g._data
+        if a.dtype != b.dtype or not np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"):
+            raise TracingCheckError(f"jit.trace: output {i} of the replayed trace differs from eager execution "
+                                    f"(the traced code depends on something the trace does not see)")

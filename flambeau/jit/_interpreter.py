@@ -1,0 +1,84 @@
+"""Run a graph on backend arrays: each node calls its primitive's array-level forward, nothing else.
+
+No Tensors, no autograd: a compiled Program is a list of steps (forward, input slots, args, output slot)
+over a flat list of arrays. Guards are checked as soon as the value they read is computed.
+"""
+from __future__ import annotations
+
+import importlib
+
+import numpy as np
+
+from ._attrs import decode, numpy_dtype
+from .ir import Graph, Guard
+
+
+class GuardFailed(Exception):
+    """An input broke what the trace assumed: `guard` read `actual` where the trace read guard.expected."""
+
+    def __init__(self, guard: Guard, actual):
+        super().__init__(guard.where)
+        self.guard = guard
+        self.actual = actual
+
+
+def read_value(array, what: str):
+    """What reading `array` into Python gives, as the trace records it (JSON values)."""
+    if what == "bool":
+        return bool(array.reshape(()))
+    if what == "item":
+        return array.reshape(()).item()
+    return array.tolist()  # tolist, numpy
+
+
+def resolve(op: str):
+    """The primitive class named "module.Class"; only flambeau's own modules are imported."""
+    module, _, name = op.rpartition(".")
+    if not module.startswith("flambeau."):
+        raise ValueError(f"graph node names {op!r}, which is not a flambeau primitive")
+    prim = getattr(importlib.import_module(module), name, None)
+    if not (isinstance(prim, type) and callable(getattr(prim, "forward", None)) and hasattr(prim, "variadic")):
+        raise ValueError(f"graph node names {op!r}, which is not a flambeau primitive")
+    return prim
+
+
+class Program:
+    """A graph ready to run: its constants' arrays and its nodes resolved to forwards."""
+
+    def __init__(self, graph: Graph, constants: dict):
+        self.graph = graph
+        slots: dict[str, int] = {}
+        for v in [*graph.inputs, *graph.params.values(), *graph.constants]:
+            slots[v.name] = len(slots)
+        self.constants = [constants[v.name] for v in graph.constants]
+        self.input_types = [(v.type.shape, numpy_dtype(v.type.dtype)) for v in graph.inputs]
+        guards: dict[str, list[Guard]] = {}
+        for g in graph.guards:
+            guards.setdefault(g.value.name, []).append(g)
+        self.steps = []
+        for n in graph.nodes:
+            prim = resolve(n.op)
+            ins = tuple(slots[v.name] for v in n.inputs)
+            out = slots.setdefault(n.outputs[0].name, len(slots))
+            self.steps.append((prim.forward, prim.variadic, ins, tuple(decode(a) for a in n.attrs), out,
+                               tuple(guards.get(n.outputs[0].name, ()))))
+        self.size = len(slots)
+        self.outputs = [slots[v.name] for v in graph.outputs]
+
+    def run(self, inputs: list, params: list) -> list:
+        """The outputs' arrays for the inputs' arrays and the parameters' arrays (in graph.params order)."""
+        env = [*inputs, *params, *self.constants] + [None] * (self.size - len(inputs) - len(params)
+                                                            - len(self.constants))
+        for forward, variadic, ins, args, out, guards in self.steps:
+            if variadic:
+                result = forward(tuple([env[i] for i in ins]), *args)
+            else:
+                result = forward(*[env[i] for i in ins], *args)
+            if not isinstance(result, np.ndarray) and isinstance(result, np.generic):
+                result = np.asarray(result)
+            env[out] = result
+            for g in guards:
+                actual = read_value(result, g.what)
+                if actual != g.expected:
+                    raise GuardFailed(g, actual)
+        return [env[i] for i in self.outputs]

@@ -1,0 +1,96 @@
+"""Recording a graph at the dispatch point: the tracer observes every op, read and in-place write.
+
+A tensor is known by its array (ops rewrap arrays, so the Tensor object is not its identity), together
+with its version counter: a tensor written in place behind the tracer's back (its version moved) is
+refused rather than replayed with its old value.
+"""
+from __future__ import annotations
+
+import linecache
+import os
+import sys
+
+from .. import _dispatch
+from .._tensor import Tensor
+from ._attrs import UnserializableArgument, encode
+from ._interpreter import read_value
+from .ir import Graph, Guard, Node, Type, Value
+
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+_PLUMBING = tuple(_PACKAGE + f for f in ("_tensor.py", "_dispatch.py", "jit" + os.sep))
+
+
+class Tracer(_dispatch.Observer):
+    def __init__(self, params: dict[str, Tensor]):
+        self.graph = Graph()
+        self.constants: dict = {}   # constant value name -> array
+        self.known: dict = {}       # id(array) -> (array, Value, version counter, version)
+        self.count = 0
+        for key, t in params.items():
+            self.graph.params[key] = self._bind(t, key)
+
+    def _bind(self, t: Tensor, name: str | None = None) -> Value:
+        a = t._data
+        self.count += 1
+        v = Value(name or str(self.count), Type(tuple(a.shape), a.dtype.name, str(t.device)))
+        self.known[id(a)] = (a, v, t._vc, t._vc[0])
+        return v
+
+    def add_input(self, t: Tensor) -> None:
+        self.graph.inputs.append(self._bind(t, f"input{len(self.graph.inputs)}"))
+
+    def lookup(self, t: Tensor) -> Value | None:
+        """The value of a tensor the trace knows (None otherwise); refuses one written behind its back."""
+        entry = self.known.get(id(t._data))
+        if entry is None or entry[0] is not t._data:
+            return None
+        if entry[2][0] != entry[3]:
+            raise RuntimeError(f"jit.trace: a tensor of shape {list(t.shape)} was written in place after it was "
+                               f"computed (a view of a tensor written in place, or a write the tracer does not "
+                               f"see); tracing cannot replay it")
+        return entry[1]
+
+    def value_of(self, t: Tensor) -> Value:
+        """A known tensor's value; any other tensor becomes a constant captured now."""
+        v = self.lookup(t)
+        if v is None:
+            v = self._bind(t, f"c{len(self.graph.constants)}")
+            self.graph.constants.append(v)
+            self.constants[v.name] = t._data.copy()
+        return v
+
+    def on_op(self, prim, inputs: tuple, args: tuple):
+        ins = [self.value_of(t) for t in inputs]
+        name = f"{prim.__module__}.{prim.__qualname__}"
+        try:
+            attrs = [encode(a) for a in args]
+        except UnserializableArgument as e:
+            raise RuntimeError(f"jit.trace: primitive {name} has an argument that cannot be saved ({e}); "
+                               f"trace arguments must be numbers, strings, None, dtypes, slices and tuples of them")
+        out = _dispatch.run_observed(self, prim, inputs, args)
+        self.graph.nodes.append(Node(name, ins, [self._bind(out)], attrs))
+        return out
+
+    def on_read(self, t: Tensor, what: str) -> None:
+        v = self.lookup(t)
+        if v is not None and v.name not in self.constants:
+            self.graph.guards.append(Guard(v, what, read_value(t._data, what), _source_line()))
+
+    def on_inplace(self, t: Tensor, result: Tensor) -> None:
+        if t._base is not None:
+            raise RuntimeError("jit.trace: an in-place write into a view is not supported yet")
+        if result._data.shape != t._data.shape or result._data.dtype != t._data.dtype:
+            raise RuntimeError("jit.trace: an in-place write that broadcasts or casts is not supported yet")
+        v = self.value_of(result)
+        self.known[id(t._data)] = (t._data, v, t._vc, t._vc[0])
+
+
+def _source_line() -> str:
+    """The innermost line outside the tensor and dispatch plumbing: the code that read the value."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_PLUMBING):
+        frame = frame.f_back
+    if frame is None:
+        return "<unknown>"
+    path, line = frame.f_code.co_filename, frame.f_lineno
+    return f"{path}:{line}: {linecache.getline(path, line).strip()}"
