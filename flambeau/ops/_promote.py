@@ -39,7 +39,9 @@ def result_dtype(*operands):
 
 
 def check_same_device(a: Tensor, b: Tensor) -> None:
-    if type(a._data) is not type(b._data) or (not isinstance(a._data, np.ndarray) and a.device != b.device):
+    # isinstance, not type(): a NumPy subclass (np.memmap, as joblib loads pickled tensors) is still the CPU
+    on_cpu = isinstance(a._data, np.ndarray)
+    if on_cpu is not isinstance(b._data, np.ndarray) or (not on_cpu and a.device != b.device):
         # PyTorch lets a 0-d CPU tensor join a CUDA computation as a scalar
         if a._data.ndim and b._data.ndim:
             raise RuntimeError("Expected all tensors to be on the same device, but found at least two devices, "
