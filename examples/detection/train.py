@@ -11,17 +11,16 @@ weights) is trained on one seed's images and scored on held-out images of anothe
 import argparse
 import pathlib
 import sys
-import time
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "shapes"))  # the shared generator
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "shapes"))  # the shared generator and helpers
 
 import flambeau as torch
-from flambeau.utils.data import DataLoader
 from flambeau.vision.models.detection.faster_rcnn import fasterrcnn_mobilenet_v3_large_320_fpn
 from flambeau.vision.utils import draw_bounding_boxes, make_grid, save_image
 
 from mean_ap import mean_average_precision
-from shapes import CLASSES, ShapesDataset, short_run_batch_norms
+from shapes import CLASSES
+from training import add_arguments, fit, loaders, short_run_batch_norms
 
 
 def collate(batch):
@@ -30,18 +29,10 @@ def collate(batch):
     return list(images), [{"boxes": t["boxes"], "labels": t["labels"]} for t in targets]
 
 
-def train(model, loader, optimizer, scheduler, epoch):
-    model.train()
-    start, total = time.time(), 0.0
-    for images, targets in loader:
-        losses = model(images, targets)
-        loss = sum(losses.values())
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        scheduler.step()
-        total += loss.item()
-    print(f"epoch {epoch}: mean loss {total / len(loader):.4f} ({time.time() - start:.0f} s)")
+def detection_loss(model, batch):
+    """The sum of the detector's four losses (RPN objectness and boxes, box-head classes and boxes)."""
+    images, targets = batch
+    return sum(model(images, targets).values())
 
 
 def evaluate(model, loader):
@@ -72,23 +63,14 @@ def save_detections(shown, path, min_score, count=16):
 
 def main():
     parser = argparse.ArgumentParser(description="flambeau Faster R-CNN shapes detection example")
-    parser.add_argument("--train-images", type=int, default=1024, help="generated training images (default: 1024)")
-    parser.add_argument("--test-images", type=int, default=64, help="generated held-out images (default: 64)")
-    parser.add_argument("--image-size", type=int, default=96, help="side of the square images (default: 96)")
-    parser.add_argument("--epochs", type=int, default=4, help="passes over the training images (default: 4)")
-    parser.add_argument("--batch-size", type=int, default=4, help="training batch size (default: 4)")
-    parser.add_argument("--lr", type=float, default=0.001, help="Adam's peak learning rate (default: 0.001)")
-    parser.add_argument("--seed", type=int, default=1, help="random seed (default: 1)")
+    add_arguments(parser, train_images=1024, test_images=64, image_size=96, epochs=4, batch_size=4, lr=0.001)
     parser.add_argument("--min-score", type=float, default=0.5, help="least score of the boxes drawn (default: 0.5)")
     parser.add_argument("--output", default="detections.png", help="PNG of detections (default: detections.png)")
     parser.add_argument("--checkpoint", default="fasterrcnn_shapes.pt", help="where to save the model (default: fasterrcnn_shapes.pt)")
     args = parser.parse_args()
 
     torch.manual_seed(args.seed)
-    train_set = ShapesDataset(args.train_images, seed=args.seed, size=args.image_size)
-    test_set = ShapesDataset(args.test_images, seed=10_000 + args.seed, size=args.image_size)
-    train_loader = DataLoader(train_set, batch_size=args.batch_size, shuffle=True, collate_fn=collate)
-    test_loader = DataLoader(test_set, batch_size=16, collate_fn=collate)
+    train_loader, test_loader = loaders(args, collate)
 
     # the images are drawn at the size the detector works at (not resized to 320: 11x the work), and the
     # box head learns from 64 sampled proposals per image rather than 512, which cost most of a step
@@ -96,11 +78,7 @@ def main():
                                                   min_size=args.image_size, max_size=args.image_size,
                                                   box_batch_size_per_image=64)
     short_run_batch_norms(model)
-    optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
-    scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=args.lr, total_steps=args.epochs * len(train_loader),
-                                                    pct_start=0.1)
-    for epoch in range(1, args.epochs + 1):
-        train(model, train_loader, optimizer, scheduler, epoch)
+    fit(model, train_loader, detection_loss, args.epochs, args.lr)
     _, shown = evaluate(model, test_loader)
     save_detections(shown, args.output, args.min_score)
     torch.save(model.state_dict(), args.checkpoint)

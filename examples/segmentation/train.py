@@ -11,18 +11,17 @@ saves an overlay of its predicted masks on held-out images as a PNG.
 import argparse
 import pathlib
 import sys
-import time
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "shapes"))  # the shared generator
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "shapes"))  # the shared generator and helpers
 
 import flambeau as torch
 import flambeau.nn.functional as F
-from flambeau.utils.data import DataLoader
 from flambeau.vision.models.segmentation.lraspp import lraspp_mobilenet_v3_large
 from flambeau.vision.utils import draw_segmentation_masks, make_grid, save_image
 
 from mean_iou import confusion_matrix, mean_iou
-from shapes import CLASSES, ShapesDataset, short_run_batch_norms
+from shapes import CLASSES
+from training import add_arguments, fit, loaders, short_run_batch_norms
 
 COLOURS = ["red", "lime", "blue"]  # rectangle, ellipse, triangle
 
@@ -37,17 +36,10 @@ def collate(batch):
     return torch.stack(images), torch.stack([semantic_mask(t) for t in targets])
 
 
-def train(model, loader, optimizer, scheduler, epoch):
-    model.train()
-    start, total = time.time(), 0.0
-    for images, masks in loader:
-        loss = F.cross_entropy(model(images)["out"], masks)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        scheduler.step()
-        total += loss.item()
-    print(f"epoch {epoch}: mean loss {total / len(loader):.4f} ({time.time() - start:.0f} s)")
+def segmentation_loss(model, batch):
+    """Per-pixel cross-entropy of the predicted class scores."""
+    images, masks = batch
+    return F.cross_entropy(model(images)["out"], masks)
 
 
 def evaluate(model, loader):
@@ -77,31 +69,17 @@ def save_overlay(shown, path, count=16):
 
 def main():
     parser = argparse.ArgumentParser(description="flambeau LR-ASPP shapes segmentation example")
-    parser.add_argument("--train-images", type=int, default=2048, help="generated training images (default: 2048)")
-    parser.add_argument("--test-images", type=int, default=128, help="generated held-out images (default: 128)")
-    parser.add_argument("--image-size", type=int, default=64, help="side of the square images (default: 64)")
-    parser.add_argument("--epochs", type=int, default=3, help="passes over the training images (default: 3)")
-    parser.add_argument("--batch-size", type=int, default=8, help="training batch size (default: 8)")
-    parser.add_argument("--lr", type=float, default=0.003, help="Adam's peak learning rate (default: 0.003)")
-    parser.add_argument("--seed", type=int, default=1, help="random seed (default: 1)")
+    add_arguments(parser, train_images=2048, test_images=128, image_size=64, epochs=3, batch_size=8, lr=0.003)
     parser.add_argument("--overlay", default="segmentation.png", help="PNG of predicted masks (default: segmentation.png)")
     parser.add_argument("--checkpoint", default="lraspp_shapes.pt", help="where to save the model (default: lraspp_shapes.pt)")
     args = parser.parse_args()
 
     torch.manual_seed(args.seed)
-    train_set = ShapesDataset(args.train_images, seed=args.seed, size=args.image_size)
-    test_set = ShapesDataset(args.test_images, seed=10_000 + args.seed, size=args.image_size)
-    train_loader = DataLoader(train_set, batch_size=args.batch_size, shuffle=True, collate_fn=collate)
-    test_loader = DataLoader(test_set, batch_size=32, collate_fn=collate)
+    train_loader, test_loader = loaders(args, collate, test_batch_size=32)
 
     model = lraspp_mobilenet_v3_large(weights=None, weights_backbone=None, num_classes=len(CLASSES))
     short_run_batch_norms(model)
-    optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
-    # one cycle: a short warm-up (the random-init network's batch norms settle), then a cosine descent
-    scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=args.lr, total_steps=args.epochs * len(train_loader),
-                                                    pct_start=0.1)
-    for epoch in range(1, args.epochs + 1):
-        train(model, train_loader, optimizer, scheduler, epoch)
+    fit(model, train_loader, segmentation_loss, args.epochs, args.lr)
     _, shown = evaluate(model, test_loader)
     save_overlay(shown, args.overlay)
     torch.save(model.state_dict(), args.checkpoint)

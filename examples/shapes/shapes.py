@@ -101,13 +101,3 @@ class ShapesDataset(Dataset):
             raise IndexError(f"index {index} out of range for {self.length} images")
         return make_sample(np.random.default_rng((self.seed, index)), self.size, self.max_shapes)
 
-
-def short_run_batch_norms(model, momentum=0.1):
-    """Make the batch norms of a freshly initialised MobileNetV3 track their statistics with `momentum`.
-
-    MobileNetV3 averages them with momentum 0.01, tuned for runs of many epochs; after the few hundred
-    steps of these examples its running statistics would still be close to their initial values, and
-    evaluation (which uses them) would see features scaled unlike training."""
-    for module in model.modules():
-        if isinstance(module, torch.nn.BatchNorm2d):
-            module.momentum = momentum
