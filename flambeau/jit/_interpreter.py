@@ -10,7 +10,7 @@ import importlib
 import numpy as np
 
 from ._attrs import decode, numpy_dtype
-from .ir import Graph, Guard
+from .ir import Graph, Guard, _is_ref
 
 
 class GuardFailed(Exception):
@@ -31,6 +31,12 @@ def read_value(array, what: str):
     return array.tolist()  # tolist, numpy
 
 
+def _check(guard: Guard, array) -> None:
+    actual = read_value(array, guard.what)
+    if actual != guard.expected:
+        raise GuardFailed(guard, actual)
+
+
 def resolve(op: str):
     """The primitive class named "module.Class"; only flambeau's own modules are imported."""
     module, _, name = op.rpartition(".")
@@ -40,6 +46,13 @@ def resolve(op: str):
     if not (isinstance(prim, type) and callable(getattr(prim, "forward", None)) and hasattr(prim, "variadic")):
         raise ValueError(f"graph node names {op!r}, which is not a flambeau primitive")
     return prim
+
+
+class _Slot:
+    __slots__ = ("index",)
+
+    def __init__(self, index: int):
+        self.index = index
 
 
 class Program:
@@ -60,8 +73,11 @@ class Program:
             prim = resolve(n.op)
             ins = tuple(slots[v.name] for v in n.inputs)
             out = slots.setdefault(n.outputs[0].name, len(slots))
-            self.steps.append((prim.forward, prim.variadic, ins, tuple(decode(a) for a in n.attrs), out,
+            args = tuple(_Slot(slots[a["value"]]) if _is_ref(a) else decode(a) for a in n.attrs)
+            self.steps.append((prim.forward, prim.variadic, ins, args, out,
                                tuple(guards.get(n.outputs[0].name, ()))))
+        self.entry_guards = [(slots[g.value.name], g) for v in [*graph.inputs, *graph.params.values()]
+                             for g in guards.get(v.name, ())]
         self.size = len(slots)
         self.outputs = [slots[v.name] for v in graph.outputs]
 
@@ -69,7 +85,11 @@ class Program:
         """The outputs' arrays for the inputs' arrays and the parameters' arrays (in graph.params order)."""
         env = [*inputs, *params, *self.constants] + [None] * (self.size - len(inputs) - len(params)
                                                             - len(self.constants))
+        for i, g in self.entry_guards:
+            _check(g, env[i])
         for forward, variadic, ins, args, out, guards in self.steps:
+            if any(a.__class__ is _Slot for a in args):
+                args = tuple(env[a.index] if a.__class__ is _Slot else a for a in args)
             if variadic:
                 result = forward(tuple([env[i] for i in ins]), *args)
             else:
@@ -78,7 +98,5 @@ class Program:
                 result = np.asarray(result)
             env[out] = result
             for g in guards:
-                actual = read_value(result, g.what)
-                if actual != g.expected:
-                    raise GuardFailed(g, actual)
+                _check(g, result)
         return [env[i] for i in self.outputs]

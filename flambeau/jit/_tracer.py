@@ -10,6 +10,8 @@ import linecache
 import os
 import sys
 
+import numpy as np
+
 from .. import _dispatch
 from .._tensor import Tensor
 from ._attrs import UnserializableArgument, encode
@@ -63,13 +65,20 @@ class Tracer(_dispatch.Observer):
         ins = [self.value_of(t) for t in inputs]
         name = f"{prim.__module__}.{prim.__qualname__}"
         try:
-            attrs = [encode(a) for a in args]
+            attrs = [self._array_ref(a) if isinstance(a, np.ndarray) else encode(a) for a in args]
         except UnserializableArgument as e:
             raise RuntimeError(f"jit.trace: primitive {name} has an argument that cannot be saved ({e}); "
                                f"trace arguments must be numbers, strings, None, dtypes, slices and tuples of them")
         out = _dispatch.run_observed(self, prim, inputs, args)
         self.graph.nodes.append(Node(name, ins, [self._bind(out)], attrs))
         return out
+
+    def _array_ref(self, a) -> dict:
+        """An array argument computed by the trace (max pooling's argmax) is a reference to its value."""
+        entry = self.known.get(id(a))
+        if entry is None or entry[0] is not a:
+            raise UnserializableArgument(f"an array of shape {list(a.shape)} the trace did not compute")
+        return {"value": entry[1].name}
 
     def on_read(self, t: Tensor, what: str) -> None:
         v = self.lookup(t)

@@ -84,7 +84,8 @@ class Graph:
         for n in self.nodes:
             for v in n.outputs:
                 names[v.name] = _identifier(v.name)
-            args = [names[v.name] for v in n.inputs] + [repr(decode(a)) for a in n.attrs]
+            args = [names[v.name] for v in n.inputs] + [names[a["value"]] if _is_ref(a) else repr(decode(a))
+                                                         for a in n.attrs]
             short = n.op.removeprefix("flambeau.")
             lines.append(f"    {', '.join(names[v.name] for v in n.outputs)} = {short}({', '.join(args)})")
             lines += [f"    assert {g.what}({names[v.name]}) == {g.expected!r}  # {g.where}" for v in n.outputs
@@ -102,7 +103,12 @@ def _guards_by_value(graph: Graph) -> dict[str, list[Guard]]:
 
 
 def _attr_text(attrs: list) -> str:
-    return f"[args={tuple(decode(a) for a in attrs)!r}]" if attrs else ""
+    return f"[args=({', '.join('%' + a['value'] if _is_ref(a) else repr(decode(a)) for a in attrs)})]" if attrs else ""
+
+
+def _is_ref(attr) -> bool:
+    """{"value": name}: an array argument that is a value of the graph (max pooling's argmax)."""
+    return isinstance(attr, dict) and list(attr) == ["value"]
 
 
 def _identifier(name: str) -> str:
@@ -144,6 +150,9 @@ def verify(graph: Graph) -> None:
             raise VerifyError(f"{where}: malformed op or attrs")
         for v in n.inputs:
             use(v, where)
+        for a in n.attrs:
+            if _is_ref(a) and a["value"] not in defined:
+                raise VerifyError(f"{where}: value %{a['value']} is used before it is defined")
         for block in n.blocks:
             verify(block)
         for v in n.outputs:

@@ -1,0 +1,149 @@
+"""jit.trace: replayed traces equal eager on new inputs; broken assumptions raise or retrace, never replay."""
+import numpy as np
+import pytest
+
+import flambeau as torch
+import flambeau.nn as nn
+from flambeau import _dispatch, jit
+from flambeau.jit.ir import Value, VerifyError, verify
+
+
+def small_cnn():
+    return nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(inplace=True), nn.MaxPool2d(2),
+                         nn.Conv2d(8, 4, 3), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 3))
+
+
+def vision(name):
+    from flambeau.vision import models
+    return getattr(models, name)(num_classes=5)
+
+
+def encoder_layer():
+    return nn.TransformerEncoderLayer(d_model=16, nhead=4, dim_feedforward=32, batch_first=True)
+
+
+@pytest.mark.parametrize("build, shape", [(small_cnn, (2, 3, 8, 8)), (lambda: vision("resnet18"), (1, 3, 32, 32)),
+                                          (lambda: vision("mobilenet_v2"), (1, 3, 32, 32)),
+                                          (encoder_layer, (2, 5, 16))], ids=["cnn", "resnet18", "mobilenet_v2",
+                                                                              "encoder_layer"])
+def test_trace_equals_eager_on_new_inputs(build, shape):
+    torch.manual_seed(0)
+    model = build().eval()
+    traced = jit.trace(model, torch.randn(*shape))
+    verify(traced.graph)
+    for _ in range(3):
+        x = torch.randn(*shape)
+        with torch.no_grad():
+            expected = model(x)
+        np.testing.assert_array_equal(traced(x).numpy(), expected.numpy())
+
+
+class Branchy(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = nn.Linear(4, 4, bias=False)  # so that -x takes the other branch
+
+    def forward(self, x):
+        y = self.lin(x)
+        if y.sum() > 0:  # the data-dependent read
+            return y * 2
+        return -y
+
+
+def test_data_dependent_branch_strict_names_the_line():
+    torch.manual_seed(0)
+    model = Branchy()
+    x = torch.randn(3, 4)
+    traced = jit.trace(model, x)
+    flip = -x
+    with pytest.raises(RuntimeError, match=r"test_trace\.py:\d+: if y\.sum\(\) > 0"):
+        traced(flip)
+    np.testing.assert_array_equal(traced(x).numpy(), model(x).detach().numpy())  # the traced branch still runs
+
+
+def test_data_dependent_branch_retraces_when_not_strict():
+    torch.manual_seed(0)
+    model = Branchy()
+    x = torch.randn(3, 4)
+    traced = jit.trace(model, x, strict=False)
+    for inp in (-x, x, -x):
+        np.testing.assert_array_equal(traced(inp).numpy(), model(inp).detach().numpy())
+    assert len(next(iter(traced._traces.values()))) == 2  # one trace per branch, kept
+
+
+def test_other_batch_size_breaks_the_shape_guard():
+    torch.manual_seed(0)
+    model = small_cnn().eval()
+    traced = jit.trace(model, torch.randn(2, 3, 8, 8))
+    with pytest.raises(RuntimeError, match=r"specialised to inputs float32\[2, 3, 8, 8\].*got float32\[5, 3, 8, 8\]"):
+        traced(torch.randn(5, 3, 8, 8))
+    loose = jit.trace(model, torch.randn(2, 3, 8, 8), strict=False)
+    x = torch.randn(5, 3, 8, 8)
+    with torch.no_grad():
+        np.testing.assert_array_equal(loose(x).numpy(), model(x).numpy())
+
+
+def test_value_reads_become_guards():
+    def scale(x):
+        return x * float(x.max()) + x.sign().tolist()[0]
+    traced = jit.trace(scale, torch.tensor([1.0, 2.0]))
+    assert [g.what for g in traced.graph.guards] == ["item", "tolist"]
+    np.testing.assert_array_equal(traced(torch.tensor([0.5, 2.0])).numpy(), [2.0, 5.0])  # the same reads
+    with pytest.raises(RuntimeError, match=r"float\(x.max\(\)\)"):
+        traced(torch.tensor([1.0, 3.0]))
+    first = jit.trace(lambda x: x + x.tolist()[0], torch.tensor([1.0, 2.0]))  # a read of an input itself
+    with pytest.raises(RuntimeError, match=r"tolist gave \[1.0, 2.0\]\); these inputs give \[1.0, 3.0\]"):
+        first(torch.tensor([1.0, 3.0]))
+
+
+def test_nested_inputs_and_outputs():
+    def f(pair, d):
+        a, b = pair
+        return {"sum": a + d["c"], "rest": [b * 2, None]}
+    args = ((torch.ones(2), torch.ones(3)), {"c": torch.full((2,), 3.0)})
+    traced = jit.trace(f, args)
+    out = traced((torch.zeros(2), torch.ones(3)), {"c": torch.ones(2)})
+    assert out["rest"][1] is None
+    np.testing.assert_array_equal(out["sum"].numpy(), [1.0, 1.0])
+    np.testing.assert_array_equal(out["rest"][0].numpy(), [2.0, 2.0, 2.0])
+
+
+def test_unserializable_argument_names_the_primitive():
+    class Odd(_dispatch.Primitive):
+        @staticmethod
+        def forward(x, fn):
+            return fn(x)
+
+    def f(x):
+        return _dispatch.apply(Odd, (x,), np.negative)
+    with pytest.raises(RuntimeError, match="Odd has an argument that cannot be saved"):
+        jit.trace(f, torch.ones(2))
+    assert _dispatch.observer is None  # the failed trace leaves no observer behind
+
+
+def test_write_behind_the_tracer_is_refused():
+    def f(x):
+        y = x.view(2, 2)
+        x.add_(1)  # y now holds other values than the graph's
+        return y * 1
+    with pytest.raises(RuntimeError, match="written in place"):
+        jit.trace(f, torch.zeros(4))
+
+
+def test_printer_code_and_state_dict():
+    model = small_cnn().eval()
+    traced = jit.trace(model, torch.randn(1, 3, 8, 8))
+    text = str(traced.graph)
+    assert text.startswith("graph(%input0 : float32[1, 3, 8, 8], %0.weight : float32[8, 3, 3, 3]")
+    assert "flambeau.ops.conv.Conv(%input0, %0.weight)" in text and "return (%" in text
+    assert "def forward(self, input0):" in traced.code and "self['0.weight']" in traced.code
+    assert list(traced.state_dict()) == list(model.state_dict())
+    assert traced.eval() is traced and not traced.training
+
+
+def test_verifier_rejects_use_before_definition():
+    traced = jit.trace(lambda x: x + 1, torch.ones(2))
+    graph = traced.graph
+    graph.nodes[0].inputs[0] = Value("nowhere", graph.inputs[0].type)
+    with pytest.raises(VerifyError, match="%nowhere is used before it is defined"):
+        verify(graph)
