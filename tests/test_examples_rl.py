@@ -4,6 +4,7 @@ Every run logs its curves with SummaryWriter; the tests read the event files bac
 own EventAccumulator. The floors below were checked on several seeds (see
 examples/reinforcement_learning/README.md); a uniformly random policy averages about 22 on CartPole.
 """
+import importlib.util
 import os
 import pathlib
 import re
@@ -49,6 +50,12 @@ def test_pytorch_examples_policy_gradients_raise_the_return(tmp_path, script, fl
     windows = [sum(returns[i:i + 20]) / 20 for i in (0, 20, 40)]
     assert printed == pytest.approx(windows, abs=0.01)  # what it prints is what it logged
     assert windows[-1] > windows[0] and windows[-1] > floor, windows
+    # the curves are drawn as a PNG exactly when matplotlib is installed
+    png = tmp_path / "returns.png"
+    if importlib.util.find_spec("matplotlib"):
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    else:
+        assert not png.exists()
 
 
 @pytest.mark.slow
