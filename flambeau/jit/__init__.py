@@ -12,10 +12,11 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..nn.modules.module import Module
+from ._archive import load, save
 from ._spec import flatten
-from ._traced import ScriptFunction, TracedModule, _signature
+from ._traced import ScriptFunction, TracedModule
 
-__all__ = ["trace", "ScriptFunction", "TracedModule", "TracingCheckError"]
+__all__ = ["trace", "save", "load", "ScriptFunction", "TracedModule", "TracingCheckError"]
 
 
 class TracingCheckError(RuntimeError):
@@ -31,9 +32,11 @@ def trace(func: Module | Callable, example_inputs: Any, check_trace: bool = True
     check_trace replays the trace on the example and compares with eager execution.
     """
     inputs = example_inputs if isinstance(example_inputs, tuple) else (example_inputs,)
-    traced = TracedModule(func, strict) if isinstance(func, Module) else ScriptFunction(func, {}, strict)
-    tensors, spec = flatten(inputs)
-    traced._trace(inputs, _signature(tensors, spec, traced.training))
+    if isinstance(func, Module):
+        traced = TracedModule(func, dict(func.state_dict(keep_vars=True)), strict, func.training)
+    else:
+        traced = ScriptFunction(func, {}, strict)
+    traced._trace(inputs)
     if check_trace:
         _check(func, traced, inputs)
     return traced

@@ -9,6 +9,7 @@ import importlib
 
 import numpy as np
 
+from .._dispatch import Primitive
 from ._attrs import decode, numpy_dtype
 from .ir import Graph, Guard, _is_ref
 
@@ -43,7 +44,7 @@ def resolve(op: str):
     if not module.startswith("flambeau."):
         raise ValueError(f"graph node names {op!r}, which is not a flambeau primitive")
     prim = getattr(importlib.import_module(module), name, None)
-    if not (isinstance(prim, type) and callable(getattr(prim, "forward", None)) and hasattr(prim, "variadic")):
+    if not (isinstance(prim, type) and issubclass(prim, Primitive)):
         raise ValueError(f"graph node names {op!r}, which is not a flambeau primitive")
     return prim
 

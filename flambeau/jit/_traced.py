@@ -39,8 +39,15 @@ def record(fn: Callable, params: dict[str, Tensor], inputs: tuple) -> Program:
 
 
 def _signature(tensors: list[Tensor], spec: Any, training: bool) -> tuple:
+    """What a call's inputs must match to replay a trace: their shapes, dtypes, devices and nesting."""
     return (tuple((tuple(t._data.shape), t._data.dtype.name, str(t.device)) for t in tensors),
             json.dumps(spec), training)
+
+
+def graph_signature(graph: Graph, training: bool) -> tuple:
+    """The signature of the inputs `graph` was traced for."""
+    return (tuple((v.type.shape, v.type.dtype, v.type.device) for v in graph.inputs),
+            json.dumps(graph.input_spec), training)
 
 
 def _describe(signature: tuple) -> str:
@@ -57,12 +64,12 @@ class ScriptFunction:
         self.training = training
         self._traces: dict[tuple, list[Program]] = {}
 
-    def _add(self, program: Program, inputs_signature: tuple) -> None:
-        self._traces.setdefault(inputs_signature, []).append(program)
+    def _add(self, program: Program, training: bool) -> None:
+        self._traces.setdefault(graph_signature(program.graph, training), []).append(program)
 
-    def _trace(self, inputs: tuple, signature: tuple) -> Program:
+    def _trace(self, inputs: tuple) -> Program:
         program = record(self._fn, self._params, inputs)
-        self._add(program, signature)
+        self._add(program, self.training)
         return program
 
     @property
@@ -84,7 +91,7 @@ class ScriptFunction:
                                    f"{_describe(next(iter(self._traces)))} (training={self.graph_training()}); got "
                                    f"{_describe(signature)} (training={self.training}). Trace again with such "
                                    f"inputs, or trace with strict=False to trace each new input signature.")
-            programs = [self._trace(inputs, signature)]
+            programs = [self._trace(inputs)]
         arrays = [t._data for t in tensors]
         params = [self._params[k]._data for k in programs[0].graph.params]
         failed = None
@@ -98,7 +105,7 @@ class ScriptFunction:
             raise RuntimeError(f"jit.trace: the trace read a tensor's value into Python at {g.where} ({g.what} gave "
                                f"{g.expected!r}); these inputs give {failed.actual!r}, so the code may take another "
                                f"path. Trace with strict=False to trace again for such inputs.")
-        program = self._trace(inputs, signature)
+        program = self._trace(inputs)
         return self._outputs(program, program.run(arrays, params))
 
     def graph_training(self) -> bool:
@@ -114,10 +121,6 @@ class ScriptFunction:
 
 class TracedModule(ScriptFunction):
     """A traced nn.Module: its parameters and buffers are the module's own (their current values are used)."""
-
-    def __init__(self, module, strict: bool):
-        params = dict(module.state_dict(keep_vars=True))
-        super().__init__(module, params, strict, module.training)
 
     def train(self, mode: bool = True) -> "TracedModule":
         """Set the mode calls run in; a trace in the other mode is used (or made, strict=False) for them."""
