@@ -31,7 +31,8 @@ class NeuralNetClassifier(ClassifierMixin, NeuralNet):
         return self._predict_output(X)
 
     def predict(self, X) -> np.ndarray:
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+        codes = self.predict_proba(X).argmax(axis=1)  # first: unfitted, it raises NotFittedError
+        return self.classes_[codes]
 
     def _target_validation(self) -> dict[str, Any]:
         return {}
