@@ -257,6 +257,8 @@ def test_set_params_routes_prefixed_parameters():
     assert net.optimizer_ is optimizer and optimizer.param_groups[0]["lr"] == 0.5
     net.set_params(optimizer__betas=(0.5, 0.5))
     assert net.optimizer_ is not optimizer and net.optimizer_.param_groups[0]["betas"] == (0.5, 0.5)
+    net.set_params(optimizer__lr=0.2, callbacks__stop__patience=4)  # both parts follow
+    assert net.optimizer_.param_groups[0]["lr"] == 0.2 and net.callbacks_[0][1].patience == 4
     net.set_params(module__hidden=9)  # a fitted net rebuilds its module
     assert net.module_.hidden.out_features == 9
     assert net.optimizer_.param_groups[0]["params"][0] is net.module_.hidden.weight

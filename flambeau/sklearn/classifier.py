@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.base import ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
 
@@ -21,16 +22,17 @@ class NeuralNetClassifier(ClassifierMixin, NeuralNet):
                  train_split: Callable | None = ValidSplit(5, stratified=True), **kwargs: Any) -> None:
         super().__init__(module, criterion=criterion, train_split=train_split, **kwargs)
 
-    def partial_fit(self, X, y=None, classes=None) -> "NeuralNetClassifier":
+    def partial_fit(self, X: ArrayLike, y: ArrayLike | None = None,
+                    classes: ArrayLike | None = None) -> "NeuralNetClassifier":
         """Train for max_epochs more. classes: every label y may hold, needed on the first call when
         that batch does not show them all."""
         return self._fit(X, y, restart=not hasattr(self, "module_"), classes=classes)
 
-    def predict_proba(self, X) -> np.ndarray:
+    def predict_proba(self, X: ArrayLike) -> np.ndarray:
         """The module's output after predict_nonlinearity: one column per class in classes_."""
         return self._predict_output(X)
 
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X: ArrayLike) -> np.ndarray:
         codes = self.predict_proba(X).argmax(axis=1)  # first: unfitted, it raises NotFittedError
         return self.classes_[codes]
 

@@ -11,6 +11,7 @@ import time
 from typing import Any, Callable, Iterator
 
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
@@ -33,8 +34,6 @@ except ImportError:  # scikit-learn before 1.6 has it as a method
         return estimator._validate_data(*args, **kwargs)
 
 _PREFIXES = ("module__", "criterion__", "optimizer__", "callbacks__")
-# set_params of these rebuilds the module, and so the optimizer and the callbacks
-_MODULE_KEYS = ("module", "criterion", "device")
 
 
 class NeuralNet(KwargsParams, BaseEstimator):
@@ -99,26 +98,33 @@ class NeuralNet(KwargsParams, BaseEstimator):
         optimizer and callbacks) for module/criterion/device ones, the optimizer for optimizer ones
         (lr alone is changed in place, keeping the optimizer's state), the callbacks for callback ones."""
         super().set_params(**params)
-        if not hasattr(self, "module_"):
-            return self
-        if any(key in _MODULE_KEYS or key.startswith(("module__", "criterion__")) for key in params):
-            self._initialize()
-        elif set(params) <= {"lr", "optimizer__lr"} and params:
-            for group in self.optimizer_.param_groups:
-                group["lr"] = params.get("optimizer__lr", params.get("lr"))
-        elif any(key == "optimizer" or key.startswith("optimizer__") for key in params):
-            self.optimizer_ = self._build_optimizer()
-        elif any(key == "callbacks" or key.startswith("callbacks__") for key in params):
-            self.callbacks_ = build_callbacks(self.callbacks, self._routed("callbacks"))
+        if hasattr(self, "module_"):
+            self._rebuild_for(set(params))
         return self
+
+    def _rebuild_for(self, keys: set[str]) -> None:
+        def touched(name: str) -> set[str]:
+            return {key for key in keys if key == name or key.startswith(name + "__")}
+
+        if touched("module") or touched("criterion") or "device" in keys:
+            self._initialize()
+            return
+        optimizer_keys = touched("optimizer") | touched("lr")
+        if optimizer_keys and optimizer_keys <= {"lr", "optimizer__lr"}:
+            for group in self.optimizer_.param_groups:
+                group["lr"] = self._optimizer_kwargs()["lr"]
+        elif optimizer_keys:
+            self.optimizer_ = self._build_optimizer()
+        if touched("callbacks"):
+            self.callbacks_ = build_callbacks(self.callbacks, self._routed("callbacks"))
 
     # -- fitting ----------------------------------------------------------------------------------------
 
-    def fit(self, X, y=None) -> "NeuralNet":
+    def fit(self, X: ArrayLike, y: ArrayLike | None = None) -> "NeuralNet":
         """Train for max_epochs from a fresh module (with warm_start, go on from the fitted one)."""
         return self._fit(X, y, restart=not (self.warm_start and hasattr(self, "module_")))
 
-    def partial_fit(self, X, y=None) -> "NeuralNet":
+    def partial_fit(self, X: ArrayLike, y: ArrayLike | None = None) -> "NeuralNet":
         """Train for max_epochs more, building the module first if the net is not fitted yet."""
         return self._fit(X, y, restart=not hasattr(self, "module_"))
 
@@ -144,8 +150,11 @@ class NeuralNet(KwargsParams, BaseEstimator):
         self.callbacks_ = build_callbacks(self.callbacks, self._routed("callbacks"))
         self.history_ = History()
 
+    def _optimizer_kwargs(self) -> dict[str, Any]:
+        return {"lr": self.lr, **self._routed("optimizer")}  # optimizer__lr, if given, wins
+
     def _build_optimizer(self):
-        return self.optimizer(self.module_.parameters(), **{"lr": self.lr, **self._routed("optimizer")})
+        return self.optimizer(self.module_.parameters(), **self._optimizer_kwargs())
 
     @contextlib.contextmanager
     def _random_stream(self) -> Iterator[None]:
@@ -222,7 +231,7 @@ class NeuralNet(KwargsParams, BaseEstimator):
         with no_grad():
             return cat([self.module_(self._tensor(X[batch])) for batch in self._batches(len(X))])
 
-    def _predict_output(self, X) -> np.ndarray:
+    def _predict_output(self, X: ArrayLike) -> np.ndarray:
         """Validate X, run the module and apply predict_nonlinearity: NumPy on the host."""
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=np.float32, allow_nd=True)

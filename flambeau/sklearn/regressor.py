@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.base import RegressorMixin
 
 from ..nn import MSELoss
@@ -17,7 +18,7 @@ class NeuralNetRegressor(RegressorMixin, NeuralNet):
     def __init__(self, module: type | Any, criterion: type | Any = MSELoss, **kwargs: Any) -> None:
         super().__init__(module, criterion=criterion, **kwargs)
 
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X: ArrayLike) -> np.ndarray:
         output = self._predict_output(X)
         return output.ravel() if output.ndim == 2 and output.shape[1] == 1 else output
 
