@@ -148,6 +148,9 @@ class Observer:
     def on_inplace(self, t: Tensor, result: Tensor) -> None:
         """`t`'s memory now holds `result` (update_inplace)."""
 
+    def on_random(self) -> None:
+        """A random number generator is about to draw (flambeau/ops/random.py's _rng)."""
+
 
 def add_observer(obs: Observer) -> None:
     """Start showing every op to `obs`."""
@@ -178,6 +181,11 @@ def observe_read(t: Tensor, what: str) -> None:
     """`t`'s value is read into Python: the observers may record it (the tracer's guards)."""
     for obs in list(_observers):
         obs.on_read(t, what)
+
+
+def observe_random() -> None:
+    for obs in list(_observers):
+        obs.on_random()
 
 
 def __getattr__(name: str):

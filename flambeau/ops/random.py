@@ -122,6 +122,8 @@ def vmap_draws(fn):
 def _rng(generator: Generator | None, batched_by_rule: bool = False) -> np.random.Generator:
     if _dispatch.interpose is not None:  # inside a transform: vmap's randomness= decides whether it may draw
         _dispatch.interpose.__self__.random_draw(batched_by_rule)
+    if _dispatch.observer is not None:  # the JIT's tracer refuses to freeze a draw into a trace
+        _dispatch.observe_random()
     if generator is None:
         return default_generator._np
     if not isinstance(generator, Generator):
