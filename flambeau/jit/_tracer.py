@@ -19,7 +19,7 @@ from ._interpreter import read_value
 from .ir import Graph, Guard, Node, Type, Value
 
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
-_PLUMBING = tuple(_PACKAGE + f for f in ("_tensor.py", "_dispatch.py", "jit" + os.sep))
+_PLUMBING = tuple(_PACKAGE + f for f in ("_tensor.py", "_dispatch.py", "ops" + os.sep, "jit" + os.sep))
 
 
 class Tracer(_dispatch.Observer):
@@ -85,6 +85,10 @@ class Tracer(_dispatch.Observer):
         if v is not None and v.name not in self.constants:
             self.graph.guards.append(Guard(v, what, read_value(t._data, what), _source_line()))
 
+    def on_random(self) -> None:
+        raise RuntimeError(f"jit.trace: a random draw at {_source_line()} would be replayed with the same numbers "
+                           f"on every call; trace in eval mode (dropout), or pass random tensors as inputs")
+
     def on_inplace(self, t: Tensor, result: Tensor) -> None:
         if t._base is not None:
             raise RuntimeError("jit.trace: an in-place write into a view is not supported yet")
@@ -95,7 +99,7 @@ class Tracer(_dispatch.Observer):
 
 
 def _source_line() -> str:
-    """The innermost line outside the tensor and dispatch plumbing: the code that read the value."""
+    """The innermost line outside the tensor, dispatch and ops plumbing: the code that read or drew."""
     frame = sys._getframe(1)
     while frame is not None and frame.f_code.co_filename.startswith(_PLUMBING):
         frame = frame.f_back

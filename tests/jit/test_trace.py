@@ -147,3 +147,14 @@ def test_verifier_rejects_use_before_definition():
     graph.nodes[0].inputs[0] = Value("nowhere", graph.inputs[0].type)
     with pytest.raises(VerifyError, match="%nowhere is used before it is defined"):
         verify(graph)
+
+
+def test_random_draws_are_refused():
+    model = nn.Sequential(nn.Linear(4, 4), nn.Dropout(0.5))  # training mode: dropout draws
+    with pytest.raises(RuntimeError, match="random draw at .*would be replayed with the same numbers"):
+        jit.trace(model, torch.randn(2, 4))
+    with pytest.raises(RuntimeError, match=r"random draw at .*test_trace\.py:\d+: .*torch\.rand_like"):
+        jit.trace(lambda x: x + torch.rand_like(x), torch.randn(2))
+    traced = jit.trace(model.eval(), torch.randn(2, 4))  # eval mode draws nothing
+    x = torch.randn(2, 4)
+    np.testing.assert_array_equal(traced(x).numpy(), model(x).detach().numpy())
