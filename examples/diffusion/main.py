@@ -89,7 +89,7 @@ def train(args, model, diffusion, device, loader, optimizer, epoch):
 def main():
     parser = argparse.ArgumentParser(description="flambeau DDPM MNIST Example")
     parser.add_argument("--batch-size", type=int, default=64, help="input batch size (default: 64)")
-    parser.add_argument("--epochs", type=int, default=6, help="number of epochs to train (default: 6)")
+    parser.add_argument("--epochs", type=int, default=3, help="number of epochs to train (default: 3)")
     parser.add_argument("--lr", type=float, default=1e-3, help="Adam's learning rate (default: 1e-3)")
     parser.add_argument("--width", type=int, default=16, help="the U-Net's channels at 28 x 28 (default: 16)")
     parser.add_argument("--diffusion-steps", type=int, default=200,
