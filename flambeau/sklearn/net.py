@@ -16,10 +16,9 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from .. import as_tensor, cat, get_rng_state, no_grad, optim, randperm
+from .. import Generator, as_tensor, cat, get_rng_state, no_grad, optim, randperm
 from ..nn import BCEWithLogitsLoss, CrossEntropyLoss, NLLLoss
 from ..nn import functional as F
-from ..ops.random import Generator
 from ..random import fork_rng, set_rng_state
 from ._build import build_callbacks, instantiate
 from ._params import KwargsParams
