@@ -203,11 +203,14 @@ def test_valid_split_fraction_and_folds():
         ValidSplit(1)(X, y)
 
 
-def test_early_stopping_stops_when_the_loss_stalls():
+def test_early_stopping_stops_when_the_loss_stalls(capsys):
     X, y = iris()
     # lr=0: nothing learns, the validation loss is the same every epoch
-    net = small_net(lr=0.0, max_epochs=20, callbacks=[EarlyStopping(patience=3)]).fit(X, y)
+    net = small_net(lr=0.0, max_epochs=20, verbose=1, callbacks=[EarlyStopping(patience=3)]).fit(X, y)
     assert len(net.history) == 4
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0].startswith("epoch=1  train_loss=") and "valid_acc=" in printed[0]
+    assert printed[-1].startswith("Stopping: valid_loss has not improved for 3 epochs")
     learning = small_net(max_epochs=6, callbacks=[EarlyStopping(monitor="train_loss", patience=2)]).fit(X, y)
     assert len(learning.history) == 6
 
@@ -286,6 +289,9 @@ def test_float32_training_from_float64_numpy():
     assert net.module_.hidden.weight.dtype == flambeau.float32
     assert net.predict_proba(X).dtype == np.float32
     np.testing.assert_allclose(net.predict_proba(X).sum(axis=1), 1.0, rtol=1e-6)
+    logits = net.set_params(predict_nonlinearity=None).predict_proba(X)
+    np.testing.assert_allclose(flambeau.softmax(flambeau.tensor(logits), dim=1).numpy(),
+                               net.set_params(predict_nonlinearity="auto").predict_proba(X), rtol=1e-5)
 
 
 def test_string_labels_and_nll_loss_with_log_softmax_output():

@@ -27,8 +27,8 @@ class Callback(BaseEstimator):
     def on_epoch_begin(self, net) -> None:
         pass
 
-    def on_batch_end(self, net, training: bool) -> None:
-        pass
+    def on_batch_end(self, net) -> None:
+        """After each training batch's optimizer step."""
 
     def on_epoch_end(self, net) -> None:
         pass
@@ -102,8 +102,8 @@ class LRScheduler(KwargsParams, Callback):
         if self.event_name is not None:
             net.history[-1][self.event_name] = net.optimizer_.param_groups[0]["lr"]
 
-    def on_batch_end(self, net, training: bool) -> None:
-        if training and self.step_every == "batch":
+    def on_batch_end(self, net) -> None:
+        if self.step_every == "batch":
             self._step(net)
 
     def on_epoch_end(self, net) -> None:

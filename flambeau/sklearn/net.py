@@ -17,7 +17,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from .. import Generator, as_tensor, cat, get_rng_state, no_grad, optim, randperm
-from ..nn import BCEWithLogitsLoss, CrossEntropyLoss, NLLLoss
+from ..nn import CrossEntropyLoss, NLLLoss
 from ..nn import functional as F
 from ..random import fork_rng, set_rng_state
 from ._build import build_callbacks, instantiate
@@ -43,7 +43,7 @@ class NeuralNet(KwargsParams, BaseEstimator):
     validation indices (ValidSplit), or None to validate on nothing. callbacks: Callback instances or
     (name, callback) pairs, their parameters set as `callbacks__<name>__<param>`. predict_nonlinearity:
     applied to the module's output by predict: 'auto' (softmax after CrossEntropyLoss, exp after
-    NLLLoss, sigmoid after BCEWithLogitsLoss, else nothing), a callable, or None. random_state: an int
+    NLLLoss, else nothing), a callable, or None. random_state: an int
     gives the net its own random stream (weights, shuffling, dropout); None draws from flambeau's global
     generator, so flambeau.manual_seed makes training reproducible.
     """
@@ -208,7 +208,7 @@ class NeuralNet(KwargsParams, BaseEstimator):
             loss.backward()
             self.optimizer_.step()
             total += loss.item() * len(indices)
-            self._notify("on_batch_end", training=True)
+            self._notify("on_batch_end")
         return total / len(X)
 
     def _batches(self, n: int) -> Iterator[slice]:
@@ -218,9 +218,9 @@ class NeuralNet(KwargsParams, BaseEstimator):
     def _tensor(self, array: np.ndarray):
         return as_tensor(array, device=self.device)
 
-    def _notify(self, hook: str, **kwargs: Any) -> None:
+    def _notify(self, hook: str) -> None:
         for _, callback in self.callbacks_:
-            getattr(callback, hook)(self, **kwargs)
+            getattr(callback, hook)(self)
 
     # -- predicting -------------------------------------------------------------------------------------
 
@@ -246,8 +246,6 @@ class NeuralNet(KwargsParams, BaseEstimator):
             return lambda output: F.softmax(output, dim=-1)
         if isinstance(self.criterion_, NLLLoss):
             return lambda output: output.exp()
-        if isinstance(self.criterion_, BCEWithLogitsLoss):
-            return lambda output: output.sigmoid()
         return lambda output: output
 
     # -- what the classifier and the regressor decide ------------------------------------------------------
