@@ -11,7 +11,8 @@ into an error on every rank and an end to every process:
   its MPI requests and, a few times a second, whether the peers' processes still run, and raises
   DistBackendError naming the dead rank. That rank's error then aborts the job as above. (Plain
   `mpirun` ends the whole job itself when a rank is killed; the launcher asks mpirun to leave that
-  to the surviving ranks, so they can say what happened.)
+  to the surviving ranks, so they can say what happened, and ends the job itself a few seconds after a
+  failure if the ranks have not: see run.py.)
 - A rank that hangs, or dies on another host, makes its peers' waits end after the group's timeout
   (init_process_group(timeout=...)) with a DistBackendError naming the operation.
 """
