@@ -10,7 +10,7 @@ import importlib
 import numpy as np
 
 from .._dispatch import Primitive
-from ._attrs import decode, numpy_dtype
+from ._attrs import decode
 from .ir import Graph, Guard, _is_ref
 
 
@@ -65,7 +65,6 @@ class Program:
         for v in [*graph.inputs, *graph.params.values(), *graph.constants]:
             slots[v.name] = len(slots)
         self.constants = [constants[v.name] for v in graph.constants]
-        self.input_types = [(v.type.shape, numpy_dtype(v.type.dtype)) for v in graph.inputs]
         guards: dict[str, list[Guard]] = {}
         for g in graph.guards:
             guards.setdefault(g.value.name, []).append(g)

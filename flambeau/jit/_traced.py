@@ -51,7 +51,8 @@ def graph_signature(graph: Graph, training: bool) -> tuple:
 
 
 def _describe(signature: tuple) -> str:
-    return ", ".join(f"{dtype}[{', '.join(map(str, shape))}]" for shape, dtype, _ in signature[0]) or "no tensors"
+    tensors = ", ".join(f"{dtype}[{', '.join(map(str, shape))}]" for shape, dtype, _ in signature[0])
+    return f"{tensors or 'no tensors'} (training={signature[2]})"
 
 
 class ScriptFunction:
@@ -87,10 +88,9 @@ class ScriptFunction:
         programs = self._traces.get(signature)
         if programs is None:
             if self._strict or self._fn is None:
-                raise RuntimeError(f"jit.trace: the trace is specialised to inputs "
-                                   f"{_describe(next(iter(self._traces)))} (training={self.graph_training()}); got "
-                                   f"{_describe(signature)} (training={self.training}). Trace again with such "
-                                   f"inputs, or trace with strict=False to trace each new input signature.")
+                raise RuntimeError(f"jit.trace: the trace is specialised to inputs {_describe(next(iter(self._traces)))}"
+                                   f"; got {_describe(signature)}. Trace again with such inputs, or trace with "
+                                   f"strict=False to trace each new input signature.")
             programs = [self._trace(inputs)]
         arrays = [t._data for t in tensors]
         params = [self._params[k]._data for k in programs[0].graph.params]
@@ -107,9 +107,6 @@ class ScriptFunction:
                                f"path. Trace with strict=False to trace again for such inputs.")
         program = self._trace(inputs)
         return self._outputs(program, program.run(arrays, params))
-
-    def graph_training(self) -> bool:
-        return next(iter(self._traces))[2]
 
     @staticmethod
     def _outputs(program: Program, arrays: list):

@@ -75,7 +75,7 @@ def test_other_batch_size_breaks_the_shape_guard():
     torch.manual_seed(0)
     model = small_cnn().eval()
     traced = jit.trace(model, torch.randn(2, 3, 8, 8))
-    with pytest.raises(RuntimeError, match=r"specialised to inputs float32\[2, 3, 8, 8\].*got float32\[5, 3, 8, 8\]"):
+    with pytest.raises(RuntimeError, match=r"specialised to inputs float32\[2, 3, 8, 8\] .*got float32\[5, 3, 8, 8\]"):
         traced(torch.randn(5, 3, 8, 8))
     loose = jit.trace(model, torch.randn(2, 3, 8, 8), strict=False)
     x = torch.randn(5, 3, 8, 8)
@@ -139,6 +139,20 @@ def test_printer_code_and_state_dict():
     assert "def forward(self, input0):" in traced.code and "self['0.weight']" in traced.code
     assert list(traced.state_dict()) == list(model.state_dict())
     assert traced.eval() is traced and not traced.training
+    with pytest.raises(RuntimeError, match=r"float32\[1, 3, 8, 8\] \(training=False\); got .*\(training=True\)"):
+        traced.train()(torch.randn(1, 3, 8, 8))  # batch norm would use the batch's statistics
+
+
+def test_check_trace_catches_what_the_trace_cannot_see():
+    calls = [0]
+
+    def counting(x):
+        calls[0] += 1  # Python state the trace freezes: replaying gives another answer than eager
+        return x + calls[0]
+    with pytest.raises(jit.TracingCheckError, match="output 0 of the replayed trace differs"):
+        jit.trace(counting, torch.zeros(2))
+    calls[0] = 0
+    jit.trace(counting, torch.zeros(2), check_trace=False)  # the check is what refused it
 
 
 def test_verifier_rejects_use_before_definition():
