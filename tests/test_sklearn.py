@@ -5,21 +5,18 @@ import sys
 
 import numpy as np
 import pytest
+from sklearn.base import clone
+from sklearn.datasets import load_digits, load_iris, make_regression
+from sklearn.model_selection import GridSearchCV, cross_val_score, train_test_split
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
 
-sklearn = pytest.importorskip("sklearn")
-from sklearn.base import clone  # noqa: E402
-from sklearn.datasets import load_digits, load_iris, make_regression  # noqa: E402
-from sklearn.model_selection import GridSearchCV, cross_val_score, train_test_split  # noqa: E402
-from sklearn.pipeline import Pipeline  # noqa: E402
-from sklearn.preprocessing import StandardScaler  # noqa: E402
-from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
-
-import flambeau  # noqa: E402
-from flambeau import nn  # noqa: E402
-from flambeau.optim import SGD, Adam  # noqa: E402
-from flambeau.optim.lr_scheduler import StepLR  # noqa: E402
-from flambeau.sklearn import (EarlyStopping, LRScheduler, NeuralNetClassifier, NeuralNetRegressor,  # noqa: E402
-                              ValidSplit)
+import flambeau
+from flambeau import nn
+from flambeau.optim import SGD, Adam
+from flambeau.optim.lr_scheduler import StepLR
+from flambeau.sklearn import EarlyStopping, LRScheduler, NeuralNetClassifier, NeuralNetRegressor, ValidSplit
 
 
 class MLP(nn.Module):

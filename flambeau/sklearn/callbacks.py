@@ -14,27 +14,26 @@ from ._params import KwargsParams
 
 
 class StopTraining(Exception):
-    """Raised by a callback to end fit after the current epoch; the net catches it."""
+    """Raised by a callback to end training there; the net catches it and keeps what was learnt."""
 
 
 class Callback(BaseEstimator):
-    """Base class: override the hooks needed. The net's history already holds the epoch's record
-    (losses included by on_epoch_end)."""
+    """Base class: override the hooks needed; each is called with the net."""
 
     def on_train_begin(self, net) -> None:
         """Start of each fit or partial_fit call."""
 
     def on_epoch_begin(self, net) -> None:
-        pass
+        """The epoch's record is in net.history, holding only its number."""
 
     def on_batch_end(self, net) -> None:
         """After each training batch's optimizer step."""
 
     def on_epoch_end(self, net) -> None:
-        pass
+        """The epoch's losses and scores are in net.history[-1]."""
 
     def on_train_end(self, net) -> None:
-        pass
+        """End of each fit or partial_fit call, stopped early or not."""
 
 
 class EarlyStopping(Callback):
