@@ -10,7 +10,6 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .._tensor import Tensor
 from ..nn.modules.module import Module
 from ._archive import load, save
 from ._spec import flatten

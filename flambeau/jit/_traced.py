@@ -88,9 +88,10 @@ class ScriptFunction:
         programs = self._traces.get(signature)
         if programs is None:
             if self._strict or self._fn is None:
-                raise RuntimeError(f"jit.trace: the trace is specialised to inputs {_describe(next(iter(self._traces)))}"
-                                   f"; got {_describe(signature)}. Trace again with such inputs, or trace with "
-                                   f"strict=False to trace each new input signature.")
+                traced = _describe(next(iter(self._traces)))
+                raise RuntimeError(f"jit.trace: the trace is specialised to inputs {traced}; got {_describe(signature)}. "
+                                   f"Trace again with such inputs, or trace with strict=False to trace each new input "
+                                   f"signature.")
             programs = [self._trace(inputs)]
         arrays = [t._data for t in tensors]
         params = [self._params[k]._data for k in programs[0].graph.params]

@@ -84,7 +84,7 @@ def test_load_in_a_process_where_the_class_is_not_importable(tmp_path):
     inp = torch.randn(2, 3, 8, 8)
     np.save(tmp_path / "x.npy", inp.numpy())
     code = ("import sys, numpy as np, flambeau.jit as jit, flambeau as torch\n"
-            "m = jit.load('model.pt')\n"
+            f"m = jit.load({str(path)!r})\n"
             "out = m(torch.from_numpy(np.load('x.npy')))\n"
             "np.save('y.npy', out['logits'].numpy())\n"
             "assert not any('test_save_load' in name for name in sys.modules)\n")
