@@ -1,13 +1,14 @@
 """A primitive's static arguments <-> JSON.
 
 JSON has no tuples, dtypes, slices or infinities: those become one-key objects ({"tuple": [...]}), so
-every JSON object in an encoded argument is a tag and decoding is unambiguous. Anything else (an array,
-a function) cannot be saved, and the trace fails naming the primitive.
+every JSON object in an encoded argument is a tag and decoding is unambiguous. An array the trace computed
+(max pooling's argmax, an index tensor's array) is {"value": name}, a reference to a value of the graph.
+Anything else (another array, a function) cannot be saved, and the trace fails naming the primitive.
 """
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -16,48 +17,56 @@ class UnserializableArgument(TypeError):
     pass
 
 
-def encode(arg: Any) -> Any:
+def encode(arg: Any, array_name: Callable[[np.ndarray], str]) -> Any:
+    """`arg` as JSON; array_name(array) names the graph value of an array argument (or raises)."""
     if arg is None or type(arg) in (bool, int, str):
         return arg
     if type(arg) is float:
         return arg if math.isfinite(arg) else {"float": repr(arg)}
     if type(arg) is tuple:
-        return {"tuple": [encode(a) for a in arg]}
+        return {"tuple": [encode(a, array_name) for a in arg]}
     if type(arg) is list:
-        return [encode(a) for a in arg]
+        return [encode(a, array_name) for a in arg]
     if type(arg) is dict and all(type(k) is str for k in arg):
-        return {"dict": {k: encode(v) for k, v in arg.items()}}
+        return {"dict": {k: encode(v, array_name) for k, v in arg.items()}}
+    if isinstance(arg, np.ndarray):
+        return {"value": array_name(arg)}
     if isinstance(arg, np.dtype) or (isinstance(arg, type) and issubclass(arg, np.generic)):
         return {"dtype": np.dtype(arg).name}
     if isinstance(arg, np.generic) and arg.ndim == 0 and arg.dtype.kind in "biuf":
-        return {"scalar": [arg.dtype.name, encode(arg.item())]}
-    if type(arg) is slice:
-        return {"slice": [encode(arg.start), encode(arg.stop), encode(arg.step)]}
+        return {"scalar": [arg.dtype.name, arg.item() if math.isfinite(arg.item()) else repr(arg.item())]}
+    if type(arg) in (slice, range):
+        return {type(arg).__name__: [encode(arg.start, array_name), encode(arg.stop, array_name),
+                                     encode(arg.step, array_name)]}
     if arg is Ellipsis:
         return {"ellipsis": None}
     raise UnserializableArgument(f"{type(arg).__name__} {_short(arg)}")
 
 
-def decode(data: Any) -> Any:
+def decode(data: Any, value: Callable[[str], Any]) -> Any:
+    """The argument `data` encodes; value(name) stands for a reference to a graph value."""
     if isinstance(data, list):
-        return [decode(a) for a in data]
+        return [decode(a, value) for a in data]
     if not isinstance(data, dict):
         return data
     if len(data) != 1:
         raise ValueError(f"malformed argument {_short(data)}")
     (tag, body), = data.items()
+    if tag == "value" and isinstance(body, str):
+        return value(body)
     if tag == "float" and body in ("inf", "-inf", "nan"):
         return float(body)
     if tag == "tuple" and isinstance(body, list):
-        return tuple(decode(a) for a in body)
+        return tuple(decode(a, value) for a in body)
     if tag == "dict" and isinstance(body, dict):
-        return {k: decode(v) for k, v in body.items()}
+        return {k: decode(v, value) for k, v in body.items()}
     if tag == "dtype" and isinstance(body, str):
         return numpy_dtype(body)
-    if tag == "scalar" and isinstance(body, list) and len(body) == 2:
-        return numpy_dtype(body[0]).type(decode(body[1]))
-    if tag == "slice" and isinstance(body, list) and len(body) == 3:
-        return slice(*(decode(a) for a in body))
+    if tag == "scalar" and isinstance(body, list) and len(body) == 2 and isinstance(body[0], str):
+        return numpy_dtype(body[0]).type(body[1])
+    if tag in ("slice", "range") and isinstance(body, list) and len(body) == 3:
+        parts = [decode(a, value) for a in body]
+        return slice(*parts) if tag == "slice" else range(*parts)
     if tag == "ellipsis":
         return Ellipsis
     raise ValueError(f"malformed argument {_short(data)}")

@@ -11,7 +11,7 @@ import numpy as np
 
 from .._dispatch import Primitive
 from ._attrs import decode
-from .ir import Graph, Guard, _is_ref
+from .ir import Graph, Guard
 
 
 class GuardFailed(Exception):
@@ -50,10 +50,22 @@ def resolve(op: str):
 
 
 class _Slot:
+    """Where an array argument's value lies among the arrays of a run."""
     __slots__ = ("index",)
 
     def __init__(self, index: int):
         self.index = index
+
+
+def _fill(arg, env: list):
+    """`arg` with each _Slot replaced by its array."""
+    if arg.__class__ is _Slot:
+        return env[arg.index]
+    if arg.__class__ in (tuple, list):
+        return arg.__class__(_fill(a, env) for a in arg)
+    if arg.__class__ is dict:
+        return {k: _fill(v, env) for k, v in arg.items()}
+    return arg
 
 
 class Program:
@@ -73,8 +85,13 @@ class Program:
             prim = resolve(n.op)
             ins = tuple(slots[v.name] for v in n.inputs)
             out = slots.setdefault(n.outputs[0].name, len(slots))
-            args = tuple(_Slot(slots[a["value"]]) if _is_ref(a) else decode(a) for a in n.attrs)
-            self.steps.append((prim.forward, prim.variadic, ins, args, out,
+            refs: list[str] = []
+
+            def slot(name: str) -> _Slot:
+                refs.append(name)
+                return _Slot(slots[name])
+            args = tuple(decode(a, slot) for a in n.attrs)
+            self.steps.append((prim.forward, prim.variadic, ins, args, bool(refs), out,
                                tuple(guards.get(n.outputs[0].name, ()))))
         self.entry_guards = [(slots[g.value.name], g) for v in [*graph.inputs, *graph.params.values()]
                              for g in guards.get(v.name, ())]
@@ -87,9 +104,9 @@ class Program:
                                                             - len(self.constants))
         for i, g in self.entry_guards:
             _check(g, env[i])
-        for forward, variadic, ins, args, out, guards in self.steps:
-            if any(a.__class__ is _Slot for a in args):
-                args = tuple(env[a.index] if a.__class__ is _Slot else a for a in args)
+        for forward, variadic, ins, args, refs, out, guards in self.steps:
+            if refs:
+                args = _fill(args, env)
             if variadic:
                 result = forward(tuple([env[i] for i in ins]), *args)
             else:

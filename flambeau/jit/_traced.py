@@ -89,9 +89,9 @@ class ScriptFunction:
         if programs is None:
             if self._strict or self._fn is None:
                 traced = _describe(next(iter(self._traces)))
-                raise RuntimeError(f"jit.trace: the trace is specialised to inputs {traced}; got {_describe(signature)}. "
-                                   f"Trace again with such inputs, or trace with strict=False to trace each new input "
-                                   f"signature.")
+                raise RuntimeError(f"jit.trace: the trace is specialised to inputs {traced}; got "
+                                   f"{_describe(signature)}. Trace again with such inputs, or trace with strict=False "
+                                   f"to trace each new input signature.")
             programs = [self._trace(inputs)]
         arrays = [t._data for t in tensors]
         params = [self._params[k]._data for k in programs[0].graph.params]

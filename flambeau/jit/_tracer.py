@@ -10,8 +10,6 @@ import linecache
 import os
 import sys
 
-import numpy as np
-
 from .. import _dispatch
 from .._tensor import Tensor
 from ._attrs import UnserializableArgument, encode
@@ -65,7 +63,7 @@ class Tracer(_dispatch.Observer):
         ins = [self.value_of(t) for t in inputs]
         name = f"{prim.__module__}.{prim.__qualname__}"
         try:
-            attrs = [self._array_ref(a) if isinstance(a, np.ndarray) else encode(a) for a in args]
+            attrs = [encode(a, self._array_name) for a in args]
         except UnserializableArgument as e:
             raise RuntimeError(f"jit.trace: primitive {name} has an argument that cannot be saved ({e}); "
                                f"trace arguments must be numbers, strings, None, dtypes, slices and tuples of them")
@@ -73,12 +71,12 @@ class Tracer(_dispatch.Observer):
         self.graph.nodes.append(Node(name, ins, [self._bind(out)], attrs))
         return out
 
-    def _array_ref(self, a) -> dict:
-        """An array argument computed by the trace (max pooling's argmax) is a reference to its value."""
+    def _array_name(self, a) -> str:
+        """The value of an array argument (max pooling's argmax, an index tensor's array)."""
         entry = self.known.get(id(a))
         if entry is None or entry[0] is not a:
-            raise UnserializableArgument(f"an array of shape {list(a.shape)} the trace did not compute")
-        return {"value": entry[1].name}
+            raise UnserializableArgument(f"an array of shape {list(a.shape)} that is no tensor of the trace")
+        return entry[1].name
 
     def on_read(self, t: Tensor, what: str) -> None:
         v = self.lookup(t)

@@ -84,8 +84,7 @@ class Graph:
         for n in self.nodes:
             for v in n.outputs:
                 names[v.name] = _identifier(v.name)
-            args = [names[v.name] for v in n.inputs] + [names[a["value"]] if _is_ref(a) else repr(decode(a))
-                                                         for a in n.attrs]
+            args = [names[v.name] for v in n.inputs] + [_shown(a, names.__getitem__) for a in n.attrs]
             short = n.op.removeprefix("flambeau.")
             lines.append(f"    {', '.join(names[v.name] for v in n.outputs)} = {short}({', '.join(args)})")
             lines += [f"    assert {g.what}({names[v.name]}) == {g.expected!r}  # {g.where}" for v in n.outputs
@@ -103,12 +102,21 @@ def _guards_by_value(graph: Graph) -> dict[str, list[Guard]]:
 
 
 def _attr_text(attrs: list) -> str:
-    return f"[args=({', '.join('%' + a['value'] if _is_ref(a) else repr(decode(a)) for a in attrs)})]" if attrs else ""
+    return f"[args=({', '.join(_shown(a, lambda name: '%' + name) for a in attrs)})]" if attrs else ""
 
 
-def _is_ref(attr) -> bool:
-    """{"value": name}: an array argument that is a value of the graph (max pooling's argmax)."""
-    return isinstance(attr, dict) and list(attr) == ["value"]
+class _Shown:
+    """A graph value inside a printed argument."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def _shown(attr, name) -> str:
+    return repr(decode(attr, lambda value: _Shown(name(value))))
 
 
 def _identifier(name: str) -> str:
@@ -134,9 +142,9 @@ def verify(graph: Graph) -> None:
             raise VerifyError(f"{where}: value %{v.name} has a malformed type {t!r}")
         defined.add(v.name)
 
-    def use(v: Value, where: str) -> None:
-        if not isinstance(v, Value) or v.name not in defined:
-            raise VerifyError(f"{where}: value %{getattr(v, 'name', v)} is used before it is defined")
+    def use(name: str, where: str) -> None:
+        if name not in defined:
+            raise VerifyError(f"{where}: value %{name} is used before it is defined")
 
     for v in graph.inputs:
         define(v, "graph input")
@@ -149,15 +157,14 @@ def verify(graph: Graph) -> None:
         if not isinstance(n.op, str) or not isinstance(n.attrs, list):
             raise VerifyError(f"{where}: malformed op or attrs")
         for v in n.inputs:
-            use(v, where)
+            use(v.name, where)
         for a in n.attrs:
-            if _is_ref(a) and a["value"] not in defined:
-                raise VerifyError(f"{where}: value %{a['value']} is used before it is defined")
+            decode(a, lambda name: use(name, where))  # the values array arguments refer to
         for block in n.blocks:
             verify(block)
         for v in n.outputs:
             define(v, where)
     for v in graph.outputs:
-        use(v, "graph output")
+        use(v.name, "graph output")
     for g in graph.guards:
-        use(g.value, f"guard at {g.where}")
+        use(g.value.name, f"guard at {g.where}")

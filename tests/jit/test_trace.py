@@ -172,3 +172,33 @@ def test_random_draws_are_refused():
     traced = jit.trace(model.eval(), torch.randn(2, 4))  # eval mode draws nothing
     x = torch.randn(2, 4)
     np.testing.assert_array_equal(traced(x).numpy(), model(x).detach().numpy())
+
+
+@pytest.mark.parametrize("fn", [lambda x, i: x[x > 0] * 2, lambda x, i: x[i] + 1, lambda x, i: torch.topk(x, 2).indices],
+                         ids=["mask", "index", "topk"])
+def test_array_arguments_are_graph_values(fn):
+    x, i = torch.tensor([1.0, -2.0, 3.0, 0.5]), torch.tensor([2, 0])
+    traced = jit.trace(fn, (x, i))
+    x2, i2 = torch.tensor([-1.0, 2.0, -3.0, 4.0]), torch.tensor([1, 3])
+    np.testing.assert_array_equal(traced(x2, i2).numpy(), fn(x2, i2).numpy())
+
+
+def test_replay_runs_no_op_through_the_dispatch():
+    model = small_cnn().eval()
+    traced = jit.trace(model, torch.randn(1, 3, 8, 8))
+
+    class Count(_dispatch.Observer):
+        ops = 0
+
+        def on_op(self, prim, inputs, args):
+            Count.ops += 1
+            return _dispatch.run_observed(self, prim, inputs, args)
+    counter = Count()
+    _dispatch.add_observer(counter)
+    try:
+        traced(torch.randn(1, 3, 8, 8))
+        assert Count.ops == 0  # the interpreter calls the forwards on arrays
+        model(torch.randn(1, 3, 8, 8))
+        assert Count.ops > 10  # while eager execution goes through the dispatch
+    finally:
+        _dispatch.remove_observer(counter)
