@@ -174,8 +174,8 @@ def test_random_draws_are_refused():
     np.testing.assert_array_equal(traced(x).numpy(), model(x).detach().numpy())
 
 
-@pytest.mark.parametrize("fn", [lambda x, i: x[x > 0] * 2, lambda x, i: x[i] + 1, lambda x, i: torch.topk(x, 2).indices],
-                         ids=["mask", "index", "topk"])
+@pytest.mark.parametrize("fn", [lambda x, i: x[x > 0] * 2, lambda x, i: x[i] + 1,
+                                lambda x, i: torch.topk(x, 2).indices], ids=["mask", "index", "topk"])
 def test_array_arguments_are_graph_values(fn):
     x, i = torch.tensor([1.0, -2.0, 3.0, 0.5]), torch.tensor([2, 0])
     traced = jit.trace(fn, (x, i))
