@@ -2,7 +2,8 @@
 
 JSON has no tuples, dtypes, slices or infinities: those become one-key objects ({"tuple": [...]}), so
 every JSON object in an encoded argument is a tag and decoding is unambiguous. An array the trace computed
-(max pooling's argmax, an index tensor's array) is {"value": name}, a reference to a value of the graph.
+(max pooling's argmax, an index tensor's array) is {"value": name}, a reference to a value of the graph;
+a Tensor argument (embedding's indices, kept for its backward) is {"tensor": name}.
 Anything else (another array, a function) cannot be saved, and the trace fails naming the primitive.
 """
 from __future__ import annotations
@@ -12,6 +13,8 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .._tensor import Tensor
+
 
 class UnserializableArgument(TypeError):
     pass
@@ -19,6 +22,8 @@ class UnserializableArgument(TypeError):
 
 def encode(arg: Any, array_name: Callable[[np.ndarray], str]) -> Any:
     """`arg` as JSON; array_name(array) names the graph value of an array argument (or raises)."""
+    if isinstance(arg, Tensor):
+        return {"tensor": array_name(arg._data)}
     if arg is None or type(arg) in (bool, int, str):
         return arg
     if type(arg) is float:
@@ -43,8 +48,8 @@ def encode(arg: Any, array_name: Callable[[np.ndarray], str]) -> Any:
     raise UnserializableArgument(f"{type(arg).__name__} {_short(arg)}")
 
 
-def decode(data: Any, value: Callable[[str], Any]) -> Any:
-    """The argument `data` encodes; value(name) stands for a reference to a graph value."""
+def decode(data: Any, value: Callable[[str, bool], Any]) -> Any:
+    """The argument `data` encodes; value(name, as_tensor) stands for a reference to a graph value."""
     if isinstance(data, list):
         return [decode(a, value) for a in data]
     if not isinstance(data, dict):
@@ -52,8 +57,8 @@ def decode(data: Any, value: Callable[[str], Any]) -> Any:
     if len(data) != 1:
         raise ValueError(f"malformed argument {_short(data)}")
     (tag, body), = data.items()
-    if tag == "value" and isinstance(body, str):
-        return value(body)
+    if tag in ("value", "tensor") and isinstance(body, str):
+        return value(body, tag == "tensor")
     if tag == "float" and body in ("inf", "-inf", "nan"):
         return float(body)
     if tag == "tuple" and isinstance(body, list):

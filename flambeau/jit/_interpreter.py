@@ -10,6 +10,7 @@ import importlib
 import numpy as np
 
 from .._dispatch import Primitive
+from .._tensor import Tensor
 from ._attrs import decode
 from .ir import Graph, Guard
 
@@ -50,17 +51,18 @@ def resolve(op: str):
 
 
 class _Slot:
-    """Where an array argument's value lies among the arrays of a run."""
-    __slots__ = ("index",)
+    """Where an array argument's value lies among the arrays of a run; as_tensor: it is passed as a Tensor."""
+    __slots__ = ("index", "as_tensor")
 
-    def __init__(self, index: int):
+    def __init__(self, index: int, as_tensor: bool):
         self.index = index
+        self.as_tensor = as_tensor
 
 
 def _fill(arg, env: list):
-    """`arg` with each _Slot replaced by its array."""
+    """`arg` with each _Slot replaced by its array (or a Tensor wrapping it)."""
     if arg.__class__ is _Slot:
-        return env[arg.index]
+        return Tensor._wrap(env[arg.index]) if arg.as_tensor else env[arg.index]
     if arg.__class__ in (tuple, list):
         return arg.__class__(_fill(a, env) for a in arg)
     if arg.__class__ is dict:
@@ -87,9 +89,9 @@ class Program:
             out = slots.setdefault(n.outputs[0].name, len(slots))
             refs: list[str] = []
 
-            def slot(name: str) -> _Slot:
+            def slot(name: str, as_tensor: bool) -> _Slot:
                 refs.append(name)
-                return _Slot(slots[name])
+                return _Slot(slots[name], as_tensor)
             args = tuple(decode(a, slot) for a in n.attrs)
             self.steps.append((prim.forward, prim.variadic, ins, args, bool(refs), out,
                                tuple(guards.get(n.outputs[0].name, ()))))

@@ -62,7 +62,7 @@ def graph_from_json(data: Any) -> Graph:
                 and isinstance(n["inputs"], list) and isinstance(n["outputs"], list) and len(n["outputs"]) == 1
                 and isinstance(n["attrs"], list), "a node", n)
         for a in n["attrs"]:
-            decode(a, r.ref)  # a malformed argument is refused now, not when the graph runs
+            decode(a, lambda name, _: r.ref(name))  # a malformed argument is refused now, not when the graph runs
         graph.nodes.append(Node(n["op"], [r.ref(v) for v in n["inputs"]], [r.value(v) for v in n["outputs"]],
                                 n["attrs"]))
     graph.outputs = [r.ref(v) for v in data["outputs"]]

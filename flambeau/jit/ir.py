@@ -116,7 +116,7 @@ class _Shown:
 
 
 def _shown(attr, name) -> str:
-    return repr(decode(attr, lambda value: _Shown(name(value))))
+    return repr(decode(attr, lambda value, _: _Shown(name(value))))
 
 
 def _identifier(name: str) -> str:
@@ -159,7 +159,7 @@ def verify(graph: Graph) -> None:
         for v in n.inputs:
             use(v.name, where)
         for a in n.attrs:
-            decode(a, lambda name: use(name, where))  # the values array arguments refer to
+            decode(a, lambda name, _: use(name, where))  # the values array arguments refer to
         for block in n.blocks:
             verify(block)
         for v in n.outputs:

@@ -162,3 +162,14 @@ def test_a_graph_naming_code_outside_flambeau_is_refused_before_running(tmp_path
         return json.dumps(model).encode()
     with pytest.raises(CorruptFileError, match="parameter 'weight' is float32\\[2, 2\\] in the weights"):
         jit.load(io.BytesIO(rewritten(path, "flambeau_jit/model.json", wrong_shape)))
+
+
+def test_transformer_encoder_layer_round_trip():
+    torch.manual_seed(0)
+    layer = nn.TransformerEncoderLayer(d_model=16, nhead=4, dim_feedforward=32, batch_first=True).eval()
+    buffer = io.BytesIO()
+    jit.save(jit.trace(layer, torch.randn(2, 5, 16)), buffer)
+    loaded = jit.load(io.BytesIO(buffer.getvalue()))
+    x = torch.randn(2, 5, 16)
+    with torch.no_grad():
+        np.testing.assert_array_equal(loaded(x).numpy(), layer(x).numpy())

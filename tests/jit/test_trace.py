@@ -174,13 +174,17 @@ def test_random_draws_are_refused():
     np.testing.assert_array_equal(traced(x).numpy(), model(x).detach().numpy())
 
 
+EMBEDDING = nn.Embedding(5, 3)
+
+
 @pytest.mark.parametrize("fn", [lambda x, i: x[x > 0] * 2, lambda x, i: x[i] + 1,
-                                lambda x, i: torch.topk(x, 2).indices], ids=["mask", "index", "topk"])
+                                lambda x, i: torch.topk(x, 2).indices, lambda x, i: EMBEDDING(i) * x[0]],
+                         ids=["mask", "index", "topk", "embedding"])
 def test_array_arguments_are_graph_values(fn):
     x, i = torch.tensor([1.0, -2.0, 3.0, 0.5]), torch.tensor([2, 0])
     traced = jit.trace(fn, (x, i))
     x2, i2 = torch.tensor([-1.0, 2.0, -3.0, 4.0]), torch.tensor([1, 3])
-    np.testing.assert_array_equal(traced(x2, i2).numpy(), fn(x2, i2).numpy())
+    np.testing.assert_array_equal(traced(x2, i2).numpy(), fn(x2, i2).detach().numpy())
 
 
 def test_replay_runs_no_op_through_the_dispatch():
