@@ -30,6 +30,7 @@ def record(fn: Callable, params: dict[str, Tensor], inputs: tuple) -> Program:
             out = fn(*inputs)
     finally:
         _dispatch.remove_observer(tracer)
+    tracer.check_state_unchanged()
     out_tensors, out_spec = flatten(out)
     graph = tracer.graph
     graph.outputs = [tracer.value_of(t) for t in out_tensors]

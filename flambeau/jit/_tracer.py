@@ -26,8 +26,10 @@ class Tracer(_dispatch.Observer):
         self.constants: dict = {}   # constant value name -> array
         self.known: dict = {}       # id(array) -> (array, Value, version counter, version)
         self.count = 0
+        self.state: list = []       # (what, tensor, its version when the trace began)
         for key, t in params.items():
             self.graph.params[key] = self._bind(t, key)
+            self.state.append((f"parameter or buffer {key!r}", t, t._vc[0]))
 
     def _bind(self, t: Tensor, name: str | None = None) -> Value:
         a = t._data
@@ -37,7 +39,15 @@ class Tracer(_dispatch.Observer):
         return v
 
     def add_input(self, t: Tensor) -> None:
+        self.state.append((f"input {len(self.graph.inputs)}", t, t._vc[0]))
         self.graph.inputs.append(self._bind(t, f"input{len(self.graph.inputs)}"))
+
+    def check_state_unchanged(self) -> None:
+        """A replay computes outputs only: a write into the inputs or the module's state would be lost."""
+        for what, t, version in self.state:
+            if t._vc[0] != version:
+                raise RuntimeError(f"jit.trace: the traced code wrote into {what} in place (batch norm's running "
+                                   f"statistics in training mode?); a replay would not: trace in eval mode")
 
     def lookup(self, t: Tensor) -> Value | None:
         """The value of a tensor the trace knows (None otherwise); refuses one written behind its back."""

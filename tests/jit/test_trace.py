@@ -206,3 +206,10 @@ def test_replay_runs_no_op_through_the_dispatch():
         assert Count.ops > 10  # while eager execution goes through the dispatch
     finally:
         _dispatch.remove_observer(counter)
+
+
+def test_writes_into_module_state_or_inputs_are_refused():
+    with pytest.raises(RuntimeError, match="wrote into parameter or buffer '0.running_mean' in place"):
+        jit.trace(nn.Sequential(nn.BatchNorm1d(3)), torch.randn(4, 3))  # training mode updates the statistics
+    with pytest.raises(RuntimeError, match="wrote into input 0 in place"):
+        jit.trace(lambda x: x.mul_(2), torch.ones(2))
