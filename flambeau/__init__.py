@@ -94,3 +94,14 @@ def _refuse_non_tensor_inputs(namespace: dict) -> None:
 
 
 _refuse_non_tensor_inputs(globals())
+
+_LAZY_SUBMODULES = ("distributed",)  # torch.distributed is there after `import torch`; loaded on first use here
+
+
+def __getattr__(name: str):
+    if name in _LAZY_SUBMODULES:
+        import importlib
+        module = importlib.import_module(f".{name}", __name__)
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'flambeau' has no attribute {name!r}")

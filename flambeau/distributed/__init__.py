@@ -33,7 +33,7 @@ def is_nccl_available() -> bool:
 
 
 def is_gloo_available() -> bool:
-    return False
+    return _mpi_importable()  # "gloo", PyTorch's CPU backend, is served by MPI here
 
 
 __all__ = ["Backend", "DistBackendError", "DistError", "GroupMember", "P2POp", "ProcessGroup", "ReduceOp", "Work",

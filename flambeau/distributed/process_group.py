@@ -106,8 +106,9 @@ def _check_backend(backend: str | None) -> None:
     if name == Backend.NCCL:
         raise RuntimeError("Distributed package doesn't have NCCL built in: flambeau's NCCL backend arrives with "
                            "its GPU support; use backend='mpi' for CPU tensors")
-    if name != Backend.MPI:
-        raise ValueError(f"Invalid backend: '{backend}'; flambeau.distributed provides 'mpi' only")
+    if name not in (Backend.MPI, Backend.GLOO):
+        raise ValueError(f"Invalid backend: '{backend}'; flambeau.distributed provides 'mpi' (and 'gloo', served by "
+                         "MPI, for the CPU scripts that name it)")
 
 
 def init_process_group(backend: str | None = None, init_method: str | None = None, timeout: timedelta | None = None,

@@ -43,3 +43,15 @@ def test_missing_mpi4py_names_the_extra():
             "try:\n    d.init_process_group('mpi')\nexcept RuntimeError as e:\n    print(e)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=60)
     assert "flambeau[distributed]" in out.stdout, out.stderr
+
+
+def test_torch_distributed_after_import_and_gloo_served_by_mpi():
+    """`torch.distributed` needs no import of its own, and CPU scripts that ask for "gloo" run (over MPI)."""
+    code = ("import flambeau as torch\n"
+            "torch.distributed.init_process_group('gloo')\n"
+            "t = torch.ones(3)\n"
+            "torch.distributed.all_reduce(t)\n"
+            "print(torch.distributed.is_gloo_available(), torch.distributed.get_world_size(), t.tolist())\n"
+            "torch.distributed.destroy_process_group()")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=60)
+    assert out.stdout.split("\n")[0] == "True 1 [1.0, 1.0, 1.0]", out.stderr
