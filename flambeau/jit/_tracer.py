@@ -25,22 +25,31 @@ class Tracer(_dispatch.Observer):
         self.graph = Graph()
         self.constants: dict = {}   # constant value name -> array
         self.known: dict = {}       # id(array) -> (array, Value, version counter, version)
-        self.count = 0
+        self.names = set(params)    # the parameters are named by their keys; other values get fresh names
+        self.counts: dict = {}      # prefix -> the next number to try
         self.state: list = []       # (what, tensor, its version when the trace began)
         for key, t in params.items():
             self.graph.params[key] = self._bind(t, key)
             self.state.append((f"parameter or buffer {key!r}", t, t._vc[0]))
 
-    def _bind(self, t: Tensor, name: str | None = None) -> Value:
+    def _bind(self, t: Tensor, name: str) -> Value:
         a = t._data
-        self.count += 1
-        v = Value(name or str(self.count), Type(tuple(a.shape), a.dtype.name, str(t.device)))
+        v = Value(name, Type(tuple(a.shape), a.dtype.name, str(t.device)))
         self.known[id(a)] = (a, v, t._vc, t._vc[0])
         return v
 
+    def _fresh(self, prefix: str) -> str:
+        """The first of prefix0, prefix1, ... that names no value yet."""
+        n = self.counts.get(prefix, 0)
+        while f"{prefix}{n}" in self.names:
+            n += 1
+        self.counts[prefix] = n + 1
+        self.names.add(f"{prefix}{n}")
+        return f"{prefix}{n}"
+
     def add_input(self, t: Tensor) -> None:
         self.state.append((f"input {len(self.graph.inputs)}", t, t._vc[0]))
-        self.graph.inputs.append(self._bind(t, f"input{len(self.graph.inputs)}"))
+        self.graph.inputs.append(self._bind(t, self._fresh("input")))
 
     def check_state_unchanged(self) -> None:
         """A replay computes outputs only: a write into the inputs or the module's state would be lost."""
@@ -64,7 +73,7 @@ class Tracer(_dispatch.Observer):
         """A known tensor's value; any other tensor becomes a constant captured now."""
         v = self.lookup(t)
         if v is None:
-            v = self._bind(t, f"c{len(self.graph.constants)}")
+            v = self._bind(t, self._fresh("c"))
             self.graph.constants.append(v)
             self.constants[v.name] = t._data.copy()
         return v
@@ -78,7 +87,7 @@ class Tracer(_dispatch.Observer):
             raise RuntimeError(f"jit.trace: primitive {name} has an argument that cannot be saved ({e}); "
                                f"trace arguments must be numbers, strings, None, dtypes, slices and tuples of them")
         out = _dispatch.run_observed(self, prim, inputs, args)
-        self.graph.nodes.append(Node(name, ins, [self._bind(out)], attrs))
+        self.graph.nodes.append(Node(name, ins, [self._bind(out, self._fresh("v"))], attrs))
         return out
 
     def _array_name(self, a) -> str:

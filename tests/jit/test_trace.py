@@ -213,3 +213,19 @@ def test_writes_into_module_state_or_inputs_are_refused():
         jit.trace(nn.Sequential(nn.BatchNorm1d(3)), torch.randn(4, 3))  # training mode updates the statistics
     with pytest.raises(RuntimeError, match="wrote into input 0 in place"):
         jit.trace(lambda x: x.mul_(2), torch.ones(2))
+
+
+def test_generated_names_never_clash_with_state_dict_keys():
+    class Numbered(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.register_buffer("v0", torch.ones(2))  # the name the first op's result would get
+            self.register_buffer("input0", torch.full((2,), 2.0))
+
+        def forward(self, x):
+            return x * self.v0 + self.input0
+    traced = jit.trace(Numbered(), torch.ones(2))
+    names = [v.name for v in [*traced.graph.inputs, *traced.graph.params.values(), *traced.graph.constants]]
+    names += [v.name for n in traced.graph.nodes for v in n.outputs]
+    assert len(names) == len(set(names)) and "v0" in names and "input0" in names
+    np.testing.assert_array_equal(traced(torch.full((2,), 3.0)).numpy(), [5.0, 5.0])
