@@ -38,7 +38,7 @@ def save(tensors: dict[str, Tensor], metadata: dict[str, str] | None = None) -> 
         if t.dtype.name not in _CODES:
             raise ValueError(f"safetensors cannot store {t.dtype} (tensor {name!r})")
         a = t._data if isinstance(t._data, np.ndarray) else t._data.get()
-        arrays[name] = np.ascontiguousarray(a)
+        arrays[name] = np.ascontiguousarray(a).reshape(a.shape)  # ascontiguousarray makes a 0-d array 1-d
     # the reference writer orders by alignment (largest first), then name
     order = sorted(arrays, key=lambda k: (-arrays[k].itemsize, k))
     header: dict[str, Any] = {"__metadata__": metadata} if metadata else {}

@@ -97,7 +97,7 @@ def test_against_the_safetensors_package(tmp_path):
     pytest.importorskip("safetensors")
     from safetensors.torch import load_file as t_load, save_file as t_save
     tensors = {"w": torch.randn(3, 4), "h": torch.ones(2, dtype=torch.bfloat16), "i": torch.arange(5),
-               "b": torch.tensor([True, False])}
+               "b": torch.tensor([True, False]), "s": torch.tensor(2.5)}  # "s": 0-d keeps its shape []
     t_save(tensors, tmp_path / "t.safetensors", metadata={"a": "b"})
     out = load_file(tmp_path / "t.safetensors")
     for k, v in tensors.items():
@@ -107,5 +107,5 @@ def test_against_the_safetensors_package(tmp_path):
     save_file(ours, tmp_path / "f.safetensors", metadata={"a": "b"})
     back = t_load(tmp_path / "f.safetensors")
     for k, v in tensors.items():
-        assert back[k].dtype == v.dtype and torch.equal(back[k], v)
+        assert back[k].dtype == v.dtype and back[k].shape == v.shape and torch.equal(back[k], v)
     assert open(tmp_path / "f.safetensors", "rb").read() == open(tmp_path / "t.safetensors", "rb").read()
