@@ -95,7 +95,7 @@ def _refuse_non_tensor_inputs(namespace: dict) -> None:
 
 _refuse_non_tensor_inputs(globals())
 
-_LAZY_SUBMODULES = ("distributed",)  # torch.distributed is there after `import torch`; loaded on first use here
+_LAZY_SUBMODULES = ("distributed", "jit")  # there after `import torch` in PyTorch; loaded on first use here
 
 
 def __getattr__(name: str):
