@@ -4,6 +4,7 @@ checkpoint from it (hash check, missing file, DenseNet's old keys) and the Image
 from __future__ import annotations
 
 import hashlib
+import importlib
 import math
 import os
 
@@ -37,10 +38,14 @@ def _plain(value):
 
 
 def test_every_builder_is_exported():
+    """Each builder is an attribute of the package torchvision exports it from (models, models.detection...)."""
     names = fmodels.list_models()
     assert len(names) >= 29 and set(names) <= set(torchvision.models.list_models())
     for name in names:
-        assert getattr(fmodels, name) is fmodels.get_model_builder(name)
+        builder = fmodels.get_model_builder(name)
+        package = importlib.import_module(builder.__module__.rsplit(".", 1)[0])
+        assert getattr(package, name) is builder
+        assert hasattr(importlib.import_module(package.__name__.replace("flambeau.vision", "torchvision")), name)
 
 
 @pytest.mark.parametrize("enum_name", ENUMS)
@@ -66,7 +71,8 @@ def test_list_models_filters_like_torchvision(kwargs):
 
 
 def test_list_models_by_module():
-    assert fmodels.list_models(module=fmodels) == fmodels.list_models()
+    tasks = set(fmodels.list_models(module=fmodels.detection)) | set(fmodels.list_models(module=fmodels.segmentation))
+    assert tasks and set(fmodels.list_models(module=fmodels)) == set(fmodels.list_models()) - tasks
     assert fmodels.list_models(module=densenet) == []  # a module, not the package that holds builders
 
 
