@@ -1,0 +1,58 @@
+"""Optimisation passes on the jit IR, and the pass manager that runs them in order.
+
+Each pass is a function (graph, constants) -> (graph, constants), constants mapping constant value names
+to arrays; each leaves the graph verifiable (the manager checks after every pass) and computing the same
+outputs. run_passes reports what each changed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from ..ir import Graph, verify
+from .constant_fold import fold_constants
+from .conv_bn import fold_conv_bn
+from .cse import eliminate_common_subexpressions
+from .dce import eliminate_dead_code
+from .fusion import fuse_elementwise
+from .memory_plan import MemoryPlan, memory_plan, plan_memory
+
+__all__ = ["run_passes", "PassReport", "FREEZE_PASSES", "MemoryPlan", "memory_plan", "plan_memory",
+           "fold_constants", "fold_conv_bn", "eliminate_common_subexpressions", "eliminate_dead_code",
+           "fuse_elementwise"]
+
+Pass = Callable[[Graph, dict], "tuple[Graph, dict]"]
+
+# what freeze runs: weights-only computations folded, batch norm into the convolutions, what is left unused
+# dropped, duplicates merged, elementwise chains fused, and in-place buffers planned last (fusion makes them)
+FREEZE_PASSES: list[tuple[str, Pass]] = [
+    ("constant folding", fold_constants),
+    ("conv+bn folding", fold_conv_bn),
+    ("dead-code elimination", eliminate_dead_code),
+    ("common-subexpression elimination", eliminate_common_subexpressions),
+    ("elementwise fusion", fuse_elementwise),
+    ("memory planning", plan_memory),
+]
+
+
+@dataclass(frozen=True)
+class PassReport:
+    name: str
+    nodes: tuple[int, int]        # before, after
+    constants: tuple[int, int]
+
+    def __str__(self) -> str:
+        return (f"{self.name}: {self.nodes[0]} -> {self.nodes[1]} nodes, "
+                f"{self.constants[0]} -> {self.constants[1]} constants")
+
+
+def run_passes(graph: Graph, constants: dict, passes: list[tuple[str, Pass]] = FREEZE_PASSES
+               ) -> tuple[Graph, dict, list[PassReport]]:
+    """Run `passes` in order, verifying the graph after each; what each changed, in order."""
+    reports = []
+    for name, run in passes:
+        before = (len(graph.nodes), len(graph.constants))
+        graph, constants = run(graph, constants)
+        verify(graph)
+        reports.append(PassReport(name, (before[0], len(graph.nodes)), (before[1], len(graph.constants))))
+    return graph, constants, reports
