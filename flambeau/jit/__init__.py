@@ -12,10 +12,12 @@ import numpy as np
 
 from ..nn.modules.module import Module
 from ._archive import load, save
+from ._freeze import freeze, optimize_for_inference
 from ._spec import flatten
 from ._traced import ScriptFunction, TracedModule
 
-__all__ = ["trace", "save", "load", "ScriptFunction", "TracedModule", "TracingCheckError"]
+__all__ = ["trace", "save", "load", "freeze", "optimize_for_inference", "ScriptFunction", "TracedModule",
+           "TracingCheckError"]
 
 
 class TracingCheckError(RuntimeError):
