@@ -1,0 +1,205 @@
+"""The traced graph -> an ONNX graph: value names, constant folding, one translation per primitive node.
+
+Each family file (_ops_*.py) holds a table {primitive's "module.Class": translation}. A translation gets the
+builder and a Call (the node's ONNX input names, their shapes and dtypes, its decoded arguments) and returns
+the ONNX name of the node's output. Shapes and arguments carry Syms where a size follows a dynamic axis.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from ..jit._attrs import decode
+from ..jit._interpreter import resolve
+from ..jit.ir import Graph
+from . import _ops_activation, _ops_elementwise, _ops_nn, _ops_reduction, _ops_rnn, _ops_shape
+from ._builder import GraphBuilder
+from ._sizes import Sym, SymbolicSizeUsed, TraceMismatch, merge
+from .errors import OnnxExporterError, UnsupportedOperatorError
+
+TABLE: dict = {**_ops_elementwise.TABLE, **_ops_activation.TABLE, **_ops_shape.TABLE, **_ops_nn.TABLE, **_ops_reduction.TABLE,
+               **_ops_rnn.TABLE}
+
+
+@dataclass(frozen=True)
+class Ref:
+    """An array argument: a reference to a graph value (ir), with its ONNX name once translated."""
+    ir: str
+    as_tensor: bool
+    onnx: str | None = None
+    dtype: str | None = None
+
+
+@dataclass
+class Call:
+    op: str
+    inputs: list[str]            # ONNX names
+    shapes: list[tuple]          # the inputs' shapes (ints and Syms)
+    dtypes: list[str]
+    args: list                   # the primitive's static arguments; arrays as Refs
+    out_shape: tuple
+    out_dtype: str
+    memo: dict = field(default_factory=dict)   # shared by the translations of one export
+
+
+@dataclass
+class Traced:
+    """One trace: its graph and constants' arrays."""
+    graph: Graph
+    constants: dict
+
+
+def _decoded(attrs: list) -> list:
+    return [decode(a, lambda name, as_tensor: Ref(name, as_tensor)) for a in attrs]
+
+
+def _has_sym(x: Any) -> bool:
+    if isinstance(x, Sym):
+        return True
+    if isinstance(x, (tuple, list)):
+        return any(_has_sym(a) for a in x)
+    if isinstance(x, dict):
+        return any(_has_sym(a) for a in x.values())
+    if isinstance(x, slice):
+        return any(_has_sym(a) for a in (x.start, x.stop, x.step))
+    return False
+
+
+def _refs(x: Any, out: list) -> list:
+    if isinstance(x, Ref):
+        out.append(x)
+    elif isinstance(x, (tuple, list)):
+        for a in x:
+            _refs(a, out)
+    elif isinstance(x, dict):
+        for a in x.values():
+            _refs(a, out)
+    return out
+
+
+def _with_refs(x: Any, fill) -> Any:
+    if isinstance(x, Ref):
+        return fill(x)
+    if isinstance(x, (tuple, list)):
+        return type(x)(_with_refs(a, fill) for a in x)
+    if isinstance(x, dict):
+        return {k: _with_refs(a, fill) for k, a in x.items()}
+    return x
+
+
+class Translator:
+    def __init__(self, b: GraphBuilder, main: Traced, moved: list[Traced], sizes: list[tuple[int, int]],
+                 params: dict[str, np.ndarray], input_names: list[str], fold: bool):
+        self.b = b
+        self.main, self.moved, self.sizes = main, moved, sizes
+        self.params = params
+        self.fold = fold
+        self.memo: dict = {}
+        g = main.graph
+        _check_aligned(g, [m.graph for m in moved])
+        self.names: dict[str, str] = {v.name: n for v, n in zip(g.inputs, input_names)}
+        self.param_of = {v.name: key for key, v in g.params.items()}
+        self.types = {}   # IR value -> (shape with Syms, dtype)
+        for v in [*g.inputs, *g.params.values(), *g.constants]:
+            self.types[v.name] = (self._merged_shape(v), v.type.dtype)
+        self.known: dict[str, np.ndarray] = {}   # values whose arrays the export knows: folding's inputs
+        if fold:
+            self.known.update({v.name: params[k] for k, v in g.params.items()})
+        for v in g.constants:
+            if not _has_sym(self.types[v.name][0]):
+                self.known[v.name] = main.constants[v.name]
+
+    def _merged_shape(self, v) -> tuple:
+        return merge(v.type.shape, [_value(m.graph, v.name).type.shape for m in self.moved], self.sizes,
+                     f"value %{v.name}")
+
+    def name_of(self, ir: str) -> str:
+        """The ONNX name of a graph value; parameters and known arrays become initializers on first use."""
+        name = self.names.get(ir)
+        if name is not None:
+            return name
+        if ir in self.param_of:
+            name = self.param_of[ir]
+            self.b.add_initializer(name, self.params[name])
+        elif ir in self.known:
+            name = self.b.fresh(ir)
+            self.b.add_initializer(name, self.known[ir])
+        else:
+            name = self._dynamic_constant(ir)
+        self.names[ir] = name
+        return name
+
+    def _dynamic_constant(self, ir: str) -> str:
+        """A constant whose shape follows a dynamic axis (an RNN's zero state): ConstantOfShape of its one value."""
+        array = self.main.constants[ir]
+        first = array.reshape(-1)[:1]
+        if array.size == 0 or not (array == first).all():
+            raise OnnxExporterError(f"a constant of shape {list(array.shape)} captured by the trace changes shape "
+                                    f"with the dynamic axes and is not filled with one value: it cannot be exported "
+                                    f"with dynamic axes")
+        value = self.b.onnx.numpy_helper.from_array(first)
+        return self.b.op("ConstantOfShape", [self.b.shape(self.types[ir][0])], value=value)
+
+    def run(self) -> None:
+        g = self.main.graph
+        for i, node in enumerate(g.nodes):
+            where = f"node {i} ({node.op})"
+            args = merge(_decoded(node.attrs), [_decoded(m.graph.nodes[i].attrs) for m in self.moved], self.sizes,
+                         where)
+            out = node.outputs[0]
+            out_shape = merge(out.type.shape, [m.graph.nodes[i].outputs[0].type.shape for m in self.moved],
+                              self.sizes, where)
+            self.types[out.name] = (out_shape, out.type.dtype)
+            refs = _refs(args, [])
+            if (self.fold and all(v.name in self.known for v in node.inputs) and all(r.ir in self.known for r in refs)
+                    and not _has_sym(args) and not _has_sym(out_shape)):
+                self.known[out.name] = self._evaluate(node, args)
+                continue
+            self.names[out.name] = self._translate(node, args)
+
+    def _evaluate(self, node, args) -> np.ndarray:
+        from .._tensor import Tensor
+        prim = resolve(node.op)
+        args = _with_refs(args, lambda r: Tensor._wrap(self.known[r.ir]) if r.as_tensor else self.known[r.ir])
+        ins = [self.known[v.name] for v in node.inputs]
+        result = prim.forward(tuple(ins), *args) if prim.variadic else prim.forward(*ins, *args)
+        return np.asarray(result)
+
+    def _resolved(self, r: Ref) -> Ref:
+        return replace(r, onnx=self.name_of(r.ir), dtype=self.types[r.ir][1])
+
+    def _translate(self, node, args) -> str:
+        translate = TABLE.get(node.op)
+        short = node.op.rpartition(".")[2]
+        if translate is None:
+            raise UnsupportedOperatorError(f"flambeau::{short} ({node.op})", self.b.opset)
+        call = Call(node.op, [self.name_of(v.name) for v in node.inputs],
+                    [self.types[v.name][0] for v in node.inputs], [v.type.dtype for v in node.inputs],
+                    _with_refs(args, self._resolved),
+                    self.types[node.outputs[0].name][0], node.outputs[0].type.dtype, self.memo)
+        try:
+            return translate(self.b, call)
+        except SymbolicSizeUsed as e:
+            raise OnnxExporterError(f"{node.op}: its size {e.sym.traced} follows a dynamic axis, and its ONNX "
+                                    f"translation needs it static; export without that dynamic axis") from None
+
+
+def _value(graph: Graph, name: str):
+    for v in [*graph.inputs, *graph.params.values(), *graph.constants]:
+        if v.name == name:
+            return v
+    raise TraceMismatch(f"value %{name} is missing from the trace with other dynamic axes' sizes")
+
+
+def _check_aligned(g: Graph, others: list[Graph]) -> None:
+    """The traces with moved sizes must be the same program: the same nodes on the same values."""
+    for o in others:
+        same = (len(o.nodes) == len(g.nodes) and len(o.inputs) == len(g.inputs)
+                and [v.name for v in o.constants] == [v.name for v in g.constants]
+                and all(a.op == b.op and [v.name for v in a.inputs] == [v.name for v in b.inputs]
+                        for a, b in zip(g.nodes, o.nodes)))
+        if not same:
+            raise TraceMismatch("the traced graph changes with the dynamic axes' sizes (the code branches on a "
+                                "size, or loops over one); it cannot be exported with those axes dynamic")
