@@ -4,6 +4,9 @@ JSON has no tuples, dtypes, slices or infinities: those become one-key objects (
 every JSON object in an encoded argument is a tag and decoding is unambiguous. An array the trace computed
 (max pooling's argmax, an index tensor's array) is {"value": name}, a reference to a value of the graph;
 a Tensor argument (embedding's indices, kept for its backward) is {"tensor": name}.
+A size computed from the dynamic dims of the inputs (a view's target, an expand's size) is {"sym": expr}: an
+expression over the symbols s0, s1, ... that name those dims (the grammar is in flambeau/jit/_symbolic.py);
+it decodes to a SizeExpr, which the interpreter evaluates for each run's input sizes.
 Anything else (another array, a function) cannot be saved, and the trace fails naming the primitive.
 """
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .._tensor import Tensor
+from ._symbolic import SizeExpr, SymInt, check
 
 
 class UnserializableArgument(TypeError):
@@ -26,6 +30,8 @@ def encode(arg: Any, array_name: Callable[[np.ndarray], str]) -> Any:
         return {"tensor": array_name(arg._data)}
     if arg is None or type(arg) in (bool, int, str):
         return arg
+    if isinstance(arg, SymInt):
+        return {"sym": arg.expr}
     if type(arg) is float:
         return arg if math.isfinite(arg) else {"float": repr(arg)}
     if type(arg) is tuple:
@@ -74,6 +80,8 @@ def decode(data: Any, value: Callable[[str, bool], Any]) -> Any:
         return slice(*parts) if tag == "slice" else range(*parts)
     if tag == "ellipsis":
         return Ellipsis
+    if tag == "sym":
+        return SizeExpr(check(body))
     raise ValueError(f"malformed argument {_short(data)}")
 
 
