@@ -5,6 +5,7 @@ over a flat list of arrays. Guards are checked as soon as the value they read is
 """
 from __future__ import annotations
 
+import dataclasses
 import importlib
 
 import numpy as np
@@ -12,6 +13,7 @@ import numpy as np
 from .._dispatch import Primitive
 from .._tensor import Tensor
 from ._attrs import decode
+from ._symbolic import SizeExpr, evaluate
 from .ir import Graph, Guard
 
 
@@ -67,7 +69,41 @@ def _fill(arg, env: list):
         return arg.__class__(_fill(a, env) for a in arg)
     if arg.__class__ is dict:
         return {k: _fill(v, env) for k, v in arg.items()}
+    if arg.__class__ is _Size:
+        return arg.evaluate(env)
+    if arg.__class__ is slice:
+        return slice(_fill(arg.start, env), _fill(arg.stop, env), _fill(arg.step, env))
     return arg
+
+
+class _Size:
+    """A size expression bound to a run's arrays: each symbol is a dim of an input (slot, axis)."""
+    __slots__ = ("expr", "where")
+
+    def __init__(self, expr, where: dict):
+        self.expr = expr
+        self.where = where
+
+    def evaluate(self, env: list) -> int:
+        return evaluate(self.expr, {name: env[slot].shape[axis] for name, (slot, axis) in self.where.items()})
+
+
+def _bind_sizes(arg, where: dict):
+    """`arg` with each SizeExpr bound to the input dims its symbols name; None when it holds none."""
+    if arg.__class__ is SizeExpr:
+        return _Size(arg.expr, where)
+    if arg.__class__ in (tuple, list, slice):
+        parts = (arg.start, arg.stop, arg.step) if arg.__class__ is slice else arg
+        bound = [_bind_sizes(a, where) for a in parts]
+        if all(b is None for b in bound):
+            return None
+        parts = [a if b is None else b for a, b in zip(parts, bound)]
+        return slice(*parts) if arg.__class__ is slice else arg.__class__(parts)
+    if arg.__class__ is dict:
+        bound = {k: _bind_sizes(v, where) for k, v in arg.items()}
+        return None if all(b is None for b in bound.values()) else \
+            {k: v if bound[k] is None else bound[k] for k, v in arg.items()}
+    return None
 
 
 class Program:
@@ -79,24 +115,17 @@ class Program:
         for v in [*graph.inputs, *graph.params.values(), *graph.constants]:
             slots[v.name] = len(slots)
         self.constants = [constants[v.name] for v in graph.constants]
-        guards: dict[str, list[Guard]] = {}
-        for g in graph.guards:
-            guards.setdefault(g.value.name, []).append(g)
-        self.steps = []
-        for n in graph.nodes:
-            prim = resolve(n.op)
-            ins = tuple(slots[v.name] for v in n.inputs)
-            out = slots.setdefault(n.outputs[0].name, len(slots))
-            refs: list[str] = []
-
-            def slot(name: str, as_tensor: bool) -> _Slot:
-                refs.append(name)
-                return _Slot(slots[name], as_tensor)
-            args = tuple(decode(a, slot) for a in n.attrs)
-            self.steps.append((prim.forward, prim.variadic, ins, args, bool(refs), out,
-                               tuple(guards.get(n.outputs[0].name, ()))))
-        self.entry_guards = [(slots[g.value.name], g) for v in [*graph.inputs, *graph.params.values()]
-                             for g in guards.get(v.name, ())]
+        # the symbols of dynamic dims: where each lies among the inputs
+        where = {d: (i, axis) for i, v in enumerate(graph.inputs) for axis, d in enumerate(v.type.shape)
+                 if d.__class__ is str}
+        # "shape" guards (a size read into Python) are checked once the run is over: their expected sizes are
+        # expressions of the inputs' sizes
+        self.shape_guards = [(slots[g.value.name], g, [_Size(e, where) for e in g.expected])
+                             for g in graph.guards if g.what == "shape"]
+        plain = dataclasses.replace(graph, guards=[g for g in graph.guards if g.what != "shape"])
+        self.entry_guards, self.steps = _compile(plain, slots)
+        if where:
+            self.steps = [_bound_step(step, where) for step in self.steps]
         self.size = len(slots)
         self.outputs = [slots[v.name] for v in graph.outputs]
 
@@ -106,16 +135,141 @@ class Program:
                                                             - len(self.constants))
         for i, g in self.entry_guards:
             _check(g, env[i])
-        for forward, variadic, ins, args, refs, out, guards in self.steps:
-            if refs:
-                args = _fill(args, env)
-            if variadic:
-                result = forward(tuple([env[i] for i in ins]), *args)
-            else:
-                result = forward(*[env[i] for i in ins], *args)
-            if not isinstance(result, np.ndarray) and isinstance(result, np.generic):
-                result = np.asarray(result)
-            env[out] = result
-            for g in guards:
-                _check(g, result)
+        try:
+            execute(self.steps, env)
+        except (ValueError, IndexError, RuntimeError):
+            self._check_shapes(env)  # a size the trace assumed that these inputs break: say which
+            raise
+        self._check_shapes(env)
         return [env[i] for i in self.outputs]
+
+    def _check_shapes(self, env: list) -> None:
+        for slot, g, sizes in self.shape_guards:
+            if env[slot] is not None and list(env[slot].shape) != [s.evaluate(env) for s in sizes]:
+                raise GuardFailed(g, list(env[slot].shape))
+
+
+def _bound_step(step: tuple, where: dict) -> tuple:
+    """A step whose arguments hold size expressions: they are filled in on each run."""
+    forward, variadic, ins, args, refs, out, guards = step
+    bound = None if variadic is None else _bind_sizes(args, where)
+    return step if bound is None else (forward, variadic, ins, bound, True, out, guards)
+
+
+def execute(steps: list, env: list) -> None:
+    """Run compiled steps over the arrays of a run; a control-flow step (variadic None) runs its blocks."""
+    for forward, variadic, ins, args, refs, out, guards in steps:
+        if variadic is None:
+            forward(env)
+            continue
+        if refs:
+            args = _fill(args, env)
+        if variadic:
+            result = forward(tuple([env[i] for i in ins]), *args)
+        else:
+            result = forward(*[env[i] for i in ins], *args)
+        if not isinstance(result, np.ndarray) and isinstance(result, np.generic):
+            result = np.asarray(result)
+        env[out] = result
+        for g in guards:
+            _check(g, result)
+
+
+def _compile(graph: Graph, slots: dict[str, int]) -> tuple[list, list]:
+    """A graph's (or block's) steps, giving each value it defines a slot, and the guards to check on entry: those
+    on values defined before it (inputs, parameters, a block's inputs and the values outside it)."""
+    guards: dict[str, list[Guard]] = {}
+    for g in graph.guards:
+        guards.setdefault(g.value.name, []).append(g)
+    steps = []
+    for n in graph.nodes:
+        if n.op in _CONTROL:
+            for v in n.outputs:
+                slots.setdefault(v.name, len(slots))
+            step = _CONTROL[n.op](n, slots)
+            step.guards = [(slots[v.name], g) for v in n.outputs for g in guards.pop(v.name, ())]
+            steps.append((step, None, (), (), False, -1, ()))
+            continue
+        prim = resolve(n.op)
+        ins = tuple(slots[v.name] for v in n.inputs)
+        out = slots.setdefault(n.outputs[0].name, len(slots))
+        refs: list[str] = []
+
+        def slot(name: str, as_tensor: bool) -> _Slot:
+            refs.append(name)
+            return _Slot(slots[name], as_tensor)
+        args = tuple(decode(a, slot) for a in n.attrs)
+        steps.append((prim.forward, prim.variadic, ins, args, bool(refs), out, tuple(guards.pop(n.outputs[0].name, ()))))
+    entry = [(slots[name], g) for name, gs in guards.items() for g in gs]
+    return entry, steps
+
+
+class _Block:
+    """A compiled block: its input and output slots, entry guards and steps."""
+
+    def __init__(self, block: Graph, slots: dict[str, int]):
+        self.inputs = [slots.setdefault(v.name, len(slots)) for v in block.inputs]
+        self.entry_guards, self.steps = _compile(block, slots)
+        self.outputs = [slots[v.name] for v in block.outputs]
+
+    def run(self, env: list) -> list:
+        for i, g in self.entry_guards:
+            _check(g, env[i])
+        execute(self.steps, env)
+        return [env[i] for i in self.outputs]
+
+
+class _ControlStep:
+    guards: list = []   # (slot, guard) on the node's outputs, set by _compile
+
+    def finish(self, env: list, values: list) -> None:
+        for slot, a in zip(self.outputs, values):
+            env[slot] = a
+        for i, g in self.guards:
+            _check(g, env[i])
+
+
+class _IfStep(_ControlStep):
+    def __init__(self, node, slots: dict[str, int]):
+        self.cond = slots[node.inputs[0].name]
+        self.then, self.other = (_Block(b, slots) for b in node.blocks)
+        self.outputs = [slots[v.name] for v in node.outputs]
+
+    def __call__(self, env: list) -> None:
+        self.finish(env, (self.then if _truth(env[self.cond]) else self.other).run(env))
+
+
+class _LoopStep(_ControlStep):
+    def __init__(self, node, slots: dict[str, int]):
+        self.trip, self.cond, *self.initial = (slots[v.name] for v in node.inputs)
+        self.body = _Block(node.blocks[0], slots)
+        self.carried = node.blocks[0].outputs[1:]
+        self.outputs = [slots[v.name] for v in node.outputs]
+        self.where = node.attrs[0] if node.attrs else "a loop"
+
+    def __call__(self, env: list) -> None:
+        trip, go = int(env[self.trip]), _truth(env[self.cond])
+        values = [env[i] for i in self.initial]
+        i = 0
+        while i < trip and go:
+            env[self.body.inputs[0]] = np.asarray(i, dtype=np.int64)
+            for slot, a in zip(self.body.inputs[1:], values):
+                env[slot] = a
+            go, *values = self.body.run(env)
+            go = _truth(go)
+            for v, a in zip(self.carried, values):  # the body's steps are only right for the types it was traced for
+                if a.shape != v.type.shape or a.dtype.name != v.type.dtype:
+                    raise GuardFailed(Guard(v, "type", str(v.type), self.where),
+                                      f"{a.dtype.name}[{', '.join(map(str, a.shape))}]")
+            i += 1
+        self.finish(env, values)
+
+
+def _truth(array) -> bool:
+    if array.size != 1:
+        raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous (a condition of shape "
+                           f"{list(array.shape)})")
+    return bool(array.reshape(()))
+
+
+_CONTROL = {"prim.If": _IfStep, "prim.Loop": _LoopStep}

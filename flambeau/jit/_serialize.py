@@ -13,12 +13,22 @@ def graph_to_json(graph: Graph) -> dict:
     return {"inputs": [value(v) for v in graph.inputs],
             "params": [[key, value(v)] for key, v in graph.params.items()],
             "constants": [value(v) for v in graph.constants],
-            "nodes": [{"op": n.op, "inputs": [v.name for v in n.inputs], "outputs": [value(v) for v in n.outputs],
-                       "attrs": n.attrs} for n in graph.nodes],
-            "outputs": [v.name for v in graph.outputs],
+            **_body_to_json(graph), "input_spec": graph.input_spec, "output_spec": graph.output_spec}
+
+
+def _body_to_json(graph: Graph) -> dict:
+    """Nodes, outputs and guards: what a graph and a control-flow block have in common."""
+    return {"nodes": [_node_to_json(n) for n in graph.nodes], "outputs": [v.name for v in graph.outputs],
             "guards": [{"value": g.value.name, "what": g.what, "expected": g.expected, "where": g.where}
-                       for g in graph.guards],
-            "input_spec": graph.input_spec, "output_spec": graph.output_spec}
+                       for g in graph.guards]}
+
+
+def _node_to_json(n: Node) -> dict:
+    data = {"op": n.op, "inputs": [v.name for v in n.inputs], "outputs": [_value_to_json(v) for v in n.outputs],
+            "attrs": n.attrs}
+    if n.blocks:  # control flow (prim.If, prim.Loop); a primitive's node has no "blocks" key
+        data["blocks"] = [{"inputs": [_value_to_json(v) for v in b.inputs], **_body_to_json(b)} for b in n.blocks]
+    return data
 
 
 def _value_to_json(v: Value) -> dict:
@@ -32,7 +42,7 @@ class _Reader:
     def value(self, data: Any) -> Value:
         _expect(isinstance(data, dict) and set(data) == {"name", "shape", "dtype", "device"}, "a value", data)
         _expect(isinstance(data["name"], str) and isinstance(data["shape"], list) and
-                all(type(s) is int for s in data["shape"]) and isinstance(data["dtype"], str) and
+                all(type(s) in (int, str) for s in data["shape"]) and isinstance(data["dtype"], str) and
                 isinstance(data["device"], str), "a value", data)
         numpy_dtype(data["dtype"])  # an unknown dtype is refused here
         v = Value(data["name"], Type(tuple(data["shape"]), data["dtype"], data["device"]))
@@ -46,6 +56,30 @@ class _Reader:
         return self.values[name]
 
 
+    def body(self, graph: Graph, data: dict) -> None:
+        """Read the nodes, outputs and guards of a graph or a block into `graph`."""
+        for n in data["nodes"]:
+            _expect(isinstance(n, dict) and set(n) - {"blocks"} == {"op", "inputs", "outputs", "attrs"} and
+                    isinstance(n["op"], str) and isinstance(n["inputs"], list) and isinstance(n["outputs"], list)
+                    and isinstance(n["attrs"], list) and isinstance(n.get("blocks", []), list), "a node", n)
+            for a in n["attrs"]:
+                decode(a, lambda name, _: self.ref(name))  # a malformed argument is refused now, not when it runs
+            node = Node(n["op"], [self.ref(v) for v in n["inputs"]], [], n["attrs"])
+            for b in n.get("blocks", []):
+                _expect(isinstance(b, dict) and set(b) == {"inputs", "nodes", "outputs", "guards"} and
+                        all(isinstance(b[k], list) for k in b), "a block", b)
+                block = Graph(inputs=[self.value(v) for v in b["inputs"]])
+                self.body(block, b)
+                node.blocks.append(block)
+            node.outputs = [self.value(v) for v in n["outputs"]]
+            graph.nodes.append(node)
+        graph.outputs = [self.ref(v) for v in data["outputs"]]
+        for g in data["guards"]:
+            _expect(isinstance(g, dict) and set(g) == {"value", "what", "expected", "where"} and
+                    g["what"] in ("item", "tolist", "bool", "numpy", "shape") and isinstance(g["where"], str), "a guard", g)
+            graph.guards.append(Guard(self.ref(g["value"]), g["what"], g["expected"], g["where"]))
+
+
 def graph_from_json(data: Any) -> Graph:
     keys = {"inputs", "params", "constants", "nodes", "outputs", "guards", "input_spec", "output_spec"}
     _expect(isinstance(data, dict) and set(data) == keys, "a graph", data)
@@ -57,19 +91,7 @@ def graph_from_json(data: Any) -> Graph:
         _expect(isinstance(item, list) and len(item) == 2 and isinstance(item[0], str), "a parameter", item)
         graph.params[item[0]] = r.value(item[1])
     graph.constants = [r.value(v) for v in data["constants"]]
-    for n in data["nodes"]:
-        _expect(isinstance(n, dict) and set(n) == {"op", "inputs", "outputs", "attrs"} and isinstance(n["op"], str)
-                and isinstance(n["inputs"], list) and isinstance(n["outputs"], list) and len(n["outputs"]) == 1
-                and isinstance(n["attrs"], list), "a node", n)
-        for a in n["attrs"]:
-            decode(a, lambda name, _: r.ref(name))  # a malformed argument is refused now, not when the graph runs
-        graph.nodes.append(Node(n["op"], [r.ref(v) for v in n["inputs"]], [r.value(v) for v in n["outputs"]],
-                                n["attrs"]))
-    graph.outputs = [r.ref(v) for v in data["outputs"]]
-    for g in data["guards"]:
-        _expect(isinstance(g, dict) and set(g) == {"value", "what", "expected", "where"} and
-                g["what"] in ("item", "tolist", "bool", "numpy") and isinstance(g["where"], str), "a guard", g)
-        graph.guards.append(Guard(r.ref(g["value"]), g["what"], g["expected"], g["where"]))
+    r.body(graph, data)
     graph.input_spec, graph.output_spec = data["input_spec"], data["output_spec"]
     _check_spec(graph.input_spec, len(graph.inputs))
     _check_spec(graph.output_spec, len(graph.outputs))
