@@ -47,7 +47,7 @@ def plane_gather(b, c):
     index, nsp = c.args
     pooled = c.memo.get(index.onnx)
     if pooled is not None and pooled[0] == c.inputs[0]:
-        return b.op("Identity", [pooled[1]])
+        return pooled[1]
     flat = b.op("Reshape", [c.inputs[0], b.shape([*c.shapes[0][:-nsp], math.prod(c.shapes[0][-nsp:])])])
     idx = b.op("Reshape", [b.cast(index.onnx, index.dtype, "int64"),
                            b.shape([*c.out_shape[:-nsp], math.prod(c.out_shape[-nsp:])])])

@@ -1,6 +1,8 @@
 """Shape and indexing primitives -> ONNX: reshape, expand, transpose, slicing, joining, copies."""
 from __future__ import annotations
 
+import math
+
 from ._sizes import Sym
 from .errors import OnnxExporterError
 
@@ -9,9 +11,20 @@ _END = 2 ** 63 - 1   # Slice's "to the end"
 
 
 def reshape(b, c):
+    """Flatten for (N, ...) -> (N, rest); otherwise Reshape, where a size that follows a dynamic axis is 0 (the
+    input's size there) or -1 if it can be, and computed from the inputs' shapes only where it must be."""
     (shape,) = c.args
-    zero = any(s == 0 for s in shape if not isinstance(s, Sym))
-    return b.op("Reshape", [c.inputs[0], b.shape(shape)], **({"allowzero": 1} if zero else {}))
+    before = c.shapes[0]
+    if (len(shape) == 2 and len(before) >= 2 and shape[0] == before[0]
+            and not any(isinstance(s, Sym) for s in before[1:]) and shape[1] in (-1, math.prod(before[1:]))):
+        return b.op("Flatten", c.inputs, axis=1)
+    if any(s == 0 for s in shape if not isinstance(s, Sym)):
+        return b.op("Reshape", [c.inputs[0], b.shape(shape)], allowzero=1)
+    shape = [0 if isinstance(s, Sym) and i < len(before) and before[i] == s else s for i, s in enumerate(shape)]
+    syms = [i for i, s in enumerate(shape) if isinstance(s, Sym)]
+    if len(syms) == 1 and -1 not in shape:
+        shape[syms[0]] = -1
+    return b.op("Reshape", [c.inputs[0], b.shape(shape)])
 
 
 def expand(b, c):
@@ -23,7 +36,7 @@ def permute(b, c):
 
 
 def identity(b, c):
-    return b.op("Identity", c.inputs[:1])
+    return c.inputs[0]
 
 
 def flip(b, c):
@@ -71,7 +84,7 @@ def index(b, c):
         x = b.op("Squeeze", [x, b.ints(squeeze)])
     if unsqueeze:
         x = b.op("Unsqueeze", [x, b.ints(unsqueeze)])
-    return x if x != c.inputs[0] else b.op("Identity", [x])
+    return x
 
 
 def advanced_index(b, c):

@@ -16,11 +16,17 @@ from ..jit._interpreter import resolve
 from ..jit.ir import Graph
 from . import _ops_activation, _ops_elementwise, _ops_nn, _ops_reduction, _ops_rnn, _ops_shape
 from ._builder import GraphBuilder
+from ._fuse import STEPS, Pending
 from ._sizes import Sym, SymbolicSizeUsed, TraceMismatch, merge
 from .errors import OnnxExporterError, UnsupportedOperatorError
 
 TABLE: dict = {**_ops_elementwise.TABLE, **_ops_activation.TABLE, **_ops_shape.TABLE, **_ops_nn.TABLE, **_ops_reduction.TABLE,
                **_ops_rnn.TABLE}
+
+
+_CONV = "flambeau.ops.conv.Conv"
+_MATMUL = "flambeau.ops.matmul.MatMul"
+_TRANSPOSES = ("flambeau.ops.shape.Transpose", "flambeau.ops.shape.Permute")
 
 
 @dataclass(frozen=True)
@@ -101,6 +107,15 @@ class Translator:
         _check_aligned(g, [m.graph for m in moved])
         self.names: dict[str, str] = {v.name: n for v, n in zip(g.inputs, input_names)}
         self.param_of = {v.name: key for key, v in g.params.items()}
+        self.initialized: set[str] = set()
+        self.pending: dict[str, Pending] = {}   # layers waiting to take in the affine steps after them
+        self.transposed: dict[str, str] = {}    # folded value -> the 2-d parameter it is the transpose of
+        self.uses: dict[str, int] = {}
+        for n in g.nodes:
+            for name in [v.name for v in n.inputs] + [r.ir for r in _refs(_decoded(n.attrs), [])]:
+                self.uses[name] = self.uses.get(name, 0) + 1
+        for v in g.outputs:
+            self.uses[v.name] = self.uses.get(v.name, 0) + 2   # never folded away
         self.types = {}   # IR value -> (shape with Syms, dtype)
         for v in [*g.inputs, *g.params.values(), *g.constants]:
             self.types[v.name] = (self._merged_shape(v), v.type.dtype)
@@ -120,16 +135,23 @@ class Translator:
         name = self.names.get(ir)
         if name is not None:
             return name
-        if ir in self.param_of:
-            name = self.param_of[ir]
-            self.b.add_initializer(name, self.params[name])
+        if ir in self.pending:
+            name = self.pending.pop(ir).emit(self.b, self._param)
+        elif ir in self.param_of:
+            name = self._param(self.param_of[ir])
         elif ir in self.known:
-            name = self.b.fresh(ir)
+            name = ir if ir not in self.b.names else self.b.fresh(ir)
             self.b.add_initializer(name, self.known[ir])
         else:
             name = self._dynamic_constant(ir)
         self.names[ir] = name
         return name
+
+    def _param(self, key: str) -> str:
+        if key not in self.initialized:
+            self.initialized.add(key)
+            self.b.add_initializer(key, self.params[key])
+        return key
 
     def _dynamic_constant(self, ir: str) -> str:
         """A constant whose shape follows a dynamic axis (an RNN's zero state): ConstantOfShape of its one value."""
@@ -156,8 +178,41 @@ class Translator:
             if (self.fold and all(v.name in self.known for v in node.inputs) and all(r.ir in self.known for r in refs)
                     and not _has_sym(args) and not _has_sym(out_shape)):
                 self.known[out.name] = self._evaluate(node, args)
+                if node.op in _TRANSPOSES and node.inputs[0].name in self.param_of and tuple(args[0]) == (1, 0):
+                    self.transposed[out.name] = self.param_of[node.inputs[0].name]
+                continue
+            if self.fold and self._fused(node, args):
                 continue
             self.names[out.name] = self._translate(node, args)
+
+    def _fused(self, node, args) -> bool:
+        """Start a pending Conv or Gemm, or fold an affine step into one (flambeau/onnx/_fuse.py)."""
+        out, ins = node.outputs[0], node.inputs
+        if node.op in STEPS and len(ins) == 2:
+            for on_left, (v, other) in enumerate(((ins[0], ins[1]), (ins[1], ins[0]))):
+                p = self.pending.get(v.name)
+                if (p is not None and self.uses[v.name] == 1 and other.name in self.known and out.type.dtype == p.dtype
+                        and p.absorb(node.op, self.known[other.name], bool(on_left), self.param_of.get(other.name))):
+                    self.pending[out.name] = self.pending.pop(v.name)
+                    return True
+            return False
+        if _has_sym(args) or len(ins) != 2 or ins[1].name not in self.known:
+            return False
+        w = ins[1].name
+        if node.op == _CONV:
+            pads, stride, dilation, groups = args
+            attrs = dict(pads=[lo for lo, _ in pads] + [hi for _, hi in pads], strides=list(stride),
+                         dilations=list(dilation), group=groups, kernel_shape=list(ins[1].type.shape[2:]))
+            self.pending[out.name] = Pending("Conv", self.name_of(ins[0].name), self.known[w], self.param_of.get(w),
+                                             attrs, len(out.type.shape), out.type.dtype)
+            return True
+        if (node.op == _MATMUL and len(ins[0].type.shape) == 2 and len(ins[1].type.shape) == 2
+                and out.type.dtype in ("float32", "float64", "float16")):
+            key = self.transposed.get(w)
+            weight = self.params[key] if key is not None else np.ascontiguousarray(self.known[w].T)
+            self.pending[out.name] = Pending("Gemm", self.name_of(ins[0].name), weight, key, {}, 2, out.type.dtype)
+            return True
+        return False
 
     def _evaluate(self, node, args) -> np.ndarray:
         from .._tensor import Tensor
