@@ -1,0 +1,54 @@
+"""AOT-autograd style backward for compiled calls whose outputs require grad.
+
+At capture time, autograd.grad runs from the outputs (with placeholder output gradients, bound as graph
+values) to the leaves the call used (parameters, inputs that require grad) while the capture observes:
+the derivative formulas' primitives become the backward part of the graph. A replay runs the forward part
+inside one autograd.Function, whose backward runs the backward part on the forward's saved slots.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .._dispatch import _modified_error
+from .._tensor import Tensor
+from ..autograd.function import Function
+from ..autograd.grad_mode import STATE
+
+
+def trace_backward(capture, outputs: list) -> tuple:
+    """(cotangent values, gradient value or None per leaf, leaves as ("input", i) or the parameter)."""
+    from ..autograd import grad
+    inputs = [(("input", i), t) for i, t in enumerate(capture.input_tensors) if t._rg]
+    params = [(p, p) for p in capture.params.values() if p._rg]
+    leaves = inputs + params
+    cotangents = [Tensor._wrap(np.zeros_like(t._data)) for t in outputs]
+    values = [capture._bind(c, capture._fresh("cotangent")) for c in cotangents]
+    capture.graph.params.update({v.name: v for v in values})
+    grads = grad(outputs, [t for _, t in leaves], cotangents, retain_graph=True, allow_unused=True)
+    return values, [None if g is None else capture.value_of(g) for g in grads], [which for which, _ in leaves]
+
+
+class CompiledCall(Function):
+    """forward(entry, input arrays, *leaves) runs the compiled forward; backward the compiled backward."""
+
+    @staticmethod
+    def forward(ctx, entry, inputs, *leaves):
+        program = entry.trained
+        env = program.forward(inputs)
+        ctx.entry, ctx.env = entry, env
+        ctx.leaf_versions = [(t, t._vc[0]) for t in leaves]
+        outs = [Tensor._wrap(a) for a in program.outputs_of(env)]
+        ctx.mark_non_differentiable(*[o for o, d in zip(outs, entry.differentiable) if not d])
+        return tuple(outs)
+
+    @staticmethod
+    def backward(ctx, *grads):
+        if STATE.enabled:
+            raise RuntimeError("flambeau.compile: a double backward (create_graph=True) through a compiled call is "
+                               "not supported; call the function without compile")
+        for t, version in ctx.leaf_versions:
+            if t._vc[0] != version:
+                raise _modified_error(t, ctx, version)
+        cotangents = [g._data for g, d in zip(grads, ctx.entry.differentiable) if d]
+        arrays = ctx.entry.trained.backward(list(ctx.env), cotangents)
+        return (None, None, *[None if a is None else Tensor._wrap(a) for a in arrays])

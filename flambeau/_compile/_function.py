@@ -1,0 +1,140 @@
+"""A compiled function: one capture per input signature and guarded state, replayed on later calls.
+
+The first call with a new signature runs eagerly while it is captured (its result is the eager result);
+later calls replay the capture. A capture that hit something a replay cannot reproduce makes that signature
+run eagerly from then on, with one warning naming the reason (torch.compile's graph breaks are logged; ours
+warn once per reason). With fullgraph=True the reason is raised instead.
+"""
+from __future__ import annotations
+
+import functools
+import warnings
+
+import numpy as np
+
+from .._tensor import Tensor
+from ..autograd.grad_mode import STATE
+from ..utils._pytree import tree_flatten, tree_unflatten
+from ._aot import CompiledCall, trace_backward
+from ._capture import Capture, _Unsupported
+from ._guards import Guards, reachable_objects
+from ._program import Program
+
+CACHE_SIZE_LIMIT = 8  # captures per signature, as torch._dynamo.config.cache_size_limit
+_EAGER = "eager"
+_PLAIN = (bool, int, float, complex, str, type(None))
+
+
+class CompiledFunction:
+    def __init__(self, fn, fullgraph: bool = False, cache_size_limit: int | None = None):
+        self._fn = fn
+        self._fullgraph = fullgraph
+        self._limit = CACHE_SIZE_LIMIT if cache_size_limit is None else cache_size_limit
+        self._cache: dict = {}
+        self._warned: set = set()
+        if not isinstance(fn, type) and hasattr(fn, "__name__"):
+            functools.update_wrapper(self, fn, updated=())
+
+    def __call__(self, *args, **kwargs):
+        leaves, spec = tree_flatten((args, kwargs))
+        tensors = [x for x in leaves if isinstance(x, Tensor)]
+        key = (repr(spec), STATE.enabled, tuple(_leaf_key(x) for x in leaves))
+        entries = self._cache.setdefault(key, [])
+        if entries is _EAGER:
+            return self._fn(*args, **kwargs)
+        for entry in entries:
+            if entry.guards.hold():
+                return entry.run(tensors)
+        if len(entries) >= self._limit:
+            self._give_up(key, f"the guarded state changed on {self._limit} captures in a row (recompile_limit)")
+            return self._fn(*args, **kwargs)
+        return self._capture(key, tensors, args, kwargs)
+
+    def _capture(self, key, tensors: list, args: tuple, kwargs: dict):
+        from ..nn import Module
+        from ..optim import Optimizer
+        objects = reachable_objects(self._fn, args, kwargs)
+        modules = [o for o in objects if isinstance(o, Module)]
+        optimizers = [o for o in objects if isinstance(o, Optimizer)]
+        guards = Guards(self._fn, modules, optimizers)
+        capture = Capture()
+        others = [b for m in modules for b in m.buffers()]
+        others += [t for opt in optimizers for s in opt.state.values() for t in s.values() if isinstance(t, Tensor)]
+        with capture:
+            capture.track_state(guards.params, others)
+            for t in tensors:
+                capture.add_input(t)
+            out = self._fn(*args, **kwargs)
+            program = None
+            if capture.failure is None:
+                try:
+                    program = _build(capture, out)
+                except _Unsupported as e:
+                    capture.fail(str(e))
+        if capture.failure is not None:
+            self._give_up(key, capture.failure)
+        else:
+            self._cache[key].append(_Entry(guards, *program))
+        return out
+
+    def _give_up(self, key, reason: str) -> None:
+        if self._fullgraph:
+            raise RuntimeError(f"flambeau.compile(fullgraph=True): {_name(self._fn)} cannot be captured whole: "
+                               f"{reason}")
+        self._cache[key] = _EAGER
+        if reason not in self._warned:
+            self._warned.add(reason)
+            warnings.warn(f"flambeau.compile: {_name(self._fn)} runs eagerly: {reason}", stacklevel=4)
+
+
+def _build(capture: Capture, out) -> tuple:
+    """The programs a capture gives: (inference program, program with a backward or None, output spec...)."""
+    leaves, spec = tree_flatten(out)
+    outs = [x for x in leaves if isinstance(x, Tensor)]
+    if any(not isinstance(x, Tensor) and type(x) not in _PLAIN for x in leaves):
+        raise _Unsupported("the compiled call returns something other than tensors and Python numbers")
+    differentiable = [t._rg for t in outs]
+    backward = None
+    if STATE.enabled and any(differentiable) and not capture.events:
+        backward = trace_backward(capture, [t for t in outs if t._rg])
+    values, final = capture.finish(outs)
+    graph = capture.graph
+    inference = Program(graph, capture.sources, capture.events, values, final)
+    trained = Program(graph, capture.sources, capture.events, values, final, backward) if backward else None
+    return inference, trained, backward[2] if backward else [], differentiable, leaves, spec
+
+
+class _Entry:
+    def __init__(self, guards: Guards, inference: Program, trained: Program | None, leaves_of_grad: list,
+                 differentiable: list, out_leaves: list, out_spec):
+        self.guards = guards
+        self.inference = inference
+        self.trained = trained
+        self.leaves_of_grad = leaves_of_grad  # ("input", i) or the parameter, per compiled gradient
+        self.differentiable = differentiable
+        self.out_leaves = out_leaves
+        self.out_spec = out_spec
+
+    def run(self, tensors: list):
+        inputs = [t._data for t in tensors]
+        if self.trained is not None and STATE.enabled:
+            leaves = [tensors[x[1]] if isinstance(x, tuple) else x for x in self.leaves_of_grad]
+            outs = list(CompiledCall.apply(self, inputs, *leaves))
+        else:
+            outs = [Tensor._wrap(a) for a in self.inference.outputs_of(self.inference.forward(inputs))]
+        it = iter(outs)
+        return tree_unflatten([next(it) if isinstance(x, Tensor) else x for x in self.out_leaves], self.out_spec)
+
+
+def _leaf_key(x):
+    if isinstance(x, Tensor):
+        return x._data.shape, x._data.dtype, x._rg, x.device.type
+    if type(x) in _PLAIN:
+        return type(x), x
+    if isinstance(x, np.ndarray):
+        return "array", id(x)
+    return type(x), id(x)
+
+
+def _name(fn) -> str:
+    return getattr(fn, "__qualname__", None) or type(fn).__name__

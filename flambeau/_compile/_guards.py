@@ -1,0 +1,98 @@
+"""What a replay assumes about the world outside its inputs, and the check that it still holds.
+
+torch.compile guards on the globals a frame reads; so do we, for what a capture bakes in or depends on:
+the modules and optimizers the function reaches through its globals, closure, defaults and arguments (each
+module's training mode; each parameter's shape, dtype, requires_grad and whether it has a .grad), and the
+Python numbers it reads from globals and its closure (a trace bakes them into the graph's arguments).
+"""
+from __future__ import annotations
+
+import types
+
+from .._tensor import Tensor
+
+_NUMBERS = (bool, int, float, complex, str, type(None))
+
+
+def reachable_objects(fn, args: tuple, kwargs: dict) -> list:
+    """The objects `fn` names directly: its globals that its code reads, closure cells, defaults, arguments."""
+    from ..nn import Module
+    objects = list(args) + list(kwargs.values())
+    if isinstance(fn, Module):
+        objects.append(fn)
+    target = getattr(fn, "forward", fn) if isinstance(fn, Module) else fn
+    target = getattr(target, "__func__", target)
+    code = getattr(target, "__code__", None)
+    if code is not None:
+        g = getattr(target, "__globals__", {})
+        names = set(code.co_names)
+        for const in code.co_consts:  # nested code objects (comprehensions) read globals too
+            if isinstance(const, types.CodeType):
+                names.update(const.co_names)
+        objects += [g[n] for n in names if n in g]
+        objects += [c.cell_contents for c in (target.__closure__ or ()) if _filled(c)]
+        objects += list(target.__defaults__ or ())
+    bound = getattr(fn, "__self__", None)
+    if bound is not None:
+        objects.append(bound)
+    return objects
+
+
+def _filled(cell) -> bool:
+    try:
+        cell.cell_contents
+    except ValueError:
+        return False
+    return True
+
+
+def python_numbers(fn) -> tuple:
+    """(source, name) pairs of the Python numbers a plain function reads from its globals and closure."""
+    target = getattr(fn, "__func__", fn)
+    code = getattr(target, "__code__", None)
+    if code is None:
+        return ()
+    g = getattr(target, "__globals__", {})
+    found = [("global", n) for n in sorted(set(code.co_names)) if type(g.get(n, ...)) in _NUMBERS and n in g]
+    found += [("cell", i) for i, c in enumerate(target.__closure__ or ()) if _filled(c)
+              and type(c.cell_contents) in _NUMBERS]
+    return tuple(found)
+
+
+def read_number(fn, where: tuple):
+    target = getattr(fn, "__func__", fn)
+    kind, key = where
+    return target.__globals__.get(key) if kind == "global" else target.__closure__[key].cell_contents
+
+
+class Guards:
+    """The state a capture was made under, checked before each replay (cheaply: a few attribute reads)."""
+
+    def __init__(self, fn, modules: list, optimizers: list):
+        from ..nn import Module
+        self.fn = fn
+        self.modules = [m for root in modules for m in root.modules()]
+        self.training = tuple(m.training for m in self.modules)
+        params = {id(p): p for root in modules for p in root.parameters()}
+        params.update({id(p): p for opt in optimizers for g in opt.param_groups for p in g["params"]})
+        self.params = list(params.values())
+        self.param_state = tuple(_param_state(p) for p in self.params)
+        self.numbers = python_numbers(fn) if not isinstance(fn, Module) else ()
+        self.number_values = tuple(read_number(fn, w) for w in self.numbers)
+
+    def hold(self) -> bool:
+        for m, training in zip(self.modules, self.training):
+            if m.training is not training:
+                return False
+        for p, state in zip(self.params, self.param_state):
+            if _param_state(p) != state:
+                return False
+        for w, value in zip(self.numbers, self.number_values):
+            now = read_number(self.fn, w)
+            if now is not value and (type(now) is not type(value) or now != value):
+                return False
+        return True
+
+
+def _param_state(p: Tensor) -> tuple:
+    return p._data.shape, p._data.dtype, p._rg, p._grad is None
