@@ -49,15 +49,7 @@ from .ops.rnn import *  # noqa: F401,F403
 from .ops.loss import *  # noqa: F401,F403
 from ._runtime import *  # noqa: F401,F403
 from .serialization import *  # noqa: F401,F403
-from . import accelerator, backends, cuda, linalg, nn, optim, utils  # noqa: E402,F401
-from . import fft  # noqa: E402,F401
-from . import special  # noqa: E402,F401
-from . import func  # noqa: E402,F401
-from .func import vmap  # noqa: E402,F401  torch.vmap is torch.func.vmap
-from .nn.functional import cosine_similarity, dropout, pairwise_distance, pdist  # noqa: E402,F401  torch has them at top level
-from ._functional_aliases import *  # noqa: E402,F401,F403  torch.batch_norm, torch.embedding, ...
-from ._functional_losses import *  # noqa: E402,F401,F403  torch.kl_div, torch.ctc_loss, ...
-from ._functional_rnn import *  # noqa: E402,F401,F403  torch.lstm, torch.gru, ...
+from . import accelerator, backends, cuda, random  # noqa: E402,F401
 from ._legacy_types import *  # noqa: E402,F401,F403  torch.FloatTensor, torch.FloatStorage, ...
 from ._memory_format import *  # noqa: E402,F401,F403  torch.channels_last, ...
 from ._tensor_extras import *  # noqa: E402,F401,F403  torch.fill, torch.range, ...
@@ -69,10 +61,7 @@ from ._draws import *  # noqa: E402,F401,F403
 from ._frombuffer import *  # noqa: E402,F401,F403
 from ._segment_reduce import *  # noqa: E402,F401,F403
 from . import _subclass  # noqa: E402,F401  binds Tensor.as_subclass
-from . import random, sparse, testing  # noqa: E402,F401
-from .sparse import sparse_coo_tensor  # noqa: E402,F401
-from . import distributions  # noqa: E402,F401
-from . import profiler  # noqa: E402,F401
+from . import _nn_tensor_methods  # noqa: E402,F401  binds Tensor.hardshrink, Tensor.prelu
 
 bool = _dtype.bool_
 half, float, double = float16, float32, float64
@@ -84,24 +73,69 @@ __version__ = "0.1.0"
 _allocator.tune_malloc()
 
 
-def _refuse_non_tensor_inputs(namespace: dict) -> None:
+def _refuse_non_tensor_input(name: str, value):
     """torch.exp(2.0) is a TypeError in PyTorch's argument parser: the same for every function here."""
-    from .ops._numpy_names import tensor_input
-    for name, value in list(namespace.items()):
-        if not name.startswith("_") and getattr(value, "__module__", "").startswith("flambeau") and \
-                value.__class__.__name__ == "function":
-            namespace[name] = tensor_input(value, name)
+    if not name.startswith("_") and getattr(value, "__module__", "").startswith("flambeau") and \
+            value.__class__.__name__ == "function":
+        from .ops._numpy_names import tensor_input
+        return tensor_input(value, name)
+    return value
+
+
+def _refuse_non_tensor_inputs(namespace: dict) -> None:
+    for name, value in namespace.items():
+        namespace[name] = _refuse_non_tensor_input(name, value)
 
 
 _refuse_non_tensor_inputs(globals())
 
-_LAZY_SUBMODULES = ("distributed", "jit")  # there after `import torch` in PyTorch; loaded on first use here
+# The rest of torch's namespace is loaded on first use, so that `import flambeau` stays light: a model saved by
+# jit.save runs with the core alone (no nn, optim or autograd engine). PyTorch imports these eagerly.
+_LAZY_SUBMODULES = ("distributed", "distributions", "fft", "func", "jit", "linalg", "nn", "onnx", "optim",
+                    "profiler", "sparse", "special", "testing", "utils")
+_LAZY_NAMES = {"vmap": ".func", "sparse_coo_tensor": ".sparse", "compile": "._compile",
+               "cosine_similarity": ".nn.functional", "dropout": ".nn.functional",
+               "pairwise_distance": ".nn.functional", "pdist": ".nn.functional"}
+# Modules of torch.* functions written over nn.functional: all their public names are flambeau's.
+_LAZY_NAMESPACES = ("._functional_aliases", "._functional_losses", "._functional_rnn")
+
+
+def _lazy_module(module: str, name: str):
+    """flambeau`module` (a relative name), imported for the attribute `name`: AttributeError if it is not there."""
+    import importlib
+    try:
+        return importlib.import_module(module, __name__)
+    except ModuleNotFoundError as e:
+        if e.name != __name__ + module:  # a module it imports is missing: that is no missing attribute
+            raise
+        raise AttributeError(f"module 'flambeau' has no attribute {name!r} ({e})") from None
 
 
 def __getattr__(name: str):
     if name in _LAZY_SUBMODULES:
-        import importlib
-        module = importlib.import_module(f".{name}", __name__)
-        globals()[name] = module
-        return module
+        return _lazy_module(f".{name}", name)  # the import binds it here
+    if name in _LAZY_NAMES:
+        value = _refuse_non_tensor_input(name, getattr(_lazy_module(_LAZY_NAMES[name], name), name))
+        globals()[name] = value
+        return value
+    if not name.startswith("_"):
+        for module_name in _LAZY_NAMESPACES:
+            module = _lazy_module(module_name, name)
+            if name in module.__all__:
+                public = {key: getattr(module, key) for key in module.__all__}
+                _refuse_non_tensor_inputs(public)
+                globals().update(public)
+                return public[name]
     raise AttributeError(f"module 'flambeau' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """Every attribute, the lazy ones included (this imports the lazy namespaces, and so flambeau.nn)."""
+    from importlib.util import find_spec
+    lazy = [*_LAZY_SUBMODULES, *_LAZY_NAMES]
+    where = [f".{name}" for name in _LAZY_SUBMODULES] + list(_LAZY_NAMES.values())
+    names = set(globals())
+    names.update(name for name, module in zip(lazy, where) if find_spec(__name__ + "." + module.split(".")[1]))
+    for module_name in _LAZY_NAMESPACES:
+        names.update(_lazy_module(module_name, module_name).__all__)
+    return sorted(names)

@@ -7,6 +7,7 @@ computation. The losses are in _functional_losses.py.
 """
 from __future__ import annotations
 
+from ._nn_tensor_methods import hardshrink, prelu  # noqa: F401  (also Tensor methods)
 from ._tensor import Tensor
 from .nn import functional as F
 from .nn.functional.dropout import _dropout_impl
@@ -158,14 +159,6 @@ def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
     return F.threshold(input, threshold, value, inplace=True)
 
 
-def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
-    return F.hardshrink(input, lambd)
-
-
-def prelu(input: Tensor, weight: Tensor) -> Tensor:
-    return F.prelu(input, weight)
-
-
 # ----------------------------------------------------------------------------------------- embeddings
 
 def embedding(weight: Tensor, indices: Tensor, padding_idx: int = -1, scale_grad_by_freq: bool = False,
@@ -263,7 +256,3 @@ def grid_sampler_2d(input: Tensor, grid: Tensor, interpolation_mode: int, paddin
 def grid_sampler_3d(input: Tensor, grid: Tensor, interpolation_mode: int, padding_mode: int,
                     align_corners: bool) -> Tensor:
     return grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners)
-
-
-Tensor.hardshrink = hardshrink  # the two names here that torch.Tensor also has as methods
-Tensor.prelu = prelu

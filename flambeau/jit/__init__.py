@@ -6,15 +6,17 @@ while the trace's assumptions hold (flambeau/jit/_traced.py).
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
-from ..nn.modules.module import Module
 from ._archive import load, save
 from ._freeze import freeze, optimize_for_inference
 from ._spec import flatten
 from ._traced import ScriptFunction, TracedModule
+
+if TYPE_CHECKING:  # imported by trace: loading and running a saved model needs no flambeau.nn
+    from ..nn.modules.module import Module
 
 __all__ = ["trace", "save", "load", "freeze", "optimize_for_inference", "ScriptFunction", "TracedModule",
            "TracingCheckError"]
@@ -32,6 +34,7 @@ def trace(func: Module | Callable, example_inputs: Any, check_trace: bool = True
     Python) raises an error naming it; strict=False: such a call is traced again, and the traces are kept.
     check_trace replays the trace on the example and compares with eager execution.
     """
+    from ..nn.modules.module import Module
     inputs = example_inputs if isinstance(example_inputs, tuple) else (example_inputs,)
     if isinstance(func, Module):
         traced = TracedModule(func, dict(func.state_dict(keep_vars=True)), strict, func.training)
