@@ -74,3 +74,8 @@ def _inline(program: Program, params: dict) -> tuple[Graph, dict]:
         constants[v.name] = np.array(params[key], copy=True)
     graph.params = {}
     return graph, constants
+
+
+def optimize_for_inference(mod: ScriptFunction, other_methods: list[str] | None = None) -> FrozenModule:
+    """torch.jit.optimize_for_inference: freeze the module unless it is frozen already (the same passes)."""
+    return mod if isinstance(mod, FrozenModule) else freeze(mod)
