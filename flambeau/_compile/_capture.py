@@ -283,10 +283,16 @@ class Capture(Tracer):
                 self.grad_state[key] = now
         return writes
 
+    def touches_grads(self) -> bool:
+        """Whether a replay reads or writes some .grad (then whether each parameter has one is guarded)."""
+        return any(kind == "grad" for _, _, kind, _ in self.sources) or \
+            any(w[0] == "grad" for ws in [self.final_writes] + [e[1] for e in self.events] for w in ws)
+
     def finish(self, outputs: list) -> tuple:
         """The graph's outputs' values and the final write-backs (raises _Unsupported)."""
         values = [self.value_of(t) for t in outputs]
-        return values, self.sync()
+        self.final_writes = self.sync()
+        return values, self.final_writes
 
 
 def _source_line() -> str:

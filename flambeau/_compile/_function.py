@@ -44,7 +44,7 @@ class CompiledFunction:
             return self._fn(*args, **kwargs)
         for entry in entries:
             if entry.guards.hold():
-                return entry.run(tensors)
+                return entry.run(tensors) if entry.__class__ is _Entry else self._fn(*args, **kwargs)
         if len(entries) >= self._limit:
             self._give_up(key, f"the guarded state changed on {self._limit} captures in a row (recompile_limit)")
             return self._fn(*args, **kwargs)
@@ -72,16 +72,22 @@ class CompiledFunction:
                 except _Unsupported as e:
                     capture.fail(str(e))
         if capture.failure is not None:
-            self._give_up(key, capture.failure)
+            self._give_up(key, capture.failure, guards)
         else:
+            if not capture.touches_grads():
+                guards.ignore_grads()
             self._cache[key].append(_Entry(guards, *program))
         return out
 
-    def _give_up(self, key, reason: str) -> None:
+    def _give_up(self, key, reason: str, guards: Guards | None = None) -> None:
+        """Run eagerly from now on: while `guards` hold, or for this signature whatever the state."""
         if self._fullgraph:
             raise RuntimeError(f"flambeau.compile(fullgraph=True): {_name(self._fn)} cannot be captured whole: "
                                f"{reason}")
-        self._cache[key] = _EAGER
+        if guards is None:
+            self._cache[key] = _EAGER
+        else:
+            self._cache[key].append(_Eager(guards))
         if reason not in self._warned:
             self._warned.add(reason)
             warnings.warn(f"flambeau.compile: {_name(self._fn)} runs eagerly: {reason}", stacklevel=4)
@@ -124,6 +130,13 @@ class _Entry:
             outs = [Tensor._wrap(a) for a in self.inference.outputs_of(self.inference.forward(inputs))]
         it = iter(outs)
         return tree_unflatten([next(it) if isinstance(x, Tensor) else x for x in self.out_leaves], self.out_spec)
+
+
+class _Eager:
+    """A capture that failed: while its guards hold, the call runs eagerly."""
+
+    def __init__(self, guards: Guards):
+        self.guards = guards
 
 
 def _leaf_key(x):

@@ -77,15 +77,21 @@ class Guards:
         params.update({id(p): p for opt in optimizers for g in opt.param_groups for p in g["params"]})
         self.params = list(params.values())
         self.param_state = tuple(_param_state(p) for p in self.params)
+        self._grads = True
         self.numbers = python_numbers(fn) if not isinstance(fn, Module) else ()
         self.number_values = tuple(read_number(fn, w) for w in self.numbers)
+
+    def ignore_grads(self) -> None:
+        """The capture neither read nor wrote a .grad: whether a parameter has one does not matter."""
+        self.param_state = tuple(state[:3] for state in self.param_state)
+        self._grads = False
 
     def hold(self) -> bool:
         for m, training in zip(self.modules, self.training):
             if m.training is not training:
                 return False
         for p, state in zip(self.params, self.param_state):
-            if _param_state(p) != state:
+            if _param_state(p, self._grads) != state:
                 return False
         for w, value in zip(self.numbers, self.number_values):
             now = read_number(self.fn, w)
@@ -94,5 +100,5 @@ class Guards:
         return True
 
 
-def _param_state(p: Tensor) -> tuple:
-    return p._data.shape, p._data.dtype, p._rg, p._grad is None
+def _param_state(p: Tensor, grads: bool = True) -> tuple:
+    return (p._data.shape, p._data.dtype, p._rg, p._grad is None) if grads else (p._data.shape, p._data.dtype, p._rg)

@@ -1,0 +1,206 @@
+"""flambeau.compile: replays equal eager (forward, gradients, training trajectories); what cannot be replayed
+runs eagerly with one warning naming why; new shapes and changed state capture again."""
+import copy
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+import flambeau
+import flambeau.nn as nn
+from flambeau._compile import OptimizedModule, compile
+
+
+def mlp(seed=0, final=None):
+    flambeau.manual_seed(seed)
+    layers = [nn.Linear(6, 12), nn.Tanh(), nn.Linear(12, 4)]
+    return nn.Sequential(*layers, *([final] if final is not None else []))
+
+
+def data(rng, batch=5, classes=4):
+    x = flambeau.tensor(rng.standard_normal((batch, 6)).astype(np.float32))
+    return x, flambeau.tensor(rng.integers(0, classes, batch))
+
+
+def replays(compiled) -> int:
+    """How many captures the compiled function keeps (a failed signature counts none)."""
+    cache = compiled._compiled._cache if isinstance(compiled, OptimizedModule) else compiled._cache
+    return sum(type(e).__name__ == "_Entry" for v in cache.values() if v != "eager" for e in v)
+
+
+def same(a, b) -> bool:
+    return np.array_equal(a.detach().numpy(), b.detach().numpy())
+
+
+def test_forward_equals_eager_values_and_gradients():
+    model = mlp(final=nn.Softmax(1))
+    ref = copy.deepcopy(model)
+    compiled = compile(model)
+    rng = np.random.default_rng(1)
+    weights = flambeau.arange(4.0)
+    for _ in range(3):
+        xa = rng.standard_normal((5, 6)).astype(np.float32)
+        x, xr = flambeau.tensor(xa, requires_grad=True), flambeau.tensor(xa, requires_grad=True)
+        out, expected = compiled(x), ref(xr)
+        assert same(out, expected)
+        (out * weights).sum().backward()
+        (expected * weights).sum().backward()
+        assert same(x.grad, xr.grad)
+        for p, q in zip(model.parameters(), ref.parameters()):
+            assert same(p.grad, q.grad)  # accumulated over the calls, as eager
+    assert type(out.grad_fn).__name__ == "CompiledCallBackward"  # the last calls replayed
+    with flambeau.no_grad():
+        assert same(compiled(x), ref(x)) and same(compiled(x), ref(x))
+    assert replays(compiled) == 2  # one with grad, one without
+
+
+def test_state_dict_keys_follow_torch():
+    # torch.compile's OptimizedModule registers the module as `_orig_mod` (calling torch.compile here would
+    # import dynamo: 10 s); its state_dict keys carry that prefix
+    tm = torch.nn.Sequential(torch.nn.Linear(6, 12), torch.nn.Tanh(), torch.nn.Linear(12, 4))
+    compiled = compile(mlp())
+    assert list(compiled.state_dict()) == ["_orig_mod." + k for k in tm.state_dict()]
+    assert isinstance(compiled._orig_mod, nn.Sequential)
+
+
+def _train_step(model, opt, loss_fn):
+    def step(x, y):
+        opt.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+    return step
+
+
+@pytest.mark.parametrize("make_opt, scheduler", [
+    (lambda ps: flambeau.optim.SGD(ps, lr=0.1, momentum=0.9), None),
+    (lambda ps: flambeau.optim.Adam(ps, lr=0.01), None),
+    (lambda ps: flambeau.optim.Adam(ps, lr=0.01), lambda o: flambeau.optim.lr_scheduler.StepLR(o, 2, gamma=0.3)),
+], ids=["sgd_momentum", "adam", "adam_steplr"])
+def test_train_step_trajectory_equals_eager(make_opt, scheduler):
+    model = mlp()
+    ref = copy.deepcopy(model)
+    opt, ref_opt = make_opt(model.parameters()), make_opt(ref.parameters())
+    scheds = [scheduler(o) for o in (opt, ref_opt)] if scheduler else []
+    loss_fn = nn.CrossEntropyLoss()
+    compiled = compile(_train_step(model, opt, loss_fn))
+    eager = _train_step(ref, ref_opt, loss_fn)
+    rng = np.random.default_rng(2)
+    for _ in range(6):
+        x, y = data(rng)
+        assert compiled(x, y).item() == eager(x, y).item()
+        for s in scheds:
+            s.step()
+    # exactly equal: the same primitives on the same arrays; the optimizer reads lr and its step live
+    for (k, p), q in zip(model.state_dict().items(), ref.state_dict().values()):
+        assert same(p, q), k
+    for p, q in zip(model.parameters(), ref.parameters()):
+        assert same(p.grad, q.grad)
+    assert 1 <= replays(compiled) <= 2  # the first call has no .grad yet, the others do
+
+
+def test_train_step_matches_pytorch_sgd():
+    model = mlp()
+    tm = torch.nn.Sequential(torch.nn.Linear(6, 12), torch.nn.Tanh(), torch.nn.Linear(12, 4))
+    tm.load_state_dict({k: torch.tensor(v.numpy()) for k, v in model.state_dict().items()})
+    compiled = compile(_train_step(model, flambeau.optim.SGD(model.parameters(), lr=0.1, momentum=0.9),
+                                   nn.CrossEntropyLoss()))
+    torch_step = _train_step(tm, torch.optim.SGD(tm.parameters(), lr=0.1, momentum=0.9), torch.nn.CrossEntropyLoss())
+    rng = np.random.default_rng(3)
+    for _ in range(5):
+        x, y = data(rng)
+        compiled(x, y)
+        torch_step(torch.tensor(x.numpy()), torch.tensor(y.numpy()))
+    for p, q in zip(model.state_dict().values(), tm.state_dict().values()):
+        np.testing.assert_allclose(p.numpy(), q.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_dropout_falls_back_to_eager_with_one_warning():
+    model = nn.Sequential(nn.Linear(6, 8), nn.Dropout(0.5))
+    ref = copy.deepcopy(model)
+    compiled = compile(model)
+    x, _ = data(np.random.default_rng(4))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for seed in range(3):
+            flambeau.manual_seed(seed)
+            out = compiled(x)
+            flambeau.manual_seed(seed)
+            assert same(out, ref(x))
+    messages = [str(w.message) for w in caught if "flambeau.compile" in str(w.message)]
+    assert len(messages) == 1 and "random draw" in messages[0]
+    model.eval()  # the training mode is guarded: eval mode captures and replays
+    ref.eval()
+    assert same(compiled(x), ref(x)) and same(compiled(x), ref(x))
+    assert replays(compiled) == 1
+
+
+def test_item_in_control_flow_falls_back():
+    def fn(x):
+        y = x * 2
+        if y.sum().item() > 0:
+            return y + 1
+        return y - 1
+    compiled = compile(fn)
+    with pytest.warns(UserWarning, match=r"read into Python \(\.item\(\)\)"):
+        a = compiled(flambeau.ones(3))
+    assert same(a, fn(flambeau.ones(3)))
+    assert same(compiled(-flambeau.ones(3)), fn(-flambeau.ones(3)))  # eager from then on: the other branch
+    with pytest.raises(RuntimeError, match="fullgraph"):
+        compile(fn, fullgraph=True)(flambeau.ones(3))
+
+
+def test_new_shape_captures_again():
+    model = mlp()
+    compiled = compile(model)
+    rng = np.random.default_rng(5)
+    with flambeau.no_grad():
+        for batch in (4, 7, 4, 7):
+            x = flambeau.tensor(rng.standard_normal((batch, 6)).astype(np.float32))
+            assert same(compiled(x), model(x))
+    assert replays(compiled) == 2
+
+
+SCALE = 2.0
+
+
+def test_python_number_read_from_globals_is_guarded():
+    global SCALE
+
+    def fn(x):
+        return x * SCALE
+    compiled = compile(fn)
+    x = flambeau.arange(3.0)
+    assert same(compiled(x), x * 2.0) and same(compiled(x), x * 2.0)
+    SCALE = 3.0
+    try:
+        assert same(compiled(x), x * 3.0)
+    finally:
+        SCALE = 2.0
+    assert replays(compiled) == 2
+
+
+def test_disable_and_decorator_forms():
+    model = mlp()
+    assert compile(model, disable=True) is model
+
+    def fn(x):
+        return x.exp() + 1
+    assert compile(fn, disable=True) is fn
+
+    @compile
+    def plain(x):
+        return x.exp() + 1
+
+    @compile(fullgraph=True, mode="reduce-overhead")
+    def with_args(x):
+        return x.exp() + 1
+    x = flambeau.arange(3.0)
+    for f in (plain, with_args):
+        assert same(f(x), fn(x)) and same(f(x), fn(x))
+    with pytest.raises(RuntimeError, match="Unrecognized mode"):
+        compile(fn, mode="fastest")
+    with pytest.raises(RuntimeError, match="Either mode or options"):
+        compile(fn, mode="default", options={})
