@@ -1,6 +1,7 @@
 """A small builder over onnx.helper: fresh names, nodes, initializers, and shapes that follow dynamic axes."""
 from __future__ import annotations
 
+import json
 from typing import Any, Sequence
 
 import numpy as np
@@ -18,7 +19,7 @@ class GraphBuilder:
         self.onnx = onnx
         self.opset = opset
         self.names = taken
-        self.axis_sources = axis_sources   # dynamic axis index -> (graph input name, dim)
+        self.axis_sources = axis_sources   # dynamic axis index -> (graph input name, its dim)
         self.parent = parent
         self.nodes: list = []
         self.initializers: list = []
@@ -69,23 +70,30 @@ class GraphBuilder:
         """A 1-D int64 tensor [s]: a constant, or computed from the inputs' shapes for a Sym."""
         if not isinstance(s, Sym):
             return self.ints([s])
-        root = self.root
-        if s in root._syms:
-            return root._syms[s]
-        if s.coeff is None:
+        if s.expr is None:
             raise OnnxExporterError(f"a size of {s.traced} in the traced graph moves with the dynamic axes in a way "
                                     f"the exporter cannot express (neither a multiple of the axes' sizes nor one "
                                     f"axis's size plus a constant)")
-        out = None
-        for axis in s.axes:
-            name, dim = self.axis_sources[axis]
-            dim_size = root.op("Shape", [name], start=dim, end=dim + 1)
-            out = dim_size if out is None else root.op("Mul", [out, dim_size])
-        if s.coeff != 1:
-            out = root.op("Mul", [out, self.ints([s.coeff])])
-        if s.offset:
-            out = root.op("Add", [out, self.ints([s.offset])])
-        root._syms[s] = out
+        return self.root._expression(json.loads(s.expr))
+
+    def _expression(self, expr) -> str:
+        """An expression over the dynamic axes' symbols (flambeau/onnx/_sizes.py) as nodes, each built once."""
+        key = json.dumps(expr)
+        if key in self._syms:
+            return self._syms[key]
+        if type(expr) is int:
+            return self.ints([expr])
+        if type(expr) is str:
+            name, dim = self.axis_sources[int(expr[1:])]
+            out = self.op("Shape", [name], start=dim, end=dim + 1)
+        else:
+            op, a, b = expr
+            a, b = self._expression(a), self._expression(b)
+            if op == "//":  # Python's floor division, exact for either sign: (a - a mod b) / b
+                out = self.op("Div", [self.op("Sub", [a, self.op("Mod", [a, b])]), b])
+            else:
+                out = self.op({"+": "Add", "-": "Sub", "*": "Mul", "%": "Mod"}[op], [a, b])
+        self._syms[key] = out
         return out
 
     def shape(self, sizes: Sequence[int | Sym]) -> str:

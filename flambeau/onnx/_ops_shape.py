@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
+from ..jit._attrs import numpy_dtype
 from ._sizes import Sym
 from .errors import OnnxExporterError
 
@@ -121,7 +124,14 @@ def repeat(b, c):
     return b.op("Tile", [x, b.ints(repeats)])
 
 
-TABLE = {_S + "Reshape": reshape, _S + "View": reshape, _S + "Expand": expand, _S + "Permute": permute,
+def full(b, c):
+    """A tensor of one value whose shape follows the dynamic axes (a symbolic trace's torch.zeros(batch, n))."""
+    shape, value, _ = c.args
+    value = b.onnx.numpy_helper.from_array(np.array([value], dtype=numpy_dtype(c.out_dtype)))
+    return b.op("ConstantOfShape", [b.shape(shape)], value=value)
+
+
+TABLE = {"flambeau.jit._symbolic.Full": full, _S + "Reshape": reshape, _S + "View": reshape, _S + "Expand": expand, _S + "Permute": permute,
          _S + "Transpose": permute, _S + "Flip": flip, _S + "Slice": index, "flambeau.ops.indexing.BasicIndex": index,
          "flambeau.ops.indexing.AdvancedIndex": advanced_index, "flambeau.ops.joining.Cat": cat,
          "flambeau.ops.joining.Stack": stack, "flambeau.ops.joining.Repeat": repeat,

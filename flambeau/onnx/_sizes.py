@@ -1,13 +1,15 @@
-"""Sizes that follow the dynamic axes.
+"""Sizes that follow the dynamic axes: Syms, ints carrying an expression over the axes' sizes.
 
-A trace bakes the example's sizes into the primitives' arguments (a view's target shape, a zeros state's
-shape). The exporter traces again once per dynamic axis, with only that axis's size changed, and compares:
-an integer that moved with an axis is expressed as a formula of the axes' sizes at run time, a Sym.
-The formulas found are `coeff * (product of the axes it moved with) + offset`, with an offset only for
-a single axis (seq_len - 1); a size that fits neither has no formula and is refused where it is used.
+An expression is flambeau.jit's (flambeau/jit/_symbolic.py): a symbol "s0" (the size of dynamic axis 0), an
+int, or [op, a, b] with op one of + - * // %. A symbolic trace keeps them in its values' dims and in size
+arguments ({"sym": expr}). A plain trace bakes the example's sizes in instead: the exporter then traces again
+once per dynamic axis, with only that axis's size changed, and an integer that moved with the axes is expressed
+as `coeff * (product of those axes' sizes) + offset` (the offset only for one axis: seq_len - 1); a size that
+fits neither has no expression and is refused where it is used.
 """
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -25,10 +27,8 @@ class SymbolicSizeUsed(Exception):
 
 @dataclass(frozen=True)
 class Sym:
-    traced: int                 # the size in the example's trace
-    coeff: int | None           # None: no formula fits
-    axes: tuple[int, ...]       # the dynamic axes (their index in the export's list) it moves with
-    offset: int = 0
+    traced: int              # the size in the example's trace
+    expr: str | None         # its expression as JSON; None: no expression fits
 
     def __index__(self) -> int:
         raise SymbolicSizeUsed(self)
@@ -36,23 +36,50 @@ class Sym:
     __int__ = __index__
 
 
-class TraceMismatch(OnnxExporterError):
-    pass
+def symbol(axis: int) -> str:
+    """The symbol of dynamic axis `axis` (its index among the export's dynamic axes)."""
+    return f"s{axis}"
 
 
 def solve(traced: int, moved: list[int], sizes: list[tuple[int, int]]) -> int | Sym:
     """The size `traced`, which is moved[i] when only dynamic axis i goes from sizes[i][0] to sizes[i][1]."""
-    axes = tuple(i for i, v in enumerate(moved) if v != traced)
+    axes = [i for i, v in enumerate(moved) if v != traced]
     if not axes:
         return traced
     base = math.prod(sizes[i][0] for i in axes)
     if all(traced * sizes[i][1] == moved[i] * sizes[i][0] for i in axes) and traced % base == 0:
-        return Sym(traced, traced // base, axes)
+        expr: Any = symbol(axes[0])
+        for i in axes[1:]:
+            expr = ["*", expr, symbol(i)]
+        return Sym(traced, json.dumps(expr if traced == base else ["*", traced // base, expr]))
     if len(axes) == 1:
         (a, b), v = sizes[axes[0]], moved[axes[0]]
         if v - traced == b - a:
-            return Sym(traced, 1, axes, traced - a)
-    return Sym(traced, None, axes)
+            return Sym(traced, json.dumps(["+", symbol(axes[0]), traced - a]))
+    return Sym(traced, None)
+
+
+def from_trace(x: Any, sizes: dict[str, int], dynamic: set[str]) -> Any:
+    """A symbolic trace's dims or decoded arguments with their expressions (strings, [op, a, b] lists, SizeExprs)
+    as Syms; the symbols not in `dynamic` take their example sizes."""
+    from ..jit._symbolic import SizeExpr, evaluate, substitute
+    if isinstance(x, SizeExpr) or isinstance(x, str) and x in sizes:
+        expr = substitute(x.expr if isinstance(x, SizeExpr) else x, {k: v for k, v in sizes.items()
+                                                                       if k not in dynamic})
+        return expr if type(expr) is int else Sym(evaluate(expr, sizes), json.dumps(expr))
+    if type(x) is list and len(x) == 3 and x[0] in ("+", "-", "*", "//", "%"):
+        return from_trace(SizeExpr(x), sizes, dynamic)
+    if type(x) in (tuple, list):
+        return type(x)(from_trace(a, sizes, dynamic) for a in x)
+    if type(x) is dict:
+        return {k: from_trace(a, sizes, dynamic) for k, a in x.items()}
+    if type(x) is slice:
+        return slice(*from_trace((x.start, x.stop, x.step), sizes, dynamic))
+    return x
+
+
+class TraceMismatch(OnnxExporterError):
+    pass
 
 
 def merge(traced: Any, moved: list, sizes: list[tuple[int, int]], where: str) -> Any:

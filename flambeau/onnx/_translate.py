@@ -17,7 +17,7 @@ from ..jit.ir import Graph
 from . import _ops_activation, _ops_elementwise, _ops_nn, _ops_reduction, _ops_rnn, _ops_shape
 from ._builder import GraphBuilder
 from ._fuse import STEPS, Pending
-from ._sizes import Sym, SymbolicSizeUsed, TraceMismatch, merge
+from ._sizes import Sym, SymbolicSizeUsed, TraceMismatch, from_trace, merge
 from .errors import OnnxExporterError, UnsupportedOperatorError
 
 TABLE: dict = {**_ops_elementwise.TABLE, **_ops_activation.TABLE, **_ops_shape.TABLE, **_ops_nn.TABLE, **_ops_reduction.TABLE,
@@ -97,9 +97,11 @@ def _with_refs(x: Any, fill) -> Any:
 
 class Translator:
     def __init__(self, b: GraphBuilder, main: Traced, moved: list[Traced], sizes: list[tuple[int, int]],
-                 params: dict[str, np.ndarray], input_names: list[str], fold: bool):
+                 symbols: dict[str, int], params: dict[str, np.ndarray], input_names: list[str], fold: bool):
+        """moved: a plain trace per dynamic axis, that axis's size moved from sizes[i][0] to sizes[i][1]; or none,
+        for a symbolic trace whose dynamic axes' symbols have the example's sizes `symbols`."""
         self.b = b
-        self.main, self.moved, self.sizes = main, moved, sizes
+        self.main, self.moved, self.sizes, self.symbols = main, moved, sizes, symbols
         self.params = params
         self.fold = fold
         self.memo: dict = {}
@@ -126,9 +128,12 @@ class Translator:
             if not _has_sym(self.types[v.name][0]):
                 self.known[v.name] = main.constants[v.name]
 
+    def _sized(self, traced, moved: list, where: str):
+        """Dims or arguments with their sizes that follow the dynamic axes as Syms."""
+        return from_trace(merge(traced, moved, self.sizes, where), self.symbols, set(self.symbols))
+
     def _merged_shape(self, v) -> tuple:
-        return merge(v.type.shape, [_value(m.graph, v.name).type.shape for m in self.moved], self.sizes,
-                     f"value %{v.name}")
+        return self._sized(v.type.shape, [_value(m.graph, v.name).type.shape for m in self.moved], f"value %{v.name}")
 
     def name_of(self, ir: str) -> str:
         """The ONNX name of a graph value; parameters and known arrays become initializers on first use."""
@@ -168,11 +173,10 @@ class Translator:
         g = self.main.graph
         for i, node in enumerate(g.nodes):
             where = f"node {i} ({node.op})"
-            args = merge(_decoded(node.attrs), [_decoded(m.graph.nodes[i].attrs) for m in self.moved], self.sizes,
-                         where)
+            args = self._sized(_decoded(node.attrs), [_decoded(m.graph.nodes[i].attrs) for m in self.moved], where)
             out = node.outputs[0]
-            out_shape = merge(out.type.shape, [m.graph.nodes[i].outputs[0].type.shape for m in self.moved],
-                              self.sizes, where)
+            out_shape = self._sized(out.type.shape, [m.graph.nodes[i].outputs[0].type.shape for m in self.moved],
+                                    where)
             self.types[out.name] = (out_shape, out.type.dtype)
             refs = _refs(args, [])
             if (self.fold and all(v.name in self.known for v in node.inputs) and all(r.ir in self.known for r in refs)

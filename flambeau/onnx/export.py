@@ -7,6 +7,7 @@ size changed, and the sizes the trace baked in that moved become Shape arithmeti
 """
 from __future__ import annotations
 
+import json
 import os
 import warnings
 from typing import Any, Callable, Mapping, Sequence
@@ -17,7 +18,7 @@ from .._tensor import Tensor
 from ..nn.modules.module import Module
 from ._builder import GraphBuilder
 from ._cleanup import drop_dead, name_outputs
-from ._sizes import Sym
+from ._sizes import Sym, symbol
 from ._translate import Traced, Translator
 
 SUPPORTED_OPSETS = range(17, 22)
@@ -68,11 +69,57 @@ def export(model: Module | Callable, args: Any = (), f: str | os.PathLike | Any 
     return None
 
 
-def _trace(model, inputs: tuple, check: bool) -> Traced:
+def _record(model, params: dict, inputs: tuple, symbols: dict) -> tuple[Traced, bool]:
+    """The model's trace, and whether it is symbolic: the input dims `symbols` names ((input, axis) -> symbol)
+    are symbols in it. A symbolic trace needs flambeau.jit's symbolic sizes; without them, a plain jit.trace."""
     from .. import jit
-    traced = jit.trace(model, inputs, check_trace=check)
-    program = next(iter(traced._traces.values()))[0]
-    return Traced(program.graph, {v.name: a for v, a in zip(program.graph.constants, program.constants)})
+    try:
+        from ..jit._dynamic import record
+    except ImportError:
+        record = None
+    if record is None:
+        traced = jit.trace(model, inputs, check_trace=True)
+        program = next(iter(traced._traces.values()))[0]
+        return Traced(program.graph, dict(zip([v.name for v in program.graph.constants], program.constants))), False
+    tracer = record(model, params, inputs, symbols or None)
+    if tracer.pinned:  # the code used a dynamic size as a Python number: the trace holds for its size only
+        return _record(model, params, inputs, {})
+    program = tracer.program
+    traced = Traced(program.graph, dict(zip([v.name for v in program.graph.constants], program.constants)))
+    if not _replays(traced, params, inputs, tracer.outputs):  # check_trace
+        raise jit.TracingCheckError("flambeau.onnx.export: the replayed trace differs from eager execution (the "
+                                    "traced code depends on something the trace does not see)")
+    return traced, bool(symbols)
+
+
+def _replays(traced: Traced, params: dict, inputs: tuple, expected: list) -> bool:
+    """Whether the trace, run on `inputs`, gives the arrays `expected`."""
+    from ..jit._interpreter import Program
+    from ..jit._spec import flatten
+    graph = traced.graph
+    program = Program(graph, traced.constants)
+    try:
+        got = program.run([t._data for t in flatten(inputs)[0]], [params[k]._data for k in graph.params])
+    except Exception:  # a guard of the trace fails at these sizes
+        return False
+    return all(a.dtype == e.dtype and a.shape == e.shape and np.array_equal(a, e, equal_nan=a.dtype.kind in "fc")
+               for a, e in zip(got, expected))
+
+
+def _eager(model, inputs: tuple) -> list:
+    from ..autograd.grad_mode import no_grad
+    from ..jit._spec import flatten
+    with no_grad():
+        return [t._data for t in flatten(model(*inputs))[0]]
+
+
+def _other_size(size: int, taken: set) -> int:
+    """A size for a dynamic axis to be traced at: above it (and 1, which broadcasts), unlike the inputs' sizes."""
+    other = max(size, 1) + 1
+    while other in taken:
+        other += 1
+    taken.add(other)
+    return other
 
 
 def _names(given: Sequence[str] | None, count: int, prefix: str, what: str) -> list[str]:
@@ -90,29 +137,8 @@ def _axes(dynamic_axes: Mapping, name: str) -> dict[int, str]:
     return {int(a): f"{name}_dynamic_axes_{i + 1}" for i, a in enumerate(axes)}
 
 
-def _export(onnx, model, inputs: tuple, input_names, output_names, opset: int, dynamic_axes: Mapping,
-            fold: bool):
-    from ..jit._spec import flatten, unflatten
-    main = _trace(model, inputs, check=True)
-    graph = main.graph
-    if graph.guards:
-        warnings.warn(f"flambeau.onnx.export: the traced code read tensor values into Python "
-                      f"({graph.guards[0].where}); the exported model always takes the path of the example")
-    tensors, spec = flatten(inputs)
-    in_names = _names(input_names, len(graph.inputs), "input", "input")
-    out_names = _names(output_names, len(graph.outputs), "output", "output")
-    params = {k: t.detach().numpy() for k, t in (model.state_dict(keep_vars=True).items()
-                                                 if isinstance(model, Module) else ())}
-    clash = set(in_names + out_names) & set(params) or (
-        len(set(in_names + out_names)) < len(in_names) + len(out_names))
-    if clash:
-        raise ValueError(f"flambeau.onnx.export: input and output names must be distinct and differ from the "
-                         f"state_dict's keys ({sorted(clash) if isinstance(clash, set) else 'a repeated name'})")
-    for key in dynamic_axes:
-        if key not in in_names and key not in out_names:
-            warnings.warn(f"Provided key {key} for dynamic axes is not a valid input/output name")
-
-    # the dynamic axes of the inputs, one per dim name, with the example's size and a moved size
+def _dynamic_inputs(dynamic_axes: Mapping, in_names: list[str], tensors: list) -> tuple[list[str], dict]:
+    """The inputs' dynamic axes: their dim names in order, and where each lies ((input, axis) pairs)."""
     dims: list[str] = []
     where: dict[str, list[tuple[int, int]]] = {}
     for i, name in enumerate(in_names):
@@ -123,39 +149,73 @@ def _export(onnx, model, inputs: tuple, input_names, output_names, opset: int, d
             if dim not in where:
                 dims.append(dim)
             where.setdefault(dim, []).append((i, axis))
-    sizes = []
-    moved = []
     for dim in dims:
-        traced_sizes = {tensors[i].shape[axis] for i, axis in where[dim]}
-        if len(traced_sizes) != 1:
-            raise ValueError(f"dynamic axis {dim!r} has different sizes in the example inputs: {traced_sizes}")
-        a = traced_sizes.pop()
-        sizes.append((a, a + 1))
-        changed = list(tensors)
-        for i, axis in where[dim]:
-            shape = list(changed[i].shape)
-            shape[axis] = a + 1
-            changed[i] = Tensor._wrap(np.resize(changed[i].detach().numpy(), shape))
-        moved.append(_trace(model, tuple(unflatten(spec, changed)), check=False))
+        if len({tensors[i].shape[axis] for i, axis in where[dim]}) != 1:
+            raise ValueError(f"dynamic axis {dim!r} has different sizes in the example inputs")
+    return dims, where
+
+
+def _export(onnx, model, inputs: tuple, input_names, output_names, opset: int, dynamic_axes: Mapping,
+            fold: bool):
+    from ..jit._spec import flatten, unflatten
+    params = dict(model.state_dict(keep_vars=True)) if isinstance(model, Module) else {}
+    tensors, spec = flatten(inputs)
+    in_names = _names(input_names, len(tensors), "input", "input")
+    dims, where = _dynamic_inputs(dynamic_axes, in_names, tensors)
+    taken = {n for t in tensors for n in t.shape}
+    sizes = [(tensors[where[dim][0][0]].shape[where[dim][0][1]],) for dim in dims]
+    sizes = [(a, _other_size(a, taken)) for (a,) in sizes]
+
+    def resized(axes) -> tuple:
+        """The example inputs with the dynamic axes `axes` at their other sizes (values repeated along them)."""
+        changed = [t._data for t in tensors]
+        for g in axes:
+            for i, axis in where[dims[g]]:
+                changed[i] = np.take(changed[i], np.arange(sizes[g][1]) % sizes[g][0], axis=axis)
+        return tuple(unflatten(spec, [Tensor._wrap(a) for a in changed]))
+
+    main, symbolic = _record(model, params, inputs, {(i, axis): symbol(g) for g, dim in enumerate(dims)
+                                                     for i, axis in where[dim]})
+    if symbolic:  # the sizes the symbolic trace guessed, checked at other sizes; a plain trace where they fail
+        other = resized(range(len(dims)))
+        if not _replays(main, params, other, _eager(model, other)):
+            main, symbolic = _record(model, params, inputs, {})
+    moved = [] if symbolic else [_record(model, params, resized([g]), {})[0] for g in range(len(dims))]
+
+    graph = main.graph
+    reads = [g for g in graph.guards if g.what != "shape"]  # a shape guard is a size the trace holds for
+    if reads:
+        warnings.warn(f"flambeau.onnx.export: the traced code read tensor values into Python ({reads[0].where}); "
+                      f"the exported model always takes the path of the example")
+    out_names = _names(output_names, len(graph.outputs), "output", "output")
+    arrays = {k: t.detach().numpy() for k, t in params.items()}
+    clash = set(in_names + out_names) & set(arrays)
+    if clash or len(set(in_names + out_names)) < len(in_names) + len(out_names):
+        raise ValueError(f"flambeau.onnx.export: input and output names must be distinct and differ from the "
+                         f"state_dict's keys ({sorted(clash) or 'a repeated name'})")
+    for key in dynamic_axes:
+        if key not in in_names and key not in out_names:
+            warnings.warn(f"Provided key {key} for dynamic axes is not a valid input/output name")
 
     axis_sources = {g: (in_names[where[dim][0][0]], where[dim][0][1]) for g, dim in enumerate(dims)}
-    b = GraphBuilder(onnx, opset, set(in_names) | set(out_names) | set(params), axis_sources)
-    translator = Translator(b, main, moved, sizes, params, in_names, fold)
+    b = GraphBuilder(onnx, opset, set(in_names) | set(out_names) | set(arrays), axis_sources)
+    translator = Translator(b, main, moved, sizes, {symbol(g): a for g, (a, _) in enumerate(sizes)} if symbolic
+                            else {}, arrays, in_names, fold)
     translator.run()
-    results = [translator.name_of(v.name) for v in graph.outputs]
-    name_outputs(b, results, out_names)
+    name_outputs(b, [translator.name_of(v.name) for v in graph.outputs], out_names)
     drop_dead(b, out_names)
+    symbol_dims = {json.dumps(symbol(g)): dim for g, dim in enumerate(dims)}
 
-    def dims_of(shape, name: str) -> list:
+    def value_info(name: str, v):
+        """A graph input's or output's type: a dynamic dim by its name in dynamic_axes, or by the axis it is."""
         named = _axes(dynamic_axes, name)
-        return [named.get(d, dims[s.axes[0]] if s.coeff == 1 and len(s.axes) == 1 and not s.offset
-                          else f"{name}_dim_{d}") if isinstance(s, Sym) else named.get(d, s)
-                for d, s in enumerate(shape)]
-    graph_inputs = [b.value_info(n, v.type.dtype, dims_of(translator.types[v.name][0], n))
-                    for n, v in zip(in_names, graph.inputs)]
-    graph_outputs = [b.value_info(n, v.type.dtype, dims_of(translator.types[v.name][0], n))
-                     for n, v in zip(out_names, graph.outputs)]
-    proto_graph = onnx.helper.make_graph(b.nodes, "main_graph", graph_inputs, graph_outputs, b.initializers)
+        shape = [named.get(d, symbol_dims.get(s.expr, f"{name}_dim_{d}") if isinstance(s, Sym) else s)
+                 for d, s in enumerate(translator.types[v.name][0])]
+        return b.value_info(name, v.type.dtype, shape)
+    proto_graph = onnx.helper.make_graph(b.nodes, "main_graph",
+                                         [value_info(n, v) for n, v in zip(in_names, graph.inputs)],
+                                         [value_info(n, v) for n, v in zip(out_names, graph.outputs)],
+                                         b.initializers)
     opset_id = onnx.helper.make_opsetid("", opset)
     return onnx.helper.make_model(proto_graph, opset_imports=[opset_id], producer_name="flambeau",
                                   ir_version=onnx.helper.find_min_ir_version_for([opset_id]))
