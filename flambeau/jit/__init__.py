@@ -12,6 +12,7 @@ import numpy as np
 
 from ._archive import load, save
 from ._freeze import freeze, optimize_for_inference
+from ._script import ScriptModule, export, ignore, script, unused
 from ._spec import flatten
 from ._traced import ScriptFunction, TracedModule
 
@@ -19,7 +20,7 @@ if TYPE_CHECKING:  # imported by trace: loading and running a saved model needs 
     from ..nn.modules.module import Module
 
 __all__ = ["trace", "save", "load", "freeze", "optimize_for_inference", "ScriptFunction", "TracedModule",
-           "TracingCheckError"]
+           "TracingCheckError", "script", "ignore", "unused", "export", "ScriptModule"]
 
 
 class TracingCheckError(RuntimeError):

@@ -120,10 +120,10 @@ class Program:
                  if d.__class__ is str}
         # "shape" guards (a size read into Python) are checked once the run is over: their expected sizes are
         # expressions of the inputs' sizes
-        self.shape_guards = [(slots[g.value.name], g, [_Size(e, where) for e in g.expected])
-                             for g in graph.guards if g.what == "shape"]
         plain = dataclasses.replace(graph, guards=[g for g in graph.guards if g.what != "shape"])
         self.entry_guards, self.steps = _compile(plain, slots)
+        self.shape_guards = [(slots[g.value.name], g, [_Size(e, where) for e in g.expected])
+                             for g in graph.guards if g.what == "shape"]
         if where:
             self.steps = [_bound_step(step, where) for step in self.steps]
         self.size = len(slots)
@@ -250,6 +250,9 @@ class _LoopStep(_ControlStep):
     def __call__(self, env: list) -> None:
         trip, go = int(env[self.trip]), _truth(env[self.cond])
         values = [env[i] for i in self.initial]
+        # the carried values keep their types: each dim its size (a symbolic dim, its size on entry) and dtype
+        expected = [(tuple(n if n.__class__ is int else a.shape[k] for k, n in enumerate(v.type.shape)), v.type.dtype)
+                    for v, a in zip(self.carried, values)]
         i = 0
         while i < trip and go:
             env[self.body.inputs[0]] = np.asarray(i, dtype=np.int64)
@@ -257,8 +260,8 @@ class _LoopStep(_ControlStep):
                 env[slot] = a
             go, *values = self.body.run(env)
             go = _truth(go)
-            for v, a in zip(self.carried, values):  # the body's steps are only right for the types it was traced for
-                if a.shape != v.type.shape or a.dtype.name != v.type.dtype:
+            for v, a, (shape, dtype) in zip(self.carried, values, expected):  # the body is right for these only
+                if a.shape != shape or a.dtype.name != dtype:
                     raise GuardFailed(Guard(v, "type", str(v.type), self.where),
                                       f"{a.dtype.name}[{', '.join(map(str, a.shape))}]")
             i += 1
