@@ -26,10 +26,11 @@ def used_names(node: Node) -> list[str]:
 
 
 def use_counts(graph: Graph) -> dict[str, int]:
-    """value name -> how many times nodes, graph outputs and guards read it."""
+    """value name -> how many times nodes, graph outputs and guards read it. A "shape" guard does not count: it
+    reads no element, and a pass that replaces the value by one of the same type moves it (move_shape_guards)."""
     counts: dict[str, int] = {}
     names = [name for n in graph.nodes for name in used_names(n)]
-    names += [v.name for v in graph.outputs] + [g.value.name for g in graph.guards]
+    names += [v.name for v in graph.outputs] + [g.value.name for g in graph.guards if g.what != "shape"]
     for name in names:
         counts[name] = counts.get(name, 0) + 1
     return counts
@@ -69,6 +70,27 @@ def replace_uses(graph: Graph, mapping: dict[str, Value]) -> None:
         guard.value = mapping.get(guard.value.name, guard.value)
 
 
+def move_shape_guards(graph: Graph, gone: list[Value], into: Value) -> None:
+    """The shape guards of values a pass removed now read `into`, a value of the same type."""
+    names = {v.name for v in gone}
+    for g in graph.guards:
+        if g.value.name in names and g.what == "shape":
+            assert g.value.type == into.type
+            g.value = into
+
+
+def has_sizes(attrs: list) -> bool:
+    """Whether arguments hold a size computed from the inputs' dynamic dims ({"sym": expr}): they change per run."""
+    def walk(data) -> bool:
+        if isinstance(data, list):
+            return any(walk(a) for a in data)
+        if isinstance(data, dict):
+            (tag, body), = data.items()
+            return tag == "sym" or walk(list(body.values()) if tag == "dict" else body)
+        return False
+    return walk(attrs)
+
+
 def primitive(node: Node) -> type[Primitive]:
     return resolve(node.op)
 
@@ -84,10 +106,11 @@ def is_pure(node: Node) -> bool:
     return writes_input is None or not writes_input(node.attrs)
 
 
-def nbytes(v: Value) -> int:
+def nbytes(v: Value, sizes: dict | None = None) -> int:
+    """The bytes of a value; a symbolic dim takes its size from `sizes` (1 where it is not there)."""
     size = numpy_dtype(v.type.dtype).itemsize
     for s in v.type.shape:
-        size *= s
+        size *= s if s.__class__ is int else (sizes or {}).get(s, 1)
     return size
 
 

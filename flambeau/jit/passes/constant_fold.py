@@ -11,7 +11,7 @@ import numpy as np
 from ..._tensor import Tensor
 from .._attrs import decode
 from ..ir import Graph
-from ._graph import attr_refs, is_pure, primitive
+from ._graph import attr_refs, has_sizes, is_pure, primitive
 
 
 def fold_constants(graph: Graph, constants: dict) -> tuple[Graph, dict]:
@@ -21,7 +21,7 @@ def fold_constants(graph: Graph, constants: dict) -> tuple[Graph, dict]:
     for node in graph.nodes:
         reads = [v.name for v in node.inputs] + attr_refs(node)
         if (not reads or not all(name in constants for name in reads) or not is_pure(node)
-                or len(node.outputs) != 1 or node.outputs[0].name in guarded):
+                or len(node.outputs) != 1 or node.outputs[0].name in guarded or has_sizes(node.attrs)):
             kept.append(node)
             continue
         out = node.outputs[0]
@@ -40,7 +40,7 @@ def _evaluate(node, constants: dict) -> np.ndarray:
     # NOTE: a copy, never a view: a folded View of a weight must not share memory with the weight it read
     result = np.array(result, copy=True)
     want = node.outputs[0].type
-    if result.shape != want.shape or result.dtype.name != want.dtype:
+    if result.shape != tuple(want.shape) or result.dtype.name != want.dtype:
         raise ValueError(f"constant folding: {node.op} gave {result.dtype.name}{list(result.shape)}, "
                          f"the graph says {want}")
     return result

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..ir import Graph, Node, Type, Value
-from ._graph import fresh_name, use_counts
+from ._graph import fresh_name, move_shape_guards, use_counts
 
 CONV = "flambeau.ops.conv.Conv"
 ADD = "flambeau.ops.elementwise.Add"
@@ -38,24 +38,28 @@ def fold_conv_bn(graph: Graph, constants: dict) -> tuple[Graph, dict]:
         if not chain:
             continue
         dropped.update(id(n) for n in chain)
+        last = chain[-1].outputs[0]
+        move_shape_guards(graph, [n.outputs[0] for n in chain[:-1]], last)
         weight = constants[node.inputs[1].name]
         folded = (weight.astype(np.float64) * scale.reshape((-1,) + (1,) * (weight.ndim - 1))).astype(weight.dtype)
         node.inputs = [node.inputs[0], _constant(graph, constants, "folded_weight", folded)]
-        last = chain[-1].outputs[0]
         if any(_AFFINE[n.op] in ("add", "sub") for n in chain):
             out = node.outputs[0]
             bias = shift.astype(weight.dtype).reshape((1, -1) + (1,) * (len(out.type.shape) - 2))
             nodes.append(Node(ADD, [out, _constant(graph, constants, "folded_bias", bias)], [last], []))
         else:
+            move_shape_guards(graph, node.outputs, last)
             node.outputs = [last]
     graph.nodes = nodes
     return graph, constants
 
 
-def _affine_chain(conv: Node, constants: dict, uses: dict, readers: dict) -> tuple[list[Node], np.ndarray, np.ndarray]:
+def _affine_chain(conv: Node, constants: dict, uses: dict, readers: dict) -> tuple[list[Node], np.ndarray | None, np.ndarray | None]:
     """The affine nodes that follow `conv` alone, and their composite per-channel scale and shift (float64)."""
     out = conv.outputs[0]
     channels = out.type.shape[1]
+    if channels.__class__ is not int:
+        return [], None, None
     scale, shift = np.ones(channels), np.zeros(channels)
     chain: list[Node] = []
     current = out

@@ -8,7 +8,7 @@ Only float chains of one dtype are fused: every step then computes exactly what 
 from __future__ import annotations
 
 from ..ir import Graph, Node, Value
-from ._graph import use_counts
+from ._graph import move_shape_guards, use_counts
 from .fused import FUSED, FUSIBLE
 
 _FLOATS = ("float16", "float32", "float64")
@@ -54,6 +54,7 @@ def fuse_elementwise(graph: Graph, constants: dict) -> tuple[Graph, dict]:
             position = grow[0]
             chain = ends.pop(node.inputs[position].name)
             items[chain.position] = None
+            move_shape_guards(graph, [chain.output], out)
         else:
             full = [i for i, v in enumerate(node.inputs) if v.type == out.type]
             position = full[0] if full else 0

@@ -39,7 +39,10 @@ class MemoryPlan:
 
 
 class _Lifetimes:
-    """Each value's alias class and each class's last reader (node index; _FOREVER for outputs, guards)."""
+    """Each value's alias class and each class's last reader (node index; _FOREVER for outputs).
+
+    Guards extend no lifetime: a value guard is checked as soon as its value is computed, and a shape guard
+    reads a shape, which an in-place write keeps."""
 
     def __init__(self, graph: Graph):
         self.cls: dict[str, int] = {}
@@ -63,8 +66,8 @@ class _Lifetimes:
                 self._new(v.name, i)
                 for name in aliased:
                     self.join(v.name, name)
-        for name in [v.name for v in graph.outputs] + [g.value.name for g in graph.guards]:
-            self.last[self.cls[name]] = _FOREVER
+        for v in graph.outputs:
+            self.last[self.cls[v.name]] = _FOREVER
 
     def _new(self, name: str, birth) -> None:
         c = len(self.cls)
@@ -105,8 +108,9 @@ def plan_memory(graph: Graph, constants: dict) -> tuple[Graph, dict]:
     return graph, constants
 
 
-def memory_plan(graph: Graph) -> MemoryPlan:
-    """Assign every intermediate a buffer, reusing the buffers of values whose whole alias class is dead."""
+def memory_plan(graph: Graph, sizes: dict | None = None) -> MemoryPlan:
+    """Assign every intermediate a buffer, reusing the buffers of values whose whole alias class is dead.
+    `sizes` gives the symbolic dims their sizes (1 where missing: the plan is then per unit of that dim)."""
     life = _Lifetimes(graph)
     buffers: list[int] = []
     free: list[int] = []
@@ -122,7 +126,7 @@ def memory_plan(graph: Graph) -> MemoryPlan:
             elif primitive(n).is_view and n.inputs:
                 shared = assignment.get(n.inputs[0].name)
             if shared is None and not primitive(n).is_view:
-                size = nbytes(v)
+                size = nbytes(v, sizes)
                 naive += size
                 fits = [b for b in free if buffers[b] >= size]
                 shared = min(fits, key=buffers.__getitem__) if fits else len(buffers)
