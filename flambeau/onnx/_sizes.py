@@ -1,11 +1,11 @@
 """Sizes that follow the dynamic axes: Syms, ints carrying an expression over the axes' sizes.
 
-An expression is flambeau.jit's (flambeau/jit/_symbolic.py): a symbol "s0" (the size of dynamic axis 0), an
-int, or [op, a, b] with op one of + - * // %. A symbolic trace keeps them in its values' dims and in size
-arguments ({"sym": expr}). A plain trace bakes the example's sizes in instead: the exporter then traces again
-once per dynamic axis, with only that axis's size changed, and an integer that moved with the axes is expressed
-as `coeff * (product of those axes' sizes) + offset` (the offset only for one axis: seq_len - 1); a size that
-fits neither has no expression and is refused where it is used.
+An expression is flambeau.jit's (flambeau/jit/_symbolic.py): a symbol "s0" (here the size of the export's
+dynamic axis 0), an int, or [op, a, b] with op one of + - * // %. A symbolic trace keeps them in its values' dims
+and in size arguments ({"sym": expr}). A plain trace bakes the example's sizes in instead: the exporter then traces
+again once per dynamic axis, with only that axis's size changed, and an integer that moved with the axes is
+expressed as `coeff * (product of those axes' sizes) + offset` (the offset only for one axis: seq_len - 1); a
+size that fits neither has no expression and is refused where it is used.
 """
 from __future__ import annotations
 
@@ -41,48 +41,58 @@ def symbol(axis: int) -> str:
     return f"s{axis}"
 
 
-def solve(traced: int, moved: list[int], sizes: list[tuple[int, int]]) -> int | Sym:
-    """The size `traced`, which is moved[i] when only dynamic axis i goes from sizes[i][0] to sizes[i][1]."""
-    axes = [i for i, v in enumerate(moved) if v != traced]
-    if not axes:
+def solve(traced: int, moved: list[int], sizes: list[tuple[int, int, int]]) -> int | Sym:
+    """The size `traced`, which is moved[i] in a trace with only dynamic axis g moved from a to b, where
+    sizes[i] = (g, a, b)."""
+    which = [i for i, v in enumerate(moved) if v != traced]
+    if not which:
         return traced
-    base = math.prod(sizes[i][0] for i in axes)
-    if all(traced * sizes[i][1] == moved[i] * sizes[i][0] for i in axes) and traced % base == 0:
-        expr: Any = symbol(axes[0])
-        for i in axes[1:]:
-            expr = ["*", expr, symbol(i)]
+    base = math.prod(sizes[i][1] for i in which)
+    if all(traced * sizes[i][2] == moved[i] * sizes[i][1] for i in which) and traced % base == 0:
+        expr: Any = symbol(sizes[which[0]][0])
+        for i in which[1:]:
+            expr = ["*", expr, symbol(sizes[i][0])]
         return Sym(traced, json.dumps(expr if traced == base else ["*", traced // base, expr]))
-    if len(axes) == 1:
-        (a, b), v = sizes[axes[0]], moved[axes[0]]
+    if len(which) == 1:
+        (g, a, b), v = sizes[which[0]], moved[which[0]]
         if v - traced == b - a:
-            return Sym(traced, json.dumps(["+", symbol(axes[0]), traced - a]))
+            return Sym(traced, json.dumps(["+", symbol(g), traced - a]))
     return Sym(traced, None)
 
 
-def from_trace(x: Any, sizes: dict[str, int], dynamic: set[str]) -> Any:
+def from_trace(x: Any, sizes: dict[str, int], rename: dict[str, str]) -> Any:
     """A symbolic trace's dims or decoded arguments with their expressions (strings, [op, a, b] lists, SizeExprs)
-    as Syms; the symbols not in `dynamic` take their example sizes."""
+    as Syms over the export's symbols: `rename` maps the trace's symbols of dynamic axes to them; the others take
+    their example sizes (`sizes`)."""
     from ..jit._symbolic import SizeExpr, evaluate, substitute
     if isinstance(x, SizeExpr) or isinstance(x, str) and x in sizes:
-        expr = substitute(x.expr if isinstance(x, SizeExpr) else x, {k: v for k, v in sizes.items()
-                                                                       if k not in dynamic})
-        return expr if type(expr) is int else Sym(evaluate(expr, sizes), json.dumps(expr))
+        expr = x.expr if isinstance(x, SizeExpr) else x
+        kept = substitute(expr, {k: v for k, v in sizes.items() if k not in rename})
+        return kept if type(kept) is int else Sym(evaluate(expr, sizes), json.dumps(_renamed(kept, rename)))
     if type(x) is list and len(x) == 3 and x[0] in ("+", "-", "*", "//", "%"):
-        return from_trace(SizeExpr(x), sizes, dynamic)
+        return from_trace(SizeExpr(x), sizes, rename)
     if type(x) in (tuple, list):
-        return type(x)(from_trace(a, sizes, dynamic) for a in x)
+        return type(x)(from_trace(a, sizes, rename) for a in x)
     if type(x) is dict:
-        return {k: from_trace(a, sizes, dynamic) for k, a in x.items()}
+        return {k: from_trace(a, sizes, rename) for k, a in x.items()}
     if type(x) is slice:
-        return slice(*from_trace((x.start, x.stop, x.step), sizes, dynamic))
+        return slice(*from_trace((x.start, x.stop, x.step), sizes, rename))
     return x
+
+
+def _renamed(expr: Any, rename: dict[str, str]) -> Any:
+    if type(expr) is str:
+        return rename[expr]
+    if type(expr) is list:
+        return [expr[0], _renamed(expr[1], rename), _renamed(expr[2], rename)]
+    return expr
 
 
 class TraceMismatch(OnnxExporterError):
     pass
 
 
-def merge(traced: Any, moved: list, sizes: list[tuple[int, int]], where: str) -> Any:
+def merge(traced: Any, moved: list, sizes: list[tuple[int, int, int]], where: str) -> Any:
     """`traced` (a decoded argument or a shape) with each int that moved replaced by its Sym."""
     if type(traced) is int:
         if any(type(m) is not int for m in moved):
@@ -111,6 +121,8 @@ def _same(a: Any, b: Any) -> bool:
         return False
     if isinstance(a, float) and math.isnan(a):
         return math.isnan(b)
+    if hasattr(a, "expr"):  # a SizeExpr
+        return a.expr == b.expr
     if type(a) is range:
         return all(_same(x, y) for x, y in zip((a.start, a.stop, a.step), (b.start, b.stop, b.step)))
     return bool(a == b)

@@ -96,10 +96,11 @@ def _with_refs(x: Any, fill) -> Any:
 
 
 class Translator:
-    def __init__(self, b: GraphBuilder, main: Traced, moved: list[Traced], sizes: list[tuple[int, int]],
-                 symbols: dict[str, int], params: dict[str, np.ndarray], input_names: list[str], fold: bool):
-        """moved: a plain trace per dynamic axis, that axis's size moved from sizes[i][0] to sizes[i][1]; or none,
-        for a symbolic trace whose dynamic axes' symbols have the example's sizes `symbols`."""
+    def __init__(self, b: GraphBuilder, main: Traced, moved: list[Traced], sizes: list[tuple[int, int, int]],
+                 symbols: tuple[dict, dict], params: dict[str, np.ndarray], input_names: list[str], fold: bool):
+        """moved: traces with one dynamic axis g moved from size a to b, sizes[i] = (g, a, b) (flambeau/onnx/
+        _sizes.py); symbols: the trace's own symbols, their example sizes and the export's symbol of each dynamic
+        one."""
         self.b = b
         self.main, self.moved, self.sizes, self.symbols = main, moved, sizes, symbols
         self.params = params
@@ -130,7 +131,7 @@ class Translator:
 
     def _sized(self, traced, moved: list, where: str):
         """Dims or arguments with their sizes that follow the dynamic axes as Syms."""
-        return from_trace(merge(traced, moved, self.sizes, where), self.symbols, set(self.symbols))
+        return from_trace(merge(traced, moved, self.sizes, where), *self.symbols)
 
     def _merged_shape(self, v) -> tuple:
         return self._sized(v.type.shape, [_value(m.graph, v.name).type.shape for m in self.moved], f"value %{v.name}")

@@ -69,27 +69,22 @@ def export(model: Module | Callable, args: Any = (), f: str | os.PathLike | Any 
     return None
 
 
-def _record(model, params: dict, inputs: tuple, symbols: dict) -> tuple[Traced, bool]:
-    """The model's trace, and whether it is symbolic: the input dims `symbols` names ((input, axis) -> symbol)
-    are symbols in it. A symbolic trace needs flambeau.jit's symbolic sizes; without them, a plain jit.trace."""
+def _record(model, params: dict, inputs: tuple) -> Traced:
+    """The model's trace (flambeau.jit's recorder, or jit.trace), checked against eager execution."""
     from .. import jit
     try:
         from ..jit._dynamic import record
     except ImportError:
-        record = None
-    if record is None:
         traced = jit.trace(model, inputs, check_trace=True)
         program = next(iter(traced._traces.values()))[0]
-        return Traced(program.graph, dict(zip([v.name for v in program.graph.constants], program.constants))), False
-    tracer = record(model, params, inputs, symbols or None)
-    if tracer.pinned:  # the code used a dynamic size as a Python number: the trace holds for its size only
-        return _record(model, params, inputs, {})
+        return Traced(program.graph, dict(zip([v.name for v in program.graph.constants], program.constants)))
+    tracer = record(model, params, inputs)
     program = tracer.program
     traced = Traced(program.graph, dict(zip([v.name for v in program.graph.constants], program.constants)))
     if not _replays(traced, params, inputs, tracer.outputs):  # check_trace
         raise jit.TracingCheckError("flambeau.onnx.export: the replayed trace differs from eager execution (the "
                                     "traced code depends on something the trace does not see)")
-    return traced, bool(symbols)
+    return traced
 
 
 def _replays(traced: Traced, params: dict, inputs: tuple, expected: list) -> bool:
@@ -104,13 +99,6 @@ def _replays(traced: Traced, params: dict, inputs: tuple, expected: list) -> boo
         return False
     return all(a.dtype == e.dtype and a.shape == e.shape and np.array_equal(a, e, equal_nan=a.dtype.kind in "fc")
                for a, e in zip(got, expected))
-
-
-def _eager(model, inputs: tuple) -> list:
-    from ..autograd.grad_mode import no_grad
-    from ..jit._spec import flatten
-    with no_grad():
-        return [t._data for t in flatten(model(*inputs))[0]]
 
 
 def _other_size(size: int, taken: set) -> int:
@@ -174,13 +162,17 @@ def _export(onnx, model, inputs: tuple, input_names, output_names, opset: int, d
                 changed[i] = np.take(changed[i], np.arange(sizes[g][1]) % sizes[g][0], axis=axis)
         return tuple(unflatten(spec, [Tensor._wrap(a) for a in changed]))
 
-    main, symbolic = _record(model, params, inputs, {(i, axis): symbol(g) for g, dim in enumerate(dims)
-                                                     for i, axis in where[dim]})
-    if symbolic:  # the sizes the symbolic trace guessed, checked at other sizes; a plain trace where they fail
-        other = resized(range(len(dims)))
-        if not _replays(main, params, other, _eager(model, other)):
-            main, symbolic = _record(model, params, inputs, {})
-    moved = [] if symbolic else [_record(model, params, resized([g]), {})[0] for g in range(len(dims))]
+    main = _record(model, params, inputs)
+    # the trace's own symbols (a symbolic trace's dims): those on dynamic axes become the export's
+    graph_dims = {(i, axis): d for i, v in enumerate(main.graph.inputs) for axis, d in enumerate(v.type.shape)
+                  if isinstance(d, str)}
+    rename = {d: symbol(g) for g, dim in enumerate(dims) for i, axis in where[dim]
+              if isinstance(d := graph_dims.get((i, axis)), str)}
+    symbols = ({d: tensors[i].shape[axis] for (i, axis), d in graph_dims.items()}, rename)
+    # the others are found by tracing again with the axis moved
+    traced_at = [(g, *sizes[g]) for g, dim in enumerate(dims) if any(graph_dims.get(w) not in rename
+                                                                        for w in where[dim])]
+    moved = [_record(model, params, resized([g])) for g, _, _ in traced_at]
 
     graph = main.graph
     reads = [g for g in graph.guards if g.what != "shape"]  # a shape guard is a size the trace holds for
@@ -199,8 +191,7 @@ def _export(onnx, model, inputs: tuple, input_names, output_names, opset: int, d
 
     axis_sources = {g: (in_names[where[dim][0][0]], where[dim][0][1]) for g, dim in enumerate(dims)}
     b = GraphBuilder(onnx, opset, set(in_names) | set(out_names) | set(arrays), axis_sources)
-    translator = Translator(b, main, moved, sizes, {symbol(g): a for g, (a, _) in enumerate(sizes)} if symbolic
-                            else {}, arrays, in_names, fold)
+    translator = Translator(b, main, moved, traced_at, symbols, arrays, in_names, fold)
     translator.run()
     name_outputs(b, [translator.name_of(v.name) for v in graph.outputs], out_names)
     drop_dead(b, out_names)
