@@ -24,8 +24,8 @@ class Workload:
 
 
 def _all() -> list:
-    from . import func, layers, models, overhead, pipeline, sequence, startup, text, vision_tasks
-    return [*models.WORKLOADS, *vision_tasks.WORKLOADS, *text.WORKLOADS, *overhead.WORKLOADS, *layers.WORKLOADS,
+    from . import compile, func, layers, models, overhead, pipeline, sequence, startup, text, vision_tasks
+    return [*models.WORKLOADS, *compile.WORKLOADS, *vision_tasks.WORKLOADS, *text.WORKLOADS, *overhead.WORKLOADS, *layers.WORKLOADS,
             *sequence.WORKLOADS, *func.WORKLOADS, *pipeline.WORKLOADS, *startup.WORKLOADS]
 
 
