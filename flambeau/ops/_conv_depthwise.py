@@ -1,14 +1,17 @@
-"""Depthwise convolution kernels on arrays (one input and one output channel per group, unit stride).
+"""Depthwise convolution kernels on arrays (one input and one output channel per group).
 
-A depthwise kernel has no channel sum, so im2col + matmul is all copy and no arithmetic. Instead
-the output is a sum over the kernel offsets of (shifted input) * (one weight per channel).
+Forward runs the compiled kernel of _kernels/depthwise.py over the (batch, channel) planes, split over
+the intra-op threads: any stride, dilation and padding, 1-d to 3-d, half types computed in float32 and
+rounded once (PyTorch's accumulate type).
 
+The weight gradient (unit stride) stays in NumPy. A depthwise kernel has no channel sum, so im2col +
+matmul is all copy and no arithmetic; instead, for every kernel offset, the gradient is a dot product of
+g with the input shifted by that offset, per channel.
 NOTE: the shifted inputs are made long and contiguous. The padded input is laid out channel-major,
 (C, B * padded plane) flattened per channel; with unit stride, the sample of kernel offset k for
 output position j is then flat[c, j + offset(k)], so each offset reads one contiguous slice of every
-channel row and each multiply-add is a whole-row NumPy loop with one weight per row. Positions j
-that fall in the padding (or across two samples) are computed too and dropped at the end: a few
-per cent of extra work instead of NumPy loops over rows only as wide as the output.
+channel row. Positions j that fall in the padding (or across two samples) are computed too and dropped:
+a few per cent of extra work instead of NumPy loops over rows only as wide as the output.
 """
 from __future__ import annotations
 
@@ -17,11 +20,40 @@ import math
 
 import numpy as np
 
+from ._parallel import parallel_rows
+from .pool import _as_3d, _is_half
 
-def applies(c: int, o: int, stride, groups: int, dtype) -> bool:
-    """Whether these kernels serve the convolution: depthwise (O == C == groups), unit stride, float32/64
-    (np.vecdot has no bfloat16 loop and would sum float16 in float16)."""
-    return groups > 1 and c == o == groups and all(s == 1 for s in stride) and dtype.kind == "f" and dtype.itemsize >= 4
+
+def _is_depthwise(c: int, o: int, groups: int) -> bool:
+    return groups > 1 and c == o == groups
+
+
+def forward_applies(x, o: int, groups: int) -> bool:
+    """Whether the compiled kernel serves this convolution: depthwise (O == C == groups), a real
+    floating dtype, NumPy arrays, 1 to 3 spatial dims."""
+    return (_is_depthwise(x.shape[1], o, groups) and isinstance(x, np.ndarray) and x.ndim <= 5
+            and (x.dtype.kind == "f" or _is_half(x.dtype)))
+
+
+def weight_grad_applies(c: int, o: int, stride, groups: int, dtype) -> bool:
+    """Whether conv_weight_grad serves: depthwise, unit stride, float32/64 (np.vecdot has no bfloat16
+    loop and would sum float16 in float16)."""
+    return _is_depthwise(c, o, groups) and all(s == 1 for s in stride) and dtype.kind == "f" and dtype.itemsize >= 4
+
+
+def conv(x, w, pads, stride, dilation):
+    """y (B, C, *out): every (batch, channel) plane convolved with its channel's taps."""
+    from .._kernels import depthwise as kernels
+    b, c = x.shape[:2]
+    out = tuple((lo + n + hi - d * (k - 1) - 1) // s + 1
+                for (lo, hi), n, k, s, d in zip(pads, x.shape[2:], w.shape[2:], stride, dilation))
+    work = np.float32 if _is_half(x.dtype) else x.dtype
+    planes = np.ascontiguousarray(x, dtype=work).reshape((b * c,) + _as_3d(x.shape[2:], 1))
+    taps = np.ascontiguousarray(w, dtype=work).reshape((c,) + _as_3d(w.shape[2:], 1))
+    y = np.empty((b * c,) + _as_3d(out, 1), dtype=work)
+    geometry = _as_3d(stride, 1) + _as_3d(dilation, 1) + _as_3d(tuple(lo for lo, _ in pads), 0)
+    parallel_rows(lambda start, stop: kernels.depthwise(planes, taps, y, start, stop, *geometry), b * c, planes.size)
+    return y.reshape((b, c) + out).astype(x.dtype, copy=False)
 
 
 def _layout(b, c, spatial, pads, ksize, dilation):
@@ -40,21 +72,6 @@ def _channel_major(x, pads, padded):
     flat = np.zeros_like(x, shape=(x.shape[1], x.shape[0]) + padded)
     flat[every + tuple(slice(max(0, lo), max(0, lo) + n) for (lo, _), n in zip(pads, x.shape[2:]))] = x.swapaxes(0, 1)
     return flat
-
-
-def conv(x, w, pads, dilation):
-    """y (B, C, *out) = sum over kernel offsets k of x shifted by k times w[:, 0, k]."""
-    b, c = x.shape[:2]
-    padded, out, offsets, n = _layout(b, c, x.shape[2:], pads, w.shape[2:], dilation)
-    flat = _channel_major(x, pads, padded).reshape(c, -1)
-    wk = w.reshape(c, -1, 1)
-    y = np.empty_like(flat)
-    acc, tmp = y[:, :n], np.empty_like(flat, shape=(c, n))
-    np.multiply(flat[:, offsets[0]:offsets[0] + n], wk[:, 0], out=acc)
-    for k in range(1, len(offsets)):
-        acc += np.multiply(flat[:, offsets[k]:offsets[k] + n], wk[:, k], out=tmp)
-    y = y.reshape((c, b) + padded)[(slice(None), slice(None)) + tuple(slice(0, o) for o in out)]
-    return np.ascontiguousarray(y.swapaxes(0, 1))
 
 
 def conv_weight_grad(x, g, ksize, pads, dilation):

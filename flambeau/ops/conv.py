@@ -11,7 +11,8 @@ ConvWeightGrad's is (ConvInputGrad, Conv): double backward comes for free.
 The geometry travels as `(pads, stride, dilation, groups)`, pads being ((lo, hi), ...) per spatial dim.
 `hi` may be negative: a transposed convolution whose output_padding exceeds its padding is the gradient
 of a convolution that ignores the last rows of its input. Im2Col/Col2Im are F.unfold/F.fold.
-The array kernels live in _conv_gemm.py (im2col + matmul) and _conv_depthwise.py (one channel per group).
+The array kernels live in _conv_gemm.py (im2col + matmul) and _conv_depthwise.py (one channel per group,
+whose forward is compiled: _kernels/depthwise.py).
 """
 from __future__ import annotations
 
@@ -36,8 +37,8 @@ class Conv(Primitive):
 
     @staticmethod
     def forward(x, w, pads, stride, dilation, groups):
-        if _depthwise.applies(x.shape[1], w.shape[0], stride, groups, x.dtype):
-            return _depthwise.conv(x, w, pads, dilation)
+        if _depthwise.forward_applies(x, w.shape[0], groups):
+            return _depthwise.conv(x, w, pads, stride, dilation)
         return _gemm.conv(x, w, pads, stride, dilation, groups)
 
     def backward(ctx, g):
@@ -84,7 +85,7 @@ class ConvWeightGrad(Primitive):
 
     @staticmethod
     def forward(x, g, ksize, pads, stride, dilation, groups):
-        if _depthwise.applies(x.shape[1], g.shape[1], stride, groups, x.dtype):
+        if _depthwise.weight_grad_applies(x.shape[1], g.shape[1], stride, groups, x.dtype):
             return _depthwise.conv_weight_grad(x, g, ksize, pads, dilation)
         return _gemm.conv_weight_grad(x, g, ksize, pads, stride, dilation, groups)
 

@@ -1,0 +1,81 @@
+"""Depthwise convolution forward over planes (one plane = one (batch, channel) slice, D x H x W), each
+plane by one call, any stride, dilation and padding (a negative pad crops).
+
+NOTE: an output row of a MobileNet layer is only 10-40 wide, too short a loop to vectorise per tap. So
+each plane is first copied into zero-padded *phase* planes, one per residue of the padded coordinates
+modulo the stride (the whole padded plane when the stride is 1): the sample that kernel tap k reads for
+output o, at padded position o * s + k * d, is then at position o + (k * d) // s of phase (k * d) % s.
+Every tap becomes one contiguous multiply-add over a whole slab of output rows laid out with the phase's
+row width: the few columns past the output's width are computed too and dropped when the slab is
+copied out. The zero padding is written once per call, as every plane has the same geometry.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import kernel
+
+
+@kernel
+def _fill_phases(plane, phases, sd, sh, sw, pd, ph, pw, Dq, Hq, Wq):
+    """phases[n] (flat Dq x Hq x Wq) = the padded plane's samples at (s * q + residue) for residue n;
+    positions in the padding are left as they are (zero)."""
+    D, H, W = plane.shape
+    n = 0
+    for a in range(sd):
+        for b in range(sh):
+            for c in range(sw):
+                dst = phases[n]
+                n += 1
+                first = c - pw  # the input column of phase column 0
+                lo = max(0, (sw - 1 - first) // sw)
+                hi = min(Wq, (W - 1 - first) // sw + 1)
+                for qd in range(Dq):
+                    i = sd * qd + a - pd
+                    if i < 0 or i >= D:
+                        continue
+                    for qh in range(Hq):
+                        j = sh * qh + b - ph
+                        if j < 0 or j >= H:
+                            continue
+                        src = plane[i, j, lo * sw + first:]
+                        row = dst[(qd * Hq + qh) * Wq + lo:]
+                        for t in range(hi - lo):
+                            row[t] = src[t * sw]
+
+
+@kernel
+def depthwise(x, w, y, start, stop, sd, sh, sw, dd, dh, dw, pd, ph, pw):
+    """y[r] = the convolution of plane x[r] (D, H, W) with the taps w[r % C] (KD, KH, KW) for planes r in
+    [start, stop): strides sd, sh, sw, dilations dd, dh, dw and low-side pads pd, ph, pw per dim (the
+    high side is implied by y's shape)."""
+    C = w.shape[0]
+    OD, OH, OW = y.shape[1], y.shape[2], y.shape[3]
+    KD, KH, KW = w.shape[1], w.shape[2], w.shape[3]
+    # phase extents: enough for the last output's farthest tap
+    Dq = (sd * (OD - 1) + dd * (KD - 1)) // sd + 1
+    Hq = (sh * (OH - 1) + dh * (KH - 1)) // sh + 1
+    Wq = (sw * (OW - 1) + dw * (KW - 1)) // sw + 1
+    # + Wq: the dropped columns of the slab's last row read up to one phase row past the end
+    phases = np.zeros((sd * sh * sw, Dq * Hq * Wq + Wq), dtype=y.dtype)
+    n = OH * Wq
+    acc = np.empty(n, dtype=y.dtype)
+    for r in range(start, stop):
+        _fill_phases(x[r], phases, sd, sh, sw, pd, ph, pw, Dq, Hq, Wq)
+        taps = w[r % C]
+        for od in range(OD):
+            acc[:] = 0
+            for kd in range(KD):
+                for kh in range(KH):
+                    for kw in range(KW):
+                        phase = ((dd * kd) % sd * sh + (dh * kh) % sh) * sw + (dw * kw) % sw
+                        src = phases[phase, ((od + dd * kd // sd) * Hq + dh * kh // sh) * Wq + dw * kw // sw:]
+                        v = taps[kd, kh, kw]
+                        for t in range(n):
+                            acc[t] += v * src[t]
+            out = y[r, od]
+            for oh in range(OH):
+                row = acc[oh * Wq:]
+                dst = out[oh]
+                for t in range(OW):
+                    dst[t] = row[t]
