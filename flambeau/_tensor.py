@@ -33,6 +33,10 @@ class Size(tuple):
         return Size(tuple.__add__(self, tuple(other)))
 
 
+# jit.trace sets this to its tracer's shape_of(tensor) while it records dynamic dims (flambeau/jit/_tracer.py):
+# sizes computed from them stay symbolic. None otherwise, so reading a shape pays one global read.
+shape_hook = None
+
 _TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
                "bfloat16": "BFloat16Tensor", "int64": "LongTensor", "int32": "IntTensor",
                "int16": "ShortTensor", "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor",
@@ -67,9 +71,13 @@ class Tensor:
     # ---------------------------------------------------------------- metadata
     @property
     def shape(self) -> Size:
-        return Size(self._data.shape)
+        if shape_hook is None:
+            return Size(self._data.shape)
+        return shape_hook(self)
 
     def size(self, dim: int | None = None):
+        if shape_hook is not None:
+            return shape_hook(self) if dim is None else shape_hook(self)[_wrap_dim(dim, self._data.ndim)]
         if dim is None:
             return Size(self._data.shape)
         return self._data.shape[_wrap_dim(dim, self._data.ndim)]
@@ -84,6 +92,8 @@ class Tensor:
         return self._data.ndim
 
     def numel(self) -> int:
+        if shape_hook is not None:
+            return shape_hook(self).numel()
         return self._data.size
 
     nelement = numel

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._attrs import decode, numpy_dtype
+from ._symbolic import check
 from .ir import Graph, Guard, Node, Type, Value, verify
 
 
@@ -77,6 +78,10 @@ class _Reader:
         for g in data["guards"]:
             _expect(isinstance(g, dict) and set(g) == {"value", "what", "expected", "where"} and
                     g["what"] in ("item", "tolist", "bool", "numpy", "shape") and isinstance(g["where"], str), "a guard", g)
+            if g["what"] == "shape":  # sizes: ints and expressions (flambeau/jit/_symbolic.py)
+                _expect(isinstance(g["expected"], list), "a list of sizes", g["expected"])
+                for size in g["expected"]:
+                    check(size)
             graph.guards.append(Guard(self.ref(g["value"]), g["what"], g["expected"], g["where"]))
 
 

@@ -127,9 +127,26 @@ def _comparison(fn):
             return NotImplemented
         if isinstance(other, SymInt) and other.expr == self.expr:
             return fn(0, 0)  # the same expression: the answer holds for every size
+        if not isinstance(other, SymInt):
+            low = _lower_bound(self.expr)
+            if low is not None and (low > other or low == other and fn in (operator.lt, operator.ge)):
+                return fn(low, other)  # the same answer for every size a dynamic dim may take
         _pin(self, other)
         return fn(int.__int__(self), _plain(other))
     return compare
+
+
+def _lower_bound(expr: Any) -> int | None:
+    """A least value of `expr` (None: not known) where each symbol is at least 2: a dynamic dim takes sizes from 2
+    up (sizes 0 and 1 broadcast, index and branch differently: a trace at such a size keeps them exact)."""
+    if expr.__class__ is str:
+        return 2
+    if expr.__class__ is int:
+        return expr
+    a, b = _lower_bound(expr[1]), _lower_bound(expr[2])
+    if a is None or b is None or a < 0 or b < 0 or expr[0] not in ("+", "*"):
+        return None
+    return a + b if expr[0] == "+" else a * b
 
 
 def _pin(*values) -> None:
@@ -168,7 +185,9 @@ class SymInt(int):
     __hash__ = int.__hash__
 
     def __bool__(self) -> bool:
-        _pin(self)
+        low = _lower_bound(self.expr)
+        if low is None or low < 1:
+            _pin(self)
         return int.__int__(self) != 0
 
     def __int__(self) -> int:

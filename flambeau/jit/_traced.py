@@ -1,8 +1,9 @@
 """What jit.trace returns: a callable that replays its traces, one per input signature it was traced for.
 
 A call runs a trace only while everything the trace assumed holds: the inputs' shapes, dtypes and nesting
-(the signature), the module's training mode, and the values it read into Python (its guards). Otherwise
-it raises an error naming what changed (strict, the default) or traces again for the new input (strict=False).
+(the signature: any size on a dynamic dim, flambeau/jit/_dynamic.py, the traced size elsewhere), the module's
+training mode, and the values and sizes it read into Python (its guards). Otherwise it raises an error naming
+what changed (strict, the default) or traces again for the new input (strict=False).
 """
 from __future__ import annotations
 
@@ -10,33 +11,11 @@ import json
 from typing import Any, Callable
 
 from .._tensor import Tensor
-from ..autograd.grad_mode import no_grad
+from ._dynamic import trace_dynamic
 from ._interpreter import GuardFailed, Program
 from ._spec import flatten, unflatten
-from ._tracer import Tracer
-from .ir import Graph, verify
-
-
-def record(fn: Callable, params: dict[str, Tensor], inputs: tuple) -> Program:
-    """Run `fn(*inputs)` eagerly, recording its graph."""
-    tensors, in_spec = flatten(inputs)
-    tracer = Tracer(params)
-    for t in tensors:
-        tracer.add_input(t)
-    from .. import _dispatch
-    _dispatch.add_observer(tracer)
-    try:
-        with no_grad():
-            out = fn(*inputs)
-    finally:
-        _dispatch.remove_observer(tracer)
-    tracer.check_state_unchanged()
-    out_tensors, out_spec = flatten(out)
-    graph = tracer.graph
-    graph.outputs = [tracer.value_of(t) for t in out_tensors]
-    graph.input_spec, graph.output_spec = in_spec, out_spec
-    verify(graph)
-    return Program(graph, tracer.constants)
+from ._symbolic import text
+from .ir import Graph
 
 
 def _signature(tensors: list[Tensor], spec: Any, training: bool) -> tuple:
@@ -49,6 +28,21 @@ def graph_signature(graph: Graph, training: bool) -> tuple:
     """The signature of the inputs `graph` was traced for."""
     return (tuple((v.type.shape, v.type.dtype, v.type.device) for v in graph.inputs),
             json.dumps(graph.input_spec), training)
+
+
+def _fits(signature: tuple, tensors: list) -> bool:
+    """Whether the tensors match a signature: the same size on every exact dim, one size per symbol."""
+    if len(signature) != len(tensors):
+        return False
+    sizes: dict = {}
+    for (shape, dtype, device), t in zip(signature, tensors):
+        a = t._data
+        if a.dtype.name != dtype or len(a.shape) != len(shape) or str(t.device) != device:
+            return False
+        for d, n in zip(shape, a.shape):
+            if d != n and (d.__class__ is not str or sizes.setdefault(d, n) != n or n < 2):
+                return False
+    return True
 
 
 def _describe(signature: tuple) -> str:
@@ -65,14 +59,23 @@ class ScriptFunction:
         self._strict = strict
         self.training = training
         self._traces: dict[tuple, list[Program]] = {}
+        self._exact: dict[tuple, list[str]] = {}   # signature -> why its exact dims are (new traces only)
 
     def _add(self, program: Program, training: bool) -> None:
         self._traces.setdefault(graph_signature(program.graph, training), []).append(program)
 
     def _trace(self, inputs: tuple) -> Program:
-        program = record(self._fn, self._params, inputs)
-        self._add(program, self.training)
-        return program
+        """Trace for these inputs; the trace that serves them (the last of the traces made)."""
+        programs, exact = trace_dynamic(self._fn, self._params, inputs)
+        for program in programs:
+            self._add(program, self.training)
+            self._exact.setdefault(graph_signature(program.graph, self.training), exact)
+        return programs[-1]
+
+    def _find(self, tensors: list, spec: Any) -> tuple | None:
+        """The signature of the traces that serve these inputs."""
+        rest = (json.dumps(spec), self.training)
+        return next((s for s in self._traces if s[1:] == rest and _fits(s[0], tensors)), None)
 
     @property
     def graph(self) -> Graph:
@@ -85,15 +88,17 @@ class ScriptFunction:
 
     def __call__(self, *inputs):
         tensors, spec = flatten(inputs)
-        signature = _signature(tensors, spec, self.training)
-        programs = self._traces.get(signature)
-        if programs is None:
+        found = self._find(tensors, spec)
+        if found is None:
             if self._strict or self._fn is None:
-                traced = _describe(next(iter(self._traces)))
-                raise RuntimeError(f"jit.trace: the trace is specialised to inputs {traced}; got "
-                                   f"{_describe(signature)}. Trace again with such inputs, or trace with strict=False "
-                                   f"to trace each new input signature.")
+                first = next(iter(self._traces))
+                exact = "".join(f" ({why})" for why in self._exact.get(first, ()))
+                raise RuntimeError(f"jit.trace: the trace is specialised to inputs {_describe(first)}; got "
+                                   f"{_describe(_signature(tensors, spec, self.training))}{exact}. Trace again with "
+                                   f"such inputs, or trace with strict=False to trace each new input signature.")
             programs = [self._trace(inputs)]
+        else:
+            programs = self._traces[found]
         arrays = [t._data for t in tensors]
         params = [self._params[k]._data for k in programs[0].graph.params]
         failed = None
@@ -104,6 +109,11 @@ class ScriptFunction:
                 failed = e
         if self._strict or self._fn is None:
             g = failed.guard
+            if g.what == "shape":
+                shape = "[" + ", ".join(map(text, g.expected)) + "]"
+                raise RuntimeError(f"jit.trace: the trace read the shape {shape} of a tensor into Python at {g.where}; "
+                                   f"these inputs give {failed.actual!r}, so the code may compute other sizes. "
+                                   f"Trace with strict=False to trace again for such inputs.")
             raise RuntimeError(f"jit.trace: the trace read a tensor's value into Python at {g.where} ({g.what} gave "
                                f"{g.expected!r}); these inputs give {failed.actual!r}, so the code may take another "
                                f"path. Trace with strict=False to trace again for such inputs.")

@@ -71,14 +71,14 @@ def test_data_dependent_branch_retraces_when_not_strict():
     assert len(next(iter(traced._traces.values()))) == 2  # one trace per branch, kept
 
 
-def test_other_batch_size_breaks_the_shape_guard():
+def test_other_image_size_breaks_the_shape_guard():
     torch.manual_seed(0)
     model = small_cnn().eval()
-    traced = jit.trace(model, torch.randn(2, 3, 8, 8))
-    with pytest.raises(RuntimeError, match=r"specialised to inputs float32\[2, 3, 8, 8\] .*got float32\[5, 3, 8, 8\]"):
-        traced(torch.randn(5, 3, 8, 8))
+    traced = jit.trace(model, torch.randn(2, 3, 8, 8))  # the batch is dynamic (s0), the image size is not
+    with pytest.raises(RuntimeError, match=r"specialised to inputs float32\[s0, 3, 8, 8\] .*got float32\[5, 3, 9, 9\]"):
+        traced(torch.randn(5, 3, 9, 9))
     loose = jit.trace(model, torch.randn(2, 3, 8, 8), strict=False)
-    x = torch.randn(5, 3, 8, 8)
+    x = torch.randn(5, 3, 9, 9)
     with torch.no_grad():
         np.testing.assert_array_equal(loose(x).numpy(), model(x).numpy())
 
@@ -134,12 +134,12 @@ def test_printer_code_and_state_dict():
     model = small_cnn().eval()
     traced = jit.trace(model, torch.randn(1, 3, 8, 8))
     text = str(traced.graph)
-    assert text.startswith("graph(%input0 : float32[1, 3, 8, 8], %0.weight : float32[8, 3, 3, 3]")
+    assert text.startswith("graph(%input0 : float32[s0, 3, 8, 8], %0.weight : float32[8, 3, 3, 3]")
     assert "flambeau.ops.conv.Conv(%input0, %0.weight)" in text and "return (%" in text
     assert "def forward(self, input0):" in traced.code and "self['0.weight']" in traced.code
     assert list(traced.state_dict()) == list(model.state_dict())
     assert traced.eval() is traced and not traced.training
-    with pytest.raises(RuntimeError, match=r"float32\[1, 3, 8, 8\] \(training=False\); got .*\(training=True\)"):
+    with pytest.raises(RuntimeError, match=r"float32\[s0, 3, 8, 8\] \(training=False\); got .*\(training=True\)"):
         traced.train()(torch.randn(1, 3, 8, 8))  # batch norm would use the batch's statistics
 
 
