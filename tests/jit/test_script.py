@@ -458,3 +458,20 @@ class BadInner(nn.Module):
             return x
         finally:
             pass
+
+
+@jit.script
+def clipped(x):
+    if x.max() > 1:
+        x = x / x.max()
+    return x
+
+
+def uses_scripted(x):
+    return clipped(x) * 2
+
+
+def test_scripted_code_called_inside_a_trace_is_recorded_there():
+    for outer in (jit.script(uses_scripted), jit.trace(uses_scripted, torch.ones(3) * 5, strict=False)):
+        for x in (torch.ones(3) * 5, torch.ones(3) * 0.5, torch.arange(3.) * 2):
+            assert_same(outer(x), uses_scripted(x))

@@ -22,6 +22,16 @@ _REFUSED = {ast.Try: "try blocks", ast.Yield: "generators (yield)", ast.YieldFro
 if hasattr(ast, "TryStar"):
     _REFUSED[ast.TryStar] = "try blocks"
 _GRAD_MODES = {"no_grad", "enable_grad", "inference_mode"}
+RUNTIME = "__jit"   # the name of the runtime helpers' module inside converted code
+
+
+def callee(call: ast.Call) -> ast.expr:
+    """What a call calls, seen through the front end's rewriting f(...) -> __jit.call(f)(...)."""
+    func = call.func
+    if (isinstance(func, ast.Call) and isinstance(func.func, ast.Attribute) and func.func.attr == "call"
+            and isinstance(func.func.value, ast.Name) and func.func.value.id == RUNTIME):
+        return func.args[0]
+    return func
 
 
 def walk_local(nodes: list[ast.AST]) -> Iterator[ast.AST]:
@@ -104,8 +114,8 @@ def outside_write(stmts: list[ast.stmt], in_place_names: bool) -> str | None:
                         return f"a write into {ast.unparse(part)}"
             if isinstance(node, ast.AugAssign) and not in_place_names:
                 return f"an augmented assignment ({ast.unparse(node)}), in place on a tensor"
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            attr = node.func.attr
+        elif isinstance(node, ast.Call) and isinstance(callee(node), ast.Attribute):
+            attr = callee(node).attr
             if attr in _MUTATORS or (attr.endswith("_") and not attr.startswith("_")):
                 return f"a call of .{attr}()"
     return None

@@ -26,7 +26,7 @@ from types import CodeType, FunctionType
 
 from . import _analysis
 
-_RT = "__jit"   # the name of the runtime module inside converted code
+_RT = _analysis.RUNTIME
 
 
 class NotSupportedError(Exception):
@@ -67,9 +67,8 @@ def _self_calls(fdef: ast.FunctionDef) -> set[str]:
     """The names of the methods the function calls on `self` (after call rewriting: __jit.call(self.name)(...))."""
     names = set()
     for node in ast.walk(fdef):
-        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "call"
-                and isinstance(node.func.value, ast.Name) and node.func.value.id == _RT):
-            target = node.args[0]
+        if isinstance(node, ast.Call):
+            target = _analysis.callee(node)
             if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self":
                 names.add(target.attr)
     return names
@@ -226,14 +225,16 @@ def _located(original: ast.stmt, stmts: list[ast.stmt]) -> list[ast.stmt]:
 
 
 def _fold_returns(stmts: list[ast.stmt]) -> list[ast.stmt]:
-    """The statements after an if that returns move into its branches that do not: the if ends the list."""
+    """The statements after an if that returns move into its branches that do not: the if ends the list (and so
+    on inside its branches)."""
     for i, s in enumerate(stmts):
-        if isinstance(s, ast.If) and i < len(stmts) - 1 and _analysis.contains_return([s]):
+        if isinstance(s, ast.If) and _analysis.contains_return([s]):
             rest = stmts[i + 1:]
-            if not _analysis.always_returns(s.body):
+            if rest and not _analysis.always_returns(s.body):
                 s.body = s.body + copy.deepcopy(rest)
-            if not _analysis.always_returns(s.orelse):
+            if rest and not _analysis.always_returns(s.orelse):
                 s.orelse = s.orelse + copy.deepcopy(rest)
+            s.body, s.orelse = _fold_returns(s.body), _fold_returns(s.orelse)
             return stmts[:i + 1]
     return stmts
 

@@ -9,7 +9,7 @@ from typing import Any, Callable
 
 from ..ir import Graph
 from .._traced import ScriptFunction, TracedModule
-from . import _runtime
+from . import _blocks, _runtime
 from ._frontend import convert
 from ._types import Signature
 
@@ -23,7 +23,10 @@ class _Entry:
         self.ignored: set[str] = set()
 
     def _traced_call(self, args: tuple, kwargs: dict):
-        return ScriptFunction.__call__(self, *self._signature.bind(args, kwargs))
+        inputs = self._signature.bind(args, kwargs)
+        if _blocks.active_tracer() is not None:   # called inside a trace: the outer trace records its code
+            return self._fn(*inputs)
+        return ScriptFunction.__call__(self, *inputs)
 
     @property
     def graph(self) -> Graph:
@@ -47,7 +50,6 @@ class ScriptedFunction(_Entry, ScriptFunction):
         converted = convert(fn)
         super().__init__(lambda *inputs: self._run(converted, *inputs), {}, strict=False)
         self._setup(fn, skip_self=False)
-        self._script_source = converted   # scripted code calling this function traces it inline
         self.__name__ = fn.__name__
         self.__doc__ = fn.__doc__
 

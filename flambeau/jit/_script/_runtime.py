@@ -76,8 +76,7 @@ def call(f: Any) -> Any:
     if isinstance(f, MethodType) and isinstance(f.__func__, FunctionType):
         g = _function(f.__func__)
         return f if g is f.__func__ else MethodType(g, f.__self__)
-    script_fn = getattr(f, "_script_source", None)   # a function scripted on its own is traced inline
-    return script_fn if script_fn is not None else f
+    return f
 
 
 def _function(fn: FunctionType) -> Callable:
