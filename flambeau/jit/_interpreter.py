@@ -199,7 +199,8 @@ def _compile(graph: Graph, slots: dict[str, int]) -> tuple[list, list]:
             refs.append(name)
             return _Slot(slots[name], as_tensor)
         args = tuple(decode(a, slot) for a in n.attrs)
-        steps.append((prim.forward, prim.variadic, ins, args, bool(refs), out, tuple(guards.pop(n.outputs[0].name, ()))))
+        out_guards = tuple(guards.pop(n.outputs[0].name, ()))
+        steps.append((prim.forward, prim.variadic, ins, args, bool(refs), out, out_guards))
     entry = [(slots[name], g) for name, gs in guards.items() for g in gs]
     return entry, steps
 

@@ -77,7 +77,8 @@ class _Reader:
         graph.outputs = [self.ref(v) for v in data["outputs"]]
         for g in data["guards"]:
             _expect(isinstance(g, dict) and set(g) == {"value", "what", "expected", "where"} and
-                    g["what"] in ("item", "tolist", "bool", "numpy", "shape") and isinstance(g["where"], str), "a guard", g)
+                    g["what"] in ("item", "tolist", "bool", "numpy", "shape") and isinstance(g["where"], str),
+                    "a guard", g)
             if g["what"] == "shape":  # sizes: ints and expressions (flambeau/jit/_symbolic.py)
                 _expect(isinstance(g["expected"], list), "a list of sizes", g["expected"])
                 for size in g["expected"]:
