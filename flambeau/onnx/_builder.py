@@ -57,8 +57,11 @@ class GraphBuilder:
         return name
 
     def add_initializer(self, name: str, array) -> None:
+        """An initializer of the outermost graph (a subgraph sees it)."""
         self.names.add(name)
-        self.initializers.append(self.onnx.numpy_helper.from_array(np.ascontiguousarray(array), name))
+        array = np.asarray(array)  # (np.ascontiguousarray would make a 0-d array 1-d)
+        self.root.initializers.append(self.onnx.numpy_helper.from_array(
+            array if array.flags.c_contiguous else array.copy(), name))
 
     def scalar(self, value, dtype: str) -> str:
         return self.const(np.array(value, dtype=_numpy(dtype)))

@@ -114,11 +114,7 @@ class Translator:
         self.pending: dict[str, Pending] = {}   # layers waiting to take in the affine steps after them
         self.transposed: dict[str, str] = {}    # folded value -> the 2-d parameter it is the transpose of
         self.uses: dict[str, int] = {}
-        for n in g.nodes:
-            for name in [v.name for v in n.inputs] + [r.ir for r in _refs(_decoded(n.attrs), [])]:
-                self.uses[name] = self.uses.get(name, 0) + 1
-        for v in g.outputs:
-            self.uses[v.name] = self.uses.get(v.name, 0) + 2   # never folded away
+        self._count_uses(g)
         self.types = {}   # IR value -> (shape with Syms, dtype)
         for v in [*g.inputs, *g.params.values(), *g.constants]:
             self.types[v.name] = (self._merged_shape(v), v.type.dtype)
@@ -129,12 +125,22 @@ class Translator:
             if not _has_sym(self.types[v.name][0]):
                 self.known[v.name] = main.constants[v.name]
 
-    def _sized(self, traced, moved: list, where: str):
+    def _count_uses(self, g: Graph) -> None:
+        """How many nodes read each value (a graph's or block's outputs count twice: never folded away)."""
+        for n in g.nodes:
+            for name in [v.name for v in n.inputs] + [r.ir for r in _refs(_decoded(n.attrs), [])]:
+                self.uses[name] = self.uses.get(name, 0) + 1
+            for block in n.blocks:
+                self._count_uses(block)
+        for v in g.outputs:
+            self.uses[v.name] = self.uses.get(v.name, 0) + 2
+
+    def sized(self, traced, moved: list, where: str):
         """Dims or arguments with their sizes that follow the dynamic axes as Syms."""
         return from_trace(merge(traced, moved, self.sizes, where), *self.symbols)
 
     def _merged_shape(self, v) -> tuple:
-        return self._sized(v.type.shape, [_value(m.graph, v.name).type.shape for m in self.moved], f"value %{v.name}")
+        return self.sized(v.type.shape, [_value(m.graph, v.name).type.shape for m in self.moved], f"value %{v.name}")
 
     def name_of(self, ir: str) -> str:
         """The ONNX name of a graph value; parameters and known arrays become initializers on first use."""
@@ -171,13 +177,32 @@ class Translator:
         return self.b.op("ConstantOfShape", [self.b.shape(self.types[ir][0])], value=value)
 
     def run(self) -> None:
-        g = self.main.graph
-        for i, node in enumerate(g.nodes):
+        self.nodes(self.main.graph.nodes, [m.graph.nodes for m in self.moved])
+
+    def flush(self) -> None:
+        """Emit the pending layers (before a block, which must not be where they are defined)."""
+        for ir in list(self.pending):
+            self.names[ir] = self.pending.pop(ir).emit(self.b, self._param)
+
+    def nodes(self, nodes: list, moved: list[list]) -> None:
+        """Translate `nodes` into the current builder; moved[k] is the same node list in moved trace k."""
+        from ._control import CONTROL
+        if any(len(m) != len(nodes) or any(a.op != b.op or [v.name for v in a.inputs] != [v.name for v in b.inputs]
+                                           for a, b in zip(m, nodes)) for m in moved):
+            raise TraceMismatch("the traced graph changes with the dynamic axes' sizes (the code branches on a "
+                                "size, or loops over one); it cannot be exported with those axes dynamic")
+        for i, node in enumerate(nodes):
             where = f"node {i} ({node.op})"
-            args = self._sized(_decoded(node.attrs), [_decoded(m.graph.nodes[i].attrs) for m in self.moved], where)
+            if node.op in CONTROL:
+                self.flush()
+                for k, (v, name) in enumerate(zip(node.outputs, CONTROL[node.op](self, node, [m[i] for m in moved]))):
+                    self.names[v.name] = name
+                    self.types[v.name] = (self.sized(v.type.shape, [m[i].outputs[k].type.shape for m in moved], where),
+                                          v.type.dtype)
+                continue
+            args = self.sized(_decoded(node.attrs), [_decoded(m[i].attrs) for m in moved], where)
             out = node.outputs[0]
-            out_shape = self._sized(out.type.shape, [m.graph.nodes[i].outputs[0].type.shape for m in self.moved],
-                                    where)
+            out_shape = self.sized(out.type.shape, [m[i].outputs[0].type.shape for m in moved], where)
             self.types[out.name] = (out_shape, out.type.dtype)
             refs = _refs(args, [])
             if (self.fold and all(v.name in self.known for v in node.inputs) and all(r.ir in self.known for r in refs)
@@ -254,12 +279,8 @@ def _value(graph: Graph, name: str):
 
 
 def _check_aligned(g: Graph, others: list[Graph]) -> None:
-    """The traces with moved sizes must be the same program: the same nodes on the same values."""
+    """The traces with moved sizes must be the same program (their nodes are compared as they are translated)."""
     for o in others:
-        same = (len(o.nodes) == len(g.nodes) and len(o.inputs) == len(g.inputs)
-                and [v.name for v in o.constants] == [v.name for v in g.constants]
-                and all(a.op == b.op and [v.name for v in a.inputs] == [v.name for v in b.inputs]
-                        for a, b in zip(g.nodes, o.nodes)))
-        if not same:
-            raise TraceMismatch("the traced graph changes with the dynamic axes' sizes (the code branches on a "
-                                "size, or loops over one); it cannot be exported with those axes dynamic")
+        if len(o.inputs) != len(g.inputs) or [v.name for v in o.constants] != [v.name for v in g.constants]:
+            raise TraceMismatch("the traced graph changes with the dynamic axes' sizes (it captures other "
+                                "constants); it cannot be exported with those axes dynamic")

@@ -234,3 +234,35 @@ def test_export_without_onnx_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "onnx", None)
     with pytest.raises(ImportError, match=r"pip install flambeau\[onnx\]"):
         flambeau.onnx.export(nn.Linear(2, 2), torch.randn(1, 2), io.BytesIO())
+
+
+class Branches(nn.Module):
+    """Control flow on tensor values, which jit.script records as prim.If and prim.Loop."""
+
+    def __init__(self):
+        super().__init__()
+        self.lin = nn.Linear(4, 4)
+
+    def forward(self, x):
+        y = self.lin(x)
+        if y.sum() > 0:
+            y = y * 2
+        else:
+            y = -y
+        y = y.abs() + 0.1
+        while y.sum() < 100:
+            y = y * 2
+        return y
+
+
+def test_script_control_flow_as_if_and_loop():
+    from flambeau import jit
+    torch.manual_seed(0)
+    scripted = jit.script(Branches().eval())
+    x = randn(2, 4)
+    scripted(torch.from_numpy(x))
+    data = exported(scripted, torch.from_numpy(x), input_names=["x"], dynamic_axes={"x": {0: "n"}})
+    assert {"If", "Loop"} <= op_types(data)
+    # the other branch, more or fewer loop trips, another batch size
+    for feed in (x, -x, x * 0.01, randn(5, 4, seed=5)):
+        assert_runs_like_eager(data, scripted, {"x": feed})
