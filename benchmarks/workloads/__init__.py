@@ -24,8 +24,8 @@ class Workload:
 
 
 def _all() -> list:
-    from . import compile, func, layers, models, overhead, pipeline, sequence, startup, text, vision_tasks
-    return [*models.WORKLOADS, *compile.WORKLOADS, *vision_tasks.WORKLOADS, *text.WORKLOADS, *overhead.WORKLOADS, *layers.WORKLOADS,
+    from . import compile, func, jit, layers, models, overhead, pipeline, sequence, startup, text, vision_tasks
+    return [*models.WORKLOADS, *compile.WORKLOADS, *jit.WORKLOADS, *vision_tasks.WORKLOADS, *text.WORKLOADS, *overhead.WORKLOADS, *layers.WORKLOADS,
             *sequence.WORKLOADS, *func.WORKLOADS, *pipeline.WORKLOADS, *startup.WORKLOADS]
 
 
