@@ -9,6 +9,7 @@ size that fits neither has no expression and is refused where it is used.
 """
 from __future__ import annotations
 
+import ast
 import json
 import math
 from dataclasses import dataclass
@@ -64,13 +65,18 @@ def from_trace(x: Any, sizes: dict[str, int], rename: dict[str, str]) -> Any:
     """A symbolic trace's dims or decoded arguments with their expressions (strings, [op, a, b] lists, SizeExprs)
     as Syms over the export's symbols: `rename` maps the trace's symbols of dynamic axes to them; the others take
     their example sizes (`sizes`)."""
-    from ..jit._symbolic import SizeExpr, evaluate, substitute
-    if isinstance(x, SizeExpr) or isinstance(x, str) and x in sizes:
-        expr = x.expr if isinstance(x, SizeExpr) else x
+    from ..jit._symbolic import SizeExpr, evaluate, substitute, symbols_of
+    if isinstance(x, str) and sizes:  # a dim: a symbol, or the text of an expression ("s0*4"); not another string
+        try:
+            parsed = parse(x)
+        except (SyntaxError, ValueError):
+            parsed = None
+        if parsed is not None and symbols_of(parsed) and symbols_of(parsed) <= sizes.keys():
+            x = SizeExpr(parsed)
+    if isinstance(x, SizeExpr):
+        expr = x.expr
         kept = substitute(expr, {k: v for k, v in sizes.items() if k not in rename})
         return kept if type(kept) is int else Sym(evaluate(expr, sizes), json.dumps(_renamed(kept, rename)))
-    if type(x) is list and len(x) == 3 and x[0] in ("+", "-", "*", "//", "%"):
-        return from_trace(SizeExpr(x), sizes, rename)
     if type(x) in (tuple, list):
         return type(x)(from_trace(a, sizes, rename) for a in x)
     if type(x) is dict:
@@ -78,6 +84,24 @@ def from_trace(x: Any, sizes: dict[str, int], rename: dict[str, str]) -> Any:
     if type(x) is slice:
         return slice(*from_trace((x.start, x.stop, x.step), sizes, rename))
     return x
+
+
+_OPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.FloorDiv: "//", ast.Mod: "%"}
+
+
+def parse(text: str) -> Any:
+    """A dim's text ("s0", "s0*4", "(s0 + 1)//2", as flambeau.jit prints them) as an expression."""
+    def expr(node):
+        if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
+            return [_OPS[type(node.op)], expr(node.left), expr(node.right)]
+        if isinstance(node, ast.Name):
+            return node.id
+        if isinstance(node, ast.Constant) and type(node.value) is int:
+            return node.value
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            return ["-", 0, expr(node.operand)]
+        raise ValueError(f"malformed size expression {text!r}")
+    return expr(ast.parse(text, mode="eval").body)
 
 
 def _renamed(expr: Any, rename: dict[str, str]) -> Any:

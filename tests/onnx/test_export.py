@@ -266,3 +266,22 @@ def test_script_control_flow_as_if_and_loop():
     # the other branch, more or fewer loop trips, another batch size
     for feed in (x, -x, x * 0.01, randn(5, 4, seed=5)):
         assert_runs_like_eager(data, scripted, {"x": feed})
+
+
+@pytest.mark.parametrize("text", ["(s0 + 1)//2*s1 - s0 % 3", "(s0 - 9)//4", "s1"])
+def test_size_expressions_become_shape_arithmetic(text):
+    """A symbolic trace's dims (flambeau.jit's size expressions) as nodes computing them from an input's shape,
+    with Python's floor division and modulo."""
+    from flambeau.onnx._builder import GraphBuilder
+    from flambeau.onnx._sizes import from_trace
+    sym = from_trace(text, {"s0": 5, "s1": 3}, {"s0": "s0", "s1": "s1"})
+    assert sym.traced == eval(text, {"s0": 5, "s1": 3})
+    b = GraphBuilder(onnx, 20, {"x"}, {0: ("x", 0), 1: ("x", 1)})
+    out = b.size(sym)
+    graph = onnx.helper.make_graph(b.nodes, "sizes", [b.value_info("x", "float32", ["a", "b"])],
+                                   [b.value_info(out, "int64", [1])], b.initializers)
+    model = onnx.helper.make_model(graph, opset_imports=[onnx.helper.make_opsetid("", 20)], ir_version=9)
+    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    for s0, s1 in ((5, 3), (2, 7), (12, 1)):
+        (got,) = session.run(None, {"x": np.zeros((s0, s1), np.float32)})
+        assert got.tolist() == [eval(text, {"s0": s0, "s1": s1})]
