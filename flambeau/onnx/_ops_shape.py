@@ -6,6 +6,7 @@ import math
 import numpy as np
 
 from ..jit._attrs import numpy_dtype
+from ._call import Ref
 from ._sizes import Sym
 from .errors import OnnxExporterError
 
@@ -93,7 +94,6 @@ def index(b, c):
 def advanced_index(b, c):
     """x[..., idx, ...] with one integer index tensor and whole slices elsewhere: Gather."""
     key = c.args[0] if type(c.args[0]) is tuple else (c.args[0],)
-    from ._translate import Ref
     refs = [i for i, k in enumerate(key) if isinstance(k, Ref)]
     whole = all(k == slice(None) or k is Ellipsis for i, k in enumerate(key) if i not in refs)
     if len(refs) != 1 or not whole or key[refs[0]].dtype == "bool" or Ellipsis in key[refs[0] + 1:]:
@@ -131,8 +131,8 @@ def full(b, c):
     return b.op("ConstantOfShape", [b.shape(shape)], value=value)
 
 
-TABLE = {"flambeau.jit._symbolic.Full": full, _S + "Reshape": reshape, _S + "View": reshape, _S + "Expand": expand, _S + "Permute": permute,
-         _S + "Transpose": permute, _S + "Flip": flip, _S + "Slice": index, "flambeau.ops.indexing.BasicIndex": index,
+TABLE = {"flambeau.jit._symbolic.Full": full, _S + "Reshape": reshape, _S + "View": reshape, _S + "Expand": expand,
+         _S + "Permute": permute, _S + "Transpose": permute, _S + "Flip": flip, _S + "Slice": index, "flambeau.ops.indexing.BasicIndex": index,
          "flambeau.ops.indexing.AdvancedIndex": advanced_index, "flambeau.ops.joining.Cat": cat,
          "flambeau.ops.joining.Stack": stack, "flambeau.ops.joining.Repeat": repeat,
          "flambeau.ops.conversion.Clone": identity, "flambeau.ops.conversion.ToDevice": identity}

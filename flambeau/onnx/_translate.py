@@ -6,7 +6,7 @@ the ONNX name of the node's output. Shapes and arguments carry Syms where a size
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -16,45 +16,18 @@ from ..jit._interpreter import resolve
 from ..jit.ir import Graph
 from . import _ops_activation, _ops_elementwise, _ops_nn, _ops_reduction, _ops_rnn, _ops_shape
 from ._builder import GraphBuilder
+from ._call import Call, Ref, Traced
 from ._fuse import STEPS, Pending
 from ._sizes import Sym, SymbolicSizeUsed, TraceMismatch, from_trace, merge
 from .errors import OnnxExporterError, UnsupportedOperatorError
 
-TABLE: dict = {**_ops_elementwise.TABLE, **_ops_activation.TABLE, **_ops_shape.TABLE, **_ops_nn.TABLE, **_ops_reduction.TABLE,
-               **_ops_rnn.TABLE}
+TABLE: dict = {**_ops_elementwise.TABLE, **_ops_activation.TABLE, **_ops_shape.TABLE, **_ops_nn.TABLE,
+               **_ops_reduction.TABLE, **_ops_rnn.TABLE}
 
 
 _CONV = "flambeau.ops.conv.Conv"
 _MATMUL = "flambeau.ops.matmul.MatMul"
 _TRANSPOSES = ("flambeau.ops.shape.Transpose", "flambeau.ops.shape.Permute")
-
-
-@dataclass(frozen=True)
-class Ref:
-    """An array argument: a reference to a graph value (ir), with its ONNX name once translated."""
-    ir: str
-    as_tensor: bool
-    onnx: str | None = None
-    dtype: str | None = None
-
-
-@dataclass
-class Call:
-    op: str
-    inputs: list[str]            # ONNX names
-    shapes: list[tuple]          # the inputs' shapes (ints and Syms)
-    dtypes: list[str]
-    args: list                   # the primitive's static arguments; arrays as Refs
-    out_shape: tuple
-    out_dtype: str
-    memo: dict = field(default_factory=dict)   # shared by the translations of one export
-
-
-@dataclass
-class Traced:
-    """One trace: its graph and constants' arrays."""
-    graph: Graph
-    constants: dict
 
 
 def _decoded(attrs: list) -> list:

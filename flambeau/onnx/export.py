@@ -19,7 +19,8 @@ from ..nn.modules.module import Module
 from ._builder import GraphBuilder
 from ._cleanup import drop_dead, name_outputs
 from ._sizes import Sym, symbol
-from ._translate import Traced, Translator
+from ._call import Traced
+from ._translate import Translator
 
 SUPPORTED_OPSETS = range(17, 22)
 DEFAULT_OPSET = 20   # torch.onnx's default (torch.onnx._constants.ONNX_DEFAULT_OPSET)
@@ -35,8 +36,8 @@ def _onnx():
 
 def export(model: Module | Callable, args: Any = (), f: str | os.PathLike | Any = None, *,
            input_names: Sequence[str] | None = None, output_names: Sequence[str] | None = None,
-           opset_version: int | None = None, dynamic_axes: Mapping[str, Mapping[int, str] | Sequence[int]] | None = None,
-           do_constant_folding: bool = True, dynamo: bool = True, verbose: bool | None = None) -> None:
+           opset_version: int | None = None,
+           dynamic_axes: Mapping[str, Mapping[int, str] | Sequence[int]] | None = None, do_constant_folding: bool = True, dynamo: bool = True, verbose: bool | None = None) -> None:
     """Export `model(*args)` as an ONNX model to `f` (a path or a binary file object).
 
     As torch.onnx.export with dynamo=False (the TorchScript-based exporter); dynamo=True runs the same export and
