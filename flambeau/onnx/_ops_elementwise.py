@@ -42,14 +42,9 @@ def _arithmetic(op_type: str):
     return translate
 
 
-def _common(c) -> list[str]:
-    common = np.result_type(*[numpy_dtype(d) for d in c.dtypes]).name
-    return common
-
-
 def _compare(op_type: str):
     def translate(b, c):
-        common = _common(c)
+        common = np.result_type(*[numpy_dtype(d) for d in c.dtypes]).name
         return b.op(op_type, [b.cast(n, d, common) for n, d in zip(c.inputs, c.dtypes)])
     return translate
 

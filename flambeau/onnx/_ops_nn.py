@@ -11,10 +11,15 @@ _P = "flambeau.ops.pool."
 _N = "flambeau.ops.norm."
 
 
+def conv_attributes(args, weight_shape) -> dict:
+    """ONNX Conv's attributes for flambeau's Conv arguments (pads per dim as (low, high))."""
+    pads, stride, dilation, groups = args
+    return dict(pads=[lo for lo, _ in pads] + [hi for _, hi in pads], strides=list(stride),
+                dilations=list(dilation), group=groups, kernel_shape=list(weight_shape[2:]))
+
+
 def conv(b, c):
-    pads, stride, dilation, groups = c.args
-    return b.op("Conv", c.inputs, pads=[lo for lo, _ in pads] + [hi for _, hi in pads], strides=list(stride),
-                dilations=list(dilation), group=groups, kernel_shape=list(c.shapes[1][2:]))
+    return b.op("Conv", c.inputs, **conv_attributes(c.args, c.shapes[1]))
 
 
 def _batched(b, c, nsp: int, pool):

@@ -203,9 +203,7 @@ class Translator:
             return False
         w = ins[1].name
         if node.op == _CONV:
-            pads, stride, dilation, groups = args
-            attrs = dict(pads=[lo for lo, _ in pads] + [hi for _, hi in pads], strides=list(stride),
-                         dilations=list(dilation), group=groups, kernel_shape=list(ins[1].type.shape[2:]))
+            attrs = _ops_nn.conv_attributes(args, ins[1].type.shape)
             self.pending[out.name] = Pending("Conv", self.name_of(ins[0].name), self.known[w], self.param_of.get(w),
                                              attrs, len(out.type.shape), out.type.dtype)
             return True
