@@ -5,7 +5,6 @@ over a flat list of arrays. Guards are checked as soon as the value they read is
 """
 from __future__ import annotations
 
-import dataclasses
 import importlib
 
 import numpy as np
@@ -120,12 +119,9 @@ class Program:
                  if d.__class__ is str}
         # "shape" guards (a size read into Python) are checked once the run is over: their expected sizes are
         # expressions of the inputs' sizes
-        plain = dataclasses.replace(graph, guards=[g for g in graph.guards if g.what != "shape"])
-        self.entry_guards, self.steps = _compile(plain, slots)
+        self.entry_guards, self.steps = _compile(graph, slots, where)
         self.shape_guards = [(slots[g.value.name], g, [_Size(e, where) for e in g.expected])
-                             for g in graph.guards if g.what == "shape"]
-        if where:
-            self.steps = [_bound_step(step, where) for step in self.steps]
+                             for g in _all_guards(graph) if g.what == "shape"]
         self.size = len(slots)
         self.outputs = [slots[v.name] for v in graph.outputs]
 
@@ -175,18 +171,26 @@ def execute(steps: list, env: list) -> None:
             _check(g, result)
 
 
-def _compile(graph: Graph, slots: dict[str, int]) -> tuple[list, list]:
+def _all_guards(graph: Graph) -> list[Guard]:
+    """The guards of a graph and of its blocks, at any depth."""
+    return [*graph.guards, *(g for n in graph.nodes for b in n.blocks for g in _all_guards(b))]
+
+
+def _compile(graph: Graph, slots: dict[str, int], where: dict) -> tuple[list, list]:
     """A graph's (or block's) steps, giving each value it defines a slot, and the guards to check on entry: those
-    on values defined before it (inputs, parameters, a block's inputs and the values outside it)."""
+    on values defined before it (inputs, parameters, a block's inputs and the values outside it). Size expressions
+    are bound to the input dims `where` names; "shape" guards are the Program's, checked once a run is over (a
+    block's value holds what its last run computed)."""
     guards: dict[str, list[Guard]] = {}
     for g in graph.guards:
-        guards.setdefault(g.value.name, []).append(g)
+        if g.what != "shape":
+            guards.setdefault(g.value.name, []).append(g)
     steps = []
     for n in graph.nodes:
         if n.op in _CONTROL:
             for v in n.outputs:
                 slots.setdefault(v.name, len(slots))
-            step = _CONTROL[n.op](n, slots)
+            step = _CONTROL[n.op](n, slots, where)
             step.guards = [(slots[v.name], g) for v in n.outputs for g in guards.pop(v.name, ())]
             steps.append((step, None, (), (), False, -1, ()))
             continue
@@ -200,7 +204,8 @@ def _compile(graph: Graph, slots: dict[str, int]) -> tuple[list, list]:
             return _Slot(slots[name], as_tensor)
         args = tuple(decode(a, slot) for a in n.attrs)
         out_guards = tuple(guards.pop(n.outputs[0].name, ()))
-        steps.append((prim.forward, prim.variadic, ins, args, bool(refs), out, out_guards))
+        step = (prim.forward, prim.variadic, ins, args, bool(refs), out, out_guards)
+        steps.append(_bound_step(step, where) if where else step)
     entry = [(slots[name], g) for name, gs in guards.items() for g in gs]
     return entry, steps
 
@@ -208,9 +213,9 @@ def _compile(graph: Graph, slots: dict[str, int]) -> tuple[list, list]:
 class _Block:
     """A compiled block: its input and output slots, entry guards and steps."""
 
-    def __init__(self, block: Graph, slots: dict[str, int]):
+    def __init__(self, block: Graph, slots: dict[str, int], where: dict):
         self.inputs = [slots.setdefault(v.name, len(slots)) for v in block.inputs]
-        self.entry_guards, self.steps = _compile(block, slots)
+        self.entry_guards, self.steps = _compile(block, slots, where)
         self.outputs = [slots[v.name] for v in block.outputs]
 
     def run(self, env: list) -> list:
@@ -231,9 +236,9 @@ class _ControlStep:
 
 
 class _IfStep(_ControlStep):
-    def __init__(self, node, slots: dict[str, int]):
+    def __init__(self, node, slots: dict[str, int], where: dict):
         self.cond = slots[node.inputs[0].name]
-        self.then, self.other = (_Block(b, slots) for b in node.blocks)
+        self.then, self.other = (_Block(b, slots, where) for b in node.blocks)
         self.outputs = [slots[v.name] for v in node.outputs]
 
     def __call__(self, env: list) -> None:
@@ -241,9 +246,9 @@ class _IfStep(_ControlStep):
 
 
 class _LoopStep(_ControlStep):
-    def __init__(self, node, slots: dict[str, int]):
+    def __init__(self, node, slots: dict[str, int], where: dict):
         self.trip, self.cond, *self.initial = (slots[v.name] for v in node.inputs)
-        self.body = _Block(node.blocks[0], slots)
+        self.body = _Block(node.blocks[0], slots, where)
         self.carried = node.blocks[0].outputs[1:]
         self.outputs = [slots[v.name] for v in node.outputs]
         self.where = node.attrs[0] if node.attrs else "a loop"

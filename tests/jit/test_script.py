@@ -475,3 +475,25 @@ def test_scripted_code_called_inside_a_trace_is_recorded_there():
     for outer in (jit.script(uses_scripted), jit.trace(uses_scripted, torch.ones(3) * 5, strict=False)):
         for x in (torch.ones(3) * 5, torch.ones(3) * 0.5, torch.arange(3.) * 2):
             assert_same(outer(x), uses_scripted(x))
+
+
+def flatten_and_shrink(x):
+    if x.sum() > 0:
+        y = x.reshape(x.shape[0], -1) * 2
+    else:
+        y = x.reshape(x.shape[0], -1)
+    steps = torch.zeros(())
+    while y.abs().max() > 1:
+        y = y.reshape(y.shape[0], -1) / 2
+        steps = steps + 1
+    return y, steps
+
+
+def test_one_graph_serves_other_sizes_branches_and_trip_counts():
+    scripted = jit.script(flatten_and_shrink)
+    rng = np.random.default_rng(0)
+    for batch, sign, scale in ((2, 1, 3), (5, -1, 40), (7, 1, 0.1), (3, -1, 9)):
+        x = torch.from_numpy((rng.standard_normal((batch, 3, 4)) * sign * scale).astype(np.float32))
+        assert_same(scripted(x), flatten_and_shrink(x))
+    assert len(programs(scripted)) == 1   # symbolic dims inside the blocks (flambeau/jit/_symbolic.py)
+    assert scripted.graph.inputs[0].type.shape[0] == "s0"

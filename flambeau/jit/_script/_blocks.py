@@ -15,9 +15,10 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ... import _dispatch
+from ... import _dispatch, _tensor
 from ..._tensor import Tensor
 from ...utils._pytree import tree_flatten, tree_unflatten
+from .. import _symbolic
 from .._tracer import Tracer
 from ..ir import Graph, Node, Type, Value
 
@@ -48,10 +49,14 @@ def _recording(tracer: Tracer, block: Graph):
 
 @contextmanager
 def _paused(tracer: Tracer):
+    """The tracer neither records ops nor hands out symbolic sizes (flambeau/jit/_symbolic.py) meanwhile."""
+    hooks = _tensor.shape_hook, _symbolic.active
     _dispatch.remove_observer(tracer)
+    _tensor.shape_hook, _symbolic.active = None, None
     try:
         yield
     finally:
+        _tensor.shape_hook, _symbolic.active = hooks
         _dispatch.add_observer(tracer)
 
 
@@ -72,10 +77,11 @@ def _bind_like(tracer: Tracer, t: Tensor, prefix: str, like: Value) -> Value:
     return tracer._bind(t, tracer._fresh(prefix), dims)
 
 
-def _fresh_output(tracer: Tracer, t: Tensor) -> tuple[Tensor, Value]:
-    """A copy of `t` bound to a new value: a node's output (the copy keeps it apart from the value it came from)."""
+def _fresh_output(tracer: Tracer, t: Tensor, like: Value) -> tuple[Tensor, Value]:
+    """A copy of `t` bound to a new value of `like`'s type: a node's output (the copy keeps it apart from the value
+    it came from)."""
     copy = Tensor._wrap(t._data.copy())
-    return copy, _bind_like(tracer, copy, "v", tracer.value_of(t))
+    return copy, _bind_like(tracer, copy, "v", like)
 
 
 def record_if(tracer: Tracer, cond: Tensor, then_fn: Callable, else_fn: Callable, args: tuple, where: str):
@@ -96,7 +102,7 @@ def record_if(tracer: Tracer, cond: Tensor, then_fn: Callable, else_fn: Callable
     spec, leaves, pairs = merged
     outputs = []
     for i, (mine, theirs) in pairs.items():
-        leaves[i], value = _fresh_output(tracer, mine)
+        leaves[i], value = _fresh_output(tracer, mine, tracer.value_of(mine))
         outputs.append((value, tracer.value_of(mine), tracer.value_of(theirs)))
     blocks[0].outputs = [m for _, m, _ in outputs]
     blocks[1].outputs = [t for _, _, t in outputs]
@@ -184,11 +190,11 @@ def record_loop(tracer: Tracer, cond: Tensor, cond_fn: Callable, body_fn: Callab
     trips = tracer.value_of(Tensor._wrap(np.asarray(_MAX_TRIPS, dtype=np.int64)))
     final = new if go else args
     if go:
-        final = _finish(tracer, block, where, body_fn, cond_fn, new, new_cond, carried)
+        final = _finish(tracer, where, body_fn, cond_fn, new, new_cond, carried)
     result = list(final)
     node_outputs = []
-    for i in carried:
-        result[i], value = _fresh_output(tracer, final[i])
+    for i, like in zip(carried, outputs[1:]):
+        result[i], value = _fresh_output(tracer, final[i], like)
         node_outputs.append(value)
     for i, a in enumerate(args):
         if a is UNDEFINED:
@@ -222,19 +228,20 @@ def _has_guards(block: Graph) -> bool:
     return bool(block.guards) or any(_has_guards(b) for n in block.nodes for b in n.blocks)
 
 
-def _finish(tracer: Tracer, block: Graph, where: str, body_fn: Callable, cond_fn: Callable, values: tuple,
-            cond: Tensor, carried: list[int]) -> tuple:
+def _finish(tracer: Tracer, where: str, body_fn: Callable, cond_fn: Callable, values: tuple, cond: Tensor,
+            carried: list[int]) -> tuple:
     """Run the rest of the loop eagerly, unrecorded; the traced body must stay right for every iteration."""
-    types = [v.type for v in block.inputs[1:]]
+    def types(values: tuple) -> list:
+        return [(values[i]._data.shape, values[i]._data.dtype) if isinstance(values[i], Tensor) else None
+                for i in carried]
+    traced = types(values)   # what the first iteration gave, as the body was traced for
     with _paused(tracer):
         iteration = 1
         while _truth(cond):
             values = body_fn(*values)
             cond = cond_fn(*values)
             iteration += 1
-            got = [(tuple(values[i]._data.shape), values[i]._data.dtype.name) if isinstance(values[i], Tensor)
-                   else None for i in carried]
-            if not isinstance(cond, Tensor) or got != [(t.shape, t.dtype) for t in types]:
+            if not isinstance(cond, Tensor) or types(values) != traced:
                 raise RuntimeError(f"jit.script: the loop at {where} changed the types of its carried values (or "
                                    f"its condition) at iteration {iteration}; a loop body is traced once for them")
     return values
