@@ -43,7 +43,7 @@ class Capture(Tracer):
         self.failure: str | None = None
         self.paused = False           # inside an optimizer step: its own work is the opaque node
         self.sources: list = []       # (Value, phase, kind, obj): read obj's array (kind "tensor") or obj.grad's
-        self.events: list = []        # (node count, write-backs, optimizer) at each optimizer step
+        self.events: list = []        # (last node before it, write-backs, optimizer) at each optimizer step
         self.live_tensors: dict = {}  # id(array) -> tensor, for the arrays of live values
         self.written: dict = {}       # id(tensor) -> tensor: live tensors written in place
         self.params: dict = {}        # id(leaf) -> leaf: leaves that require grad, whose .grad is replayed
@@ -255,7 +255,8 @@ class Capture(Tracer):
             return
         if len(args) > 1 or kwargs:
             return self.fail("optimizer.step() is called with a closure")
-        self.events.append((len(self.graph.nodes), self.sync(), opt))
+        last = self.graph.nodes[-1] if self.graph.nodes else None  # the last node before the step
+        self.events.append((last, self.sync(), opt))
         self.paused = True
 
     def _after_step(self, opt, args, kwargs) -> None:

@@ -18,6 +18,7 @@ from ..utils._pytree import tree_flatten, tree_unflatten
 from ._aot import CompiledCall, trace_backward
 from ._capture import Capture, _Unsupported
 from ._guards import Guards, reachable_objects
+from ._passes import transpose_products
 from ._program import Program
 
 CACHE_SIZE_LIMIT = 8  # captures per signature, as torch._dynamo.config.cache_size_limit
@@ -105,6 +106,7 @@ def _build(capture: Capture, out) -> tuple:
         backward = trace_backward(capture, [t for t in outs if t._rg])
     values, final = capture.finish(outs)
     graph = capture.graph
+    transpose_products(graph, capture._fresh)
     inference = Program(graph, capture.sources, capture.events, values, final)
     trained = Program(graph, capture.sources, capture.events, values, final, backward) if backward else None
     return inference, trained, backward[2] if backward else [], differentiable, leaves, spec

@@ -20,7 +20,7 @@ _generic = np.generic
 
 
 class Program:
-    """graph: the capture's graph; sources: (Value, phase, kind, obj) live values; events: (node count,
+    """graph: the capture's graph; sources: (Value, phase, kind, obj) live values; events: (last node,
     writes, optimizer); outputs: Values; final: the writes at the end; backward: (cotangent Values, leaf
     grad Values) when the outputs have a compiled backward, else None."""
 
@@ -119,13 +119,12 @@ def _needed(nodes: list, roots: list) -> list:
 
 
 def _segments(nodes: list, events: list) -> dict:
-    """id(node) -> how many optimizer steps ran before it."""
-    bounds = [count for count, _, _ in events]
-    segment_of, k = {}, 0
-    for i, node in enumerate(nodes):
-        while k < len(bounds) and i >= bounds[k]:
-            k += 1
+    """id(node) -> how many optimizer steps ran before it (an event names the last node before it)."""
+    ends = {id(last): k + 1 for k, (last, _, _) in enumerate(events) if last is not None}
+    segment_of, k = {}, sum(last is None for last, _, _ in events)
+    for node in nodes:
         segment_of[id(node)] = k
+        k = ends.get(id(node), k)
     return segment_of
 
 

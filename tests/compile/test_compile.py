@@ -33,6 +33,13 @@ def same(a, b) -> bool:
     return np.array_equal(a.detach().numpy(), b.detach().numpy())
 
 
+def close(a, b) -> bool:
+    """Equal to float32 rounding: the compiled weight gradient is one matmul on transposed views (g^T h), whose
+    BLAS may sum the batch in another order than eager's transposed (h^T g)^T (flambeau/_compile/_passes.py)."""
+    return np.allclose(np.asarray(a.detach().numpy() if hasattr(a, "detach") else a),
+                       np.asarray(b.detach().numpy() if hasattr(b, "detach") else b), rtol=1e-5, atol=1e-6)
+
+
 def test_forward_equals_eager_values_and_gradients():
     model = mlp(final=nn.Softmax(1))
     ref = copy.deepcopy(model)
@@ -48,7 +55,7 @@ def test_forward_equals_eager_values_and_gradients():
         (expected * weights).sum().backward()
         assert same(x.grad, xr.grad)
         for p, q in zip(model.parameters(), ref.parameters()):
-            assert same(p.grad, q.grad)  # accumulated over the calls, as eager
+            assert close(p.grad, q.grad)  # accumulated over the calls, as eager
     assert type(out.grad_fn).__name__ == "CompiledCallBackward"  # the last calls replayed
     with flambeau.no_grad():
         assert same(compiled(x), ref(x)) and same(compiled(x), ref(x))
@@ -90,14 +97,14 @@ def test_train_step_trajectory_equals_eager(make_opt, scheduler):
     rng = np.random.default_rng(2)
     for _ in range(6):
         x, y = data(rng)
-        assert compiled(x, y).item() == eager(x, y).item()
+        assert close(compiled(x, y).item(), eager(x, y).item())
         for s in scheds:
             s.step()
-    # exactly equal: the same primitives on the same arrays; the optimizer reads lr and its step live
+    # the same primitives on the same arrays; the optimizer reads lr (the scheduler's) and its step live
     for (k, p), q in zip(model.state_dict().items(), ref.state_dict().values()):
-        assert same(p, q), k
+        assert close(p, q), k
     for p, q in zip(model.parameters(), ref.parameters()):
-        assert same(p.grad, q.grad)
+        assert close(p.grad, q.grad)
     assert 1 <= replays(compiled) <= 2  # the first call has no .grad yet, the others do
 
 
