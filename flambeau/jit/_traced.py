@@ -93,6 +93,8 @@ class ScriptFunction:
             if self._strict or self._fn is None:
                 first = next(iter(self._traces))
                 exact = "".join(f" ({why})" for why in self._exact.get(first, ()))
+                if any(d.__class__ is str for shape, _, _ in first[0] for d in shape):
+                    exact += " (a dynamic dim, s0, s1, ..., takes any size from 2 up)"
                 raise RuntimeError(f"jit.trace: the trace is specialised to inputs {_describe(first)}; got "
                                    f"{_describe(_signature(tensors, spec, self.training))}{exact}. Trace again with "
                                    f"such inputs, or trace with strict=False to trace each new input signature.")
