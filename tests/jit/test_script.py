@@ -409,7 +409,7 @@ def uses_try(x):
 
 
 def uses_with(x):
-    with open("f") as f:
+    with open("f"):
         return x
 
 
@@ -497,3 +497,19 @@ def test_one_graph_serves_other_sizes_branches_and_trip_counts():
         assert_same(scripted(x), flatten_and_shrink(x))
     assert len(programs(scripted)) == 1   # symbolic dims inside the blocks (flambeau/jit/_symbolic.py)
     assert scripted.graph.inputs[0].type.shape[0] == "s0"
+
+
+def counts_up(x):
+    n = torch.zeros(1)
+    seen = x
+    while n.sum() < x.sum():
+        n += 1   # in place on a carried tensor, in a loop that unrolls (seen grows)
+        seen = torch.cat([seen, n])
+    return n * 2, seen
+
+
+def test_in_place_writes_in_an_unrolled_loop():
+    scripted = jit.script(counts_up)
+    for v in (2.5, 4.0, 0.5, 2.5):
+        x = torch.tensor([v])
+        assert_same(scripted(x), counts_up(x))

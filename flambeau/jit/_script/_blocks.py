@@ -179,8 +179,10 @@ def record_loop(tracer: Tracer, cond: Tensor, cond_fn: Callable, body_fn: Callab
         if not go:
             return args
         _inline(tracer.graph, block, initial)   # the first iteration, as straight-line code
-        for i, value in zip(carried, initial):   # the copies stand for the values they were made from
-            tracer.known[id(copies[i]._data)] = (copies[i]._data, value, copies[i]._vc, copies[i]._vc[0])
+        for i, b, value in zip(carried, block.inputs[1:], initial):
+            a, v, vc, version = tracer.known[id(copies[i]._data)]
+            if v is b:   # a copy not written in place stands for the value it was made from
+                tracer.known[id(a)] = (a, value, vc, version)
         args, cond = new, new_cond
         while cond:   # each read of the condition is guarded
             args = body_fn(*args)
