@@ -15,6 +15,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from ..jit._symbolic import SizeExpr, evaluate, substitute, symbols_of
 from .errors import OnnxExporterError
 
 
@@ -65,7 +66,6 @@ def from_trace(x: Any, sizes: dict[str, int], rename: dict[str, str]) -> Any:
     """A symbolic trace's dims or decoded arguments with their expressions (strings, [op, a, b] lists, SizeExprs)
     as Syms over the export's symbols: `rename` maps the trace's symbols of dynamic axes to them; the others take
     their example sizes (`sizes`)."""
-    from ..jit._symbolic import SizeExpr, evaluate, substitute, symbols_of
     if isinstance(x, str) and sizes:  # a dim: a symbol, or the text of an expression ("s0*4"); not another string
         try:
             parsed = parse(x)

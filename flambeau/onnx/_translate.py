@@ -110,7 +110,8 @@ class Translator:
 
     def sized(self, traced, moved: list, where: str):
         """Dims or arguments with their sizes that follow the dynamic axes as Syms."""
-        return from_trace(merge(traced, moved, self.sizes, where), *self.symbols)
+        merged = merge(traced, moved, self.sizes, where)
+        return from_trace(merged, *self.symbols) if self.symbols[0] else merged
 
     def _merged_shape(self, v) -> tuple:
         return self.sized(v.type.shape, [_value(m.graph, v.name).type.shape for m in self.moved], f"value %{v.name}")
