@@ -513,3 +513,41 @@ def test_in_place_writes_in_an_unrolled_loop():
     for v in (2.5, 4.0, 0.5, 2.5):
         x = torch.tensor([v])
         assert_same(scripted(x), counts_up(x))
+
+
+def test_saved_blocks_are_validated_before_running():
+    import json
+    import zipfile
+    from flambeau.serialization.errors import CorruptFileError
+    torch.manual_seed(0)
+    scripted = jit.script(Controlled().eval())
+    scripted(torch.randn(3, 4))
+    data = _saved_bytes(scripted)
+
+    def changed(edit) -> io.BytesIO:
+        out = io.BytesIO()
+        with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+            for name in src.namelist():
+                member = src.read(name)
+                if name.endswith("model.json"):
+                    model = json.loads(member)
+                    edit(next(n for n in model["graphs"][0]["graph"]["nodes"] if n["op"] == "prim.If"),
+                         model["graphs"][0]["graph"])
+                    member = json.dumps(model).encode()
+                dst.writestr(name, member)
+        out.seek(0)
+        return out
+
+    def leak(node, graph):   # a value defined inside a branch used after the if
+        graph["outputs"][0] = node["blocks"][0]["outputs"][0]
+
+    def one_block(node, graph):
+        node["blocks"].pop()
+
+    def bad_block(node, graph):
+        node["blocks"][0]["extra"] = []
+
+    for edit, message in ((leak, "used before it is defined"), (one_block, "wrong number of inputs, blocks"),
+                          (bad_block, "expected a block")):
+        with pytest.raises(CorruptFileError, match=message):
+            jit.load(changed(edit))
