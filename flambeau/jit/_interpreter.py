@@ -12,7 +12,7 @@ import numpy as np
 from .._dispatch import Primitive
 from .._tensor import Tensor
 from ._attrs import decode
-from ._symbolic import SizeExpr, evaluate
+from ._symbolic import SizeExpr, evaluate, symbols_of, text
 from .ir import Graph, Guard
 
 
@@ -80,6 +80,9 @@ class _Size:
     __slots__ = ("expr", "where")
 
     def __init__(self, expr, where: dict):
+        unknown = symbols_of(expr) - where.keys()
+        if unknown:  # a graph that does not say where a symbol lies is refused before it runs
+            raise ValueError(f"size {text(expr)} uses {', '.join(sorted(unknown))}, which no input's dim is")
         self.expr = expr
         self.where = where
 

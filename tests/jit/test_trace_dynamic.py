@@ -1,6 +1,7 @@
 """jit.trace's dynamic dims: sizes stay symbolic through the trace, one trace serves other sizes, and a size used as
 a Python number (seen, or caught by tracing at other sizes) is exact: another size raises or retraces, never replays."""
 import io
+import zipfile
 
 import numpy as np
 import pytest
@@ -143,3 +144,20 @@ def test_save_and_load_keep_dynamic_dims():
         same(loaded, model, torch.randn(batch, 3, 6, 6))
     with pytest.raises(RuntimeError, match=r"specialised to inputs float32\[s0, 3, 6, 6\]"):
         loaded(torch.randn(2, 3, 7, 7))
+
+
+def test_a_file_whose_size_names_no_input_dim_is_refused():
+    from flambeau.serialization.errors import CorruptFileError
+    traced = jit.trace(lambda x: x.reshape(x.shape[0] * 2, -1), torch.randn(4, 6))
+    data = _saved(traced).getvalue()
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        members = {name: zf.read(name) for name in zf.namelist()}
+    model = members["flambeau_jit/model.json"].decode()
+    assert '{"sym": ["*", "s0", 2]}' in model
+    members["flambeau_jit/model.json"] = model.replace('["*", "s0", 2]', '["*", "s7", 2]').encode()
+    tampered = io.BytesIO()
+    with zipfile.ZipFile(tampered, "w") as zf:
+        for name, member in members.items():
+            zf.writestr(name, member)
+    with pytest.raises(CorruptFileError, match="size s7\\*2 uses s7, which no input's dim is"):
+        jit.load(io.BytesIO(tampered.getvalue()))
