@@ -38,6 +38,8 @@ SCRATCH_ARGS = ("CrossEntropy",)
 class Capture(Tracer):
     """Records an eager call; `failure` is None while everything seen can be replayed."""
 
+    active = 0  # captures under way (a compiled function called inside one runs eagerly, recorded inline)
+
     def __init__(self):
         super().__init__({})
         self.failure: str | None = None
@@ -55,6 +57,7 @@ class Capture(Tracer):
         self._handles: list = []
         self._scratch_ok = False
         self._outer_profile = None
+        self.backward_ran = False     # a backward ran inside the call (a training step)
 
     def track_state(self, params: list, others: list) -> None:
         """Parameters and the other tensors the call may write (buffers, optimizer state), known beforehand."""
@@ -75,9 +78,11 @@ class Capture(Tracer):
                          _optimizer.register_optimizer_step_post_hook(self._after_step)]
         self._outer_profile, engine.profile_node = engine.profile_node, self._node_runs
         _dispatch.add_observer(self)
+        Capture.active += 1
         return self
 
     def __exit__(self, *exc):
+        Capture.active -= 1
         _dispatch.remove_observer(self)
         engine.profile_node = self._outer_profile
         for h in self._handles:
@@ -208,6 +213,7 @@ class Capture(Tracer):
     def _node_runs(self, node):
         """The engine is about to run `node`'s backward (its profiler hook): watch what it returns."""
         outer = self._outer_profile(node) if self._outer_profile is not None else None
+        self.backward_ran = True
         if self.failure is None and not self.paused:
             mark, hooks = len(self.graph.nodes), node.hooks
 

@@ -37,6 +37,8 @@ class CompiledFunction:
             functools.update_wrapper(self, fn, updated=())
 
     def __call__(self, *args, **kwargs):
+        if Capture.active:  # called inside another compiled call's capture: that capture records it inline
+            return self._fn(*args, **kwargs)
         leaves, spec = tree_flatten((args, kwargs))
         tensors = [x for x in leaves if isinstance(x, Tensor)]
         key = (repr(spec), STATE.enabled, tuple(_leaf_key(x) for x in leaves))
@@ -102,8 +104,13 @@ def _build(capture: Capture, out) -> tuple:
         raise _Unsupported("the compiled call returns something other than tensors and Python numbers")
     differentiable = [t._rg for t in outs]
     backward = None
-    if STATE.enabled and any(differentiable) and not capture.events:
-        backward = trace_backward(capture, [t for t in outs if t._rg])
+    if STATE.enabled and any(differentiable) and not capture.events and not capture.backward_ran:
+        try:
+            backward = trace_backward(capture, [t for t in outs if t._rg])
+        except RuntimeError as e:
+            raise _Unsupported(f"the backward of the outputs cannot be traced ({e})") from None
+    elif capture.backward_ran or capture.events:  # a training step: what it returns carries no history
+        differentiable = [False] * len(outs)
     values, final = capture.finish(outs)
     graph = capture.graph
     transpose_products(graph, capture._fresh)

@@ -2,7 +2,8 @@
 
 torch.compile guards on the globals a frame reads; so do we, for what a capture bakes in or depends on:
 the modules and optimizers the function reaches through its globals, closure, defaults and arguments (each
-module's training mode; each parameter's shape, dtype, requires_grad and whether it has a .grad), and the
+module's training mode; each parameter's shape, dtype, requires_grad and whether it has a .grad; the size of
+each optimizer's parameter groups), and the
 Python numbers it reads from globals and its closure (a trace bakes them into the graph's arguments).
 """
 from __future__ import annotations
@@ -76,6 +77,8 @@ class Guards:
         params = {id(p): p for root in modules for p in root.parameters()}
         params.update({id(p): p for opt in optimizers for g in opt.param_groups for p in g["params"]})
         self.params = list(params.values())
+        self.optimizers = optimizers
+        self.group_sizes = _group_sizes(optimizers)
         self.param_state = tuple(_param_state(p) for p in self.params)
         self._grads = True
         self.numbers = python_numbers(fn) if not isinstance(fn, Module) else ()
@@ -93,11 +96,18 @@ class Guards:
         for p, state in zip(self.params, self.param_state):
             if _param_state(p, self._grads) != state:
                 return False
+        if self.optimizers and _group_sizes(self.optimizers) != self.group_sizes:
+            return False
         for w, value in zip(self.numbers, self.number_values):
             now = read_number(self.fn, w)
             if now is not value and (type(now) is not type(value) or now != value):
                 return False
         return True
+
+
+def _group_sizes(optimizers: list) -> tuple:
+    """How many parameters each group of each optimizer holds (add_param_group changes what a step writes)."""
+    return tuple(len(g["params"]) for opt in optimizers for g in opt.param_groups)
 
 
 def _param_state(p: Tensor, grads: bool = True) -> tuple:
