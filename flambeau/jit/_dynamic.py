@@ -5,8 +5,9 @@ group is a candidate. A group used as a Python number while tracing (a compariso
 flambeau/jit/_symbolic.py) is exact. The remaining groups are checked by tracing at two other sizes (each group
 grown, its values repeated along the dim): both traces must record the same graph (the same ops, arguments,
 size expressions, constants and guards), and the first one's graph, replayed, must equal eager execution at the
-second sizes and at the example (where its sizes are 2 or more). Only then is the first graph kept, its groups dynamic. When the groups together
-fail, each is tried alone, and those that hold are tried together once more; the rest are exact.
+second sizes and at the example (where its sizes are 2 or more). Only then is the first graph kept, its groups
+dynamic. When the groups together fail, each is tried alone, and those that hold are tried together once more; the
+rest are exact. The traced code therefore runs several times (three at least), as check_trace runs it again.
 
 This is a check at a few sizes, not a proof: Python code that turns a size into a plain int where the trace cannot
 see it (range(), len(), NumPy) and behaves the same at the sizes tried but differently at others escapes it.
@@ -78,7 +79,7 @@ def trace_dynamic(fn: Callable, params: dict[str, Tensor], inputs: tuple) -> tup
             found = search.holds([n for f in alone for n in f.dynamic])
     for n in groups:
         if found is None or n not in found.dynamic:
-            search.notes.setdefault(n, "another size of it changes the trace")
+            search.notes.setdefault(n, "at another size, tracing fails or records another graph")
     if found is None:
         return [example.program], search.describe()
     return [found.tracer.program] + ([example.program] if min(found.dynamic) < 2 else []), search.describe()

@@ -11,7 +11,7 @@ of one value whose shape holds such sizes (torch.zeros(batch, n)) becomes a Full
 the first expression among the op's size arguments, its inputs' dims and the symbols that has its size (a guess
 where sizes coincide): reading the shape of a computed value therefore adds a "shape" guard, checked at run time,
 so a guess never reaches a replay unchecked. Whether a trace holds for other sizes at all is for the caller to
-check (flambeau/jit/_traced.py traces again at other sizes and compares).
+check (flambeau/jit/_dynamic.py traces again at other sizes and compares).
 """
 from __future__ import annotations
 

@@ -88,7 +88,7 @@ def test_a_size_the_trace_cannot_see_is_caught_at_other_sizes():
     traced = jit.trace(f, torch.randn(3, 2))
     assert str(traced.graph).startswith("graph(%input0 : float32[3, s0])")
     same(traced, f, torch.randn(3, 5))
-    with pytest.raises(RuntimeError, match=r"size 3 \(dim 0 of input 0\) is exact: another size of it changes"):
+    with pytest.raises(RuntimeError, match=r"size 3 \(dim 0 of input 0\) is exact: at another size, tracing fails"):
         traced(torch.randn(4, 2))
     loose = jit.trace(f, torch.randn(3, 2), strict=False)
     same(loose, f, torch.randn(6, 2))
