@@ -99,8 +99,8 @@ class Tracer(_dispatch.Observer):
         v = self.lookup(t)
         if v is None:
             a = t._data
-            dims = tuple(self.by_size.get(n, n) if n > 1 else n for n in a.shape)
-            if a.size and dims != a.shape and (a == a.flat[0]).all():  # torch.zeros(batch, n)
+            dims = tuple(self._size_expr(n) for n in a.shape)
+            if a.size and dims != a.shape and (a == a.flat[0]).all():  # torch.zeros(batch, n), zeros_like
                 return self._full(t, dims)
             v = self._bind(t, self._fresh("c"))
             self.graph.constants.append(v)
@@ -167,6 +167,12 @@ class Tracer(_dispatch.Observer):
             self.computed.discard(v.name)
             self.graph.guards.append(Guard(v, "shape", list(dims), _source_line()))
         return Size(n if d.__class__ is int else SymInt(n, d) for n, d in zip(a.shape, dims))
+
+    def _size_expr(self, n: int):
+        """The expression of the latest SymInt of size n, else the symbol of that size, else n itself."""
+        if n < 2:
+            return n
+        return self.by_size.get(n) or next((s for s, size in self.sizes.items() if size == n), n)
 
     def note(self, n: SymInt) -> None:
         """A SymInt was made: a size argument of the same value is taken to be it."""

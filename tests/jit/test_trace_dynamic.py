@@ -106,12 +106,13 @@ def test_a_size_one_example_keeps_its_own_trace():
         bigger(torch.randn(1, 4))  # size 1 broadcasts: never assumed
 
 
-def test_zeros_of_a_dynamic_size_become_a_full_node():
-    def f(x):
-        return torch.zeros(x.shape[0], 2) + x.sum(1, keepdim=True)
-    traced = jit.trace(f, torch.randn(3, 5))
+@pytest.mark.parametrize("fn", [lambda x: torch.zeros(x.shape[0], 2) + x.sum(1, keepdim=True),
+                                lambda x: torch.full_like(x, 2.5) * x.cumsum(0)], ids=["zeros", "full_like"])
+def test_filled_tensors_of_a_dynamic_size_become_full_nodes(fn):
+    traced = jit.trace(fn, torch.randn(3, 5))
+    assert str(traced.graph).startswith("graph(%input0 : float32[s0, s1])")
     assert any(n.op.endswith("_symbolic.Full") for n in traced.graph.nodes) and not traced.graph.constants
-    same(traced, f, torch.randn(7, 4))
+    same(traced, fn, torch.randn(7, 4))
 
 
 def test_reading_a_computed_shape_is_checked_at_run_time():
