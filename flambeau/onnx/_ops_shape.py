@@ -1,4 +1,4 @@
-"""Shape and indexing primitives -> ONNX: reshape, expand, transpose, slicing, joining, copies."""
+"""Shape and indexing primitives -> ONNX: reshape, expand, transpose, slicing, joining, copies, triangles."""
 from __future__ import annotations
 
 import math
@@ -131,7 +131,20 @@ def full(b, c):
     return b.op("ConstantOfShape", [b.shape(shape)], value=value)
 
 
-TABLE = {"flambeau.jit._symbolic.Full": full, _S + "Reshape": reshape, _S + "View": reshape, _S + "Expand": expand,
+def _triangle(upper: int):
+    """tril/triu (a Transformer's causal mask): Trilu with the diagonal's offset as k."""
+    def translate(b, c):
+        return b.op("Trilu", [c.inputs[0], b.scalar(c.args[0] if c.args else 0, "int64")], upper=upper)
+    return translate
+
+
+def cumsum(b, c):
+    """CumSum in the result's dtype (an int input sums as int64, as torch.cumsum)."""
+    return b.op("CumSum", [b.cast(c.inputs[0], c.dtypes[0], c.out_dtype), b.scalar(c.args[0], "int64")])
+
+
+TABLE = {"flambeau.jit._symbolic.Full": full, "flambeau.ops.linalg.Tril": _triangle(0),
+         "flambeau.ops.linalg.Triu": _triangle(1), "flambeau.ops.scan.Cumsum": cumsum, _S + "Reshape": reshape, _S + "View": reshape, _S + "Expand": expand,
          _S + "Permute": permute, _S + "Transpose": permute, _S + "Flip": flip, _S + "Slice": index, "flambeau.ops.indexing.BasicIndex": index,
          "flambeau.ops.indexing.AdvancedIndex": advanced_index, "flambeau.ops.joining.Cat": cat,
          "flambeau.ops.joining.Stack": stack, "flambeau.ops.joining.Repeat": repeat,
