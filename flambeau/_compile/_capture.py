@@ -29,8 +29,9 @@ from ..jit._tracer import _PACKAGE, Tracer
 from ..jit.ir import Node, Type, Value
 from ..optim import optimizer as _optimizer
 
-# primitives whose output shape depends on the input's values: a replay with other values would be wrong
-DATA_DEPENDENT = ("Nonzero", "MaskedSelect", "Unique", "UniqueConsecutive", "BooleanIndex", "RepeatInterleave")
+# primitives whose output shape depends on the input's values (and indexing with a boolean mask): the Python
+# code after them may bake that shape into the graph (a mean's 1 / n), so a replay with other values is refused
+DATA_DEPENDENT = ("Nonzero", "Unique", "UniqueConsecutive")
 # primitives taking a scratch array their forward fills and their backward reads (cross entropy's softmax)
 SCRATCH_ARGS = ("CrossEntropy",)
 
@@ -145,8 +146,8 @@ class Capture(Tracer):
         if self.failure is not None or self.paused:
             return _dispatch.run_observed(self, prim, inputs, args)
         try:
-            if prim.__name__ in DATA_DEPENDENT:
-                raise _Unsupported(f"{prim.__name__} has an output shape that depends on its input's values")
+            if prim.__name__ in DATA_DEPENDENT or _boolean_mask(args):
+                raise _Unsupported("its output shape depends on its input's values (a boolean mask, nonzero, unique)")
             ins = [self.value_of(t) for t in inputs]
             self._scratch_ok = prim.__name__ in SCRATCH_ARGS
             attrs = [encode(a, self._array_name) for a in args]
@@ -200,7 +201,9 @@ class Capture(Tracer):
         """AccumulateGrad stored a copy of the gradient, or the sum with the old one, outside dispatch."""
         if self.failure is not None or self.paused:
             return
-        g, old = self.pending.pop(id(p))
+        g, old = self.pending.pop(id(p), (None, None))
+        if g is None:
+            return self.fail("a gradient was stored that the capture did not see arrive")
         if old is not None:
             from ..ops.elementwise import Add
             new = self._bind(p._grad, self._fresh("v"))
@@ -300,6 +303,14 @@ class Capture(Tracer):
         values = [self.value_of(t) for t in outputs]
         self.final_writes = self.sync()
         return values, self.final_writes
+
+
+def _boolean_mask(args) -> bool:
+    """Whether a primitive's arguments hold a boolean array (an index by mask: x[x > 0], masked_select)."""
+    for a in args:
+        if isinstance(a, np.ndarray) and a.dtype == np.bool_ or isinstance(a, (tuple, list)) and _boolean_mask(a):
+            return True
+    return False
 
 
 def _source_line() -> str:

@@ -1,6 +1,7 @@
 """flambeau.compile: replays equal eager (forward, gradients, training trajectories); what cannot be replayed
 runs eagerly with one warning naming why; new shapes and changed state capture again."""
 import copy
+import re
 import warnings
 
 import numpy as np
@@ -41,7 +42,7 @@ def close(a, b) -> bool:
 
 
 def test_forward_equals_eager_values_and_gradients():
-    model = mlp(final=nn.Softmax(1))
+    model = mlp(final=nn.Sigmoid())
     ref = copy.deepcopy(model)
     compiled = compile(model)
     rng = np.random.default_rng(1)
@@ -151,19 +152,42 @@ def test_dropout_falls_back_to_eager_with_one_warning():
     assert replays(compiled) == 1
 
 
-def test_item_in_control_flow_falls_back():
-    def fn(x):
-        y = x * 2
-        if y.sum().item() > 0:
-            return y + 1
-        return y - 1
+def _branchy(x):
+    y = x * 2
+    if y.sum().item() > 0:  # Python control flow on a tensor's value
+        return y + 1
+    return y - 1
+
+
+def _view_write(x):
+    y = x * 1
+    y[0].add_(1)
+    return y
+
+
+def _input_write(x):
+    x.mul_(2)
+    return x + 1
+
+
+@pytest.mark.parametrize("fn, reason", [
+    (_branchy, r"read into Python \(\.item\(\)\)"),
+    (lambda x: x[x > 0] * 2, "depends on its input's values"),
+    (lambda x: flambeau.nonzero(x).float().sum(), "depends on its input's values"),
+    (_view_write, "in-place write into a view"),
+    (_input_write, "in-place write into an input"),
+], ids=["item", "boolean_mask", "nonzero", "view_write", "input_write"])
+def test_capture_failure_runs_eagerly_with_one_warning(fn, reason):
     compiled = compile(fn)
-    with pytest.warns(UserWarning, match=r"read into Python \(\.item\(\)\)"):
-        a = compiled(flambeau.ones(3))
-    assert same(a, fn(flambeau.ones(3)))
-    assert same(compiled(-flambeau.ones(3)), fn(-flambeau.ones(3)))  # eager from then on: the other branch
+    inputs = [np.array([1.0, -3.0, 2.0], np.float32), np.array([-1.0, -2.0, 0.5], np.float32)]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for a in inputs * 2:
+            assert same(compiled(flambeau.tensor(a)), fn(flambeau.tensor(a)))
+    messages = [str(w.message) for w in caught if "flambeau.compile" in str(w.message)]
+    assert len(messages) == 1 and re.search(reason, messages[0]), messages
     with pytest.raises(RuntimeError, match="fullgraph"):
-        compile(fn, fullgraph=True)(flambeau.ones(3))
+        compile(fn, fullgraph=True)(flambeau.tensor(inputs[0]))
 
 
 def test_new_shape_captures_again():
