@@ -263,7 +263,10 @@ class Controlled(nn.Module):
             y = torch.sigmoid(y) - 1
         steps = torch.zeros(())
         while y.abs().sum() > 1:
-            y = y * 0.5
+            if steps < 2:   # an if inside the loop's body
+                y = y * 0.5
+            else:
+                y = y * 0.25
             steps = steps + 1
         return y, steps
 
@@ -294,7 +297,9 @@ def test_saved_control_flow_runs_where_the_class_is_not_importable(tmp_path):
     for i, e in enumerate(expected):
         np.testing.assert_array_equal(got[f"arr_{i}"], e.numpy())
     loaded = jit.load(io.BytesIO(_saved_bytes(scripted)))
-    assert ops(loaded.graph) == ops(scripted.graph) and "prim.Loop" in ops(loaded.graph)
+    assert ops(loaded.graph) == ops(scripted.graph)
+    loop = next(n for n in loaded.graph.nodes if n.op == "prim.Loop")
+    assert "prim.If" in ops(loop.blocks[0])
 
 
 def _saved_bytes(m) -> bytes:
@@ -374,6 +379,12 @@ def test_eval_train_and_graph_before_a_call():
     scripted = jit.script(model)
     with pytest.raises(RuntimeError, match="first call"):
         scripted.graph
+    with_examples = jit.script(model.eval(), example_inputs=[(torch.randn(1, 3, 8, 8),)])
+    traced = len(programs(with_examples))
+    assert traced and ops(with_examples.graph)
+    with_examples(torch.randn(1, 3, 8, 8))
+    assert len(programs(with_examples)) == traced   # the example's signature was traced already
+    model.train()
     scripted.eval()
     assert not model.training and not scripted.training
     x = torch.randn(1, 3, 8, 8)

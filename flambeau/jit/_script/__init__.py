@@ -17,18 +17,27 @@ __all__ = ["script", "ignore", "unused", "export", "ScriptModule", "NotSupported
 
 
 def script(obj: Any, optimize: Any = None, _frames_up: int = 0, _rcb: Any = None, example_inputs: Any = None):
-    """Compile a module (its forward and @jit.export methods) or a function; returns it unchanged if scripted."""
+    """Compile a module (its forward and @jit.export methods) or a function; returns it unchanged if scripted.
+    example_inputs (a list of argument tuples, or a dict of them per method of a module) are run once each, so
+    that the graphs for their signatures exist at once."""
     from ...nn.modules.module import Module
     if isinstance(obj, ScriptFunction):
         return obj
     if isinstance(obj, Module):
-        return ScriptModule(obj)
-    if isinstance(obj, FunctionType):
-        return ScriptedFunction(obj)
-    if isinstance(obj, type):
+        scripted = ScriptModule(obj)
+    elif isinstance(obj, FunctionType):
+        scripted = ScriptedFunction(obj)
+    elif isinstance(obj, type):
         raise NotSupportedError(f"jit.script of a class ({obj.__qualname__}) is not supported: script an instance "
                                 f"of a Module, or a function")
-    raise RuntimeError(f"jit.script expects a Module or a function, not {type(obj).__name__}")
+    else:
+        raise RuntimeError(f"jit.script expects a Module or a function, not {type(obj).__name__}")
+    examples = example_inputs if isinstance(example_inputs, dict) else {"forward": example_inputs or []}
+    for name, calls in examples.items():
+        method = scripted if name == "forward" else getattr(scripted, name)
+        for args in calls:
+            method(*args)
+    return scripted
 
 
 def _mark(attr: str, fn: Callable) -> Callable:
