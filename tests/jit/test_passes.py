@@ -180,6 +180,29 @@ def test_conv_bn_folding_leaves_what_is_not_per_channel():
     np.testing.assert_allclose(run(graph, constants, x)[0], expected, rtol=1e-6, atol=1e-7)
 
 
+# ---------------------------------------------------------------------------------- max pooling values
+
+
+@pytest.mark.parametrize("pool", [nn.MaxPool2d(3, 2, 1), nn.MaxPool2d(2, 2, ceil_mode=True), nn.MaxPool2d(3, 1, 1, 2)])
+def test_max_pool_values_only_equals_index_and_gather(pool):
+    x = torch.randn(2, 3, 7, 7)
+    x[0, 0, 1, 1] = float("nan")   # NaN wins its windows, as with the index
+    graph, constants = traced(pool, x)
+    assert ops(graph) == ["flambeau.ops.pool.MaxPoolIndex", "flambeau.ops.pool.PlaneGather"]
+    expected = run(graph, constants, x)[0]
+    graph, constants = passes.pool_values_only(graph, constants)
+    verify(graph)
+    assert ops(graph) == ["flambeau.jit.passes.max_pool.MaxPoolValues"]
+    np.testing.assert_array_equal(run(graph, constants, x)[0], expected)
+
+
+def test_max_pool_keeps_its_index_where_it_is_returned():
+    x = torch.randn(1, 2, 4, 4)
+    graph, constants = traced(nn.MaxPool2d(2, return_indices=True), x)
+    graph, constants = passes.pool_values_only(graph, constants)
+    assert "flambeau.ops.pool.MaxPoolIndex" in ops(graph)
+
+
 # ------------------------------------------------------------------------------------------------ fusion
 
 

@@ -15,19 +15,22 @@ from .conv_bn import fold_conv_bn
 from .cse import eliminate_common_subexpressions
 from .dce import eliminate_dead_code
 from .fusion import fuse_elementwise
+from .max_pool import pool_values_only
 from .memory_plan import MemoryPlan, memory_plan, plan_memory
 
 __all__ = ["run_passes", "PassReport", "FREEZE_PASSES", "MemoryPlan", "memory_plan", "plan_memory",
            "fold_constants", "fold_conv_bn", "eliminate_common_subexpressions", "eliminate_dead_code",
-           "fuse_elementwise"]
+           "fuse_elementwise", "pool_values_only"]
 
 Pass = Callable[[Graph, dict], "tuple[Graph, dict]"]
 
-# what freeze runs: weights-only computations folded, batch norm into the convolutions, what is left unused
-# dropped, duplicates merged, elementwise chains fused, and in-place buffers planned last (fusion makes them)
+# what freeze runs: weights-only computations folded, batch norm into the convolutions, max pooling without its
+# argmax, what is left unused dropped, duplicates merged, elementwise chains fused, and in-place buffers planned
+# last (fusion makes them)
 FREEZE_PASSES: list[tuple[str, Pass]] = [
     ("constant folding", fold_constants),
     ("conv+bn folding", fold_conv_bn),
+    ("max pooling values only", pool_values_only),
     ("dead-code elimination", eliminate_dead_code),
     ("common-subexpression elimination", eliminate_common_subexpressions),
     ("elementwise fusion", fuse_elementwise),

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from ..ir import Graph, Node
 from ._graph import nbytes, primitive, used_names
 from .fused import FUSED
+from .max_pool import VALUES
 
-# primitives whose output is always a new array (NumPy ufuncs, matmul, the convolution kernels' GEMM output)
-_ALLOCATES = {FUSED, "flambeau.ops.conv.Conv", "flambeau.ops.matmul.MatMul", "flambeau.ops.elementwise.Add",
+# primitives whose output is always a new array (NumPy ufuncs, matmul, the convolution kernels, max pooling)
+_ALLOCATES = {FUSED, VALUES, "flambeau.ops.conv.Conv", "flambeau.ops.matmul.MatMul", "flambeau.ops.elementwise.Add",
               "flambeau.ops.elementwise.Sub", "flambeau.ops.elementwise.Mul", "flambeau.ops.elementwise.Div",
               "flambeau.ops.elementwise_math.Relu"}
 _FOREVER = float("inf")
