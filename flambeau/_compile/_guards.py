@@ -2,7 +2,7 @@
 
 torch.compile guards on the globals a frame reads; so do we, for what a capture bakes in or depends on:
 the modules and optimizers the function reaches through its globals, closure, defaults and arguments (each
-module's training mode; each parameter's shape, dtype, requires_grad and whether it has a .grad; the size of
+module's Python-number attributes, its training mode among them; each parameter's shape, dtype, requires_grad and whether it has a .grad; the size of
 each optimizer's parameter groups), and the
 Python numbers it reads from globals and its closure (a trace bakes them into the graph's arguments).
 """
@@ -73,7 +73,7 @@ class Guards:
         from ..nn import Module
         self.fn = fn
         self.modules = [m for root in modules for m in root.modules()]
-        self.training = tuple(m.training for m in self.modules)
+        self.attributes = tuple(_attributes(m) for m in self.modules)
         params = {id(p): p for root in modules for p in root.parameters()}
         params.update({id(p): p for opt in optimizers for g in opt.param_groups for p in g["params"]})
         self.params = list(params.values())
@@ -90,8 +90,8 @@ class Guards:
         self._grads = False
 
     def hold(self) -> bool:
-        for m, training in zip(self.modules, self.training):
-            if m.training is not training:
+        for m, attributes in zip(self.modules, self.attributes):
+            if _attributes(m) != attributes:
                 return False
         for p, state in zip(self.params, self.param_state):
             if _param_state(p, self._grads) != state:
@@ -103,6 +103,11 @@ class Guards:
             if now is not value and (type(now) is not type(value) or now != value):
                 return False
         return True
+
+
+def _attributes(m) -> tuple:
+    """A module's Python-number attributes (training, a dropout's p, an eps): what its forward may bake in."""
+    return tuple((k, v) for k, v in m.__dict__.items() if type(v) in _NUMBERS)
 
 
 def _group_sizes(optimizers: list) -> tuple:

@@ -311,3 +311,24 @@ def test_batch_norm_in_training_falls_back_with_its_reason():
     assert same(out, ref(x)) and same(compiled(x), ref(x))
     for k, v in model.state_dict().items():  # the running statistics moved as eager's did
         assert same(v, ref.state_dict()[k]), k
+
+
+class _Scaled(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.linear = nn.Linear(6, 4)
+        self.scale = 2.0
+
+    def forward(self, x):
+        return self.linear(x) * self.scale
+
+
+def test_module_number_attributes_are_guarded():
+    model = _Scaled()
+    compiled = compile(model)
+    x, _ = data(np.random.default_rng(9))
+    with flambeau.no_grad():
+        assert same(compiled(x), model(x)) and same(compiled(x), model(x))
+        model.scale = 0.5
+        assert same(compiled(x), model(x))
+    assert replays(compiled) == 2
