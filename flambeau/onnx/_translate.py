@@ -147,8 +147,8 @@ class Translator:
             raise OnnxExporterError(f"a constant of shape {list(array.shape)} captured by the trace changes shape "
                                     f"with the dynamic axes and is not filled with one value: it cannot be exported "
                                     f"with dynamic axes")
-        value = self.b.onnx.numpy_helper.from_array(first)
-        return self.b.op("ConstantOfShape", [self.b.shape(self.types[ir][0])], value=value)
+        root = self.b.root  # (in the outermost graph: the name is kept for every later use)
+        return root.op("ConstantOfShape", [root.shape(self.types[ir][0])], value=root.onnx.numpy_helper.from_array(first))
 
     def run(self) -> None:
         self.nodes(self.main.graph.nodes, [m.graph.nodes for m in self.moved])
