@@ -144,8 +144,9 @@ def cumsum(b, c):
 
 
 TABLE = {"flambeau.jit._symbolic.Full": full, "flambeau.ops.linalg.Tril": _triangle(0),
-         "flambeau.ops.linalg.Triu": _triangle(1), "flambeau.ops.scan.Cumsum": cumsum, _S + "Reshape": reshape, _S + "View": reshape, _S + "Expand": expand,
-         _S + "Permute": permute, _S + "Transpose": permute, _S + "Flip": flip, _S + "Slice": index, "flambeau.ops.indexing.BasicIndex": index,
+         "flambeau.ops.linalg.Triu": _triangle(1), "flambeau.ops.scan.Cumsum": cumsum, _S + "Reshape": reshape,
+         _S + "View": reshape, _S + "Expand": expand, _S + "Permute": permute, _S + "Transpose": permute,
+         _S + "Flip": flip, _S + "Slice": index, "flambeau.ops.indexing.BasicIndex": index,
          "flambeau.ops.indexing.AdvancedIndex": advanced_index, "flambeau.ops.joining.Cat": cat,
          "flambeau.ops.joining.Stack": stack, "flambeau.ops.joining.Repeat": repeat,
          "flambeau.ops.conversion.Clone": identity, "flambeau.ops.conversion.ToDevice": identity}

@@ -148,7 +148,8 @@ class Translator:
                                     f"with the dynamic axes and is not filled with one value: it cannot be exported "
                                     f"with dynamic axes")
         root = self.b.root  # (in the outermost graph: the name is kept for every later use)
-        return root.op("ConstantOfShape", [root.shape(self.types[ir][0])], value=root.onnx.numpy_helper.from_array(first))
+        value = root.onnx.numpy_helper.from_array(first)
+        return root.op("ConstantOfShape", [root.shape(self.types[ir][0])], value=value)
 
     def run(self) -> None:
         self.nodes(self.main.graph.nodes, [m.graph.nodes for m in self.moved])

@@ -37,7 +37,8 @@ def _onnx():
 def export(model: Module | Callable, args: Any = (), f: str | os.PathLike | Any = None, *,
            input_names: Sequence[str] | None = None, output_names: Sequence[str] | None = None,
            opset_version: int | None = None,
-           dynamic_axes: Mapping[str, Mapping[int, str] | Sequence[int]] | None = None, do_constant_folding: bool = True, dynamo: bool = True, verbose: bool | None = None) -> None:
+           dynamic_axes: Mapping[str, Mapping[int, str] | Sequence[int]] | None = None,
+           do_constant_folding: bool = True, dynamo: bool = True, verbose: bool | None = None) -> None:
     """Export `model(*args)` as an ONNX model to `f` (a path or a binary file object).
 
     As torch.onnx.export with dynamo=False (the TorchScript-based exporter); dynamo=True runs the same export and
