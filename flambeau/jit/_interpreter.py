@@ -76,18 +76,18 @@ def _fill(arg, env: list):
 
 
 class _Size:
-    """A size expression bound to a run's arrays: each symbol is a dim of an input (slot, axis)."""
-    __slots__ = ("expr", "where")
+    """A size expression of a run: the last entry of a run's arrays is the symbols' sizes (Program.run)."""
+    __slots__ = ("expr",)
 
     def __init__(self, expr, where: dict):
         unknown = symbols_of(expr) - where.keys()
         if unknown:  # a graph that does not say where a symbol lies is refused before it runs
             raise ValueError(f"size {text(expr)} uses {', '.join(sorted(unknown))}, which no input's dim is")
         self.expr = expr
-        self.where = where
 
     def evaluate(self, env: list) -> int:
-        return evaluate(self.expr, {name: env[slot].shape[axis] for name, (slot, axis) in self.where.items()})
+        expr = self.expr
+        return env[-1][expr] if expr.__class__ is str else evaluate(expr, env[-1])
 
 
 def _bind_sizes(arg, where: dict):
@@ -120,6 +120,7 @@ class Program:
         # the symbols of dynamic dims: where each lies among the inputs
         where = {d: (i, axis) for i, v in enumerate(graph.inputs) for axis, d in enumerate(v.type.shape)
                  if d.__class__ is str}
+        self.symbols = tuple((name, i, axis) for name, (i, axis) in where.items())
         # "shape" guards (a size read into Python) are checked once the run is over: their expected sizes are
         # expressions of the inputs' sizes
         self.entry_guards, self.steps = _compile(graph, slots, where)
@@ -132,6 +133,7 @@ class Program:
         """The outputs' arrays for the inputs' arrays and the parameters' arrays (in graph.params order)."""
         env = [*inputs, *params, *self.constants] + [None] * (self.size - len(inputs) - len(params)
                                                             - len(self.constants))
+        env.append({name: inputs[i].shape[axis] for name, i, axis in self.symbols})  # for size expressions
         for i, g in self.entry_guards:
             _check(g, env[i])
         try:
@@ -144,7 +146,7 @@ class Program:
 
     def _check_shapes(self, env: list) -> None:
         for slot, g, sizes in self.shape_guards:
-            if env[slot] is not None and list(env[slot].shape) != [s.evaluate(env) for s in sizes]:
+            if env[slot] is not None and env[slot].shape != tuple([s.evaluate(env) for s in sizes]):
                 raise GuardFailed(g, list(env[slot].shape))
 
 
@@ -208,7 +210,7 @@ def _compile(graph: Graph, slots: dict[str, int], where: dict) -> tuple[list, li
         args = tuple(decode(a, slot) for a in n.attrs)
         out_guards = tuple(guards.pop(n.outputs[0].name, ()))
         step = (prim.forward, prim.variadic, ins, args, bool(refs), out, out_guards)
-        steps.append(_bound_step(step, where) if where else step)
+        steps.append(_bound_step(step, where))
     entry = [(slots[name], g) for name, gs in guards.items() for g in gs]
     return entry, steps
 
