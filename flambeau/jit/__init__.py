@@ -12,7 +12,7 @@ import numpy as np
 
 from ._archive import load, save
 from ._freeze import freeze, optimize_for_inference
-from ._script import ScriptModule, export, ignore, script, unused
+from ._script import export, ignore, script, unused
 from ._spec import flatten
 from ._traced import ScriptFunction, TracedModule
 
@@ -57,3 +57,10 @@ def _check(func: Callable, traced: ScriptFunction, inputs: tuple) -> None:
         if a.dtype != b.dtype or not np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"):
             raise TracingCheckError(f"jit.trace: output {i} of the replayed trace differs from eager execution "
                                     f"(the traced code depends on something the trace does not see)")
+
+
+def __getattr__(name: str):
+    if name == "ScriptModule":   # an nn.Module, made on first use: loading a saved model needs no flambeau.nn
+        from ._script import script_module_class
+        return script_module_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

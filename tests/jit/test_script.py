@@ -25,7 +25,7 @@ def assert_same(got, expected):
         for g, e in zip(got, expected):
             assert_same(g, e)
     else:
-        np.testing.assert_array_equal(got.numpy(), expected.detach().numpy())
+        np.testing.assert_array_equal(got.detach().numpy(), expected.detach().numpy())
 
 
 def eager(model, *inputs):
@@ -562,3 +562,31 @@ def test_saved_blocks_are_validated_before_running():
                           (bad_block, "expected a block")):
         with pytest.raises(CorruptFileError, match=message):
             jit.load(changed(edit))
+
+
+class Parent(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.branchy = Branchy()
+        self.head = nn.Linear(4, 2)
+
+    def forward(self, x):
+        return self.head(self.branchy(x))
+
+
+def test_a_script_module_is_a_module_inside_other_modules():
+    torch.manual_seed(0)
+    model = Parent().eval()
+    keys = list(model.state_dict())
+    model.branchy = jit.script(model.branchy)
+    assert isinstance(model.branchy, nn.Module) and isinstance(model.branchy, jit.ScriptModule)
+    assert list(model.state_dict()) == keys
+    assert {id(p) for p in model.parameters()} == {id(p) for p in Parent.parameters(model)}
+    x = torch.randn(3, 4)
+    outer = jit.script(model)
+    for inp in (x, -x):
+        expected = model.head(eager(model.branchy._module, inp))
+        assert_same(model(inp), expected)
+        assert_same(outer(inp), expected)
+    model.double()   # the traces were made for float32 weights: they are dropped
+    assert_same(model(x.double()), model.head(eager(model.branchy._module, x.double())))

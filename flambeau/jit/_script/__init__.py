@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 from .._traced import ScriptFunction
 from ._frontend import NotSupportedError, UnsupportedNodeError
-from ._module import ScriptedFunction, ScriptModule
+from ._module import ScriptedFunction, script_module_class
 
 __all__ = ["script", "ignore", "unused", "export", "ScriptModule", "NotSupportedError", "UnsupportedNodeError"]
 
@@ -24,7 +24,7 @@ def script(obj: Any, optimize: Any = None, _frames_up: int = 0, _rcb: Any = None
     if isinstance(obj, ScriptFunction):
         return obj
     if isinstance(obj, Module):
-        scripted = ScriptModule(obj)
+        scripted = script_module_class()(obj)
     elif isinstance(obj, FunctionType):
         scripted = ScriptedFunction(obj)
     elif isinstance(obj, type):
@@ -38,6 +38,12 @@ def script(obj: Any, optimize: Any = None, _frames_up: int = 0, _rcb: Any = None
         for args in calls:
             method(*args)
     return scripted
+
+
+def __getattr__(name: str) -> Any:
+    if name == "ScriptModule":   # an nn.Module, made on first use (flambeau/jit/_script/_module.py)
+        return script_module_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _mark(attr: str, fn: Callable) -> Callable:

@@ -69,22 +69,26 @@ class ScriptMethod(_Entry, ScriptFunction):
         return self._traced_call(args, kwargs)
 
 
-class ScriptModule(_Entry, TracedModule):
-    """jit.script of an nn.Module: callable (forward), with graph and code, its @jit.export methods as
-    attributes, and the module's attributes, submodules, parameters and buffers (state_dict) read through."""
+class _ScriptModuleBase(_Entry, TracedModule):
+    """jit.script of an nn.Module (the class is made on first use, an nn.Module too: flambeau.jit loads and runs
+    saved models without flambeau.nn). It shares the module's parameters, buffers and submodules (state_dict,
+    parameters(), registering it inside another module), reads the module's other attributes through, is called
+    like a module (hooks, then forward), and has graph, code and its @jit.export methods as attributes."""
 
     def __init__(self, module):
+        from ...nn.modules.module import Module
+        Module.__init__(self)
+        for name in ("_parameters", "_buffers", "_modules", "_non_persistent_buffers_set"):
+            self.__dict__[name] = module.__dict__[name]
         params = dict(module.state_dict(keep_vars=True))
         exported = [name for name, member in vars(type(module)).items() if getattr(member, "_jit_export", False)]
         _compile_reachable(module, exported)
         run = _method_runner(module, "forward")
-        super().__init__(lambda *inputs: self._run(run, *inputs), params, strict=False, training=module.training)
+        TracedModule.__init__(self, lambda *inputs: self._run(run, *inputs), params, strict=False,
+                              training=module.training)
         self._setup(type(module).forward, skip_self=True)
-        self._module = module
+        self.__dict__["_module"] = module   # not a submodule: its children are this module's own
         self._methods = {name: ScriptMethod(module, name, params) for name in exported if name != "forward"}
-
-    def __call__(self, *args, **kwargs):
-        return self._traced_call(args, kwargs)
 
     def forward(self, *args, **kwargs):
         return self._traced_call(args, kwargs)
@@ -93,6 +97,9 @@ class ScriptModule(_Entry, TracedModule):
         d = self.__dict__
         if name in d.get("_methods", {}):
             return d["_methods"][name]
+        for shared in ("_parameters", "_buffers", "_modules"):
+            if name in d.get(shared, {}):
+                return d[shared][name]
         if "_module" in d:
             return getattr(d["_module"], name)
         raise AttributeError(f"'ScriptModule' object has no attribute '{name}'")
@@ -105,6 +112,15 @@ class ScriptModule(_Entry, TracedModule):
             method.training = mode
         return self
 
+    def _apply(self, fn, recurse: bool = True):
+        """.to(), .double(), ...: applied to the module; the traces, made for the old tensors, are dropped."""
+        self._module._apply(fn, recurse)
+        self._params.clear()
+        self._params.update(self._module.state_dict(keep_vars=True))
+        for entry in (self, *self._methods.values()):
+            entry._traces.clear()
+        return self
+
     @property
     def unsaveable(self) -> str | None:
         """Why jit.save must refuse this module (it called @jit.ignore functions as Python), else None."""
@@ -113,9 +129,25 @@ class ScriptModule(_Entry, TracedModule):
                 f"which a saved model cannot run; remove the calls before saving") if names else None
 
 
+_script_module = None
+
+
+def script_module_class() -> type:
+    """ScriptModule: made on first use, since it is an nn.Module (flambeau.nn is not imported by flambeau.jit)."""
+    global _script_module
+    if _script_module is None:
+        from ...nn.modules.module import Module
+        _script_module = type("ScriptModule", (_ScriptModuleBase, Module), {
+            "__module__": "flambeau.jit", "__doc__": _ScriptModuleBase.__doc__, "__call__": Module._call_impl,
+            "state_dict": Module.state_dict, "__getattr__": _ScriptModuleBase.__getattr__,
+            "__setattr__": Module.__setattr__})
+    return _script_module
+
+
 def _method_runner(module, name: str) -> Callable:
     """Run the converted method `name` on `module`, its user-written submodules' forwards converted too."""
-    converted = convert(getattr(type(module), name))
+    fn = getattr(type(module), name)
+    converted = convert(fn) if _runtime.is_user_code(fn) else fn   # a library module's forward is traced as it is
 
     def run(*inputs):
         with _converted_forwards(module):
