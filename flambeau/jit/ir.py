@@ -85,6 +85,9 @@ class Graph:
                       for key, v in self.params.items()})
         names.update({v.name: "CONSTANTS." + _identifier(v.name) for v in self.constants})
         lines = [f"def forward(self, {', '.join(names[v.name] for v in self.inputs)}):"]
+        symbols = {d: f"{names[v.name]}.size({axis})" for v in self.inputs for axis, d in enumerate(v.type.shape)
+                   if d.__class__ is str}  # the dynamic dims the size arguments use
+        lines += [f"    {d} = {size}" for d, size in symbols.items()]
         lines += _node_code(self, names, "    ")
         outs = ", ".join(names[v.name] for v in self.outputs)
         lines.append(f"    return ({outs},)" if len(self.outputs) == 1 else f"    return ({outs})")

@@ -46,6 +46,7 @@ def test_view_of_a_computed_size_serves_other_sizes():
     text_ = str(traced.graph)
     assert "%input0 : float32[s0, s1, s2]" in text_ and "args=((s0*s1, -1))" in text_
     assert "float32[s0*s1, s2] = flambeau.ops.shape" in text_
+    assert "    s1 = input0.size(1)\n" in traced.code and "View(input0, (s0*s1, -1))" in traced.code
     for shape in [(5, 7, 6), (2, 2, 2), (3, 3, 4)]:
         same(traced, f, torch.randn(*shape))
 
