@@ -6,6 +6,8 @@ import math
 import numpy as np
 
 from ..jit._attrs import numpy_dtype
+from ._sizes import Sym
+from .errors import OnnxExporterError
 
 _P = "flambeau.ops.pool."
 _N = "flambeau.ops.norm."
@@ -20,6 +22,18 @@ def conv_attributes(args, weight_shape) -> dict:
 
 def conv(b, c):
     return b.op("Conv", c.inputs, **conv_attributes(c.args, c.shapes[1]))
+
+
+def conv_transpose(b, c):
+    """conv's input gradient, conv_transpose's primitive: ConvTranspose, with the output padding that gives the
+    spatial size asked for."""
+    spatial, pads, stride, dilation, groups = c.args
+    kernel, out = c.shapes[1][2:], c.shapes[0][2:]
+    extra = [n - (s * (o - 1) + d * (k - 1) + 1 - lo - hi)
+             for n, o, k, s, d, (lo, hi) in zip(spatial, out, kernel, stride, dilation, pads)]
+    return b.op("ConvTranspose", c.inputs, pads=[lo for lo, _ in pads] + [hi for _, hi in pads],
+                strides=list(stride), dilations=list(dilation), group=groups, kernel_shape=list(kernel),
+                output_padding=extra)
 
 
 def _batched(b, c, nsp: int, pool):
@@ -37,6 +51,22 @@ def max_pool_index(b, c):
     """The flat per-plane index of each window's maximum. ONNX's MaxPool gives the values and indices over the
     whole tensor; the values are kept for the PlaneGather that reads them (max pooling is the pair)."""
     ((kernel, stride, dilation, padding, out),) = c.args
+    return _max_pool(b, c, kernel, stride, dilation, padding, out)
+
+
+def adaptive_max_index(b, c):
+    """Adaptive max pooling where each output position has a window of its own: the input's size a multiple of
+    the output's, the windows are a MaxPool's."""
+    (out,) = c.args
+    spatial = c.shapes[0][-len(out):]
+    if any(isinstance(n, Sym) or o == 0 or n % o for n, o in zip(spatial, out)):
+        raise OnnxExporterError(f"{c.op}: adaptive max pooling from {list(spatial)} to {list(out)} has windows of "
+                                f"several sizes; only whole multiples are exported")
+    kernel = [n // o for n, o in zip(spatial, out)]
+    return _max_pool(b, c, kernel, kernel, [1] * len(out), [0] * len(out), out)
+
+
+def _max_pool(b, c, kernel, stride, dilation, padding, out):
     spatial = c.shapes[0][-len(kernel):]
     ceil = any(o != (n + 2 * p - d * (k - 1) - 1) // s + 1
                for o, n, k, s, p, d in zip(out, spatial, kernel, stride, padding, dilation))
@@ -92,6 +122,16 @@ def normalize(b, c):
     return _normalized(b, c.inputs[0], list(axes), eps, c.out_dtype)
 
 
+def normalize_channels(b, c):
+    """batch_norm with the batch's own statistics (no running ones): per channel over N and the positions."""
+    eps, _ = c.args
+    x, w, bias = c.inputs
+    nd = len(c.shapes[0])
+    shape = b.ints([1, -1] + [1] * (nd - 2))
+    y = _normalized(b, x, [0, *range(2, nd)], eps, c.out_dtype)
+    return b.op("Add", [b.op("Mul", [y, b.op("Reshape", [w, shape])]), b.op("Reshape", [bias, shape])])
+
+
 def normalize_rows_affine(b, c):
     """layer_norm (weight of x's trailing shape) as LayerNormalization; group_norm (weight (1, C, 1, ...))
     normalises the groups of x viewed as (N, G, -1), then scales per channel."""
@@ -113,7 +153,6 @@ def attention(b, c):
     from ..ops.attention import ADDITIVE
     mask_kind, scale, noise = c.args[:3]
     if noise is not None:
-        from .errors import OnnxExporterError
         raise OnnxExporterError(f"{c.op}: attention dropout is random; export in eval mode")
     q, k, v = c.inputs[:3]
     nd = len(c.shapes[1])
@@ -141,7 +180,9 @@ def constant_pad(b, c):
     return b.op("Pad", [c.inputs[0], b.shape(lows + highs), b.scalar(value, c.out_dtype)], mode="constant")
 
 
-TABLE = {"flambeau.ops.conv.Conv": conv, _P + "MaxPoolIndex": max_pool_index, _P + "PlaneGather": plane_gather,
+TABLE = {"flambeau.ops.conv.Conv": conv, "flambeau.ops.conv.ConvInputGrad": conv_transpose,
+         _P + "MaxPoolIndex": max_pool_index, _P + "AdaptiveMaxIndex": adaptive_max_index,
+         _N + "NormalizeChannels": normalize_channels, _P + "PlaneGather": plane_gather,
          _P + "WindowSum": window_sum, _P + "ConstantPad": constant_pad, "flambeau.ops.matmul.MatMul": matmul,
          "flambeau.ops.matmul.RoundedMatMul": matmul, _N + "Normalize": normalize,
          _N + "NormalizeRowsAffine": normalize_rows_affine,

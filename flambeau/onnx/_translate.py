@@ -142,8 +142,8 @@ class Translator:
     def _dynamic_constant(self, ir: str) -> str:
         """A constant whose shape follows a dynamic axis (an RNN's zero state): ConstantOfShape of its one value."""
         array = self.main.constants[ir]
-        first = array.reshape(-1)[:1]
-        if array.size == 0 or not (array == first).all():
+        first = array.reshape(-1)[:1] if array.size else np.zeros(1, array.dtype)
+        if not (array == first).all():
             raise OnnxExporterError(f"a constant of shape {list(array.shape)} captured by the trace changes shape "
                                     f"with the dynamic axes and is not filled with one value: it cannot be exported "
                                     f"with dynamic axes")

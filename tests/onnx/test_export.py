@@ -344,3 +344,24 @@ def test_assorted_primitives(name):
 def test_boolean_mask_indexing_is_refused():
     with pytest.raises(flambeau.onnx.OnnxExporterError, match="boolean masks"):
         flambeau.onnx.export(lambda x: x[x > 0], torch.from_numpy(randn(4)), io.BytesIO())
+
+
+LAYERS = {  # layers on an input (N, 3, 8, 8), exported with a dynamic batch
+    "conv_transpose": lambda: nn.ConvTranspose2d(3, 4, 3, stride=2, padding=1, output_padding=1),
+    "adaptive_max_pool": lambda: nn.AdaptiveMaxPool2d(2),
+    "adaptive_avg_pool": lambda: nn.AdaptiveAvgPool2d(3),
+    "max_pool_1d": lambda: nn.Sequential(nn.Flatten(2), nn.MaxPool1d(3, 2, 1)),
+    "batch_statistics": lambda: nn.BatchNorm2d(3, track_running_stats=False),
+    "instance_norm": lambda: nn.InstanceNorm2d(3, affine=True),
+    "local_response_norm": lambda: nn.LocalResponseNorm(2),
+    "activations": lambda: nn.Sequential(nn.LeakyReLU(0.1), nn.PReLU(3), nn.Hardswish(), nn.SELU(), nn.CELU(),
+                                         nn.Softplus(), nn.Mish(), nn.LogSigmoid(), nn.Hardtanh()),
+}
+
+
+@pytest.mark.parametrize("name", list(LAYERS))
+def test_layers(name):
+    torch.manual_seed(0)
+    model = LAYERS[name]().eval()
+    data = exported(model, torch.from_numpy(randn(2, 3, 8, 8)), dynamic_axes={"input0": [0]})
+    assert_runs_like_eager(data, model, {"input0": randn(3, 3, 8, 8, seed=1)})
