@@ -82,6 +82,16 @@ def test_a_size_used_as_a_python_number_is_exact():
         same(loose, model, torch.randn(*shape))
 
 
+def test_a_hard_reshape_to_the_example_size_is_exact():
+    def f(x):
+        return x.view(2, 12) + 1
+    traced = jit.trace(f, torch.randn(2, 3, 4))
+    assert str(traced.graph).startswith("graph(%input0 : float32[2, 3, 4])")
+    same(traced, f, torch.randn(2, 3, 4))
+    with pytest.raises(RuntimeError, match=r"inputs float32\[2, 3, 4\] \(training=False\); got float32\[2, 4, 3\]"):
+        traced(torch.randn(2, 4, 3))
+
+
 def test_a_size_the_trace_cannot_see_is_caught_at_other_sizes():
     def f(x):
         n = len(x)  # a plain int: the tracer never sees it, so the slice below records the example's 3
