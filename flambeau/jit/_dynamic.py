@@ -19,6 +19,7 @@ from typing import Callable
 import numpy as np
 
 from .. import _tensor
+from .._device import device_of, xp_for
 from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
 from . import _symbolic
@@ -148,7 +149,8 @@ class _Search:
             a = t._data
             for axis, n in enumerate(a.shape):
                 if n in sizes:
-                    a = np.take(a, np.arange(sizes[n]) % n, axis=axis)
+                    xp = xp_for(device_of(a))  # a CUDA tensor's values stay on its device
+                    a = xp.take(a, xp.arange(sizes[n]) % n, axis=axis)
             tensors.append(Tensor._wrap(a))
         return unflatten(self.spec, tensors)
 
