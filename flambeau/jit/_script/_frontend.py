@@ -248,6 +248,7 @@ def _compile(fdef: ast.FunctionDef, fn: FunctionType, filename: str) -> Function
     for a in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
         if a is not None:
             a.annotation = None   # read from the original function (typing.get_type_hints), not evaluated again
+    args.defaults, args.kw_defaults = [], [None] * len(args.kwonlyargs)   # the original's values, set below
     freevars = fn.__code__.co_freevars
     factory = _def("__jit_factory", [_RT, *freevars], [fdef, ast.Return(ast.Name(fdef.name, ast.Load()))])
     module = ast.fix_missing_locations(ast.Module([factory], []))
