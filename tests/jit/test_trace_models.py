@@ -80,3 +80,24 @@ def test_transformer_encoder_serves_other_batch_sizes_and_lengths():
     traced = jit.trace(model, torch.randn(2, 5, 16))
     assert str(traced.graph).startswith("graph(%input0 : float32[s0, s1, 16]")
     assert_serves(traced, model, [torch.randn(*shape) for shape in [(3, 9, 16), (2, 3, 16), (4, 5, 16)]])
+
+
+def test_transformer_encoder_with_a_padding_mask_ties_its_dims_to_the_input():
+    torch.manual_seed(0)
+    layer = nn.TransformerEncoderLayer(d_model=16, nhead=4, dim_feedforward=32, batch_first=True)
+    model = nn.TransformerEncoder(layer, num_layers=2, enable_nested_tensor=False).eval()
+
+    def encode(x, padding):
+        return model(x, src_key_padding_mask=padding)
+
+    def batch(size, length):
+        padding = torch.zeros(size, length, dtype=torch.bool)
+        padding[0, length // 2:] = True
+        return torch.randn(size, length, 16), padding
+    traced = jit.trace(encode, batch(2, 5))
+    assert str(traced.graph).startswith("graph(%input0 : float32[s0, s1, 16], %input1 : bool[s0, s1])")
+    for size, length in [(3, 9), (2, 3)]:
+        x, padding = batch(size, length)
+        with torch.no_grad():
+            expected = encode(x, padding)
+        np.testing.assert_array_equal(traced(x, padding).numpy(), expected.numpy())
