@@ -590,3 +590,22 @@ def test_a_script_module_is_a_module_inside_other_modules():
         assert_same(outer(inp), expected)
     model.double()   # the traces were made for float32 weights: they are dropped
     assert_same(model(x.double()), model.head(eager(model.branchy._module, x.double())))
+
+
+def shrink(x):
+    while x.sum() > 4:
+        x = x[x > 1] - 1   # keeps its shape until an element drops out
+    return x
+
+
+def test_a_loop_body_is_never_replayed_for_other_carried_shapes():
+    scripted = jit.script(shrink)
+    stable = torch.tensor([5., 5., 5.])
+    assert_same(scripted(stable), shrink(stable))
+    assert "prim.Loop" in ops(scripted.graph)
+    loaded = jit.load(io.BytesIO(_saved_bytes(scripted)))
+    dropping = torch.tensor([5., 1.5, 5.])   # the second iteration drops an element
+    with pytest.raises(RuntimeError, match="test_script.py:\\d+: while x.sum.*float32\\[3\\].*float32\\[2\\]"):
+        loaded(dropping)
+    assert_same(scripted(dropping), shrink(dropping))   # in memory: traced again, unrolled
+    assert_same(scripted(stable), shrink(stable))

@@ -5,8 +5,9 @@ use values from outside it. Whatever the code computes is the real, eager result
 (the taken one first) and returns the taken one's values; a Loop traces its first iteration into the body and
 finishes the loop eagerly with the tracer paused. Where the two branches disagree (types, Python values, an
 error in the other branch), or a loop's carried values change type or Python values, the node cannot stand for
-the code: the taken path joins the graph as straight-line code and the trace guards on each condition it read,
-so a call that goes another way traces again (or, loaded without source, is refused).
+the code: the taken branch joins the graph as straight-line code, the loop runs again from the start unrolled,
+and the trace guards on each condition read, so a call that goes another way traces again (or, loaded without
+source, is refused).
 """
 from __future__ import annotations
 
@@ -174,25 +175,13 @@ def record_loop(tracer: Tracer, cond: Tensor, cond_fn: Callable, body_fn: Callab
         if go:
             raise
         outputs = None   # the body fails on values the loop never runs on
-    if outputs is None:
-        tracer.on_read(cond, "bool")
-        if not go:
-            return args
-        _inline(tracer.graph, block, initial)   # the first iteration, as straight-line code
-        for i, b, value in zip(carried, block.inputs[1:], initial):
-            a, v, vc, version = tracer.known[id(copies[i]._data)]
-            if v is b:   # a copy not written in place stands for the value it was made from
-                tracer.known[id(a)] = (a, value, vc, version)
-        args, cond = new, new_cond
-        while cond:   # each read of the condition is guarded
-            args = body_fn(*args)
-            cond = cond_fn(*args)
-        return args
+    final = args
+    if outputs is not None and go:
+        final = _finish(tracer, body_fn, cond_fn, new, new_cond, carried)
+    if outputs is None or final is None:   # the traced body cannot serve every iteration: it is dropped
+        return _unrolled(cond, cond_fn, body_fn, args)
     block.outputs = outputs
     trips = tracer.value_of(Tensor._wrap(np.asarray(_MAX_TRIPS, dtype=np.int64)))
-    final = new if go else args
-    if go:
-        final = _finish(tracer, where, body_fn, cond_fn, new, new_cond, carried)
     result = list(final)
     node_outputs = []
     for i, like in zip(carried, outputs[1:]):
@@ -230,58 +219,27 @@ def _has_guards(block: Graph) -> bool:
     return bool(block.guards) or any(_has_guards(b) for n in block.nodes for b in n.blocks)
 
 
-def _finish(tracer: Tracer, where: str, body_fn: Callable, cond_fn: Callable, values: tuple, cond: Tensor,
-            carried: list[int]) -> tuple:
-    """Run the rest of the loop eagerly, unrecorded; the traced body must stay right for every iteration."""
+def _finish(tracer: Tracer, body_fn: Callable, cond_fn: Callable, values: tuple, cond: Tensor,
+            carried: list[int]) -> tuple | None:
+    """Run the rest of the loop eagerly, unrecorded (the copies the first iteration ran on keep the caller's
+    tensors untouched); None where an iteration gives other carried types than the first, which the body was
+    traced for."""
     def types(values: tuple) -> list:
         return [(values[i]._data.shape, values[i]._data.dtype) if isinstance(values[i], Tensor) else None
                 for i in carried]
-    traced = types(values)   # what the first iteration gave, as the body was traced for
+    traced = types(values)
     with _paused(tracer):
-        iteration = 1
         while _truth(cond):
             values = body_fn(*values)
             cond = cond_fn(*values)
-            iteration += 1
             if not isinstance(cond, Tensor) or types(values) != traced:
-                raise RuntimeError(f"jit.script: the loop at {where} changed the types of its carried values (or "
-                                   f"its condition) at iteration {iteration}; a loop body is traced once for them")
+                return None
     return values
 
 
-def _inline(graph: Graph, block: Graph, initial: list[Value]) -> None:
-    """Append a loop body's nodes to `graph`, its carried inputs renamed to the values they stood for."""
-    mapping = {v.name: p for v, p in zip(block.inputs[1:], initial)}
-    for n in block.nodes:
-        _rename(n, mapping)
-        graph.nodes.append(n)
-    for g in block.guards:
-        g.value = mapping.get(g.value.name, g.value)
-        graph.guards.append(g)
-
-
-def _rename(n: Node, mapping: dict[str, Value]) -> None:
-    n.inputs = [mapping.get(v.name, v) for v in n.inputs]
-    n.attrs = [_rename_attr(a, mapping) for a in n.attrs]
-    for b in n.blocks:
-        for m in b.nodes:
-            _rename(m, mapping)
-        b.outputs = [mapping.get(v.name, v) for v in b.outputs]
-        for g in b.guards:
-            g.value = mapping.get(g.value.name, g.value)
-
-
-def _rename_attr(a: Any, mapping: dict[str, Value]) -> Any:
-    """An encoded argument (flambeau/jit/_attrs.py) with its references to renamed values renamed."""
-    if isinstance(a, list):
-        return [_rename_attr(x, mapping) for x in a]
-    if not isinstance(a, dict) or len(a) != 1:
-        return a
-    (tag, body), = a.items()
-    if tag in ("value", "tensor") and body in mapping:
-        return {tag: mapping[body].name}
-    if tag == "dict":
-        return {tag: {k: _rename_attr(v, mapping) for k, v in body.items()}}
-    if tag in ("tuple", "slice", "range"):
-        return {tag: _rename_attr(body, mapping)}
-    return a
+def _unrolled(cond: Any, cond_fn: Callable, body_fn: Callable, args: tuple) -> tuple:
+    """The loop as straight-line code, run from the start: the trace guards on every read of the condition."""
+    while cond:
+        args = body_fn(*args)
+        cond = cond_fn(*args)
+    return args

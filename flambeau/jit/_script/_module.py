@@ -104,7 +104,7 @@ class _ScriptModuleBase(_Entry, TracedModule):
             return getattr(d["_module"], name)
         raise AttributeError(f"'ScriptModule' object has no attribute '{name}'")
 
-    def train(self, mode: bool = True) -> "ScriptModule":
+    def train(self, mode: bool = True) -> "_ScriptModuleBase":
         """The mode calls run (and trace) in, for forward and the exported methods alike."""
         self.training = mode
         self._module.train(mode)
