@@ -132,10 +132,10 @@ def __getattr__(name: str):
 def __dir__() -> list[str]:
     """Every attribute, the lazy ones included (this imports the lazy namespaces, and so flambeau.nn)."""
     from importlib.util import find_spec
-    lazy = [*_LAZY_SUBMODULES, *_LAZY_NAMES]
-    where = [f".{name}" for name in _LAZY_SUBMODULES] + list(_LAZY_NAMES.values())
     names = set(globals())
-    names.update(name for name, module in zip(lazy, where) if find_spec(__name__ + "." + module.split(".")[1]))
+    # a lazy name is listed once its package is there (flambeau/onnx and flambeau/_compile are being written)
+    names.update(name for name in _LAZY_SUBMODULES if find_spec(f"{__name__}.{name}"))
+    names.update(name for name, module in _LAZY_NAMES.items() if find_spec(__name__ + "." + module.split(".")[1]))
     for module_name in _LAZY_NAMESPACES:
         names.update(_lazy_module(module_name, module_name).__all__)
     return sorted(names)

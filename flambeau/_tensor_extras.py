@@ -7,7 +7,6 @@ import builtins
 import math
 import warnings
 
-from . import linalg
 from ._device import device as Device
 from ._dtype import float64, get_default_dtype, to_dtype
 from ._tensor import Tensor
@@ -117,6 +116,7 @@ def nuclear_norm(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     warnings.warn("at::nuclear_norm is deprecated and it is just left for JIT compatibility. It will be removed in a "
                   "future PyTorch release. Please use `linalg.matrix_norm(A, 'nuc', dim, keepdim)` instead",
                   UserWarning, stacklevel=2)
+    from . import linalg  # on first use: `import flambeau` does not load flambeau.linalg
     return linalg.matrix_norm(input, "nuc", (-2, -1) if dim is None else tuple(dim), keepdim)
 
 
@@ -125,6 +125,7 @@ def frobenius_norm(input: Tensor, dim, keepdim: bool = False) -> Tensor:
     warnings.warn("at::frobenius_norm is deprecated and it is just left for JIT compatibility. It will be removed in "
                   "a future PyTorch release. Please use `linalg.vector_norm(A, 2., dim, keepdim)` instead",
                   UserWarning, stacklevel=2)
+    from . import linalg
     return linalg.vector_norm(input, 2, dim, keepdim)
 
 

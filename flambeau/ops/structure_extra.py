@@ -12,7 +12,6 @@ from collections import namedtuple
 
 import numpy as np
 
-from .. import linalg as _linalg
 from .._dispatch import update_inplace
 from .._dtype import int64, to_dtype
 from .._runtime import is_nonzero
@@ -234,6 +233,7 @@ SVDLegacy = namedtuple("svd", ["U", "S", "V"])
 
 def svd(input: Tensor, some: bool = True, compute_uv: bool = True, *, out=None) -> SVDLegacy:
     """torch.svd: V (not V^H); without compute_uv, U and V are zero matrices of the full sizes."""
+    from .. import linalg as _linalg  # on first use: `import flambeau` does not load flambeau.linalg
     if not compute_uv:
         m, n = input.shape[-2:]
         batch = tuple(input.shape[:-2])
