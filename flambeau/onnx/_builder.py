@@ -91,11 +91,7 @@ class GraphBuilder:
             out = self.op("Shape", [name], start=dim, end=dim + 1)
         else:
             op, a, b = expr
-            a, b = self._expression(a), self._expression(b)
-            if op == "//":  # Python's floor division, exact for either sign: (a - a mod b) / b
-                out = self.op("Div", [self.op("Sub", [a, self.op("Mod", [a, b])]), b])
-            else:
-                out = self.op({"+": "Add", "-": "Sub", "*": "Mul", "%": "Mod"}[op], [a, b])
+            out = self.op({"+": "Add", "*": "Mul"}[op], [self._expression(a), self._expression(b)])
         self._syms[key] = out
         return out
 

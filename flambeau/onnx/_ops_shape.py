@@ -3,9 +3,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
-from ..jit._attrs import numpy_dtype
 from ._call import Ref
 from ._sizes import Sym
 from .errors import OnnxExporterError
@@ -124,13 +121,6 @@ def repeat(b, c):
     return b.op("Tile", [x, b.ints(repeats)])
 
 
-def full(b, c):
-    """A tensor of one value whose shape follows the dynamic axes (a symbolic trace's torch.zeros(batch, n))."""
-    shape, value, _ = c.args
-    value = b.onnx.numpy_helper.from_array(np.array([value], dtype=numpy_dtype(c.out_dtype)))
-    return b.op("ConstantOfShape", [b.shape(shape)], value=value)
-
-
 def _triangle(upper: int):
     """tril/triu (a Transformer's causal mask): Trilu with the diagonal's offset as k."""
     def translate(b, c):
@@ -143,7 +133,7 @@ def cumsum(b, c):
     return b.op("CumSum", [b.cast(c.inputs[0], c.dtypes[0], c.out_dtype), b.scalar(c.args[0], "int64")])
 
 
-TABLE = {"flambeau.jit._symbolic.Full": full, "flambeau.ops.linalg.Tril": _triangle(0),
+TABLE = {"flambeau.ops.linalg.Tril": _triangle(0),
          "flambeau.ops.linalg.Triu": _triangle(1), "flambeau.ops.scan.Cumsum": cumsum, _S + "Reshape": reshape,
          _S + "View": reshape, _S + "Expand": expand, _S + "Permute": permute, _S + "Transpose": permute,
          _S + "Flip": flip, _S + "Slice": index, "flambeau.ops.indexing.BasicIndex": index,

@@ -1,21 +1,19 @@
 """Sizes that follow the dynamic axes: Syms, ints carrying an expression over the axes' sizes.
 
-An expression is flambeau.jit's (flambeau/jit/_symbolic.py): a symbol "s0" (here the size of the export's
-dynamic axis 0), an int, or [op, a, b] with op one of + - * // %. A symbolic trace keeps them in its values' dims
-and in size arguments ({"sym": expr}). A plain trace bakes the example's sizes in instead: the exporter then traces
-again once per dynamic axis, with only that axis's size changed, and an integer that moved with the axes is
-expressed as `coeff * (product of those axes' sizes) + offset` (the offset only for one axis: seq_len - 1); a
-size that fits neither has no expression and is refused where it is used.
+A trace bakes the example's sizes into the primitives' arguments (a view's target shape) and into the constants
+it captures (an RNN's zero state). The exporter traces again once per dynamic axis, with only that axis's size
+moved, and compares: an integer that moved with the axes is expressed as `coeff * (product of those axes'
+sizes) + offset` (the offset only for one axis: seq_len - 1), a size that fits neither has no expression and is
+refused where it is used. An expression is flambeau.jit's form (flambeau/jit/_symbolic.py) as JSON: a symbol
+"s0" (the size of the export's dynamic axis 0), an int, or ["+" | "*", a, b].
 """
 from __future__ import annotations
 
-import ast
 import json
 import math
 from dataclasses import dataclass
 from typing import Any
 
-from ..jit._symbolic import SizeExpr, evaluate, substitute, symbols_of
 from .errors import OnnxExporterError
 
 
@@ -62,56 +60,6 @@ def solve(traced: int, moved: list[int], sizes: list[tuple[int, int, int]]) -> i
     return Sym(traced, None)
 
 
-def from_trace(x: Any, sizes: dict[str, int], rename: dict[str, str]) -> Any:
-    """A symbolic trace's dims or decoded arguments with their expressions (strings, [op, a, b] lists, SizeExprs)
-    as Syms over the export's symbols: `rename` maps the trace's symbols of dynamic axes to them; the others take
-    their example sizes (`sizes`)."""
-    if isinstance(x, str) and sizes:  # a dim: a symbol, or the text of an expression ("s0*4"); not another string
-        try:
-            parsed = parse(x)
-        except (SyntaxError, ValueError):
-            parsed = None
-        if parsed is not None and symbols_of(parsed) and symbols_of(parsed) <= sizes.keys():
-            x = SizeExpr(parsed)
-    if isinstance(x, SizeExpr):
-        expr = x.expr
-        kept = substitute(expr, {k: v for k, v in sizes.items() if k not in rename})
-        return kept if type(kept) is int else Sym(evaluate(expr, sizes), json.dumps(_renamed(kept, rename)))
-    if type(x) in (tuple, list):
-        return type(x)(from_trace(a, sizes, rename) for a in x)
-    if type(x) is dict:
-        return {k: from_trace(a, sizes, rename) for k, a in x.items()}
-    if type(x) is slice:
-        return slice(*from_trace((x.start, x.stop, x.step), sizes, rename))
-    return x
-
-
-_OPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.FloorDiv: "//", ast.Mod: "%"}
-
-
-def parse(text: str) -> Any:
-    """A dim's text ("s0", "s0*4", "(s0 + 1)//2", as flambeau.jit prints them) as an expression."""
-    def expr(node):
-        if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
-            return [_OPS[type(node.op)], expr(node.left), expr(node.right)]
-        if isinstance(node, ast.Name):
-            return node.id
-        if isinstance(node, ast.Constant) and type(node.value) is int:
-            return node.value
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-            return ["-", 0, expr(node.operand)]
-        raise ValueError(f"malformed size expression {text!r}")
-    return expr(ast.parse(text, mode="eval").body)
-
-
-def _renamed(expr: Any, rename: dict[str, str]) -> Any:
-    if type(expr) is str:
-        return rename[expr]
-    if type(expr) is list:
-        return [expr[0], _renamed(expr[1], rename), _renamed(expr[2], rename)]
-    return expr
-
-
 class TraceMismatch(OnnxExporterError):
     pass
 
@@ -145,8 +93,6 @@ def _same(a: Any, b: Any) -> bool:
         return False
     if isinstance(a, float) and math.isnan(a):
         return math.isnan(b)
-    if hasattr(a, "expr"):  # a SizeExpr
-        return a.expr == b.expr
     if type(a) is range:
         return all(_same(x, y) for x, y in zip((a.start, a.stop, a.step), (b.start, b.stop, b.step)))
     return bool(a == b)

@@ -18,7 +18,7 @@ from . import _ops_activation, _ops_elementwise, _ops_nn, _ops_reduction, _ops_r
 from ._builder import GraphBuilder
 from ._call import Call, Ref, Traced
 from ._fuse import STEPS, Pending
-from ._sizes import Sym, SymbolicSizeUsed, TraceMismatch, from_trace, merge
+from ._sizes import Sym, SymbolicSizeUsed, TraceMismatch, merge
 from .errors import OnnxExporterError, UnsupportedOperatorError
 
 TABLE: dict = {**_ops_elementwise.TABLE, **_ops_activation.TABLE, **_ops_shape.TABLE, **_ops_nn.TABLE,
@@ -70,12 +70,11 @@ def _with_refs(x: Any, fill) -> Any:
 
 class Translator:
     def __init__(self, b: GraphBuilder, main: Traced, moved: list[Traced], sizes: list[tuple[int, int, int]],
-                 symbols: tuple[dict, dict], params: dict[str, np.ndarray], input_names: list[str], fold: bool):
+                 params: dict[str, np.ndarray], input_names: list[str], fold: bool):
         """moved: traces with one dynamic axis g moved from size a to b, sizes[i] = (g, a, b) (flambeau/onnx/
-        _sizes.py); symbols: the trace's own symbols, their example sizes and the export's symbol of each dynamic
-        one."""
+        _sizes.py)."""
         self.b = b
-        self.main, self.moved, self.sizes, self.symbols = main, moved, sizes, symbols
+        self.main, self.moved, self.sizes = main, moved, sizes
         self.params = params
         self.fold = fold
         self.memo: dict = {}
@@ -110,8 +109,7 @@ class Translator:
 
     def sized(self, traced, moved: list, where: str):
         """Dims or arguments with their sizes that follow the dynamic axes as Syms."""
-        merged = merge(traced, moved, self.sizes, where)
-        return from_trace(merged, *self.symbols) if self.symbols[0] else merged
+        return merge(traced, moved, self.sizes, where)
 
     def _merged_shape(self, v) -> tuple:
         return self.sized(v.type.shape, [_value(m.graph, v.name).type.shape for m in self.moved], f"value %{v.name}")

@@ -72,18 +72,16 @@ def export(model: Module | Callable, args: Any = (), f: str | os.PathLike | Any 
 
 
 def _record(model, params: dict, inputs: tuple, check: bool = True) -> Traced:
-    """The model's trace (flambeau.jit's recorder, or jit.trace), checked against eager execution."""
+    """The model's plain trace (every size as in the example), checked against eager execution (check_trace).
+
+    NOTE: not jit.trace's symbolic sizes: those are guessed by matching values (a zero state of 2 layers at batch
+    2 takes the batch's symbol), where a trace per moved axis tells a size that follows it from one that does not."""
     from .. import jit
-    try:
-        from ..jit._dynamic import record
-    except ImportError:
-        traced = jit.trace(model, inputs, check_trace=check)
-        program = next(iter(traced._traces.values()))[0]
-        return Traced(program.graph, dict(zip([v.name for v in program.graph.constants], program.constants)))
+    from ..jit._dynamic import record
     tracer = record(model, params, inputs)
     program = tracer.program
     traced = Traced(program.graph, dict(zip([v.name for v in program.graph.constants], program.constants)))
-    if check and not _replays(traced, params, inputs, tracer.outputs):  # check_trace
+    if check and not _replays(traced, params, inputs, tracer.outputs):
         raise jit.TracingCheckError("flambeau.onnx.export: the replayed trace differs from eager execution (the "
                                     "traced code depends on something the trace does not see)")
     return traced
@@ -165,16 +163,8 @@ def _export(onnx, model, inputs: tuple, input_names, output_names, opset: int, d
         return tuple(unflatten(spec, [Tensor._wrap(a) for a in changed]))
 
     main = _record(model, params, inputs)
-    # the trace's own symbols (a symbolic trace's dims): those on dynamic axes become the export's
-    graph_dims = {(i, axis): d for i, v in enumerate(main.graph.inputs) for axis, d in enumerate(v.type.shape)
-                  if isinstance(d, str)}
-    rename = {d: symbol(g) for g, dim in enumerate(dims) for i, axis in where[dim]
-              if isinstance(d := graph_dims.get((i, axis)), str)}
-    symbols = ({d: tensors[i].shape[axis] for (i, axis), d in graph_dims.items()}, rename)
-    # the others are found by tracing again with the axis moved
-    traced_at = [(g, *sizes[g]) for g, dim in enumerate(dims) if any(graph_dims.get(w) not in rename
-                                                                        for w in where[dim])]
-    moved = [_record(model, params, resized([g]), check=False) for g, _, _ in traced_at]
+    traced_at = [(g, *sizes[g]) for g in range(len(dims))]
+    moved = [_record(model, params, resized([g]), check=False) for g in range(len(dims))]
 
     graph = main.graph
     reads = [g for g in graph.guards if g.what != "shape"]  # a shape guard is a size the trace holds for
@@ -193,7 +183,7 @@ def _export(onnx, model, inputs: tuple, input_names, output_names, opset: int, d
 
     axis_sources = {g: (in_names[where[dim][0][0]], where[dim][0][1]) for g, dim in enumerate(dims)}
     b = GraphBuilder(onnx, opset, set(in_names) | set(out_names) | set(arrays), axis_sources)
-    translator = Translator(b, main, moved, traced_at, symbols, arrays, in_names, fold)
+    translator = Translator(b, main, moved, traced_at, arrays, in_names, fold)
     translator.run()
     name_outputs(b, [translator.name_of(v.name) for v in graph.outputs], out_names)
     drop_dead(b, out_names)
