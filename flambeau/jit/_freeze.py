@@ -60,8 +60,9 @@ def freeze(mod: ScriptFunction, preserved_attrs: list[str] | None = None,
             programs.append(Program(graph, constants))
             reports.append(report)
     if not programs:
-        raise RuntimeError("Freezing is currently only implemented for modules in eval mode: this module was "
-                           "traced in training mode only; trace it after calling .eval()")
+        raise RuntimeError("Freezing is currently only implemented for modules in eval mode: the module holds no "
+                           "graph recorded in eval mode; trace it after calling .eval() (a scripted module records "
+                           "its graphs on its first calls: call it once in eval mode)")
     return FrozenModule(programs, reports)
 
 

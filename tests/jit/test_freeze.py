@@ -77,3 +77,33 @@ def test_frozen_module_keeps_the_weights_of_when_it_was_frozen():
         model[0].weight.mul_(2)
     close(frozen(x)._data, expected)
     assert [r.name for r in frozen.pass_reports[0]][:2] == ["constant folding", "conv+bn folding"]
+
+
+def test_freeze_a_scripted_module_with_control_flow():
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv, self.bn = nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4)
+
+        def forward(self, x):
+            y = torch.relu(self.bn(self.conv(x)))
+            if y.sum() > 0:
+                y = y * 2
+            else:
+                y = y - 1
+            for _ in range(3):
+                y = y + 1
+            return y
+    torch.manual_seed(0)
+    model = randomize_batch_norms(Net()).eval()
+    scripted = jit.script(model)
+    with pytest.raises(RuntimeError, match="call it once"):
+        jit.freeze(scripted)   # no graph recorded yet
+    x = torch.randn(2, 3, 6, 6)
+    scripted(x)
+    frozen = jit.freeze(scripted)
+    assert "prim.If" in [n.op for n in frozen.graph.nodes] and not BN_OPS & {n.op for n in frozen.graph.nodes}
+    for sign in (1, -1):   # both branches
+        inp = sign * x.abs() + 0.1 * sign
+        with torch.no_grad():
+            close(frozen(inp)._data, model(inp)._data)

@@ -131,7 +131,8 @@ def test_cse_never_merges_random_draws_or_in_place_writes():
 
     def twin(op, attrs, name):
         return Node(op, [v], [type(v)(name, v.type)], attrs)
-    graph.nodes += [twin("flambeau.ops.dropout.Dropout", [0.5], "d0"), twin("flambeau.ops.dropout.Dropout", [0.5], "d1"),
+    dropout = "flambeau.ops.dropout.Dropout"
+    graph.nodes += [twin(dropout, [0.5], "d0"), twin(dropout, [0.5], "d1"),
                     twin(FUSED, [[["relu", None, True, []]], 0, True], "f0"),
                     twin(FUSED, [[["relu", None, True, []]], 0, True], "f1")]
     graph.outputs = [graph.nodes[i].outputs[0] for i in (1, 2, 3, 4)]
@@ -157,7 +158,7 @@ def test_conv_bn_folding_matches_and_leaves_no_batch_norm(groups):
     graph, constants = passes.eliminate_dead_code(graph, constants)
     verify(graph)
     assert not BN_OPS & set(ops(graph))
-    assert ops(graph) == ["flambeau.ops.conv.Conv", "flambeau.ops.elementwise.Add", "flambeau.ops.elementwise_math.Relu"]
+    assert [op.rsplit(".", 1)[1] for op in ops(graph)] == ["Conv", "Add", "Relu"]
     assert not any("running" in v.name for v in graph.constants)
     np.testing.assert_allclose(run(graph, constants, x)[0], expected, rtol=1e-5, atol=1e-6)
     with torch.no_grad():
@@ -217,7 +218,8 @@ def test_fusion_makes_one_fused_node_per_chain_with_the_exact_output():
     graph, constants = passes.fuse_elementwise(graph, constants)
     verify(graph)
     # clamp().exp() and the main chain, which reads it as an operand
-    assert [op.rsplit(".", 1)[1] for op in ops(graph)] == ["MatMul", "BasicIndex", "FusedElementwise", "FusedElementwise"]
+    names = [op.rsplit(".", 1)[1] for op in ops(graph)]
+    assert names == ["MatMul", "BasicIndex", "FusedElementwise", "FusedElementwise"]
     assert np.array_equal(run(graph, constants, x, y)[0], expected)
     graph, constants = passes.plan_memory(graph, constants)
     assert [n.attrs[2] for n in graph.nodes if n.op == FUSED] == [False, True]   # the main chain overwrites x @ y

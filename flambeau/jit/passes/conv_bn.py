@@ -54,14 +54,14 @@ def fold_conv_bn(graph: Graph, constants: dict) -> tuple[Graph, dict]:
     return graph, constants
 
 
-def _affine_chain(conv: Node, constants: dict, uses: dict, readers: dict) -> tuple[list[Node], np.ndarray | None, np.ndarray | None]:
+def _affine_chain(conv: Node, constants: dict, uses: dict, readers: dict) -> tuple[list[Node], np.ndarray, np.ndarray]:
     """The affine nodes that follow `conv` alone, and their composite per-channel scale and shift (float64)."""
     out = conv.outputs[0]
     channels = out.type.shape[1]
-    if channels.__class__ is not int:
-        return [], None, None
-    scale, shift = np.ones(channels), np.zeros(channels)
     chain: list[Node] = []
+    if channels.__class__ is not int:   # a dynamic channel count: no weight to fold into
+        return chain, np.ones(0), np.zeros(0)
+    scale, shift = np.ones(channels), np.zeros(channels)
     current = out
     while uses.get(current.name) == 1 and current.name in readers:
         node = readers[current.name]

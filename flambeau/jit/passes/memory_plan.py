@@ -119,14 +119,15 @@ def memory_plan(graph: Graph, sizes: dict | None = None) -> MemoryPlan:
     assignment: dict[str, int] = {}
     in_place, naive = [], 0
     for i, n in enumerate(graph.nodes):
+        view = not n.blocks and primitive(n).is_view   # control flow's outputs count as new buffers
         for v in n.outputs:
             shared = None
             if _writes_input(n):
                 shared = assignment.get(n.inputs[n.attrs[1]].name)
                 in_place.append(v.name)
-            elif primitive(n).is_view and n.inputs:
+            elif view and n.inputs:
                 shared = assignment.get(n.inputs[0].name)
-            if shared is None and not primitive(n).is_view:
+            if shared is None and not view:
                 size = nbytes(v, sizes)
                 naive += size
                 fits = [b for b in free if buffers[b] >= size]
