@@ -5,7 +5,7 @@ import os
 import subprocess
 import sys
 import warnings
-from typing import Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 import pytest
@@ -609,3 +609,25 @@ def test_a_loop_body_is_never_replayed_for_other_carried_shapes():
         loaded(dropping)
     assert_same(scripted(dropping), shrink(dropping))   # in memory: traced again, unrolled
     assert_same(scripted(stable), shrink(stable))
+
+
+def weighted(x, xs: Dict[str, float], weights: List[float]):
+    return x * xs["a"] * weights[0]
+
+
+@pytest.mark.parametrize("xs, weights", [({"a": 2.0}, [1.0]), ({"a": 1}, [1.0]), ({1: 2.0}, [1.0]),
+                                         ({"a": "s"}, [1.0]), ({"a": 2.0}, [1]), ({"a": 2.0}, (1.0,)),
+                                         ({"a": 2.0}, [None]), ({"a": 2.0}, 1.0)])
+def test_container_annotations_accept_what_torchscript_accepts(xs, weights):
+    import torch as real
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reference = real.jit.script(weighted)
+
+    def error(fn, lib):
+        try:
+            fn(lib.ones(2), xs, weights)
+        except Exception as e:
+            return type(e)
+        return None
+    assert error(jit.script(weighted), torch) is error(reference, real)

@@ -57,8 +57,8 @@ def matches(expected: Any, value: Any) -> bool:
     origin, args = typing.get_origin(expected), typing.get_args(expected)
     if origin is typing.Union:
         return any(matches(a, value) for a in args)
-    if origin is list:
-        return isinstance(value, list) and (not args or all(matches(args[0], v) for v in value))
+    if origin is list:   # TorchScript takes a tuple for a list
+        return isinstance(value, (list, tuple)) and (not args or all(matches(args[0], v) for v in value))
     if origin is tuple:
         if not isinstance(value, tuple):
             return False
