@@ -86,7 +86,9 @@ def _column_chunks(win, groups):
     buf = None
     for start, stop, step in _chunks(b, c * math.prod(win.shape[2:]) * win.itemsize):
         if buf is None:
-            buf = np.empty_like(win, shape=(min(step, b),) + win.shape[1:])
+            # order="C": a prototype's stride order (here the windows' interleaved one) would make the
+            # reshape below a copy, and the matmul a slow strided one
+            buf = np.empty_like(win, shape=(min(step, b),) + win.shape[1:], order="C")
         cols = buf[:stop - start]
         parallel_copyto(cols, win[start:stop])
         yield start, stop, cols.reshape(stop - start, groups, ck, length)
@@ -121,7 +123,7 @@ def conv(x, w, pads, stride, dilation, groups):
     out = win.shape[2 + nd:]
     b, o, length = x.shape[0], w.shape[0], math.prod(out)
     wg = w.reshape(groups, o // groups, -1)
-    y = np.empty_like(x, shape=(b, groups, o // groups, length))
+    y = np.empty_like(x, shape=(b, groups, o // groups, length), order="C")
     if _is_wide(w):
         buf = None
         for start, stop, cols in _wide_column_chunks(win, groups):
