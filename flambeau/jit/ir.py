@@ -54,8 +54,8 @@ class Node:
 @dataclass(eq=False)
 class Guard:
     value: Value
-    what: str                # how it was read: "item", "tolist", "bool", "numpy"
-    expected: Any            # what the trace read, as JSON
+    what: str                # how it was read: "item", "tolist", "bool", "numpy"; "shape": its sizes
+    expected: Any            # what the trace read, as JSON ("shape": the dims, ints and size expressions)
     where: str               # the source line that read it
 
 
