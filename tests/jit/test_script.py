@@ -631,3 +631,26 @@ def test_container_annotations_accept_what_torchscript_accepts(xs, weights):
             return type(e)
         return None
     assert error(jit.script(weighted), torch) is error(reference, real)
+
+
+class CallsLoggedHelper(nn.Module):
+    def forward(self, x):
+        return logged_twice(x)
+
+
+@jit.ignore
+def note(x):
+    return x
+
+
+@jit.script
+def logged_twice(x):
+    return note(x) * 2
+
+
+def test_an_ignored_call_inside_a_scripted_function_makes_the_module_unsaveable():
+    scripted = jit.script(CallsLoggedHelper())
+    x = torch.randn(2)
+    assert_same(scripted(x), x * 2)
+    with pytest.raises(RuntimeError, match="note .*@jit.ignore"):
+        jit.save(scripted, io.BytesIO())

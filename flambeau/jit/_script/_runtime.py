@@ -20,7 +20,8 @@ class _Undefined:
 
 UNDEFINED = _Undefined()
 _LIBRARIES = {"flambeau", "numpy", "ml_dtypes", "typing"}
-ignored_calls: list[set] = []   # while a scripted call traces: the names of the @jit.ignore functions it calls
+# while scripted calls trace (nested ones too): the set where each notes the @jit.ignore functions it calls
+ignored_calls: list[set] = []
 
 
 def lookup(scope: dict, name: str) -> Any:
@@ -84,8 +85,8 @@ def _function(fn: FunctionType) -> Callable:
     if getattr(fn, "_jit_unused", False):
         return unused_stub(fn)
     if getattr(fn, "_jit_ignore", False):
-        if ignored_calls:
-            ignored_calls[-1].add(fn.__qualname__)
+        for calls in ignored_calls:   # every scripted call tracing now, the outer ones too
+            calls.add(fn.__qualname__)
         return fn
     return convert(fn) if is_user_code(fn) else fn
 
