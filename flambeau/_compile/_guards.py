@@ -1,10 +1,11 @@
 """What a replay assumes about the world outside its inputs, and the check that it still holds.
 
-torch.compile guards on the globals a frame reads; so do we, for what a capture bakes in or depends on:
-the modules and optimizers the function reaches through its globals, closure, defaults and arguments (each
-module's Python-number attributes, its training mode among them; each parameter's shape, dtype, requires_grad and whether it has a .grad; the size of
-each optimizer's parameter groups), and the
-Python numbers it reads from globals and its closure (a trace bakes them into the graph's arguments).
+torch.compile guards on the globals a frame reads; so do we, for what a capture bakes in or depends on: the
+modules and optimizers the function reaches through its globals, closure, defaults and arguments (each module's
+Python-number attributes, its training mode among them, and which tensors are its parameters and buffers; each
+parameter's shape, dtype, requires_grad and whether it has a .grad; the size of each optimizer's parameter
+groups); the Python numbers the function reads from its globals and closure (a trace bakes them into the
+graph's arguments), and which module or optimizer each of its globals and closure cells names.
 """
 from __future__ import annotations
 
@@ -47,42 +48,50 @@ def _filled(cell) -> bool:
     return True
 
 
-def python_numbers(fn) -> tuple:
-    """(source, name) pairs of the Python numbers a plain function reads from its globals and closure."""
+def named_values(fn) -> list:
+    """(where, value) of the globals a plain function's code reads and of its closure cells: where is
+    ("global", name) or ("cell", index)."""
+    from ..nn import Module
+    if isinstance(fn, Module):
+        return []
     target = getattr(fn, "__func__", fn)
     code = getattr(target, "__code__", None)
     if code is None:
-        return ()
+        return []
     g = getattr(target, "__globals__", {})
-    found = [("global", n) for n in sorted(set(code.co_names)) if type(g.get(n, ...)) in _NUMBERS and n in g]
-    found += [("cell", i) for i, c in enumerate(target.__closure__ or ()) if _filled(c)
-              and type(c.cell_contents) in _NUMBERS]
-    return tuple(found)
+    found = [(("global", n), g[n]) for n in sorted(set(code.co_names)) if n in g]
+    found += [(("cell", i), c.cell_contents) for i, c in enumerate(target.__closure__ or ()) if _filled(c)]
+    return found
 
 
-def read_number(fn, where: tuple):
+def _read(fn, where: tuple):
     target = getattr(fn, "__func__", fn)
     kind, key = where
-    return target.__globals__.get(key) if kind == "global" else target.__closure__[key].cell_contents
+    return target.__globals__.get(key, _MISSING) if kind == "global" else target.__closure__[key].cell_contents
+
+
+_MISSING = object()
 
 
 class Guards:
     """The state a capture was made under, checked before each replay (cheaply: a few attribute reads)."""
 
     def __init__(self, fn, modules: list, optimizers: list):
-        from ..nn import Module
         self.fn = fn
         self.modules = [m for root in modules for m in root.modules()]
         self.attributes = tuple(_attributes(m) for m in self.modules)
         params = {id(p): p for root in modules for p in root.parameters()}
         params.update({id(p): p for opt in optimizers for g in opt.param_groups for p in g["params"]})
         self.params = list(params.values())
+        # a number the code reads is baked in (guarded by value); a module or optimizer it names is the one whose
+        # state the capture reads and whose step it replays (guarded by identity: reassigning it captures again)
+        state = tuple(modules) + tuple(optimizers)
+        self.values = [(w, v) for w, v in named_values(fn) if type(v) in _NUMBERS]
+        self.objects = [(w, v) for w, v in named_values(fn) if any(v is o for o in state)]
         self.optimizers = optimizers
         self.group_sizes = _group_sizes(optimizers)
         self.param_state = tuple(_param_state(p) for p in self.params)
         self._grads = True
-        self.numbers = python_numbers(fn) if not isinstance(fn, Module) else ()
-        self.number_values = tuple(read_number(fn, w) for w in self.numbers)
 
     def ignore_grads(self) -> None:
         """The capture neither read nor wrote a .grad: whether a parameter has one does not matter."""
@@ -98,16 +107,21 @@ class Guards:
                 return False
         if self.optimizers and _group_sizes(self.optimizers) != self.group_sizes:
             return False
-        for w, value in zip(self.numbers, self.number_values):
-            now = read_number(self.fn, w)
+        for w, value in self.values:
+            now = _read(self.fn, w)
             if now is not value and (type(now) is not type(value) or now != value):
+                return False
+        for w, obj in self.objects:
+            if _read(self.fn, w) is not obj:
                 return False
         return True
 
 
 def _attributes(m) -> tuple:
-    """A module's Python-number attributes (training, a dropout's p, an eps): what its forward may bake in."""
-    return tuple((k, v) for k, v in m.__dict__.items() if type(v) in _NUMBERS)
+    """A module's Python-number attributes (training, a dropout's p, an eps): what its forward may bake in; and
+    which tensors are its parameters and buffers (one replaced by another object is not the one captured)."""
+    return (tuple((k, v) for k, v in m.__dict__.items() if type(v) in _NUMBERS),
+            tuple(map(id, m._parameters.values())), tuple(map(id, m._buffers.values())))
 
 
 def _group_sizes(optimizers: list) -> tuple:

@@ -323,7 +323,7 @@ class _Scaled(nn.Module):
         return self.linear(x) * self.scale
 
 
-def test_module_number_attributes_are_guarded():
+def test_module_attributes_and_parameters_are_guarded():
     model = _Scaled()
     compiled = compile(model)
     x, _ = data(np.random.default_rng(9))
@@ -331,4 +331,35 @@ def test_module_number_attributes_are_guarded():
         assert same(compiled(x), model(x)) and same(compiled(x), model(x))
         model.scale = 0.5
         assert same(compiled(x), model(x))
-    assert replays(compiled) == 2
+        model.linear.weight = nn.Parameter(flambeau.ones(4, 6))  # another parameter object, same shape
+        assert same(compiled(x), model(x))
+    assert replays(compiled) == 3
+
+
+def test_reassigned_global_optimizer_and_replaced_parameter_capture_again():
+    global _MODEL, _OPT
+    _MODEL = mlp()
+    ref = copy.deepcopy(_MODEL)
+    _OPT = flambeau.optim.SGD(_MODEL.parameters(), lr=0.1)
+    ref_opt = flambeau.optim.SGD(ref.parameters(), lr=0.1)
+
+    def step(x, y):
+        _OPT.zero_grad()
+        loss = nn.functional.cross_entropy(_MODEL(x), y)
+        loss.backward()
+        _OPT.step()
+        return loss
+    compiled, eager = compile(step), _train_step(ref, ref_opt, nn.CrossEntropyLoss())
+    rng = np.random.default_rng(10)
+    for i in range(7):
+        if i in (2, 4):  # new optimizers (another lr); then also a new bias object in both models
+            if i == 4:
+                _MODEL[2].bias = nn.Parameter(flambeau.zeros(4))
+                ref[2].bias = nn.Parameter(flambeau.zeros(4))
+            _OPT = flambeau.optim.SGD(_MODEL.parameters(), lr={2: 0.3, 4: 0.2}[i])
+            ref_opt = flambeau.optim.SGD(ref.parameters(), lr={2: 0.3, 4: 0.2}[i])
+            eager = _train_step(ref, ref_opt, nn.CrossEntropyLoss())
+        x, y = data(rng)
+        assert close(compiled(x, y), eager(x, y))
+    for p, q in zip(_MODEL.parameters(), ref.parameters()):
+        assert close(p, q)
