@@ -46,16 +46,6 @@ def symbols_of(expr: Any) -> set:
     return set()
 
 
-def substitute(expr: Any, sizes: dict) -> Any:
-    """`expr` with the symbols of `sizes` replaced by their values, folded to an int where nothing else is left."""
-    if expr.__class__ is str:
-        return sizes.get(expr, expr)
-    if expr.__class__ is not list:
-        return expr
-    a, b = substitute(expr[1], sizes), substitute(expr[2], sizes)
-    return _OPS[expr[0]](a, b) if a.__class__ is int and b.__class__ is int else [expr[0], a, b]
-
-
 def text(expr: Any) -> str:
     """`expr` as Python source: s0*4, (s0 + 1)//2."""
     if expr.__class__ is not list:
