@@ -12,6 +12,7 @@ import warnings
 
 import numpy as np
 
+from .. import _dispatch
 from .._tensor import Tensor
 from ..autograd.grad_mode import STATE
 from ..utils._pytree import tree_flatten, tree_unflatten
@@ -37,7 +38,9 @@ class CompiledFunction:
             functools.update_wrapper(self, fn, updated=())
 
     def __call__(self, *args, **kwargs):
-        if Capture.active:  # called inside another compiled call's capture: that capture records it inline
+        if Capture.active or _dispatch.observer is not None or _dispatch.interpose is not None:
+            # inside a capture (which records the call inline), a jit.trace or the profiler (which must see its
+            # ops), vmap or forward-mode AD (which transform its ops): a replay would bypass them all
             return self._fn(*args, **kwargs)
         leaves, spec = tree_flatten((args, kwargs))
         tensors = [x for x in leaves if isinstance(x, Tensor)]

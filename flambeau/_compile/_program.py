@@ -35,8 +35,8 @@ class Program:
         for v, phase, kind, obj in sources:
             self.phases[phase].append((slot(v), _KINDS.index(kind), obj))
         source_slots = {s for phase in self.phases for s, _, _ in phase} | set(self.inputs)
-        forward_roots = [v for v in outputs] + [v for w in final + [w for e in events for w in e[1]]
-                                                for v in w[2:] if v is not None]
+        writes = final + [w for e in events for w in e[1]]  # (kind, tensor, value or None)
+        forward_roots = list(outputs) + [w[2] for w in writes if w[2] is not None]
         forward_nodes = _needed(graph.nodes, forward_roots)
         backward_nodes = [n for n in _needed(graph.nodes, [v for v in backward[1] if v is not None])
                           if id(n) not in {id(m) for m in forward_nodes}] if backward else []
@@ -44,8 +44,7 @@ class Program:
         ordered = [(segment_of[id(n)], n) for n in forward_nodes] + [(len(events) + 1, n) for n in backward_nodes]
         steps = [self._step(n, slot) for _, n in ordered]
         self.outputs = [slot(v) for v in outputs]
-        held = [v for v in outputs] + [w[2] for ws in [final] + [e[1] for e in events] for w in ws
-                                       if w[0] == "grad" and w[2] is not None]
+        held = list(outputs) + [w[2] for w in writes if w[0] == "grad" and w[2] is not None]
         shared = source_slots | {s for s in map(slot, held) if [slot(v) for v in held].count(s) > 1}
         self.events = [(_writes(w, slot, shared), opt) for _, w, opt in events]
         self.final = _writes(final, slot, shared)

@@ -363,3 +363,18 @@ def test_reassigned_global_optimizer_and_replaced_parameter_capture_again():
         assert close(compiled(x, y), eager(x, y))
     for p, q in zip(_MODEL.parameters(), ref.parameters()):
         assert close(p, q)
+
+
+def test_transforms_and_observers_see_eager_ops():
+    """vmap transforms the ops a call dispatches, the profiler records them: a replay would bypass both."""
+    from flambeau.func import vmap
+
+    def fn(x):
+        return x.sum() * 2
+    compiled = compile(fn)
+    x = flambeau.arange(6.0).reshape(2, 3)
+    assert same(compiled(x[0]), fn(x[0])) and same(compiled(x[0]), fn(x[0]))  # captured, replayed
+    assert same(vmap(compiled)(x), vmap(fn)(x))
+    with flambeau.profiler.profile() as prof:
+        compiled(x[0])
+    assert any("Sum" in e.name or "sum" in e.name for e in prof.events())
