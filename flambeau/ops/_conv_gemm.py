@@ -116,12 +116,24 @@ def _is_wide(w) -> bool:
     return w.shape[1] * math.prod(w.shape[2:]) >= _WIDE_MIN_DEPTH
 
 
+def _is_pointwise(w, pads, stride) -> bool:
+    """A 1x1 kernel at unit stride without padding: every output position is its own input position."""
+    return all(k == 1 for k in w.shape[2:]) and all(s == 1 for s in stride) and not any(lo or hi for lo, hi in pads)
+
+
 def conv(x, w, pads, stride, dilation, groups):
     """y = conv(x, w) (B, O, *out)."""
+    b, c, o = x.shape[0], x.shape[1], w.shape[0]
+    if _is_pointwise(w, pads, stride):
+        # NOTE: one matmul on the (C, positions) view of x, the output already in its layout: the column
+        # copies below would only copy x (measured 1.5x -> 1.0x PyTorch's time on MobileNet's 1x1 layers)
+        y = np.matmul(w.reshape(groups, o // groups, c // groups),
+                      x.reshape(b, groups, c // groups, math.prod(x.shape[2:])))
+        return y.reshape((b, o) + x.shape[2:])
     win = windows(x, w.shape[2:], pads, stride, dilation)
     nd = w.ndim - 2
     out = win.shape[2 + nd:]
-    b, o, length = x.shape[0], w.shape[0], math.prod(out)
+    length = math.prod(out)
     wg = w.reshape(groups, o // groups, -1)
     y = np.empty_like(x, shape=(b, groups, o // groups, length), order="C")
     if _is_wide(w):

@@ -60,3 +60,18 @@ def test_other_ranks_and_transposes(threads, name, xs, ws, kwargs):
 def test_batch_one_and_one_by_one_image(threads):
     check(lambda t, x, w: t.nn.functional.conv2d(x, w, padding=1), randn(1, 10, 1, 1, dtype=F32),
           randn(7, 10, 3, 3, dtype=F32), atol=1e-5, rtol=1e-4)
+
+
+@pytest.mark.parametrize("name,xs,ws,groups", [
+    ("conv2d", (2, 8, 5, 7), (6, 8, 1, 1), 1), ("conv2d", (3, 8, 4, 4), (6, 4, 1, 1), 2),
+    ("conv1d", (2, 6, 9), (4, 6, 1), 1), ("conv3d", (1, 4, 2, 3, 4), (5, 4, 1, 1, 1), 1),
+])
+def test_pointwise_is_one_matmul(name, xs, ws, groups):
+    # 1x1, unit stride, no padding: the matmul on x's (C, positions) view, no columns (also non-contiguous x)
+    check(lambda t, x, w: getattr(t.nn.functional, name)(x, w, groups=groups, dilation=2), randn(*xs, dtype=F32),
+          randn(*ws, dtype=F32), atol=1e-5, rtol=1e-4, noncontig=True)
+
+
+def test_pointwise_half_and_empty_batch():
+    check(_conv("float16"), randn(2, 8, 3, 5, dtype=F32), randn(4, 8, 1, 1, dtype=F32), atol=2e-2, rtol=2e-2)
+    check(lambda t, x, w: t.nn.functional.conv2d(x, w), randn(0, 8, 3, 5, dtype=F32), randn(4, 8, 1, 1, dtype=F32))
