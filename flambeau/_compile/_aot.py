@@ -33,7 +33,7 @@ class CompiledCall(Function):
 
     @staticmethod
     def forward(ctx, entry, inputs, *leaves):
-        program = entry.trained
+        program = entry.program
         env = program.forward(inputs)
         ctx.entry, ctx.env = entry, env
         ctx.leaf_versions = [(t, t._vc[0]) for t in leaves]
@@ -50,5 +50,5 @@ class CompiledCall(Function):
             if t._vc[0] != version:
                 raise _modified_error(t, ctx, version)
         cotangents = [g._data for g, d in zip(grads, ctx.entry.differentiable) if d]
-        arrays = ctx.entry.trained.backward(list(ctx.env), cotangents)
+        arrays = ctx.entry.program.backward(list(ctx.env), cotangents)
         return (None, None, *[None if a is None else Tensor._wrap(a) for a in arrays])

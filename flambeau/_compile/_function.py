@@ -71,18 +71,20 @@ class CompiledFunction:
             for t in tensors:
                 capture.add_input(t)
             out = self._fn(*args, **kwargs)
-            program = None
+            entry = None
             if capture.failure is None:
                 try:
-                    program = _build(capture, out)
+                    entry = _build(capture, out, guards)
                 except _Unsupported as e:
                     capture.fail(str(e))
+                except Exception as e:  # noqa: BLE001  a capture that cannot become a program runs eagerly too
+                    capture.fail(f"building the program failed ({type(e).__name__}: {e})")
         if capture.failure is not None:
             self._give_up(key, capture.failure, guards)
         else:
             if not capture.touches_grads():
                 guards.ignore_grads()
-            self._cache[key].append(_Entry(guards, *program))
+            self._cache[key].append(entry)
         return out
 
     def _give_up(self, key, reason: str, guards: Guards | None = None) -> None:
@@ -99,8 +101,8 @@ class CompiledFunction:
             warnings.warn(f"flambeau.compile: {_name(self._fn)} runs eagerly: {reason}", stacklevel=4)
 
 
-def _build(capture: Capture, out) -> tuple:
-    """The programs a capture gives: (inference program, program with a backward or None, output spec...)."""
+def _build(capture: Capture, out, guards: Guards) -> "_Entry":
+    """The replayable form of a finished capture whose call returned `out`."""
     leaves, spec = tree_flatten(out)
     outs = [x for x in leaves if isinstance(x, Tensor)]
     if any(not isinstance(x, Tensor) and type(x) not in _PLAIN for x in leaves):
@@ -117,29 +119,30 @@ def _build(capture: Capture, out) -> tuple:
     values, final = capture.finish(outs)
     graph = capture.graph
     transpose_products(graph, capture._fresh)
-    inference = Program(graph, capture.sources, capture.events, values, final)
-    trained = Program(graph, capture.sources, capture.events, values, final, backward) if backward else None
-    return inference, trained, backward[2] if backward else [], differentiable, leaves, spec
+    program = Program(graph, capture.sources, capture.events, values, final, backward)
+    return _Entry(guards, program, backward[2] if backward else None, differentiable, leaves, spec)
 
 
 class _Entry:
-    def __init__(self, guards: Guards, inference: Program, trained: Program | None, leaves_of_grad: list,
-                 differentiable: list, out_leaves: list, out_spec):
+    """A capture ready to replay while its guards hold. leaves_of_grad: None without a compiled backward, else
+    per leaf gradient the program computes, ("input", i) or the parameter."""
+
+    def __init__(self, guards: Guards, program: Program, leaves_of_grad: list | None, differentiable: list,
+                 out_leaves: list, out_spec):
         self.guards = guards
-        self.inference = inference
-        self.trained = trained
-        self.leaves_of_grad = leaves_of_grad  # ("input", i) or the parameter, per compiled gradient
+        self.program = program
+        self.leaves_of_grad = leaves_of_grad
         self.differentiable = differentiable
         self.out_leaves = out_leaves
         self.out_spec = out_spec
 
     def run(self, tensors: list):
         inputs = [t._data for t in tensors]
-        if self.trained is not None and STATE.enabled:
+        if self.leaves_of_grad is not None:  # captured with grad mode on (part of the cache key)
             leaves = [tensors[x[1]] if isinstance(x, tuple) else x for x in self.leaves_of_grad]
             outs = list(CompiledCall.apply(self, inputs, *leaves))
         else:
-            outs = [Tensor._wrap(a) for a in self.inference.outputs_of(self.inference.forward(inputs))]
+            outs = [Tensor._wrap(a) for a in self.program.outputs_of(self.program.forward(inputs))]
         it = iter(outs)
         return tree_unflatten([next(it) if isinstance(x, Tensor) else x for x in self.out_leaves], self.out_spec)
 
