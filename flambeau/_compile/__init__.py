@@ -1,9 +1,17 @@
 """flambeau.compile: capture a function's forward, backward and optimizer steps into one graph, and replay it.
 
 `compile(fn_or_module, ...)` has torch.compile's signature and uses (a call, or a decorator with or without
-arguments). See _capture.py for what is captured, _program.py for how it is replayed, _function.py for when.
-Every backend and mode replays the same way; `dynamic` is accepted and ignored (each input shape is
-captured on its own).
+arguments). See _capture.py for what is captured, _program.py for how it is replayed, _function.py for when,
+_guards.py for what a replay assumes. Where it differs from torch.compile:
+- every backend and mode replays the same way; `dynamic` and `options` are accepted and ignored (each input
+  shape is captured on its own);
+- a call that cannot be replayed whole runs eagerly (one warning per reason) where torch.compile would split
+  it at a graph break: random draws (dropout in training), values read into Python (.item(), bool()), shapes
+  that depend on values (boolean masks, nonzero, unique), in-place writes into views or inputs, tensor hooks
+  on parameters, optimizer.step(closure), primitives that compute outside the dispatch (batch norm's training
+  statistics);
+- what a training step returns (a call that ran a backward or an optimizer step) carries no autograd history;
+- a call made under vmap, forward-mode AD, jit.trace or the profiler runs eagerly, so that they see its ops.
 """
 from __future__ import annotations
 
