@@ -12,7 +12,8 @@ The geometry travels as `(pads, stride, dilation, groups)`, pads being ((lo, hi)
 `hi` may be negative: a transposed convolution whose output_padding exceeds its padding is the gradient
 of a convolution that ignores the last rows of its input. Im2Col/Col2Im are F.unfold/F.fold.
 The array kernels live in _conv_gemm.py (im2col + matmul) and _conv_depthwise.py (one channel per group,
-whose forward is compiled: _kernels/depthwise.py).
+whose forward is compiled: _kernels/depthwise.py) and, for dilated kernels that mostly read padding, _conv_taps.py
+(one matmul per tap over the outputs it reads x for).
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ import numpy as np
 
 from .._dispatch import Primitive, apply
 from .._tensor import Tensor
-from . import _conv_depthwise as _depthwise, _conv_gemm as _gemm
+from . import _conv_depthwise as _depthwise, _conv_gemm as _gemm, _conv_taps as _taps
 from .conjugate import holomorphic
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "convolution"]
@@ -39,6 +40,8 @@ class Conv(Primitive):
     def forward(x, w, pads, stride, dilation, groups):
         if _depthwise.forward_applies(x, w.shape[0], groups):
             return _depthwise.conv(x, w, pads, stride, dilation)
+        if _taps.applies(x, w, pads, stride, dilation, groups):
+            return _taps.conv(x, w, pads, stride, dilation)
         return _gemm.conv(x, w, pads, stride, dilation, groups)
 
     def backward(ctx, g):
