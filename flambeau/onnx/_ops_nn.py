@@ -6,7 +6,7 @@ import math
 import numpy as np
 
 from ..jit._attrs import numpy_dtype
-from ._sizes import Sym
+from ._sizes import Sym, traced
 from .errors import OnnxExporterError
 
 _P = "flambeau.ops.pool."
@@ -29,7 +29,7 @@ def conv_transpose(b, c):
     spatial size asked for."""
     spatial, pads, stride, dilation, groups = c.args
     kernel, out = c.shapes[1][2:], c.shapes[0][2:]
-    extra = [n - (s * (o - 1) + d * (k - 1) + 1 - lo - hi)
+    extra = [traced(n) - (s * (traced(o) - 1) + d * (k - 1) + 1 - lo - hi)
              for n, o, k, s, d, (lo, hi) in zip(spatial, out, kernel, stride, dilation, pads)]
     return b.op("ConvTranspose", c.inputs, pads=[lo for lo, _ in pads] + [hi for _, hi in pads],
                 strides=list(stride), dilations=list(dilation), group=groups, kernel_shape=list(kernel),
@@ -67,13 +67,14 @@ def adaptive_max_index(b, c):
 
 
 def _max_pool(b, c, kernel, stride, dilation, padding, out):
-    spatial = c.shapes[0][-len(kernel):]
-    ceil = any(o != (n + 2 * p - d * (k - 1) - 1) // s + 1
+    spatial = [traced(n) for n in c.shapes[0][-len(kernel):]]
+    ceil = any(traced(o) != (n + 2 * p - d * (k - 1) - 1) // s + 1
                for o, n, k, s, p, d in zip(out, spatial, kernel, stride, padding, dilation))
     values, indices = _batched(b, c, len(kernel), lambda x: b.op(
         "MaxPool", [x], outputs=2, kernel_shape=list(kernel), strides=list(stride), dilations=list(dilation),
         pads=list(padding) * 2, ceil_mode=int(ceil)))
-    per_plane = b.op("Mod", [indices, b.ints([math.prod(spatial)])])
+    plane = b.op("ReduceProd", [b.shape(c.shapes[0][-len(kernel):])], keepdims=1)  # a constant unless dynamic
+    per_plane = b.op("Mod", [indices, plane])
     c.memo[per_plane] = (c.inputs[0], values)
     return per_plane
 
@@ -90,19 +91,20 @@ def plane_gather(b, c):
 
 
 def window_sum(b, c):
-    """The sum over each pooling window (avg_pool before its division): a depthwise convolution with ones."""
+    """The sum over each pooling window (avg_pool before its division): a depthwise convolution with ones, over
+    the channels of (N, C, *spatial), or over the planes of any other shape."""
     ((kernel, stride, dilation, padding, out),) = c.args
-    nsp = len(kernel)
-    shape = c.shapes[0]
-    spatial = shape[-nsp:]
+    nsp, shape = len(kernel), c.shapes[0]
     eff = [(k - 1) * d + 1 for k, d in zip(kernel, dilation)]
     # the high side's padding reaches ceil_mode's last window
-    high = [max(0, (o - 1) * s + e - n - p) for o, s, e, n, p in zip(out, stride, eff, spatial, padding)]
-    planes = b.op("Reshape", [c.inputs[0], b.shape([-1, 1, *spatial])])
-    ones = b.const(np.ones((1, 1, *kernel), dtype=numpy_dtype(c.out_dtype)), "ones")
-    summed = b.op("Conv", [planes, ones], pads=list(padding) + high, strides=list(stride),
-                  dilations=list(dilation), kernel_shape=list(kernel))
-    return b.op("Reshape", [summed, b.shape(c.out_shape)])
+    high = [max(0, (traced(o) - 1) * s + e - traced(n) - p)
+            for o, s, e, n, p in zip(out, stride, eff, shape[-nsp:], padding)]
+    channels = shape[1] if len(shape) == nsp + 2 and not isinstance(shape[1], Sym) else 1
+    x = c.inputs[0] if channels > 1 else b.op("Reshape", [c.inputs[0], b.shape([-1, 1, *shape[-nsp:]])])
+    ones = b.const(np.ones((channels, 1, *kernel), dtype=numpy_dtype(c.out_dtype)), "ones")
+    summed = b.op("Conv", [x, ones], pads=list(padding) + high, strides=list(stride), dilations=list(dilation),
+                  kernel_shape=list(kernel), group=channels)
+    return summed if channels > 1 else b.op("Reshape", [summed, b.shape(c.out_shape)])
 
 
 def matmul(b, c):

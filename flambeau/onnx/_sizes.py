@@ -1,7 +1,7 @@
 """Sizes that follow the dynamic axes: Syms, ints carrying an expression over the axes' sizes.
 
 A trace bakes the example's sizes into the primitives' arguments (a view's target shape) and into the constants
-it captures (an RNN's zero state). The exporter traces again once per dynamic axis, with only that axis's size
+it captures (an RNN's zero state). The exporter traces again twice per dynamic axis, with only that axis's size
 moved, and compares: an integer that moved with the axes is expressed as `coeff * (product of those axes'
 sizes) + offset` (the offset only for one axis: seq_len - 1), a size that fits neither has no expression and is
 refused where it is used. An expression is flambeau.jit's form (flambeau/jit/_symbolic.py) as JSON: a symbol
@@ -33,7 +33,14 @@ class Sym:
     def __index__(self) -> int:
         raise SymbolicSizeUsed(self)
 
-    __int__ = __index__
+    # arithmetic or an order on it: a translation treating the size as static
+    __int__ = __mul__ = __rmul__ = __add__ = __radd__ = __sub__ = __rsub__ = __floordiv__ = __mod__ = __index__
+    __lt__ = __le__ = __gt__ = __ge__ = lambda self, other: self.__index__()
+
+
+def traced(size: int | Sym) -> int:
+    """The example's size: for a translation's static attributes that hold at every size (ceil mode)."""
+    return size.traced if isinstance(size, Sym) else size
 
 
 def symbol(axis: int) -> str:
@@ -42,21 +49,23 @@ def symbol(axis: int) -> str:
 
 
 def solve(traced: int, moved: list[int], sizes: list[tuple[int, int, int]]) -> int | Sym:
-    """The size `traced`, which is moved[i] in a trace with only dynamic axis g moved from a to b, where
-    sizes[i] = (g, a, b)."""
-    which = [i for i, v in enumerate(moved) if v != traced]
-    if not which:
+    """The size `traced`, which is moved[i] in the trace with only dynamic axis g moved from a to b, where
+    sizes[i] = (g, a, b). Each axis is traced at two other sizes, so that a formula fitted on one is checked on
+    the other (a stride-2 pooling's output size keeps still at one size in two)."""
+    points: dict[int, list] = {}   # axis -> (a, b, the size at b)
+    for (g, a, b), v in zip(sizes, moved):
+        points.setdefault(g, []).append((a, b, v))
+    axes = [g for g, p in points.items() if any(v != traced for _, _, v in p)]
+    if not axes:
         return traced
-    base = math.prod(sizes[i][1] for i in which)
-    if all(traced * sizes[i][2] == moved[i] * sizes[i][1] for i in which) and traced % base == 0:
-        expr: Any = symbol(sizes[which[0]][0])
-        for i in which[1:]:
-            expr = ["*", expr, symbol(sizes[i][0])]
+    base = math.prod(points[g][0][0] for g in axes)
+    if traced % base == 0 and all(v * a == traced * b for g in axes for a, b, v in points[g]):
+        expr: Any = symbol(axes[0])
+        for g in axes[1:]:
+            expr = ["*", expr, symbol(g)]
         return Sym(traced, json.dumps(expr if traced == base else ["*", traced // base, expr]))
-    if len(which) == 1:
-        (g, a, b), v = sizes[which[0]], moved[which[0]]
-        if v - traced == b - a:
-            return Sym(traced, json.dumps(["+", symbol(g), traced - a]))
+    if len(axes) == 1 and all(v - traced == b - a for a, b, v in points[axes[0]]):
+        return Sym(traced, json.dumps(["+", symbol(axes[0]), traced - points[axes[0]][0][0]]))
     return Sym(traced, None)
 
 

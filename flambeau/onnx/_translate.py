@@ -95,6 +95,10 @@ class Translator:
             self.known.update({v.name: params[k] for k, v in g.params.items()})
         for v in g.constants:
             if not _has_sym(self.types[v.name][0]):
+                if not all(np.array_equal(main.constants[v.name], m.constants[v.name], equal_nan=True) for m in moved):
+                    raise TraceMismatch(f"a constant of shape {list(v.type.shape)} captured by the trace has other "
+                                        f"values at other sizes of the dynamic axes (a value computed from a size, "
+                                        f"such as adaptive pooling's weights): it cannot be exported with them")
                 self.known[v.name] = main.constants[v.name]
 
     def _count_uses(self, g: Graph) -> None:
@@ -141,10 +145,10 @@ class Translator:
         """A constant whose shape follows a dynamic axis (an RNN's zero state): ConstantOfShape of its one value."""
         array = self.main.constants[ir]
         first = array.reshape(-1)[:1] if array.size else np.zeros(1, array.dtype)
-        if not (array == first).all():
+        if not all((a == first).all() for a in [array, *(m.constants[ir] for m in self.moved)]):
             raise OnnxExporterError(f"a constant of shape {list(array.shape)} captured by the trace changes shape "
-                                    f"with the dynamic axes and is not filled with one value: it cannot be exported "
-                                    f"with dynamic axes")
+                                    f"with the dynamic axes and is not filled with one value the same at every size: "
+                                    f"it cannot be exported with dynamic axes")
         root = self.b.root  # (in the outermost graph: the name is kept for every later use)
         value = root.onnx.numpy_helper.from_array(first)
         return root.op("ConstantOfShape", [root.shape(self.types[ir][0])], value=value)

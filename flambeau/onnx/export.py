@@ -3,7 +3,7 @@
 Parameters become initializers named by their state_dict keys; do_constant_folding evaluates, at export,
 every node whose inputs are all known (parameters, captured constants): batch norm's running statistics
 become one scale and shift. Dynamic axes: the model is traced again once per named axis with that axis's
-size changed, and the sizes the trace baked in that moved become Shape arithmetic (flambeau/onnx/_sizes.py).
+size changed (twice), and the sizes the trace baked in that moved become Shape arithmetic (flambeau/onnx/_sizes.py).
 """
 from __future__ import annotations
 
@@ -148,9 +148,11 @@ def _export(onnx, model, inputs: tuple, input_names, output_names, opset: int, d
     in_names = _names(input_names, len(tensors), "input", "input")
     dims, where = _dynamic_inputs(dynamic_axes, in_names, tensors)
     taken = {n for t in tensors for n in t.shape}
-    # each dynamic axis g is traced again moved from its size a to b: (g, a, b)
-    moves = [(g, a, _other_size(a, taken)) for g, a in enumerate(tensors[where[dim][0][0]].shape[where[dim][0][1]]
-                                                                  for dim in dims)]
+    # each dynamic axis g is traced again moved from its size a to two other sizes b: (g, a, b); the axes take
+    # turns, so that no two traces in a row agree on every size (a model caching a causal mask by sequence length
+    # would replay its cache where the first trace built the mask)
+    traced_sizes = [tensors[where[dim][0][0]].shape[where[dim][0][1]] for dim in dims]
+    moves = [(g, a, _other_size(a, taken)) for _ in range(2) for g, a in enumerate(traced_sizes)]
 
     def resized(g: int, a: int, b: int) -> tuple:
         """The example inputs with dynamic axis g at size b (its values repeated along it)."""

@@ -223,14 +223,14 @@ def test_unsupported_primitive_names_it():
 
 
 def test_sizes_found_by_moving_one_axis():
-    """A plain trace's sizes against the traces with one dynamic axis moved (axis 0: 2 -> 3, axis 1: 5 -> 6), and
-    the nodes that compute them from an input's shape at other sizes."""
+    """A plain trace's sizes against the traces with one dynamic axis moved (axis 0: 2 -> 3 and 4, axis 1: 5 -> 6
+    and 7), and the nodes that compute them from an input's shape at other sizes."""
     from flambeau.onnx._builder import GraphBuilder
     from flambeau.onnx._sizes import solve
-    sizes = [(0, 2, 3), (1, 5, 6)]
-    assert solve(7, [7, 7], sizes) == 7
-    found = {"4 * s0 * s1": solve(40, [60, 48], sizes), "s1 - 1": solve(4, [4, 5], sizes),
-             "s0": solve(2, [3, 2], sizes)}
+    sizes = [(0, 2, 3), (0, 2, 4), (1, 5, 6), (1, 5, 7)]
+    assert solve(7, [7, 7, 7, 7], sizes) == 7
+    found = {"4 * s0 * s1": solve(40, [60, 80, 48, 56], sizes), "s1 - 1": solve(4, [4, 4, 5, 6], sizes),
+             "s0": solve(2, [3, 4, 2, 2], sizes)}
     b = GraphBuilder(onnx, 20, {"x"}, {0: ("x", 0), 1: ("x", 1)})
     outputs = [b.value_info(b.size(sym), "int64", [1]) for sym in found.values()]
     graph = onnx.helper.make_graph(b.nodes, "sizes", [b.value_info("x", "float32", ["a", "b"])], outputs,
@@ -240,8 +240,9 @@ def test_sizes_found_by_moving_one_axis():
     for s0, s1 in ((2, 5), (7, 3), (1, 1)):
         got = session.run(None, {"x": np.zeros((s0, s1), np.float32)})
         assert [g.tolist() for g in got] == [[eval(text, {"s0": s0, "s1": s1})] for text in found]
-    unsolved = solve(4, [9, 4], sizes)  # n * n of axis 0
+    unsolved = solve(4, [9, 16, 4, 4], sizes)  # n * n of axis 0
     assert unsolved.expr is None
+    assert solve(3, [3, 4, 3, 3], sizes).expr is None  # still at one other size: (n - 1) // 2 + 1
     with pytest.raises(flambeau.onnx.OnnxExporterError, match="cannot express"):
         b.size(unsolved)
 
@@ -371,3 +372,22 @@ def test_layers(name):
     model = LAYERS[name]().eval()
     data = exported(model, torch.from_numpy(randn(2, 3, 8, 8)), dynamic_axes={"input0": [0]})
     assert_runs_like_eager(data, model, {"input0": randn(3, 3, 8, 8, seed=1)})
+
+
+def test_dynamic_height_and_width():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(), nn.MaxPool2d(3, 2, ceil_mode=True),
+                          nn.ConvTranspose2d(4, 2, 2, stride=2)).eval()
+    # (the ceil-mode pool's output size is no formula of the input's: its translation needs none)
+    data = exported(model, torch.from_numpy(randn(1, 3, 12, 10)), dynamic_axes={"input0": {2: "h", 3: "w"}})
+    for h, w in ((12, 10), (17, 9)):
+        assert_runs_like_eager(data, model, {"input0": randn(1, 3, h, w, seed=h)})
+
+
+@pytest.mark.parametrize("fn", [nn.AdaptiveAvgPool2d((1, 2)), lambda x: x * torch.tensor(float(x.shape[2]))],
+                         ids=["adaptive_pool_weights", "size_as_value"])
+def test_constants_computed_from_a_dynamic_size_are_refused(fn):
+    # adaptive average pooling's weights are 1/n over a dynamic n; a size made a tensor is a constant of the trace:
+    # the example's values would be wrong at other sizes
+    with pytest.raises(flambeau.onnx.OnnxExporterError, match="at other sizes|the same at every size"):
+        flambeau.onnx.export(fn, torch.from_numpy(randn(1, 2, 4, 4)), io.BytesIO(), dynamic_axes={"input0": {2: "h"}})
