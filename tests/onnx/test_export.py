@@ -376,8 +376,8 @@ def test_layers(name):
 
 def test_dynamic_height_and_width():
     torch.manual_seed(0)
-    model = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(), nn.MaxPool2d(3, 2, ceil_mode=True),
-                          nn.ConvTranspose2d(4, 2, 2, stride=2)).eval()
+    model = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(),
+                          nn.MaxPool2d(3, 2, ceil_mode=True), nn.ConvTranspose2d(4, 2, 2, stride=2)).eval()
     # (the ceil-mode pool's output size is no formula of the input's: its translation needs none)
     data = exported(model, torch.from_numpy(randn(1, 3, 12, 10)), dynamic_axes={"input0": {2: "h", 3: "w"}})
     for h, w in ((12, 10), (17, 9)):
