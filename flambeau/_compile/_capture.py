@@ -34,6 +34,8 @@ from ..optim import optimizer as _optimizer
 DATA_DEPENDENT = ("Nonzero", "Unique", "UniqueConsecutive")
 # primitives taking a scratch array their forward fills and their backward reads (cross entropy's softmax)
 SCRATCH_ARGS = ("CrossEntropy",)
+# primitives taking a list their forward fills with arrays their backward reads (norms, attention)
+SCRATCH_LISTS = ("Normalize", "NormalizeRowsAffine", "ScaledDotProductAttention")
 
 
 class Capture(Tracer):
@@ -57,6 +59,7 @@ class Capture(Tracer):
         self.input_tensors: list = []
         self._handles: list = []
         self._scratch_ok = False
+        self.lists: dict = {}         # id(list) -> (list, value name): the scratch lists of SCRATCH_LISTS
         self._outer_profile = None
         self.backward_ran = False     # a backward ran inside the call (a training step)
 
@@ -125,6 +128,21 @@ class Capture(Tracer):
             self.live_tensors[id(t._data)] = t
         return v
 
+    def _scratch_list(self, lst: list) -> None:
+        """A list the primitive's forward fills: each replay passes a fresh one (and its backward the same)."""
+        v = Value(self._fresh("list"), Type((), "object"))
+        self.graph.params[v.name] = v
+        self.sources.append((v, len(self.events), "list", None))
+        self.lists[id(lst)] = (lst, v.name)
+
+    def _encode_args(self, args: tuple) -> list:
+        """A primitive's args as attrs: a scratch list is a reference to its value, the rest JSON."""
+        attrs = []
+        for a in args:
+            entry = self.lists.get(id(a)) if type(a) is list else None
+            attrs.append({"value": entry[1]} if entry is not None and entry[0] is a else encode(a, self._array_name))
+        return attrs
+
     def _array_name(self, a) -> str:
         entry = self.known.get(id(a))
         if (entry is None or entry[0] is not a) and self._scratch_ok:
@@ -150,7 +168,11 @@ class Capture(Tracer):
                 raise _Unsupported("its output shape depends on its input's values (a boolean mask, nonzero, unique)")
             ins = [self.value_of(t) for t in inputs]
             self._scratch_ok = prim.__name__ in SCRATCH_ARGS
-            attrs = [encode(a, self._array_name) for a in args]
+            if prim.__name__ in SCRATCH_LISTS:
+                for a in args:
+                    if type(a) is list:
+                        self._scratch_list(a)
+            attrs = self._encode_args(args)
         except (_Unsupported, UnserializableArgument, RuntimeError) as e:
             self.fail(f"{prim.__name__}: {e} (at {_source_line()})")
             return _dispatch.run_observed(self, prim, inputs, args)
@@ -239,7 +261,7 @@ class Capture(Tracer):
             ins = [self.value_of(node_grads[0])] + [self.value_of(t) for t in node.saved if t is not None]
             if node.out_data is not None:
                 ins.append(self._known_array(node.out_data))
-            attrs = [f"{type(node).__module__}.{type(node).__qualname__}", encode(node.args, self._array_name),
+            attrs = [f"{type(node).__module__}.{type(node).__qualname__}", {"tuple": self._encode_args(node.args)},
                      encode(node.metas, self._array_name), encode(tuple(e is not None for e in node.next), None),
                      encode(tuple(saved), None), node.out_data is not None]
             outs = []

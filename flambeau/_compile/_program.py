@@ -159,11 +159,12 @@ def _aliased(outputs: list, events: list, final: list, sources: set) -> list:
     return [s in sources or s in held for s in outputs]
 
 
-_KINDS = ("tensor", "grad", "constant", "scratch")
+_KINDS = ("tensor", "grad", "constant", "scratch", "list")
 
 
 def _read_sources(env: list, sources: list) -> None:
-    """Fill the slots of live values: a tensor's array, a leaf's .grad's, a constant, a fresh scratch buffer."""
+    """Fill the slots of live values: a tensor's array, a leaf's .grad's, a constant, a fresh scratch buffer or
+    list."""
     for s, kind, obj in sources:
         if kind == 0:
             env[s] = obj._data
@@ -171,8 +172,10 @@ def _read_sources(env: list, sources: list) -> None:
             env[s] = obj._grad._data
         elif kind == 2:
             env[s] = obj
-        else:
+        elif kind == 3:
             env[s] = np.empty(*obj)
+        else:
+            env[s] = []
 
 
 def _run(steps: list, env: list) -> None:

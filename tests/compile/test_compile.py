@@ -378,3 +378,29 @@ def test_transforms_and_observers_see_eager_ops():
     with flambeau.profiler.profile() as prof:
         compiled(x[0])
     assert any("Sum" in e.name or "sum" in e.name for e in prof.events())
+
+
+def test_layer_norm_and_attention_training_step_equals_eager():
+    """Primitives whose forward fills a list their backward reads (layer norm's statistics, attention's
+    probabilities) and fast-path backwards (GELU's) replay as eager runs them."""
+    flambeau.manual_seed(0)
+    model = nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True, activation="gelu")
+    ref = copy.deepcopy(model)
+    opts = [flambeau.optim.AdamW(m.parameters(), lr=0.01) for m in (model, ref)]
+
+    def make(m, opt):
+        def step(x):
+            opt.zero_grad()
+            loss = m(x).square().mean()
+            loss.backward()
+            opt.step()
+            return loss
+        return step
+    compiled, eager = compile(make(model, opts[0])), make(ref, opts[1])
+    rng = np.random.default_rng(11)
+    for _ in range(4):
+        x = flambeau.tensor(rng.standard_normal((2, 3, 8)).astype(np.float32))
+        assert close(compiled(x), eager(x))
+    for p, q in zip(model.parameters(), ref.parameters()):
+        assert close(p, q)
+    assert replays(compiled) >= 1
