@@ -122,14 +122,14 @@ def memory_plan(graph: Graph, sizes: dict | None = None) -> MemoryPlan:
         view = not n.blocks and primitive(n).is_view   # control flow's outputs count as new buffers
         for v in n.outputs:
             shared = None
+            size = nbytes(v, sizes)
+            naive += 0 if view else size
             if _writes_input(n):
                 shared = assignment.get(n.inputs[n.attrs[1]].name)
                 in_place.append(v.name)
             elif view and n.inputs:
                 shared = assignment.get(n.inputs[0].name)
             if shared is None and not view:
-                size = nbytes(v, sizes)
-                naive += size
                 fits = [b for b in free if buffers[b] >= size]
                 shared = min(fits, key=buffers.__getitem__) if fits else len(buffers)
                 if fits:
