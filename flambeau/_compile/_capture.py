@@ -20,6 +20,7 @@ import sys
 import numpy as np
 
 from .. import _dispatch
+from .._device import device_of, xp_for
 from .._dispatch import Primitive
 from .._tensor import Tensor
 from ..autograd import engine
@@ -146,7 +147,8 @@ class Capture(Tracer):
     def _array_name(self, a) -> str:
         entry = self.known.get(id(a))
         if (entry is None or entry[0] is not a) and self._scratch_ok:
-            v = self._source(Tensor._wrap(a), "scratch", (a.shape, a.dtype))
+            xp = np if isinstance(a, np.ndarray) else xp_for(device_of(a))
+            v = self._source(Tensor._wrap(a), "scratch", (xp.empty, a.shape, a.dtype))
             return v.name
         return super()._array_name(a)
 

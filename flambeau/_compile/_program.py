@@ -173,7 +173,8 @@ def _read_sources(env: list, sources: list) -> None:
         elif kind == 2:
             env[s] = obj
         elif kind == 3:
-            env[s] = np.empty(*obj)
+            empty, shape, dtype = obj
+            env[s] = empty(shape, dtype)
         else:
             env[s] = []
 
