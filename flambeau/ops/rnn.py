@@ -177,7 +177,8 @@ def transposed_weight(w_hh: Tensor) -> Tensor:
 
 
 def _forward_weight(w_hh: Tensor, w_t: Tensor | None):
-    return w_hh._data.T if w_t is None else w_t._data
+    # w_hh.t() goes through dispatch so that a trace knows the array it passes (jit.trace of LSTMCell)
+    return w_hh.t()._data if w_t is None else w_t._data
 
 
 def lstm_step_hc(xg: Tensor, hc: Tensor, w_hh: Tensor, w_t: Tensor | None = None) -> Tensor:

@@ -223,3 +223,15 @@ def test_generated_names_never_clash_with_state_dict_keys():
     names += [v.name for n in traced.graph.nodes for v in n.outputs]
     assert len(names) == len(set(names)) and "v0" in names and "input0" in names
     np.testing.assert_array_equal(traced(torch.full((2,), 3.0)).numpy(), [5.0, 5.0])
+
+
+@pytest.mark.parametrize("cell", ["LSTMCell", "GRUCell", "RNNCell"])
+def test_trace_of_recurrent_cells_replays_eager(cell):
+    """A cell's step passes its transposed recurrent weight as an array argument: the trace must know it."""
+    torch.manual_seed(0)
+    module = getattr(nn, cell)(4, 6).eval()
+    traced = jit.trace(module, torch.randn(2, 4))
+    x = torch.randn(2, 4)
+    got, expected = traced(x), module(x)
+    for g, e in zip(got if isinstance(got, tuple) else (got,), expected if isinstance(expected, tuple) else (expected,)):
+        np.testing.assert_array_equal(g.numpy(), e.detach().numpy())
