@@ -48,8 +48,10 @@ class CompiledFunction:
         entries = self._cache.setdefault(key, [])
         if entries is _EAGER:
             return self._fn(*args, **kwargs)
-        for entry in entries:
+        for i, entry in enumerate(entries):
             if entry.guards.hold():
+                if i:  # the state that held last is checked first next time
+                    entries.insert(0, entries.pop(i))
                 return entry.run(tensors) if entry.__class__ is _Entry else self._fn(*args, **kwargs)
         if len(entries) >= self._limit:
             self._give_up(key, f"the guarded state changed on {self._limit} captures in a row (recompile_limit)")
