@@ -5,13 +5,16 @@ Eager max pooling computes each window's argmax (kept for backward), then gather
 the values alone are a running np.maximum over strided views of the input, one spatial dim at a time (a max
 over a box is a max over rows of maxes over columns: 2 + 2 passes for a 3x3 window instead of 8). The same
 values (NaN wins, padding is -inf), without the index pass and without a padded copy of the input: each
-kernel offset updates only the outputs whose sample lies inside the input.
+kernel offset updates only the outputs whose sample lies inside the input. Ranges of planes run on the
+intra-op threads.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from ..._dispatch import Primitive
+from ..._runtime import get_num_threads
+from ...ops._parallel import parallel_rows
 from ...ops.pool import _lowest
 from .._attrs import decode
 from ..ir import Graph, Node
@@ -28,16 +31,26 @@ class MaxPoolValues(Primitive):
     @staticmethod
     def forward(x, geom):
         kernel, stride, dilation, padding, out = geom
-        first = x.ndim - len(kernel)
-        for i, dim in enumerate(zip(kernel, stride, dilation, padding, out)):
-            x = _max_along(x, first + i, *dim)
-        return x
+        lead = x.ndim - len(kernel)
+        y = np.empty(x.shape[:lead] + tuple(out), dtype=x.dtype)
+        axis = 0 if lead == 1 or x.shape[0] >= get_num_threads() else 1
+        dims = list(enumerate(zip(kernel, stride, dilation, padding, out)))
+
+        def planes(lo: int, hi: int) -> None:
+            part = (slice(None),) * axis + (slice(lo, hi),)
+            v = x[part]
+            for i, dim in dims:
+                v = _max_along(v, lead + i, *dim, out=y[part] if i == len(dims) - 1 else None)
+        parallel_rows(planes, x.shape[axis], x.size)
+        return y
 
 
-def _max_along(x, axis: int, k: int, s: int, d: int, p: int, o: int):
+def _max_along(x, axis: int, k: int, s: int, d: int, p: int, o: int, out=None):
     """y[..., j, ...] = max over t < k of x[..., j * s + t * d - p, ...] along `axis`, samples outside x skipped."""
     n = x.shape[axis]
-    y = np.full(x.shape[:axis] + (o,) + x.shape[axis + 1:], _lowest(x.dtype), dtype=x.dtype)
+    shape = x.shape[:axis] + (o,) + x.shape[axis + 1:]
+    y = np.empty(shape, dtype=x.dtype) if out is None else out
+    y.fill(_lowest(x.dtype))
     lead = (slice(None),) * axis
     for t in range(k):
         offset = t * d - p
