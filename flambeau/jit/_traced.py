@@ -95,9 +95,8 @@ class ScriptFunction:
                 exact = "".join(f" ({why})" for why in self._exact.get(first, ()))
                 if any(d.__class__ is str for shape, _, _ in first[0] for d in shape):
                     exact += " (a dynamic dim, s0, s1, ..., takes any size from 2 up)"
-                raise RuntimeError(f"jit.trace: the trace is specialised to inputs {_describe(first)}; got "
-                                   f"{_describe(_signature(tensors, spec, self.training))}{exact}. Trace again with "
-                                   f"such inputs, or trace with strict=False to trace each new input signature.")
+                raise RuntimeError(f"{self._captured_by}: the trace is specialised to inputs {_describe(first)}; got "
+                                   f"{_describe(_signature(tensors, spec, self.training))}{exact}. {self._advice()}")
             programs = [self._trace(inputs)]
         else:
             programs = self._traces[found]
@@ -113,14 +112,27 @@ class ScriptFunction:
             g = failed.guard
             if g.what == "shape":
                 shape = "[" + ", ".join(map(text, g.expected)) + "]"
-                raise RuntimeError(f"jit.trace: the trace read the shape {shape} of a tensor into Python at {g.where}; "
+                raise RuntimeError(f"{self._captured_by}: the trace read the shape {shape} of a tensor into Python at {g.where}; "
                                    f"these inputs give {failed.actual!r}, so the code may compute other sizes. "
-                                   f"Trace with strict=False to trace again for such inputs.")
-            raise RuntimeError(f"jit.trace: the trace read a tensor's value into Python at {g.where} ({g.what} gave "
+                                   f"{self._advice()}")
+            raise RuntimeError(f"{self._captured_by}: the trace read a tensor's value into Python at {g.where} ({g.what} gave "
                                f"{g.expected!r}); these inputs give {failed.actual!r}, so the code may take another "
-                               f"path. Trace with strict=False to trace again for such inputs.")
+                               f"path. {self._advice()}")
         program = self._trace(inputs)
         return self._outputs(program, program.run(arrays, params))
+
+    _what = "jit.trace"  # what captured the graphs, as errors name it
+
+    @property
+    def _captured_by(self) -> str:
+        return self._what if self._fn is not None else "jit.load"
+
+    def _advice(self) -> str:
+        """What to do about inputs no trace serves."""
+        if self._fn is None:
+            return ("A loaded model holds only the graphs it was saved with: capture the model again (trace or "
+                    "script it, with such inputs) where its source is available, and save that.")
+        return "Trace again with such inputs, or trace with strict=False to trace each new input signature."
 
     @staticmethod
     def _outputs(program: Program, arrays: list):

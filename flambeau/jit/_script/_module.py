@@ -17,6 +17,7 @@ from ._types import Signature
 class _Entry:
     """One scripted entry point: its signature checks and its traces; `ignored`: the @jit.ignore functions the
     traces called (they ran as Python, so the traces cannot be saved)."""
+    _what = "jit.script"
 
     def _setup(self, fn: Callable, skip_self: bool) -> None:
         self._signature = Signature(fn, skip_self)
