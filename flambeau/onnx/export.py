@@ -21,6 +21,7 @@ from ._call import Traced
 from ._cleanup import drop_dead, name_outputs
 from ._sizes import Sym, symbol
 from ._translate import Translator
+from .errors import OnnxExporterError
 
 SUPPORTED_OPSETS = range(17, 22)
 DEFAULT_OPSET = 20   # torch.onnx's default (torch.onnx._constants.ONNX_DEFAULT_OPSET)
@@ -53,6 +54,7 @@ def export(model: Module | Callable, args: Any = (), f: str | os.PathLike | Any 
     if f is None:
         raise ValueError("flambeau.onnx.export: f, a path or a binary file object, is required")
     inputs = args if isinstance(args, tuple) else (args,)
+    model = _traceable(model)
     training = isinstance(model, Module) and model.training
     if training:
         model.eval()  # torch.onnx exports in eval mode (training=TrainingMode.EVAL)
@@ -69,6 +71,19 @@ def export(model: Module | Callable, args: Any = (), f: str | os.PathLike | Any 
     else:
         f.write(proto.SerializeToString())
     return None
+
+
+def _traceable(model):
+    """What to trace: a jit.trace result replays its graph behind the dispatch, where a new trace sees nothing,
+    so its module or function is traced again; jit.script's code records its control flow in a trace."""
+    from ..jit import ScriptFunction
+    from ..jit._script._module import _Entry
+    if not isinstance(model, ScriptFunction) or isinstance(model, _Entry):
+        return model
+    if model._fn is None:
+        raise OnnxExporterError("flambeau.onnx.export: a module loaded by jit.load cannot be traced again; export "
+                                "the module it was traced from")
+    return model._fn
 
 
 def _record(model, params: dict, inputs: tuple, check: bool = True) -> Traced:

@@ -391,3 +391,16 @@ def test_constants_computed_from_a_dynamic_size_are_refused(fn):
     # the example's values would be wrong at other sizes
     with pytest.raises(flambeau.onnx.OnnxExporterError, match="at other sizes|the same at every size"):
         flambeau.onnx.export(fn, torch.from_numpy(randn(1, 2, 4, 4)), io.BytesIO(), dynamic_axes={"input0": {2: "h"}})
+
+
+def test_a_jit_trace_result_exports_its_module(tmp_path):
+    from flambeau import jit
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU()).eval()
+    traced = jit.trace(model, torch.from_numpy(randn(2, 3)))
+    data = exported(traced, torch.from_numpy(randn(2, 3)))
+    assert {"Gemm", "Relu"} <= op_types(data)
+    assert_runs_like_eager(data, model, {"input0": randn(2, 3, seed=1)})
+    jit.save(traced, str(tmp_path / "m.pt"))
+    with pytest.raises(flambeau.onnx.OnnxExporterError, match="jit.load"):
+        flambeau.onnx.export(jit.load(str(tmp_path / "m.pt")), torch.from_numpy(randn(2, 3)), io.BytesIO())
