@@ -18,7 +18,7 @@ from ..autograd.grad_mode import STATE
 from ..utils._pytree import tree_flatten, tree_unflatten
 from ._aot import CompiledCall, trace_backward
 from ._capture import Capture, _Unsupported
-from ._guards import Guards, reachable_objects
+from ._guards import Guards, module_hooks, reachable_objects
 from ._passes import transpose_products
 from ._program import Program
 
@@ -68,6 +68,8 @@ class CompiledFunction:
         capture = Capture()
         others = [b for m in modules for b in m.buffers()]
         others += [t for opt in optimizers for s in opt.state.values() for t in s.values() if isinstance(t, Tensor)]
+        if module_hooks(guards.modules):
+            capture.fail("a module has forward or backward hooks (Python code that a replay would not run)")
         with capture:
             capture.track_state(guards.params, others)
             for t in tensors:

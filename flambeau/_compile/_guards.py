@@ -2,10 +2,11 @@
 
 torch.compile guards on the globals a frame reads; so do we, for what a capture bakes in or depends on: the
 modules and optimizers the function reaches through its globals, closure, defaults and arguments (each module's
-Python-number attributes, its training mode among them, and which tensors are its parameters and buffers; each
-parameter's shape, dtype, requires_grad and whether it has a .grad; the size of each optimizer's parameter
-groups); the Python numbers the function reads from its globals and closure (a trace bakes them into the
-graph's arguments), and which module or optimizer each of its globals and closure cells names.
+Python-number attributes, its training mode among them, which tensors are its parameters and buffers, and how
+many hooks it has; each parameter's shape, dtype, requires_grad and whether it has a .grad; the size of each
+optimizer's parameter groups); the Python numbers the function reads from its globals and closure (a trace
+bakes them into the graph's arguments), and which module or optimizer each of its globals and closure cells
+names.
 """
 from __future__ import annotations
 
@@ -120,8 +121,18 @@ class Guards:
 def _attributes(m) -> tuple:
     """A module's Python-number attributes (training, a dropout's p, an eps): what its forward may bake in; and
     which tensors are its parameters and buffers (one replaced by another object is not the one captured)."""
-    return (tuple((k, v) for k, v in m.__dict__.items() if type(v) in _NUMBERS),
-            tuple(map(id, m._parameters.values())), tuple(map(id, m._buffers.values())))
+    d = m.__dict__
+    return (tuple((k, v) for k, v in d.items() if type(v) in _NUMBERS),
+            tuple(map(id, m._parameters.values())), tuple(map(id, m._buffers.values())),
+            tuple(len(d[h]) for h in _HOOKS))
+
+
+_HOOKS = ("_forward_pre_hooks", "_forward_hooks", "_backward_pre_hooks", "_backward_hooks")
+
+
+def module_hooks(modules: list) -> bool:
+    """Whether a module has hooks: Python code that runs around its forward and backward, which a replay skips."""
+    return any(m.__dict__[h] for m in modules for h in _HOOKS)
 
 
 def _group_sizes(optimizers: list) -> tuple:

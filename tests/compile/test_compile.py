@@ -301,6 +301,18 @@ def test_compiled_module_in_an_eager_training_loop():
         assert close(p, q)
 
 
+def test_module_hooks_run_eagerly():
+    model = mlp()
+    seen = []
+    model[0].register_forward_hook(lambda module, args, out: seen.append(out.shape))
+    compiled = compile(model)
+    x, _ = data(np.random.default_rng(12))
+    with pytest.warns(UserWarning, match="hooks"):
+        compiled(x)
+    compiled(x)
+    assert len(seen) == 2 and replays(compiled) == 0
+
+
 def test_batch_norm_in_training_falls_back_with_its_reason():
     model = nn.Sequential(nn.Linear(6, 8), nn.BatchNorm1d(8))
     ref = copy.deepcopy(model)
