@@ -18,6 +18,9 @@ from ..autograd.grad_mode import STATE
 def trace_backward(capture, outputs: list) -> tuple:
     """(cotangent values, gradient value or None per leaf, leaves as ("input", i) or the parameter)."""
     from ..autograd import grad
+    if _hooked(outputs):  # checked first: tracing would run the hooks once more
+        raise RuntimeError("a hook on a gradient (register_hook, retain_grad) is Python code that a replay would "
+                           "not run")
     inputs = [(("input", i), t) for i, t in enumerate(capture.input_tensors) if t._rg]
     params = [(p, p) for p in capture.params.values() if p._rg]
     leaves = inputs + params
@@ -26,6 +29,20 @@ def trace_backward(capture, outputs: list) -> tuple:
     capture.graph.params.update({v.name: v for v in values})
     grads = grad(outputs, [t for _, t in leaves], cotangents, retain_graph=True, allow_unused=True)
     return values, [None if g is None else capture.value_of(g) for g in grads], [which for which, _ in leaves]
+
+
+def _hooked(outputs: list) -> bool:
+    """Whether a node of the outputs' autograd graph has hooks."""
+    seen, stack = set(), [t.grad_fn for t in outputs if t.grad_fn is not None]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if node.pre_hooks or node.hooks:
+            return True
+        stack.extend(e[0] for e in node.next if e is not None)
+    return False
 
 
 class CompiledCall(Function):

@@ -241,6 +241,9 @@ class Capture(Tracer):
         """The engine is about to run `node`'s backward (its profiler hook): watch what it returns."""
         outer = self._outer_profile(node) if self._outer_profile is not None else None
         self.backward_ran = True
+        if node.pre_hooks or node.hooks:
+            self.fail(f"a hook on the gradient of {node.name()} (register_hook, retain_grad): Python code that a "
+                      f"replay would not run")
         if self.failure is None and not self.paused:
             mark, hooks = len(self.graph.nodes), node.hooks
 

@@ -170,13 +170,23 @@ def _input_write(x):
     return x + 1
 
 
+_LINEAR = nn.Linear(3, 3)
+
+
+def _gradient_hook(x):
+    h = _LINEAR(x)
+    h.register_hook(lambda g: g * 2)
+    return h
+
+
 @pytest.mark.parametrize("fn, reason", [
     (_branchy, r"read into Python \(\.item\(\)\)"),
     (lambda x: x[x > 0] * 2, "depends on its input's values"),
     (lambda x: flambeau.nonzero(x).float().sum(), "depends on its input's values"),
     (_view_write, "in-place write into a view"),
     (_input_write, "in-place write into an input"),
-], ids=["item", "boolean_mask", "nonzero", "view_write", "input_write"])
+    (_gradient_hook, "hook on a gradient"),
+], ids=["item", "boolean_mask", "nonzero", "view_write", "input_write", "gradient_hook"])
 def test_capture_failure_runs_eagerly_with_one_warning(fn, reason):
     compiled = compile(fn)
     inputs = [np.array([1.0, -3.0, 2.0], np.float32), np.array([-1.0, -2.0, 0.5], np.float32)]
