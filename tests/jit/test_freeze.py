@@ -36,14 +36,14 @@ def close(got, expected):
 def test_frozen_cnn_equals_eager_and_survives_save_load(name, tmp_path):
     torch.manual_seed(0)
     model = randomize_batch_norms(getattr(models, name)(num_classes=5)).eval()
-    x = torch.randn(1, 3, 32, 32)
+    x = torch.randn(2, 3, 32, 32)
     frozen = jit.freeze(jit.trace(model, x, check_trace=False))   # tests/jit/test_trace.py checks the trace
     counts = collections.Counter(n.op for n in frozen.graph.nodes)
     assert not BN_OPS & set(counts) and not frozen.graph.params
     assert counts[FUSED] >= counts["flambeau.ops.conv.Conv"] - 1   # every conv but a downsample's is followed by one
     plan = frozen.memory_plan
     assert plan.peak_bytes < plan.naive_bytes and plan.in_place
-    new = torch.randn(1, 3, 32, 32)
+    new = torch.randn(2, 3, 32, 32)
     with torch.no_grad():
         expected = model(new)._data
     close(frozen(new)._data, expected)
