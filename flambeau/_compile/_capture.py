@@ -104,29 +104,28 @@ class Capture(Tracer):
         return v if v is not None else self._live(t)
 
     def _live(self, t: Tensor) -> Value:
-        """A tensor the call did not compute. State (a parameter, its .grad, a buffer, optimizer state, a leaf
-        that requires grad) is read when a replay reaches this phase; a tensor of one repeated value made
-        outside the dispatch (backward's ones, a zeros) is a constant; anything else may have been computed
-        from the inputs behind the tracer's back, and is refused."""
+        """A tensor the call did not compute: read its array when a replay reaches this phase. It must be state
+        (a parameter, its .grad, a buffer, optimizer state, a tensor the code names, a leaf that requires grad)
+        or hold one repeated value (backward's ones, a zeros made outside the dispatch): anything else may have
+        been computed from the inputs behind the tracer's back, and is refused."""
         owner = next((p for p in self.params.values() if p._grad is t), None)
-        if owner is None and t.grad_fn is not None:
+        if owner is not None:
+            return self._source(t, "grad", owner)
+        if t.grad_fn is not None:
             raise _Unsupported("a tensor with autograd history from outside the compiled call is used")
-        if owner is None and t._rg and id(t) not in self.params:
+        if t._rg and id(t) not in self.params:
             self._track_param(t)
-        if owner is None and not t._rg and id(t) not in self.state_ids:
-            a = t._data
-            if a.size and not (a == a.reshape(-1)[0]).all():
-                raise _Unsupported(f"a tensor of shape {list(a.shape)} was computed outside the dispatch (or is "
-                                   f"a tensor attribute that is no parameter or buffer)")
-            return self._source(t, "constant", a.copy())
-        return self._source(t, "grad", owner) if owner is not None else self._source(t, "tensor", t)
+        a = t._data
+        if not t._rg and id(t) not in self.state_ids and a.size and not (a == a.reshape(-1)[0]).all():
+            raise _Unsupported(f"a tensor of shape {list(a.shape)} was computed outside the dispatch (or is a "
+                               f"tensor attribute that is no parameter or buffer)")
+        return self._source(t, "tensor", t)
 
     def _source(self, t: Tensor, kind: str, obj) -> Value:
         v = self._bind(t, self._fresh("live"))
         self.graph.params[v.name] = v
         self.sources.append((v, len(self.events), kind, obj))
-        if kind != "constant":
-            self.live_tensors[id(t._data)] = t
+        self.live_tensors[id(t._data)] = t
         return v
 
     def _scratch_list(self, lst: list) -> None:

@@ -68,6 +68,7 @@ class CompiledFunction:
         capture = Capture()
         others = [b for m in modules for b in m.buffers()]
         others += [t for opt in optimizers for s in opt.state.values() for t in s.values() if isinstance(t, Tensor)]
+        others += [o for o in objects if isinstance(o, Tensor)]  # tensors the code names (globals, closure)
         if module_hooks(guards.modules):
             capture.fail("a module has forward or backward hooks (Python code that a replay would not run)")
         with capture:

@@ -2,8 +2,8 @@
 
 torch.compile guards on the globals a frame reads; so do we, for what a capture bakes in or depends on: the
 modules and optimizers the function reaches through its globals, closure, defaults and arguments (each module's
-Python-number attributes, its training mode among them, which tensors are its parameters and buffers, and how
-many hooks it has; each parameter's shape, dtype, requires_grad and whether it has a .grad; the size of each
+Python-number attributes, its training mode among them, which tensors and modules are its parameters, buffers
+and children, and how many hooks it has; each parameter's shape, dtype, requires_grad and whether it has a .grad; the size of each
 optimizer's parameter groups); the Python numbers the function reads from its globals and closure (a trace
 bakes them into the graph's arguments), and which module or optimizer each of its globals and closure cells
 names.
@@ -124,7 +124,7 @@ def _attributes(m) -> tuple:
     d = m.__dict__
     return (tuple((k, v) for k, v in d.items() if type(v) in _NUMBERS),
             tuple(map(id, m._parameters.values())), tuple(map(id, m._buffers.values())),
-            tuple(len(d[h]) for h in _HOOKS))
+            tuple(map(id, m._modules.values())), tuple(len(d[h]) for h in _HOOKS))
 
 
 _HOOKS = ("_forward_pre_hooks", "_forward_hooks", "_backward_pre_hooks", "_backward_hooks")

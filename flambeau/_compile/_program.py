@@ -159,20 +159,17 @@ def _aliased(outputs: list, events: list, final: list, sources: set) -> list:
     return [s in sources or s in held for s in outputs]
 
 
-_KINDS = ("tensor", "grad", "constant", "scratch", "list")
+_KINDS = ("tensor", "grad", "scratch", "list")
 
 
 def _read_sources(env: list, sources: list) -> None:
-    """Fill the slots of live values: a tensor's array, a leaf's .grad's, a constant, a fresh scratch buffer or
-    list."""
+    """Fill the slots of live values: a tensor's array, a leaf's .grad's, a fresh scratch buffer or list."""
     for s, kind, obj in sources:
         if kind == 0:
             env[s] = obj._data
         elif kind == 1:
             env[s] = obj._grad._data
         elif kind == 2:
-            env[s] = obj
-        elif kind == 3:
             empty, shape, dtype = obj
             env[s] = empty(shape, dtype)
         else:

@@ -212,6 +212,21 @@ def test_new_shape_captures_again():
 
 
 SCALE = 2.0
+WEIGHTS = flambeau.tensor([1.0, 2.0, 3.0])
+
+
+def test_tensor_named_by_a_global_is_read_at_each_call():
+    def fn(x):
+        return x * WEIGHTS
+    compiled = compile(fn)
+    x = flambeau.ones(3)
+    assert same(compiled(x), fn(x)) and same(compiled(x), fn(x))
+    WEIGHTS.mul_(2)  # written outside the compiled call: the replay reads it as it is now
+    try:
+        assert same(compiled(x), fn(x))
+    finally:
+        WEIGHTS.div_(2)
+    assert replays(compiled) == 1
 
 
 def test_python_number_read_from_globals_is_guarded():
