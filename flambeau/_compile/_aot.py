@@ -7,8 +7,6 @@ inside one autograd.Function, whose backward runs the backward part on the forwa
 """
 from __future__ import annotations
 
-import numpy as np
-
 from .._dispatch import _modified_error
 from .._tensor import Tensor
 from ..autograd.function import Function
@@ -18,13 +16,14 @@ from ..autograd.grad_mode import STATE
 def trace_backward(capture, outputs: list) -> tuple:
     """(cotangent values, gradient value or None per leaf, leaves as ("input", i) or the parameter)."""
     from ..autograd import grad
+    from ..ops.creation import zeros_like
     if _hooked(outputs):  # checked first: tracing would run the hooks once more
         raise RuntimeError("a hook on a gradient (register_hook, retain_grad) is Python code that a replay would "
                            "not run")
     inputs = [(("input", i), t) for i, t in enumerate(capture.input_tensors) if t._rg]
     params = [(p, p) for p in capture.params.values() if p._rg]
     leaves = inputs + params
-    cotangents = [Tensor._wrap(np.zeros_like(t._data)) for t in outputs]
+    cotangents = [zeros_like(t) for t in outputs]
     values = [capture._bind(c, capture._fresh("cotangent")) for c in cotangents]
     capture.graph.params.update({v.name: v for v in values})
     grads = grad(outputs, [t for _, t in leaves], cotangents, retain_graph=True, allow_unused=True)
