@@ -11,7 +11,7 @@ import copy
 import numpy as np
 
 from ._interpreter import Program
-from ._traced import ScriptFunction, TracedModule
+from ._traced import TracedModule
 from .ir import Graph
 from .passes import FREEZE_PASSES, MemoryPlan, PassReport, memory_plan, run_passes
 
@@ -36,11 +36,11 @@ class FrozenModule(TracedModule):
         return self
 
 
-def freeze(mod: ScriptFunction, preserved_attrs: list[str] | None = None,
+def freeze(mod: TracedModule, preserved_attrs: list[str] | None = None,
            optimize_numerics: bool = True) -> FrozenModule:
     """Inline the parameters and buffers of a traced module in eval mode as constants, then fold batch norm into
     the convolutions, drop dead code, merge duplicates, fuse elementwise chains and plan in-place buffers."""
-    if not isinstance(mod, ScriptFunction):
+    if not isinstance(mod, TracedModule):   # a traced or scripted function has no module state to inline
         raise RuntimeError("Freezing expects a ScriptModule as input. Please use torch.jit.script or "
                            "torch.jit.trace to script your 'nn.Module'.")
     if mod.training:
@@ -77,6 +77,6 @@ def _inline(program: Program, params: dict) -> tuple[Graph, dict]:
     return graph, constants
 
 
-def optimize_for_inference(mod: ScriptFunction, other_methods: list[str] | None = None) -> FrozenModule:
+def optimize_for_inference(mod: TracedModule, other_methods: list[str] | None = None) -> FrozenModule:
     """torch.jit.optimize_for_inference: freeze the module unless it is frozen already (the same passes)."""
     return mod if isinstance(mod, FrozenModule) else freeze(mod)

@@ -64,6 +64,8 @@ def test_freeze_in_training_mode_raises_like_pytorch():
         jit.freeze(traced)
     with pytest.raises(RuntimeError, match="expects a ScriptModule"):
         jit.freeze(model.eval())
+    with pytest.raises(RuntimeError, match="expects a ScriptModule"):
+        jit.freeze(jit.trace(lambda t: t * 2, torch.randn(3)))   # a traced function, as in PyTorch
 
 
 def test_frozen_module_keeps_the_weights_of_when_it_was_frozen():
