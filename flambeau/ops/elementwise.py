@@ -244,11 +244,11 @@ class RightShift(_NonDifferentiable):
 
 
 class Predicate(_NonDifferentiable):
-    """A boolean test of each element: forward(x, fn) = fn(x)."""
+    """A test of each element, named so a graph can save it: forward(x, name) = ELEMENT_TESTS[name](x)."""
 
     @staticmethod
-    def forward(x, fn):
-        return fn(x)
+    def forward(x, name):
+        return ELEMENT_TESTS[name](x)
 
 
 def _isposinf(x):
@@ -265,6 +265,11 @@ def _none(x):
 
 def _all(x):
     return np.ones_like(x, dtype=np.bool_)
+
+
+# the tests Predicate runs, by name (math_extra adds frexp's parts)
+ELEMENT_TESTS = {"isnan": np.isnan, "isinf": np.isinf, "isposinf": _isposinf, "isneginf": _isneginf,
+                 "isfinite": np.isfinite, "none": _none, "all": _all, "signbit": np.signbit}
 
 
 class IsClose(_NonDifferentiable):
@@ -508,18 +513,18 @@ def _invert(self: Tensor) -> Tensor:
     return apply(BitwiseNot, (self,))
 
 
-def _predicate(fn, otherwise):
-    """A test that is `fn` on floating-point tensors and `otherwise` (constant) on integer ones."""
+def _predicate(name, otherwise):
+    """A test that is ELEMENT_TESTS[name] on floating-point tensors and `otherwise` (constant) on integer ones."""
     def op(input: Tensor) -> Tensor:
-        return apply(Predicate, (input,), fn if input._data.dtype.kind not in "biu" else otherwise)
+        return apply(Predicate, (input,), name if input._data.dtype.kind not in "biu" else otherwise)
     return op
 
 
-isnan = _predicate(np.isnan, _none)
-isinf = _predicate(np.isinf, _none)
-isposinf = _predicate(_isposinf, _none)
-isneginf = _predicate(_isneginf, _none)
-isfinite = _predicate(np.isfinite, _all)
+isnan = _predicate("isnan", "none")
+isinf = _predicate("isinf", "none")
+isposinf = _predicate("isposinf", "none")
+isneginf = _predicate("isneginf", "none")
+isfinite = _predicate("isfinite", "all")
 
 
 def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:

@@ -11,8 +11,8 @@ from .._dispatch import Primitive, apply
 from .._tensor import Tensor
 from ._promote import promote
 from .elementwise import (
+    ELEMENT_TESTS,
     Predicate,
-    _all,
     _dtype_title,
     _float_input,
     _integral,
@@ -64,6 +64,9 @@ def _mantissa(x):
 
 def _exponent(x):
     return np.frexp(x)[1].astype(np.int32)
+
+
+ELEMENT_TESTS.update(mantissa=_mantissa, exponent=_exponent)
 
 
 def _bessel_i64(nu: int, x):
@@ -128,13 +131,13 @@ def sinc(input: Tensor, *, out: Tensor | None = None) -> Tensor:
 
 
 def signbit(input: Tensor, *, out: Tensor | None = None) -> Tensor:
-    return _out(apply(Predicate, (input,), np.signbit), out)
+    return _out(apply(Predicate, (input,), "signbit"), out)
 
 
 def frexp(input: Tensor):
     if input._data.dtype.kind != "f":
         raise RuntimeError(f"torch.frexp() only supports floating-point dtypes, got {input.dtype}")
-    return frexp_result(apply(Predicate, (input,), _mantissa), apply(Predicate, (input,), _exponent))
+    return frexp_result(apply(Predicate, (input,), "mantissa"), apply(Predicate, (input,), "exponent"))
 
 
 def ldexp(input, other, *, out: Tensor | None = None) -> Tensor:
@@ -155,7 +158,7 @@ def isin(elements, test_elements, *, assume_unique: bool = False, invert: bool =
 def isreal(input: Tensor) -> Tensor:
     if input._data.dtype.kind == "c":
         return input.imag == 0
-    return apply(Predicate, (input,), _all)
+    return apply(Predicate, (input,), "all")
 
 
 @holomorphic

@@ -235,3 +235,16 @@ def test_trace_of_recurrent_cells_replays_eager(cell):
     got, expected = traced(x), module(x)
     for g, e in zip(got if isinstance(got, tuple) else (got,), expected if isinstance(expected, tuple) else (expected,)):
         np.testing.assert_array_equal(g.numpy(), e.detach().numpy())
+
+
+def test_trace_of_upsampling_and_element_tests():
+    """interpolate checks its scale with isfinite, an element test the graph must be able to name and save."""
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.Upsample(scale_factor=2, mode="bilinear")).eval()
+    traced = jit.trace(model, torch.randn(1, 3, 8, 8))
+    x = torch.randn(1, 3, 8, 8)
+    np.testing.assert_array_equal(traced(x).numpy(), model(x).detach().numpy())
+    tests = jit.trace(lambda t: torch.stack([torch.isfinite(t), torch.isnan(t), torch.signbit(t)]), torch.randn(3))
+    probe = torch.tensor([1.0, float("nan"), -float("inf")])
+    np.testing.assert_array_equal(tests(probe).numpy(), [[True, False, False], [False, True, False],
+                                                         [False, False, True]])
