@@ -2,7 +2,9 @@
 
 Each pass is a function (graph, constants) -> (graph, constants), constants mapping constant value names
 to arrays; each leaves the graph verifiable (the manager checks after every pass) and computing the same
-outputs. run_passes reports what each changed.
+outputs. Passes change the graph they are given in place (freeze hands them a copy). run_passes reports what
+each changed. Nodes with blocks (jit.script's control flow) are opaque: nothing is folded, fused or merged
+across or inside them, and what they read stays alive.
 """
 from __future__ import annotations
 
