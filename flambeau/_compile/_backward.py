@@ -17,7 +17,6 @@ from .._dispatch import Primitive
 from .._tensor import Tensor
 from ..autograd.grad_mode import STATE
 from ..autograd.graph import init_node
-from ..jit._attrs import numpy_dtype
 from ..jit._interpreter import resolve
 
 _wrap = Tensor._wrap
@@ -38,7 +37,7 @@ class NodeBackward(Primitive):
         prim = _primitive(op)
         node = prim.__new__(prim)
         init_node(node, tuple([_NEEDED if n else None for n in needs]),
-                  tuple([(tuple(shape), numpy_dtype(dtype)) for shape, dtype in metas]))
+                  tuple([(tuple(shape), dtype) for shape, dtype in metas]))
         node.args = args
         it = iter(arrays[1:])
         node.saved = tuple([_wrap(next(it)) if s else None for s in saved])
