@@ -441,3 +441,41 @@ def test_layer_norm_and_attention_training_step_equals_eager():
     for p, q in zip(model.parameters(), ref.parameters()):
         assert close(p, q)
     assert replays(compiled) >= 1
+
+
+def test_two_optimizer_steps_in_one_call():
+    """A GAN step: the discriminator steps, then the generator's loss reads the updated discriminator (its
+    parameters are read again after its optimizer's step) and adds to its gradients."""
+    flambeau.manual_seed(0)
+    gen = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 6))
+    disc = nn.Sequential(nn.Linear(6, 8), nn.Tanh(), nn.Linear(8, 1))
+    copies = copy.deepcopy((gen, disc))
+    softplus = nn.functional.softplus
+
+    def make(gen, disc):
+        opt_g = flambeau.optim.Adam(gen.parameters(), lr=0.01)
+        opt_d = flambeau.optim.SGD(disc.parameters(), lr=0.05, momentum=0.5)
+
+        def step(z, real):
+            opt_d.zero_grad()
+            fake = gen(z)
+            loss_d = softplus(-disc(real)).mean() + softplus(disc(fake.detach())).mean()
+            loss_d.backward()
+            opt_d.step()
+            opt_g.zero_grad()
+            loss_g = softplus(-disc(fake)).mean()
+            loss_g.backward()
+            opt_g.step()
+            return loss_d, loss_g
+        return step
+    compiled, eager = compile(make(gen, disc)), make(*copies)
+    rng = np.random.default_rng(13)
+    for _ in range(5):
+        z = flambeau.tensor(rng.standard_normal((5, 4)).astype(np.float32))
+        real = flambeau.tensor(rng.standard_normal((5, 6)).astype(np.float32))
+        for a, b in zip(compiled(z, real), eager(z, real)):
+            assert close(a, b)
+    for m, ref in zip((gen, disc), copies):
+        for p, q in zip(m.parameters(), ref.parameters()):
+            assert close(p, q) and close(p.grad, q.grad)
+    assert replays(compiled) >= 1
