@@ -8,6 +8,8 @@ warn once per reason). With fullgraph=True the reason is raised instead.
 from __future__ import annotations
 
 import functools
+import os
+import sys
 import warnings
 
 import numpy as np
@@ -103,7 +105,7 @@ class CompiledFunction:
             self._cache[key].append(_Eager(guards))
         if reason not in self._warned:
             self._warned.add(reason)
-            warnings.warn(f"flambeau.compile: {_name(self._fn)} runs eagerly: {reason}", stacklevel=4)
+            warnings.warn(f"flambeau.compile: {_name(self._fn)} runs eagerly: {reason}", stacklevel=_caller_level())
 
 
 def _build(capture: Capture, out, guards: Guards) -> "_Entry":
@@ -167,6 +169,17 @@ def _leaf_key(x):
     if isinstance(x, np.ndarray):
         return "array", id(x)
     return type(x), id(x)
+
+
+def _caller_level() -> int:
+    """The warnings stacklevel, seen from _give_up, of the first frame outside this package: the user's call."""
+    frame, level = sys._getframe(2), 2
+    while frame is not None and frame.f_code.co_filename.startswith(_HERE):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+_HERE = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
 def _name(fn) -> str:
