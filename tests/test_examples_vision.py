@@ -40,14 +40,13 @@ def test_segmentation_learns_the_shapes(tmp_path):
 
 
 @pytest.mark.slow
-def test_detection_trains_and_scores_held_out_images(tmp_path):
-    """Faster R-CNN from random weights, 2 epochs of 32 steps: the mean training loss falls from the first
-    epoch to the second, mAP@0.5 is computed over the held-out images, and the detections are drawn in a PNG.
-    (The short run is far too short for a useful mAP: see examples/detection/README.md.)"""
+def test_detection_finds_the_shapes(tmp_path):
+    """Faster R-CNN from random weights, 128 steps of 4 generated images (resized to 192 px): held-out mAP@0.5
+    passes 0.07 (the untrained model scores 0.001-0.003; seeds 1, 2 and 3 reach 0.27, 0.13 and 0.21; the run takes
+    about 3 CPU minutes) and the detections are drawn in a PNG."""
     png = tmp_path / "detections.png"
-    out = _run("examples/detection/train.py", "--train-images", "128", "--epochs", "2", "--output", str(png),
+    out = _run("examples/detection/train.py", "--train-images", "512", "--epochs", "1", "--output", str(png),
                "--checkpoint", str(tmp_path / "fasterrcnn.pt"), env=ENV)
-    first, second = map(float, re.findall(r"epoch \d: mean loss ([0-9.]+)", out))
-    assert second < first, out
-    assert re.search(r"mAP@0.5 [0-9.]+ \(rectangle [0-9.]+, ellipse [0-9.]+, triangle [0-9.]+\)", out), out
+    found = re.search(r"mAP@0.5 ([0-9.]+) \(rectangle [0-9.]+, ellipse [0-9.]+, triangle [0-9.]+\)", out)
+    assert found and float(found.group(1)) > 0.07, out
     assert png.read_bytes()[:8] == PNG

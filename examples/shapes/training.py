@@ -38,9 +38,10 @@ def short_run_batch_norms(model, momentum=0.1):
             module.momentum = momentum
 
 
-def fit(model, train_loader, loss_of_batch, epochs, lr):
+def fit(model, train_loader, loss_of_batch, epochs, lr, max_grad_norm=None):
     """Train with Adam along one cycle: a 10% warm-up (the random-init network's batch norms settle), then a
-    cosine descent. `loss_of_batch(model, batch)` gives a batch's loss; prints each epoch's mean loss."""
+    cosine descent. `loss_of_batch(model, batch)` gives a batch's loss; prints each epoch's mean loss.
+    With `max_grad_norm`, the gradients' total norm is clipped to it before each step."""
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=epochs * len(train_loader),
                                                     pct_start=0.1)
@@ -51,6 +52,8 @@ def fit(model, train_loader, loss_of_batch, epochs, lr):
             loss = loss_of_batch(model, batch)
             optimizer.zero_grad()
             loss.backward()
+            if max_grad_norm is not None:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)
             optimizer.step()
             scheduler.step()
             total += loss.item()
