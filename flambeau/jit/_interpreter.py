@@ -128,6 +128,8 @@ class Program:
                              for g in _all_guards(graph) if g.what == "shape"]
         self.size = len(slots)
         self.outputs = [slots[v.name] for v in graph.outputs]
+        self.releases = _releases(self.steps, len(graph.inputs) + len(graph.params) + len(graph.constants),
+                                  set(self.outputs))
 
     def run(self, inputs: list, params: list) -> list:
         """The outputs' arrays for the inputs' arrays and the parameters' arrays (in graph.params order)."""
@@ -137,7 +139,7 @@ class Program:
         for i, g in self.entry_guards:
             _check(g, env[i])
         try:
-            execute(self.steps, env)
+            execute(self.steps, env, self.releases)
         except (ValueError, IndexError, RuntimeError):
             self._check_shapes(env)  # a size the trace assumed that these inputs break: say which
             raise
@@ -157,11 +159,54 @@ def _bound_step(step: tuple, where: dict) -> tuple:
     return step if bound is None else (forward, variadic, ins, bound, True, out, guards)
 
 
-def execute(steps: list, env: list) -> None:
-    """Run compiled steps over the arrays of a run; a control-flow step (variadic None) runs its blocks."""
-    for forward, variadic, ins, args, refs, out, guards in steps:
+class _Released:
+    """What a run keeps of an intermediate after its last reader: its shape, for the shape guards checked at the end."""
+    __slots__ = ("shape",)
+
+    def __init__(self, array):
+        self.shape = array.shape
+
+
+def _releases(steps: list, first: int, kept: set) -> list[tuple]:
+    """Per step, the intermediate slots (from `first` on, not `kept`) it reads last: a run drops their arrays
+    there, so the memory returns to the allocator for the values computed next (the memory plan's reuse), instead
+    of living until the run ends."""
+    last: dict[int, int] = {}
+    for k, (forward, variadic, ins, args, refs, out, guards) in enumerate(steps):
+        if variadic is None:  # a control-flow step's blocks may read any value defined before it
+            last.update(dict.fromkeys(last, k))
+            last.update(dict.fromkeys(forward.outputs, k))
+            continue
+        last.update(dict.fromkeys(ins, k))
+        if refs:
+            last.update(dict.fromkeys(_slots_in(args), k))
+        last.setdefault(out, k)  # a value nobody reads dies where it is made
+    releases: list[list[int]] = [[] for _ in steps]
+    for slot, k in last.items():
+        if slot >= first and slot not in kept:
+            releases[k].append(slot)
+    return [tuple(r) for r in releases]
+
+
+def _slots_in(arg) -> list[int]:
+    if arg.__class__ is _Slot:
+        return [arg.index]
+    if arg.__class__ in (tuple, list):
+        return [i for a in arg for i in _slots_in(a)]
+    if arg.__class__ is dict:
+        return [i for a in arg.values() for i in _slots_in(a)]
+    return []
+
+
+def execute(steps: list, env: list, releases: list | None = None) -> None:
+    """Run compiled steps over the arrays of a run; a control-flow step (variadic None) runs its blocks.
+    releases: per step, the slots to drop after it (the top-level program's; a block keeps its values)."""
+    for k, (forward, variadic, ins, args, refs, out, guards) in enumerate(steps):
         if variadic is None:
             forward(env)
+            if releases is not None:
+                for i in releases[k]:
+                    env[i] = _Released(env[i])
             continue
         if refs:
             args = _fill(args, env)
@@ -174,6 +219,9 @@ def execute(steps: list, env: list) -> None:
         env[out] = result
         for g in guards:
             _check(g, result)
+        if releases is not None:
+            for i in releases[k]:
+                env[i] = _Released(env[i])
 
 
 def _all_guards(graph: Graph) -> list[Guard]:
