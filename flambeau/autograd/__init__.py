@@ -10,8 +10,8 @@ from .graph import Node
 # and the engine (backward, grad, gradcheck) is not needed to run a model, as jit.load does.
 _LAZY = {"backward": "backward_api", "grad": "backward_api", "GradcheckError": "gradcheck", "gradcheck": "gradcheck",
          "gradgradcheck": "gradcheck", "Function": "function", "FunctionCtx": "function",
-         "once_differentiable": "function", "function": None, "functional": None, "forward_ad": None, "profiler": None, "Variable": "variable",
-         "variable": None}
+         "once_differentiable": "function", "function": None, "functional": None, "forward_ad": None,
+         "profiler": None, "Variable": "variable", "variable": None}
 
 
 def __getattr__(name: str):
