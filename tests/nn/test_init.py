@@ -16,7 +16,10 @@ SHAPE = (256, 128, 3)  # fan_in 384, fan_out 768; ~98k samples
 
 
 def fill(name, shape=SHAPE, *args, **kwargs):
-    """The same initialiser on a fresh flambeau and torch tensor; both as numpy arrays."""
+    """The same initialiser on a fresh flambeau and torch tensor; both as numpy arrays. Seeded: the statistical
+    checks then give the same answer on every run, whatever ran before in the worker."""
+    flambeau.manual_seed(0)
+    torch.manual_seed(0)
     f = flambeau.empty(*shape)
     t = torch.empty(*shape)
     out = getattr(init, name)(f, *args, **kwargs)
