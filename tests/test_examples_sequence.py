@@ -73,7 +73,7 @@ def test_transformer_language_model_learns(tmp_path):
 
 @pytest.mark.slow
 def test_time_sequence_prediction_reaches_pytorchs_loss():
-    args = ("examples/time_sequence_prediction/train.py", "--steps", "3", "--length", "200", "--future", "20")
+    args = ("examples/time_sequence_prediction/train.py", "--steps", "3", "--length", "100", "--future", "20")
     losses = [float(x) for x in re.findall(r"test loss: ([0-9.e-]+)", _run(*args))]
     torch_losses = [float(x) for x in re.findall(r"test loss: ([0-9.e-]+)", _run(*args, torch=True))]
     assert len(losses) == 3 and losses[-1] < 1e-3, losses
