@@ -142,26 +142,12 @@ def _vision(name):
     return getattr(models, name)(num_classes=5)
 
 
-class Cell(nn.Module):
-    """An LSTM cell written out (nn.LSTMCell's fused step keeps an array jit.trace cannot record yet)."""
-
-    def __init__(self, hidden):
-        super().__init__()
-        self.gates = nn.Linear(2 * hidden, 4 * hidden)
-
-    def forward(self, x, state: Tuple[Tensor, Tensor]) -> Tuple[Tensor, Tensor]:
-        h, c = state
-        i, f, g, o = self.gates(torch.cat([x, h], 1)).chunk(4, 1)
-        c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
-        return torch.sigmoid(o) * torch.tanh(c), c
-
-
 class LanguageModel(nn.Module):
     def __init__(self, vocab=11, hidden=8):
         super().__init__()
         self.hidden = hidden
         self.embed = nn.Embedding(vocab, hidden)
-        self.cell = Cell(hidden)
+        self.cell = nn.LSTMCell(hidden, hidden)
         self.out = nn.Linear(hidden, vocab)
 
     def forward(self, tokens, state: Optional[Tuple[Tensor, Tensor]] = None):
@@ -189,6 +175,29 @@ def test_lstm_language_model_other_lengths_and_states():
         assert_same(scripted(tokens, state), eager(model, tokens, state))
     with pytest.raises(RuntimeError, match="Expected a value of type 'Optional\\[Tuple\\[Tensor, Tensor\\]\\]'"):
         scripted(tokens, [state[0], state[1]])
+
+
+class LayerLanguageModel(nn.Module):
+    def __init__(self, vocab=11, hidden=8):
+        super().__init__()
+        self.embed = nn.Embedding(vocab, hidden)
+        self.rnn = nn.LSTM(hidden, hidden, num_layers=2)
+        self.out = nn.Linear(hidden, vocab)
+
+    def forward(self, tokens, state: Optional[Tuple[Tensor, Tensor]] = None):
+        out, state = self.rnn(self.embed(tokens), state)
+        return self.out(out), state
+
+
+def test_lstm_layer_language_model_other_lengths_and_states():
+    torch.manual_seed(0)
+    model = LayerLanguageModel().eval()
+    scripted = jit.script(model)
+    for length, batch in ((3, 2), (6, 3)):
+        tokens = torch.randint(0, 11, (length, batch))
+        out, state = scripted(tokens)
+        assert_same((out, state), eager(model, tokens))
+        assert_same(scripted(tokens, state), eager(model, tokens, state))
 
 
 class Encoder(nn.Module):
