@@ -116,7 +116,7 @@ def _is_wide(w) -> bool:
     return w.shape[1] * math.prod(w.shape[2:]) >= _WIDE_MIN_DEPTH
 
 
-def _is_pointwise(w, pads, stride) -> bool:
+def is_pointwise(w, pads, stride) -> bool:
     """A 1x1 kernel at unit stride without padding: every output position is its own input position."""
     return all(k == 1 for k in w.shape[2:]) and all(s == 1 for s in stride) and not any(lo or hi for lo, hi in pads)
 
@@ -124,7 +124,7 @@ def _is_pointwise(w, pads, stride) -> bool:
 def conv(x, w, pads, stride, dilation, groups):
     """y = conv(x, w) (B, O, *out)."""
     b, c, o = x.shape[0], x.shape[1], w.shape[0]
-    if _is_pointwise(w, pads, stride):
+    if is_pointwise(w, pads, stride):
         # NOTE: one matmul on the (C, positions) view of x, the output already in its layout: the column
         # copies below would only copy x (measured 1.5x -> 1.0x PyTorch's time on MobileNet's 1x1 layers)
         y = np.matmul(w.reshape(groups, o // groups, c // groups),

@@ -12,7 +12,8 @@ The geometry travels as `(pads, stride, dilation, groups)`, pads being ((lo, hi)
 `hi` may be negative: a transposed convolution whose output_padding exceeds its padding is the gradient
 of a convolution that ignores the last rows of its input. Im2Col/Col2Im are F.unfold/F.fold.
 The array kernels live in _conv_gemm.py (im2col + matmul) and _conv_depthwise.py (one channel per group,
-whose forward is compiled: _kernels/depthwise.py) and, for dilated kernels that mostly read padding, _conv_taps.py
+whose forward is compiled: _kernels/depthwise.py), _conv_channels_last.py (ungrouped layers with 16 channels
+or more, im2col with the channels innermost) and, for dilated kernels that mostly read padding, _conv_taps.py
 (one matmul per tap over the outputs it reads x for).
 """
 from __future__ import annotations
@@ -23,7 +24,7 @@ import numpy as np
 
 from .._dispatch import Primitive, apply
 from .._tensor import Tensor
-from . import _conv_depthwise as _depthwise, _conv_gemm as _gemm, _conv_taps as _taps
+from . import _conv_channels_last as _channels_last, _conv_depthwise as _depthwise, _conv_gemm as _gemm, _conv_taps as _taps
 from .conjugate import holomorphic
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "convolution"]
@@ -42,6 +43,8 @@ class Conv(Primitive):
             return _depthwise.conv(x, w, pads, stride, dilation)
         if _taps.applies(x, w, pads, stride, dilation, groups):
             return _taps.conv(x, w, pads, stride, dilation)
+        if _channels_last.applies(x, w, pads, stride, dilation, groups):
+            return _channels_last.conv_nchw(x, w, pads, stride, dilation)
         return _gemm.conv(x, w, pads, stride, dilation, groups)
 
     def backward(ctx, g):

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ..ir import Graph, verify
+from .channels_last import to_channels_last
 from .constant_fold import fold_constants
 from .conv_bn import fold_conv_bn
 from .cse import eliminate_common_subexpressions
@@ -22,13 +23,14 @@ from .memory_plan import MemoryPlan, memory_plan, plan_memory
 
 __all__ = ["run_passes", "PassReport", "FREEZE_PASSES", "MemoryPlan", "memory_plan", "plan_memory",
            "fold_constants", "fold_conv_bn", "eliminate_common_subexpressions", "eliminate_dead_code",
-           "fuse_elementwise", "pool_values_only"]
+           "fuse_elementwise", "pool_values_only", "to_channels_last"]
 
 Pass = Callable[[Graph, dict], "tuple[Graph, dict]"]
 
 # what freeze runs: weights-only computations folded, batch norm into the convolutions, max pooling without its
-# argmax, what is left unused dropped, duplicates merged, elementwise chains fused, and in-place buffers planned
-# last (fusion makes them)
+# argmax, what is left unused dropped, duplicates merged, elementwise chains fused, runs of convolutions moved
+# to channels-last (after fusion: the chains it moves are whole), what that left unused dropped, and in-place
+# buffers planned last (fusion makes them)
 FREEZE_PASSES: list[tuple[str, Pass]] = [
     ("constant folding", fold_constants),
     ("conv+bn folding", fold_conv_bn),
@@ -36,6 +38,8 @@ FREEZE_PASSES: list[tuple[str, Pass]] = [
     ("dead-code elimination", eliminate_dead_code),
     ("common-subexpression elimination", eliminate_common_subexpressions),
     ("elementwise fusion", fuse_elementwise),
+    ("channels-last layout", to_channels_last),
+    ("dead-code elimination", eliminate_dead_code),
     ("memory planning", plan_memory),
 ]
 

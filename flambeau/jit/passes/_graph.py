@@ -4,7 +4,7 @@ from __future__ import annotations
 from ..._dispatch import Primitive
 from .._attrs import decode, numpy_dtype
 from .._interpreter import resolve
-from ..ir import Graph, Node, Value
+from ..ir import Graph, Node, Type, Value
 
 
 def attr_refs(node: Node) -> list[str]:
@@ -122,3 +122,11 @@ def fresh_name(graph: Graph, constants: dict, prefix: str) -> str:
     while f"{prefix}{i}" in taken:
         i += 1
     return f"{prefix}{i}"
+
+
+def add_constant(graph: Graph, constants: dict, prefix: str, array) -> Value:
+    """A new constant of the graph holding `array`, named prefix0, prefix1, ... (the first free name)."""
+    v = Value(fresh_name(graph, constants, prefix), Type(array.shape, array.dtype.name))
+    graph.constants.append(v)
+    constants[v.name] = array
+    return v

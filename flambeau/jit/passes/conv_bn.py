@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..ir import Graph, Node, Type, Value
-from ._graph import fresh_name, move_shape_guards, use_counts
+from ..ir import Graph, Node
+from ._graph import add_constant, move_shape_guards, use_counts
 
 CONV = "flambeau.ops.conv.Conv"
 ADD = "flambeau.ops.elementwise.Add"
@@ -42,11 +42,11 @@ def fold_conv_bn(graph: Graph, constants: dict) -> tuple[Graph, dict]:
         move_shape_guards(graph, [n.outputs[0] for n in chain[:-1]], last)
         weight = constants[node.inputs[1].name]
         folded = (weight.astype(np.float64) * scale.reshape((-1,) + (1,) * (weight.ndim - 1))).astype(weight.dtype)
-        node.inputs = [node.inputs[0], _constant(graph, constants, "folded_weight", folded)]
+        node.inputs = [node.inputs[0], add_constant(graph, constants, "folded_weight", folded)]
         if any(_AFFINE[n.op] in ("add", "sub") for n in chain):
             out = node.outputs[0]
             bias = shift.astype(weight.dtype).reshape((1, -1) + (1,) * (len(out.type.shape) - 2))
-            nodes.append(Node(ADD, [out, _constant(graph, constants, "folded_bias", bias)], [last], []))
+            nodes.append(Node(ADD, [out, add_constant(graph, constants, "folded_bias", bias)], [last], []))
         else:
             move_shape_guards(graph, node.outputs, last)
             node.outputs = [last]
@@ -97,10 +97,3 @@ def _per_channel(k, shape: tuple) -> np.ndarray | None:
     if any(s != 1 for i, s in enumerate(padded) if i != 1) or padded[1] not in (1, shape[1]):
         return None
     return np.broadcast_to(k.astype(np.float64).reshape(-1), (shape[1],))
-
-
-def _constant(graph: Graph, constants: dict, prefix: str, array: np.ndarray) -> Value:
-    v = Value(fresh_name(graph, constants, prefix), Type(array.shape, array.dtype.name))
-    graph.constants.append(v)
-    constants[v.name] = array
-    return v

@@ -1,0 +1,114 @@
+"""Convolution on channels-last arrays: im2col rows with the channels innermost, then one matmul per chunk.
+
+x is (B, *spatial, C), the packed weight (K * C, O) with the kernel taps outer and the channels inner, and
+y (B, *out, O). A column row is the K windows' channel vectors side by side, so the im2col copy moves runs
+of C contiguous values. In the (B, C, *spatial) layout those runs are one output row long (2 values on a
+2x2 map): that copy took 4-8 ms per 3x3 layer of a ResNet-18 at 64x64 and batch 64, 0.2-3.6 ms here, and
+the matmul writes y in its own layout. Used for ungrouped convolutions with enough channels to fill the
+runs (`applies`); `conv_nchw` wraps it for (B, C, *spatial) arrays with one transposing copy each way
+(the padding copy and the copy out), as many as the (B, C, *spatial) path makes. A frozen graph keeps
+whole runs of layers channels-last (jit/passes/channels_last.py) and pays neither.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._conv_gemm import is_pointwise
+from ._parallel import parallel_copyto
+
+_as_strided = np.lib.stride_tricks.as_strided
+# NOTE: a chunk's columns of about 4 MB: big enough that each matmul is efficient, small enough to stay in
+# the last-level cache between the copy and the matmul (measured 1 MB - 16 MB, 4 best on ResNet-18's layers)
+_CHUNK_BYTES = 1 << 22
+# NOTE: below 16 channels the runs are too short to beat the other layout's copy (a 3-channel 7x7 stem
+# measured 1.15x slower this way)
+_MIN_CHANNELS = 16
+# NOTE: packing the weight is a transposing copy of it at every call; it pays for itself only with at least
+# this many output positions per output channel (measured: a 512-channel layer on 2x2 maps at batch 1 took
+# 8.7 ms this way against 0.9; at batch 64, 256 positions, the two were even)
+_MIN_POSITIONS_PER_CHANNEL = 2
+
+
+def makes_runs(channels: int, w, pads, stride) -> bool:
+    """Whether the layer's columns are worth making channels-last: channels enough to make runs, and not a
+    1x1 unit-stride layer (one matmul in either layout)."""
+    return channels >= _MIN_CHANNELS and not is_pointwise(w, pads, stride)
+
+
+def applies(x, w, pads, stride, dilation, groups: int) -> bool:
+    """Worth it for a (B, C, *spatial) x: ungrouped, `makes_runs`, and outputs enough to pay for packing the
+    weight."""
+    if groups != 1 or x.dtype.kind not in "fc" or not makes_runs(x.shape[1], w, pads, stride):
+        return False
+    out = (max(0, (lo + n + hi - d * (k - 1) - 1) // s + 1)
+           for n, k, (lo, hi), s, d in zip(x.shape[2:], w.shape[2:], pads, stride, dilation))
+    return x.shape[0] * math.prod(out) >= _MIN_POSITIONS_PER_CHANNEL * w.shape[0]
+
+
+def pack_weight(w):
+    """(O, C, *kernel) -> (K * C, O): the row order of the channels-last columns."""
+    nd = w.ndim - 2
+    return np.ascontiguousarray(w.transpose(tuple(range(2, 2 + nd)) + (1, 0))).reshape(-1, w.shape[0])
+
+
+def pad(x, pads):
+    """x (B, *spatial, C), any strides, as a zero-padded C-contiguous array; a negative pad crops."""
+    nd = x.ndim - 2
+    crop = tuple(slice(-min(lo, 0), n + min(hi, 0)) for (lo, hi), n in zip(pads, x.shape[1:-1]))
+    x = x[(slice(None),) + crop]
+    pads = tuple((max(lo, 0), max(hi, 0)) for lo, hi in pads)
+    shape = (x.shape[0],) + tuple(lo + n + hi for (lo, hi), n in zip(pads, x.shape[1:-1])) + (x.shape[-1],)
+    out = (np.zeros if any(lo or hi for lo, hi in pads) else np.empty)(shape, x.dtype)
+    parallel_copyto(out[(slice(None),) + tuple(slice(lo, lo + n) for (lo, _), n in zip(pads, x.shape[1:1 + nd]))], x)
+    return out
+
+
+def _chunks(batch: int, rows: int, row_bytes: int):
+    """(sample slice, first-dim row slice) pieces whose columns fill about _CHUNK_BYTES: several whole
+    samples, or one sample's rows in runs where a sample alone is larger."""
+    per_row = max(1, _CHUNK_BYTES // max(1, row_bytes))
+    if per_row >= rows:
+        step = per_row // rows
+        for b in range(0, batch, step):
+            yield slice(b, min(batch, b + step)), slice(None)
+    else:
+        for b in range(batch):
+            for r in range(0, rows, per_row):
+                yield slice(b, b + 1), slice(r, min(rows, r + per_row))
+
+
+def conv(xp, packed, ksize, stride, dilation):
+    """y (B, *out, O) = the convolution of the padded channels-last xp with the packed weight."""
+    nd = len(ksize)
+    b, c = xp.shape[0], xp.shape[-1]
+    st = xp.strides
+    out = tuple((n - d * (k - 1) - 1) // s + 1 for n, k, s, d in zip(xp.shape[1:-1], ksize, stride, dilation))
+    windows = _as_strided(xp, (b,) + out + tuple(ksize) + (c,),
+                          (st[0],) + tuple(a * s for a, s in zip(st[1:-1], stride))
+                          + tuple(a * d for a, d in zip(st[1:-1], dilation)) + (st[-1],), writeable=False)
+    o, depth = packed.shape[1], packed.shape[0]
+    y = np.empty((b,) + out + (o,), xp.dtype)
+    if y.size == 0:
+        return y
+    row = math.prod(out[1:])  # output positions in one row of the first spatial dim
+    buf = None
+    for samples, rows in _chunks(b, out[0], row * depth * xp.itemsize):
+        part = windows[samples, rows]
+        if buf is None:
+            buf = np.empty(part.size, xp.dtype)
+        cols = buf[:part.size].reshape(part.shape)
+        parallel_copyto(cols, part)
+        np.matmul(cols.reshape(-1, depth), packed, out=y[samples, rows].reshape(-1, o))
+    return y
+
+
+def conv_nchw(x, w, pads, stride, dilation):
+    """The (B, C, *spatial) convolution through the channels-last kernel: (B, O, *out), C-contiguous."""
+    nd = x.ndim - 2
+    last = (0,) + tuple(range(2, 2 + nd)) + (1,)
+    y = conv(pad(x.transpose(last), pads), pack_weight(w), w.shape[2:], stride, dilation)
+    first = np.empty((y.shape[0], y.shape[-1]) + y.shape[1:-1], y.dtype)
+    parallel_copyto(first, y.transpose((0, nd + 1) + tuple(range(1, 1 + nd))))
+    return first
