@@ -13,7 +13,7 @@ import numpy as np
 from ._interpreter import Program
 from ._traced import TracedModule
 from .ir import Graph
-from .passes import FREEZE_PASSES, MemoryPlan, PassReport, memory_plan, run_passes
+from .passes import FREEZE_PASSES, REROUNDING, MemoryPlan, PassReport, memory_plan, run_passes
 
 
 class FrozenModule(TracedModule):
@@ -39,7 +39,8 @@ class FrozenModule(TracedModule):
 def freeze(mod: TracedModule, preserved_attrs: list[str] | None = None,
            optimize_numerics: bool = True) -> FrozenModule:
     """Inline the parameters and buffers of a traced module in eval mode as constants, then fold batch norm into
-    the convolutions, drop dead code, merge duplicates, fuse elementwise chains and plan in-place buffers."""
+    the convolutions, drop dead code, merge duplicates, fuse elementwise chains, keep runs of convolutions
+    channels-last and plan in-place buffers. optimize_numerics=False skips the passes that round differently."""
     if not isinstance(mod, TracedModule):   # a traced or scripted function has no module state to inline
         raise RuntimeError("Freezing expects a ScriptModule as input. Please use torch.jit.script or "
                            "torch.jit.trace to script your 'nn.Module'.")
@@ -55,7 +56,7 @@ def freeze(mod: TracedModule, preserved_attrs: list[str] | None = None,
             continue
         for program in traced:
             graph, constants = _inline(program, params)
-            passes = FREEZE_PASSES if optimize_numerics else [p for p in FREEZE_PASSES if p[0] != "conv+bn folding"]
+            passes = FREEZE_PASSES if optimize_numerics else [p for p in FREEZE_PASSES if p[0] not in REROUNDING]
             graph, constants, report = run_passes(graph, constants, passes)
             programs.append(Program(graph, constants))
             reports.append(report)

@@ -256,6 +256,105 @@ def test_fused_and_pooled_rows_on_two_threads_equal_one_thread(shape):
         torch.set_num_threads(threads)
 
 
+# ------------------------------------------------------------------------------------ channels-last layout
+
+CL = passes.channels_last
+
+
+class _Block(nn.Module):
+    """A 3-channel stem, then a residual block of 16-channel 3x3 layers, max pooling, a grouped layer and a
+    1x1 one: what moves to channels-last and what stays."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU())
+        self.a = nn.Sequential(nn.Conv2d(16, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(),
+                               nn.Conv2d(16, 16, 3, padding=1), nn.BatchNorm2d(16))
+        self.pool = nn.MaxPool2d(3, 2, 1)
+        self.grouped = nn.Conv2d(16, 16, 3, padding=1, groups=4)
+        self.pointwise = nn.Conv2d(16, 16, 1)
+        self.last = nn.Conv2d(16, 24, 3, stride=2)
+
+    def forward(self, x):
+        y = self.stem(x)
+        y = self.pool(torch.relu(self.a(y) + y) * 0.5)
+        return self.last(self.pointwise(self.grouped(y)).relu()), y.mean((2, 3))
+
+
+def block():
+    torch.manual_seed(0)
+    return randomize_batch_norms(_Block()).eval()
+
+
+def test_channels_last_moves_runs_of_layers_and_converts_only_at_their_ends():
+    model = block()
+    x = torch.randn(2, 3, 12, 12)
+    graph, constants = frozen_graph(model, x)
+    names = [name for name, _ in passes.FREEZE_PASSES]
+    before = passes.FREEZE_PASSES[:names.index("channels-last layout")]
+    graph, constants, _ = passes.run_passes(graph, constants, before)
+    expected = run(graph, constants, x)
+    graph, constants = passes.to_channels_last(graph, constants)
+    graph, constants = passes.eliminate_dead_code(graph, constants)
+    verify(graph)
+    short = [op.rsplit(".", 1)[1] for op in ops(graph)]
+    # the stem (3 channels) stays; the block's two 3x3 layers, its fused chains and the pooling move; the pooled
+    # value goes back once for the grouped layer and the mean; the 1x1 layer then stays; the last 3x3 moves
+    # and its output, a graph output, goes back
+    assert short.count("ChannelsLastConv") == 3 and short.count("ChannelsLastMaxPool") == 1
+    assert short.count("ToChannelsFirst") == 2 and short.count("ToChannelsLast") == 2
+    assert short.count("Conv") == 3
+    assert not any(n.op == "flambeau.ops.conv.Conv" and n.inputs[0].type.shape[-1] == 16 and
+                   n.inputs[0].type.shape[1] != 16 for n in graph.nodes)
+    got = run(graph, constants, x)
+    for a, b in zip(got, expected):
+        assert a.shape == b.shape and a.flags.c_contiguous
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
+    with torch.no_grad():
+        for a, b in zip(got, model(x)):
+            np.testing.assert_allclose(a, b._data, rtol=1e-4, atol=1e-5)
+
+
+def test_channels_last_frozen_model_serves_other_batches_and_guards_its_shapes(tmp_path):
+    model = block()
+    frozen = jit.freeze(jit.trace(model, torch.randn(2, 3, 12, 12)))
+    assert any(n.op == CL.CL_CONV for n in frozen.graph.nodes)
+    moved = [g for g in frozen.graph.guards if g.what == "shape" and g.value.name.endswith("_cl0")]
+    assert moved and all(g.expected[-1] == g.value.type.shape[-1] for g in moved)   # channels last, as the value
+    jit.save(frozen, tmp_path / "m.pt")
+    loaded = jit.load(tmp_path / "m.pt")
+    for batch in (3, 5):
+        x = torch.randn(batch, 3, 12, 12)
+        with torch.no_grad():
+            want = model(x)
+        for f in (frozen, loaded):
+            for a, b in zip(f(x), want):
+                np.testing.assert_allclose(a._data, b._data, rtol=1e-4, atol=1e-5)
+    with pytest.raises(Exception, match="shape|size|guard|trace"):
+        loaded(torch.randn(2, 3, 10, 10))
+
+
+def test_channels_last_leaves_other_dtypes_and_graphs_without_such_layers():
+    torch.manual_seed(0)
+    x = torch.randn(2, 16, 6, 6, dtype=torch.float16)
+    conv = nn.Conv2d(16, 4, 3).half().eval()
+    graph, constants = frozen_graph(conv, x)
+    before = ops(graph)
+    graph, constants = passes.to_channels_last(graph, constants)
+    assert ops(graph) == before and "flambeau.ops.conv.Conv" in before
+
+
+def test_freeze_without_numerics_passes_rounds_as_the_trace():
+    model = block()
+    x = torch.randn(2, 3, 12, 12)
+    traced_model = jit.trace(model, x)
+    frozen = jit.freeze(traced_model, optimize_numerics=False)
+    assert not {CL.CL_CONV, CL.TO_FIRST} & set(ops(frozen.graph))
+    assert "flambeau.ops.conv.Conv" in ops(frozen.graph)
+    for a, b in zip(frozen(x), traced_model(x)):
+        np.testing.assert_array_equal(a._data, b._data)
+
+
 # --------------------------------------------------------------------------------------- memory planning
 
 

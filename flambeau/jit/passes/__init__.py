@@ -21,7 +21,7 @@ from .fusion import fuse_elementwise
 from .max_pool import pool_values_only
 from .memory_plan import MemoryPlan, memory_plan, plan_memory
 
-__all__ = ["run_passes", "PassReport", "FREEZE_PASSES", "MemoryPlan", "memory_plan", "plan_memory",
+__all__ = ["run_passes", "PassReport", "FREEZE_PASSES", "REROUNDING", "MemoryPlan", "memory_plan", "plan_memory",
            "fold_constants", "fold_conv_bn", "eliminate_common_subexpressions", "eliminate_dead_code",
            "fuse_elementwise", "pool_values_only", "to_channels_last"]
 
@@ -42,6 +42,9 @@ FREEZE_PASSES: list[tuple[str, Pass]] = [
     ("dead-code elimination", eliminate_dead_code),
     ("memory planning", plan_memory),
 ]
+# the passes whose results round differently from the graph's (a folded weight; sums in another order): what
+# freeze(optimize_numerics=False) leaves out
+REROUNDING = ("conv+bn folding", "channels-last layout")
 
 
 @dataclass(frozen=True)
