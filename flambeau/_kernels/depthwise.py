@@ -98,3 +98,25 @@ def depthwise(x, w, y, start, stop, sd, sh, sw, dd, dh, dw, pd, ph, pw):
                 dst = out[oh]
                 for t in range(OW):
                     dst[t] = row[t]
+
+
+@kernel
+def depthwise_channels_last(xp, w, y, start, stop, sh, sw, dh, dw):
+    """Rows [start, stop) of y (B * OH, OW, C) = the depthwise convolution of the zero-padded channels-last
+    xp (B, Hp, Wp, C) with the taps w (KH, KW, C), strides sh, sw and dilations dh, dw. Each tap is one
+    multiply-add over C contiguous channels: no phase planes are needed in this layout."""
+    OH, OW, C = y.shape[0] // xp.shape[0], y.shape[1], y.shape[2]
+    KH, KW = w.shape[0], w.shape[1]
+    for r in range(start, stop):
+        b, i = r // OH, r % OH
+        out = y[r]
+        for j in range(OW):
+            acc = out[j]
+            acc[:] = 0
+            for kh in range(KH):
+                row = xp[b, i * sh + kh * dh]
+                for kw in range(KW):
+                    src = row[j * sw + kw * dw]
+                    taps = w[kh, kw]
+                    for c in range(C):
+                        acc[c] += src[c] * taps[c]

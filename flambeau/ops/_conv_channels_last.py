@@ -16,7 +16,7 @@ import math
 import numpy as np
 
 from ._conv_gemm import is_pointwise
-from ._parallel import parallel_copyto
+from ._parallel import parallel_copyto, parallel_rows
 
 _as_strided = np.lib.stride_tricks.as_strided
 # NOTE: a chunk's columns of about 4 MB: big enough that each matmul is efficient, small enough to stay in
@@ -54,11 +54,14 @@ def pack_weight(w):
 
 
 def pad(x, pads):
-    """x (B, *spatial, C), any strides, as a zero-padded C-contiguous array; a negative pad crops."""
+    """x (B, *spatial, C), any strides, as a zero-padded C-contiguous array (x itself when it is one and
+    nothing is padded); a negative pad crops."""
     nd = x.ndim - 2
     crop = tuple(slice(-min(lo, 0), n + min(hi, 0)) for (lo, hi), n in zip(pads, x.shape[1:-1]))
     x = x[(slice(None),) + crop]
     pads = tuple((max(lo, 0), max(hi, 0)) for lo, hi in pads)
+    if x.flags.c_contiguous and not any(lo or hi for lo, hi in pads):
+        return x
     shape = (x.shape[0],) + tuple(lo + n + hi for (lo, hi), n in zip(pads, x.shape[1:-1])) + (x.shape[-1],)
     out = (np.zeros if any(lo or hi for lo, hi in pads) else np.empty)(shape, x.dtype)
     parallel_copyto(out[(slice(None),) + tuple(slice(lo, lo + n) for (lo, _), n in zip(pads, x.shape[1:1 + nd]))], x)
@@ -89,6 +92,8 @@ def conv(xp, packed, ksize, stride, dilation):
                           (st[0],) + tuple(a * s for a, s in zip(st[1:-1], stride))
                           + tuple(a * d for a, d in zip(st[1:-1], dilation)) + (st[-1],), writeable=False)
     o, depth = packed.shape[1], packed.shape[0]
+    if all(k == 1 for k in ksize) and all(s == 1 for s in stride):   # every position its own column: one matmul
+        return np.matmul(xp.reshape(-1, c), packed).reshape((b,) + out + (o,))
     y = np.empty((b,) + out + (o,), xp.dtype)
     if y.size == 0:
         return y
@@ -112,3 +117,15 @@ def conv_nchw(x, w, pads, stride, dilation):
     first = np.empty((y.shape[0], y.shape[-1]) + y.shape[1:-1], y.dtype)
     parallel_copyto(first, y.transpose((0, nd + 1) + tuple(range(1, 1 + nd))))
     return first
+
+
+def depthwise(xp, taps, ksize, stride, dilation):
+    """y (B, OH, OW, C): the 2-d depthwise convolution of the padded channels-last xp (B, Hp, Wp, C) with
+    taps (KH, KW, C), rows of the output split over the intra-op threads (float32 and float64 only)."""
+    from .._kernels import depthwise as kernels
+    b, c = xp.shape[0], xp.shape[-1]
+    out = tuple((n - d * (k - 1) - 1) // s + 1 for n, k, s, d in zip(xp.shape[1:-1], ksize, stride, dilation))
+    y = np.empty((b * out[0], out[1], c), xp.dtype)
+    parallel_rows(lambda start, stop: kernels.depthwise_channels_last(xp, taps, y, start, stop, *stride, *dilation),
+                  len(y), y.size)
+    return y.reshape((b,) + out + (c,))

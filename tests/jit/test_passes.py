@@ -344,6 +344,26 @@ def test_channels_last_leaves_other_dtypes_and_graphs_without_such_layers():
     assert ops(graph) == before and "flambeau.ops.conv.Conv" in before
 
 
+@pytest.mark.parametrize("kernel,stride,padding,dilation,dtype", [
+    (3, 1, 1, 1, torch.float32), (3, 2, 1, 1, torch.float32), (5, 1, 2, 1, torch.float32), (3, 1, 2, 2, torch.float64),
+    (3, 2, 0, 1, torch.float64), ((3, 1), (2, 1), (1, 0), 1, torch.float32)])
+def test_channels_last_depthwise_runs_take_the_pointwise_layers_along(kernel, stride, padding, dilation, dtype):
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(16, 24, 1), nn.ReLU6(),                     # 1x1 on a plain input: stays
+                          nn.Conv2d(24, 24, kernel, stride, padding, dilation, groups=24), nn.BatchNorm2d(24),
+                          nn.ReLU6(), nn.Conv2d(24, 8, 1))                      # reads a channels-last value: moves
+    model = randomize_batch_norms(model).to(dtype).eval()
+    x = torch.randn(3, 16, 9, 10, dtype=dtype)
+    frozen = jit.freeze(jit.trace(model, x))
+    short = [op.rsplit(".", 1)[1] for op in ops(frozen.graph)]
+    assert short.count("ChannelsLastDepthwise") == 1 and short.count("ChannelsLastConv") == 1
+    assert short.count("Conv") == 1 and short.count("ToChannelsFirst") == 1
+    for batch in (3, 4):
+        x = torch.randn(batch, 16, 9, 10, dtype=dtype)
+        with torch.no_grad():
+            np.testing.assert_allclose(frozen(x)._data, model(x)._data, rtol=1e-5, atol=1e-5)
+
+
 def test_freeze_without_numerics_passes_rounds_as_the_trace():
     model = block()
     x = torch.randn(2, 3, 12, 12)

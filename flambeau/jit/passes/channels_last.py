@@ -9,8 +9,10 @@ into a constant and the activations stay channels-last between layers, as PyTorc
 MKLDNN's blocked layout.
 
 Rewritten (top-level float32/float64 nodes only): an ungrouped Conv with a constant weight that reads a
-channels-last value or is faster channels-last (`makes_runs`: MobileNet's 1x1 layers between depthwise
-ones and 3-channel stems stay put instead of converting around each); a fused
+channels-last value or is faster channels-last (`makes_runs`: a 3-channel stem stays put); a 2-d depthwise
+Conv (each tap one multiply-add over contiguous channels: 0.5 against 16 ms for MobileNetV2's 960-channel
+layer on 2x2 maps at batch 64, where a plane is 4 values), which takes MobileNet's 1x1 layers with it,
+each then one matmul over the whole batch; a fused
 elementwise node one of whose operands is already channels-last (its constants are transposed alike);
 max pooling of a channels-last value. A value read by anything else is converted back by a
 ToChannelsFirst node placed before its first such reader, under its own name, so no other node changes.
@@ -74,6 +76,15 @@ class ChannelsLastConv(Primitive):
         return _kernel.conv(_kernel.pad(x, pads), packed, ksize, stride, dilation)
 
 
+class ChannelsLastDepthwise(Primitive):
+    """2-d depthwise convolution of a channels-last x with taps (KH, KW, C): (B, OH, OW, C)."""
+    differentiable = False
+
+    @staticmethod
+    def forward(x, taps, pads, stride, dilation):
+        return _kernel.depthwise(_kernel.pad(x, pads), taps, taps.shape[:2], stride, dilation)
+
+
 class ChannelsLastMaxPool(Primitive):
     """MaxPoolValues on a channels-last x: the same running maximum along each spatial dim."""
     differentiable = False
@@ -95,6 +106,7 @@ class ChannelsLastMaxPool(Primitive):
 
 
 CL_CONV, CL_POOL = f"{__name__}.ChannelsLastConv", f"{__name__}.ChannelsLastMaxPool"
+CL_DEPTHWISE = f"{__name__}.ChannelsLastDepthwise"
 TO_LAST, TO_FIRST = f"{__name__}.ToChannelsLast", f"{__name__}.ToChannelsFirst"
 
 
@@ -171,7 +183,13 @@ class _Rewrite:
         x, w = node.inputs
         pads, stride, dilation, groups = decode(node.attrs, _no_values)
         weight = self.constants.get(w.name)
-        if groups != 1 or weight is None or weight.dtype.name != node.outputs[0].type.dtype:
+        if weight is None or weight.dtype.name != node.outputs[0].type.dtype:
+            return None
+        if groups > 1 and groups == weight.shape[0] == x.type.shape[1] and weight.ndim == 4:
+            taps = add_constant(self.graph, self.constants, "taps", np.ascontiguousarray(weight[:, 0].transpose(1, 2, 0)))
+            return Node(CL_DEPTHWISE, [self._channels_last_input(x), taps], [self._twin_of(node.outputs[0])],
+                        list(node.attrs[:3]))
+        if groups != 1:
             return None
         if x.name not in self.twins and not _kernel.makes_runs(weight.shape[1], weight, pads, stride):
             return None   # no faster channels-last: starting a run here would only add conversions

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 
 from ..ir import Graph, Node
 from ._graph import nbytes, primitive, used_names
-from .channels_last import CL_CONV, CL_POOL, TO_FIRST
+from .channels_last import CL_CONV, CL_DEPTHWISE, CL_POOL, TO_FIRST
 from .fused import FUSED
 from .max_pool import VALUES
 
 # primitives whose output is always a new array (NumPy ufuncs, matmul, the convolution kernels, max pooling)
-_ALLOCATES = {FUSED, VALUES, CL_CONV, CL_POOL, TO_FIRST, "flambeau.ops.conv.Conv", "flambeau.ops.matmul.MatMul", "flambeau.ops.elementwise.Add",
+_ALLOCATES = {FUSED, VALUES, CL_CONV, CL_DEPTHWISE, CL_POOL, TO_FIRST, "flambeau.ops.conv.Conv", "flambeau.ops.matmul.MatMul", "flambeau.ops.elementwise.Add",
               "flambeau.ops.elementwise.Sub", "flambeau.ops.elementwise.Mul", "flambeau.ops.elementwise.Div",
               "flambeau.ops.elementwise_math.Relu"}
 _FOREVER = float("inf")
