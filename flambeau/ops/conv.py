@@ -13,7 +13,7 @@ The geometry travels as `(pads, stride, dilation, groups)`, pads being ((lo, hi)
 of a convolution that ignores the last rows of its input. Im2Col/Col2Im are F.unfold/F.fold.
 The array kernels live in _conv_gemm.py (im2col + matmul) and _conv_depthwise.py (one channel per group,
 whose forward is compiled: _kernels/depthwise.py), _conv_channels_last.py (ungrouped layers with 16 channels
-or more, im2col with the channels innermost) and, for dilated kernels that mostly read padding, _conv_taps.py
+or more, im2col with the channels innermost; depthwise layers on small maps) and, for dilated kernels that mostly read padding, _conv_taps.py
 (one matmul per tap over the outputs it reads x for).
 """
 from __future__ import annotations
@@ -39,6 +39,8 @@ class Conv(Primitive):
 
     @staticmethod
     def forward(x, w, pads, stride, dilation, groups):
+        if _channels_last.depthwise_applies(x, w, pads, stride, dilation, groups):
+            return _channels_last.depthwise_nchw(x, w, pads, stride, dilation)
         if _depthwise.forward_applies(x, w.shape[0], groups):
             return _depthwise.conv(x, w, pads, stride, dilation)
         if _taps.applies(x, w, pads, stride, dilation, groups):

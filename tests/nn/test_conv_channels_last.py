@@ -77,3 +77,29 @@ def test_small_layers_keep_the_other_path():
     assert not _takes_this_path((2, 8, 6, 6), (4, 8, 3, 3), 1, 1, 1)        # too few channels for runs
     assert not _takes_this_path((2, 16, 6, 6), (4, 16, 1, 1), 0, 1, 1)      # 1x1 unit stride: already a matmul
     assert not _takes_this_path((1, 512, 2, 2), (512, 512, 3, 3), 1, 1, 1)  # packing the weight would not pay
+
+
+DEPTHWISE = [((2, 24, 8, 8), (3, 3), {"padding": 1}), ((3, 16, 7, 9), (3, 3), {"padding": 1, "stride": 2}),
+             ((2, 16, 6, 6), (5, 5), {"padding": 4, "dilation": 2}), ((1, 32, 4, 5), (3, 1), {"padding": (1, 0)}),
+             ((2, 16, 5, 5), (3, 3), {})]
+
+
+@pytest.mark.parametrize("xs,ks,kwargs", DEPTHWISE)
+def test_depthwise_on_small_maps_against_torch(xs, ks, kwargs):
+    c = xs[1]
+    expand = lambda v: (v, v) if isinstance(v, int) else v  # noqa: E731
+    pads = tuple((p, p) for p in expand(kwargs.get("padding", 0)))
+    w = randn(c, 1, *ks, dtype=F32)
+    assert _conv_channels_last.depthwise_applies(np.empty(xs, F32), w, pads, expand(kwargs.get("stride", 1)),
+                                                  expand(kwargs.get("dilation", 1)), c)
+    check(lambda t, x, w: t.nn.functional.conv2d(x, w, groups=c, **kwargs), randn(*xs, dtype=F32), w,
+          atol=1e-5, rtol=1e-4, noncontig="strided")
+    check(lambda t, x, w: t.nn.functional.conv2d(x.double(), w.double(), groups=c, **kwargs),
+          randn(*xs, dtype=F32), w, atol=1e-10, rtol=1e-10)
+
+
+def test_depthwise_on_large_maps_keeps_the_plane_kernel():
+    x, w = np.empty((2, 16, 16, 16), F32), np.empty((16, 1, 3, 3), F32)
+    assert not _conv_channels_last.depthwise_applies(x, w, ((1, 1), (1, 1)), (1, 1), (1, 1), 16)
+    assert not _conv_channels_last.depthwise_applies(x[:, :, :8, :8].astype(np.float16), w, ((1, 1), (1, 1)),
+                                                      (1, 1), (1, 1), 16)

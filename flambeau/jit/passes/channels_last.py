@@ -25,7 +25,7 @@ import numpy as np
 from ..._dispatch import Primitive
 from ..._runtime import get_num_threads
 from ...ops import _conv_channels_last as _kernel
-from ...ops._parallel import parallel_copyto, parallel_rows
+from ...ops._parallel import parallel_rows
 from .._attrs import decode, encode
 from ..ir import Graph, Node, Type, Value
 from .conv_bn import CONV
@@ -62,9 +62,7 @@ class ToChannelsFirst(Primitive):
 
     @staticmethod
     def forward(x):
-        out = np.empty(tuple(x.shape[i] for i in _first(x.ndim)), x.dtype)
-        parallel_copyto(out, x.transpose(_first(x.ndim)))
-        return out
+        return _kernel.to_channels_first(x)
 
 
 class ChannelsLastConv(Primitive):
@@ -186,7 +184,7 @@ class _Rewrite:
         if weight is None or weight.dtype.name != node.outputs[0].type.dtype:
             return None
         if groups > 1 and groups == weight.shape[0] == x.type.shape[1] and weight.ndim == 4:
-            taps = add_constant(self.graph, self.constants, "taps", np.ascontiguousarray(weight[:, 0].transpose(1, 2, 0)))
+            taps = add_constant(self.graph, self.constants, "taps", _kernel.depthwise_taps(weight))
             return Node(CL_DEPTHWISE, [self._channels_last_input(x), taps], [self._twin_of(node.outputs[0])],
                         list(node.attrs[:3]))
         if groups != 1:
