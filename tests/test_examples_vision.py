@@ -41,12 +41,13 @@ def test_segmentation_learns_the_shapes(tmp_path):
 
 @pytest.mark.slow
 def test_detection_finds_the_shapes(tmp_path):
-    """Faster R-CNN from random weights, 128 steps of 4 generated images (resized to 192 px): held-out mAP@0.5
-    passes 0.07 (the untrained model scores 0.001-0.003; seeds 1, 2 and 3 reach 0.27, 0.13 and 0.21; the run takes
-    about 3 CPU minutes) and the detections are drawn in a PNG."""
+    """Faster R-CNN from random weights, 80 steps of 4 generated images (resized to 192 px): held-out mAP@0.5
+    passes 0.05 (the untrained model scores 0.001-0.003; seeds 1 and 2 reach 0.100 and 0.101 here, 0.27 and 0.13
+    after 128 steps, 0.55 and 0.53 after the default 256; the run takes about 100 CPU seconds) and the detections
+    are drawn in a PNG."""
     png = tmp_path / "detections.png"
-    out = _run("examples/detection/train.py", "--train-images", "512", "--epochs", "1", "--output", str(png),
+    out = _run("examples/detection/train.py", "--train-images", "320", "--epochs", "1", "--output", str(png),
                "--checkpoint", str(tmp_path / "fasterrcnn.pt"), env=ENV)
     found = re.search(r"mAP@0.5 ([0-9.]+) \(rectangle [0-9.]+, ellipse [0-9.]+, triangle [0-9.]+\)", out)
-    assert found and float(found.group(1)) > 0.07, out
+    assert found and float(found.group(1)) > 0.05, out
     assert png.read_bytes()[:8] == PNG
