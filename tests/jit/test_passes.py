@@ -243,13 +243,14 @@ def test_fusion_chain_ends_where_the_value_broadcasts_to_a_bigger_shape():
 def test_fused_and_pooled_rows_on_two_threads_equal_one_thread(shape):
     threads = torch.get_num_threads()
     x = torch.randn(*shape)   # over 2 * 2**17 elements: two threads share the rows
-    conv = nn.Conv2d(8, 8, 1)
-    model = nn.Sequential(conv, nn.Hardtanh(-0.5, 0.5), nn.MaxPool2d(3, 2, 1)).eval()
-    graph, constants = traced(lambda t: model(t).sigmoid() * t[:, :, ::2, ::2], x)
-    expected = run(graph, constants, x)[0]
-    graph, constants, _ = passes.run_passes(graph, constants)
-    assert {FUSED, passes.max_pool.VALUES} <= set(ops(graph))
+    # no matmul in the model: BLAS itself rounds differently on one and two threads
+    model = nn.Sequential(nn.Hardtanh(-0.5, 0.5), nn.MaxPool2d(3, 2, 1)).eval()
+    graph, constants = traced(lambda t: model(t * 1.5 + 0.25).sigmoid() * t[:, :, ::2, ::2], x)
     try:
+        torch.set_num_threads(1)
+        expected = run(graph, constants, x)[0]
+        graph, constants, _ = passes.run_passes(graph, constants)
+        assert {FUSED, passes.max_pool.VALUES} <= set(ops(graph))
         torch.set_num_threads(2)
         np.testing.assert_array_equal(run(graph, constants, x)[0], expected)
     finally:
