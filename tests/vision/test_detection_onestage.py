@@ -103,14 +103,15 @@ def test_eval_detections_match(pair):
 def _assert_same_detections(got: dict[str, np.ndarray], expected: dict[str, np.ndarray]) -> None:
     """Same dtypes and count, scores in the same descending order, and one-to-one the same (label, box, score)
     detections: float32 noise may swap two detections whose scores are within 1e-4, nothing more. Boxes are in
-    pixels (noise through the backbone, scaled by the anchor sizes), scores in [0, 1]."""
+    pixels (noise through the backbone, scaled by the anchor sizes: FCOS's ResNet-50 moved an edge by 0.012 px
+    when the convolutions summed in another order), scores in [0, 1]."""
     assert {k: (v.dtype, v.shape) for k, v in got.items()} == {k: (v.dtype, v.shape) for k, v in expected.items()}
     assert (np.diff(got["scores"]) <= 0).all()
     np.testing.assert_allclose(got["scores"], expected["scores"], atol=1e-4, rtol=0)
     unmatched = np.ones(len(got["scores"]), dtype=bool)
     for box, score, label in zip(expected["boxes"], expected["scores"], expected["labels"]):
         same = (unmatched & (got["labels"] == label) & (np.abs(got["scores"] - score) <= 1e-4)
-                & np.isclose(got["boxes"], box, atol=5e-3, rtol=1e-4).all(axis=1))
+                & np.isclose(got["boxes"], box, atol=2e-2, rtol=1e-4).all(axis=1))
         assert same.any(), f"no detection of label {label}, score {score}, box {box} in {got}"
         unmatched[np.argmax(same)] = False
 
