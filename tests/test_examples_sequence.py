@@ -47,14 +47,15 @@ def test_every_model_variant_trains_a_batch_and_generates(tmp_path, model):
 @pytest.mark.slow
 def test_lstm_language_model_learns_like_pytorch_and_generates(tmp_path):
     # NOTE: on this small corpus the final perplexity moves by about 10% from one seed to the next in either
-    # library (dropout masks), so the two libraries are compared on the mean of two seeds
+    # library (dropout masks), so the two libraries are compared on the mean of two seeds; two epochs (measured:
+    # flambeau 101.5 and 112.0, PyTorch 109.9 and 119.0, a ratio of 0.93)
     ckpt, text = tmp_path / "lm.pt", tmp_path / "generated.txt"
     ours, theirs = [], []
     for seed in ("1111", "2"):  # 1111: the script's default
-        ppl = _valid_ppl(_run(WLM + "main.py", *SHORT_LM, "--epochs", "3", "--seed", seed, "--save", str(ckpt)))
-        assert len(ppl) == 3 and ppl[0] > ppl[1] > ppl[2], ppl
+        ppl = _valid_ppl(_run(WLM + "main.py", *SHORT_LM, "--epochs", "2", "--seed", seed, "--save", str(ckpt)))
+        assert len(ppl) == 2 and ppl[0] > ppl[1], ppl
         ours.append(ppl[-1])
-        theirs.append(_valid_ppl(_run(WLM + "main.py", *SHORT_LM, "--epochs", "3", "--seed", seed, "--save",
+        theirs.append(_valid_ppl(_run(WLM + "main.py", *SHORT_LM, "--epochs", "2", "--seed", seed, "--save",
                                       str(tmp_path / "t.pt"), torch=True))[-1])
     assert abs(sum(ours) / sum(theirs) - 1) < 0.15, (ours, theirs)
     _run(WLM + "generate.py", "--checkpoint", str(ckpt), "--words", "60", "--outf", str(text))
