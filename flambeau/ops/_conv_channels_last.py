@@ -86,30 +86,65 @@ def _chunks(batch: int, rows: int, row_bytes: int):
                 yield slice(b, b + 1), slice(r, min(rows, r + per_row))
 
 
-def conv(xp, packed, ksize, stride, dilation):
-    """y (B, *out, O) = the convolution of the padded channels-last xp with the packed weight."""
-    b, c = xp.shape[0], xp.shape[-1]
-    st = xp.strides
-    out = tuple((n - d * (k - 1) - 1) // s + 1 for n, k, s, d in zip(xp.shape[1:-1], ksize, stride, dilation))
+def _output_size(xp, ksize, stride, dilation) -> tuple:
+    return tuple((n - d * (k - 1) - 1) // s + 1 for n, k, s, d in zip(xp.shape[1:-1], ksize, stride, dilation))
+
+
+def _column_chunks(xp, ksize, stride, dilation):
+    """(sample slice, row slice, columns (positions, K * C)) over the output positions of the padded
+    channels-last xp, chunk by chunk (`_chunks`), the columns copied into one reused buffer."""
+    b, c, st = xp.shape[0], xp.shape[-1], xp.strides
+    out = _output_size(xp, ksize, stride, dilation)
     windows = _as_strided(xp, (b,) + out + tuple(ksize) + (c,),
                           (st[0],) + tuple(a * s for a, s in zip(st[1:-1], stride))
                           + tuple(a * d for a, d in zip(st[1:-1], dilation)) + (st[-1],), writeable=False)
-    o, depth = packed.shape[1], packed.shape[0]
-    if all(k == 1 for k in ksize) and all(s == 1 for s in stride):   # every position its own column: one matmul
-        return np.matmul(xp.reshape(-1, c), packed).reshape((b,) + out + (o,))
-    y = np.empty((b,) + out + (o,), xp.dtype)
-    if y.size == 0:
-        return y
-    row = math.prod(out[1:])  # output positions in one row of the first spatial dim
+    depth = c * math.prod(ksize)
     buf = None
-    for samples, rows in _chunks(b, out[0], row * depth * xp.itemsize):
+    for samples, rows in _chunks(b, out[0], math.prod(out[1:]) * depth * xp.itemsize):
         part = windows[samples, rows]
         if buf is None:
             buf = np.empty(part.size, xp.dtype)
         cols = buf[:part.size].reshape(part.shape)
         parallel_copyto(cols, part)
-        np.matmul(cols.reshape(-1, depth), packed, out=y[samples, rows].reshape(-1, o))
+        yield samples, rows, cols.reshape(-1, depth)
+
+
+def conv(xp, packed, ksize, stride, dilation):
+    """y (B, *out, O) = the convolution of the padded channels-last xp with the packed weight."""
+    b, c = xp.shape[0], xp.shape[-1]
+    out = _output_size(xp, ksize, stride, dilation)
+    o = packed.shape[1]
+    if all(k == 1 for k in ksize) and all(s == 1 for s in stride):   # every position its own column: one matmul
+        return np.matmul(xp.reshape(-1, c), packed).reshape((b,) + out + (o,))
+    y = np.empty((b,) + out + (o,), xp.dtype)
+    if y.size == 0:
+        return y
+    for samples, rows, cols in _column_chunks(xp, ksize, stride, dilation):
+        np.matmul(cols, packed, out=y[samples, rows].reshape(-1, o))
     return y
+
+
+def weight_grad_applies(x, stride, groups: int) -> bool:
+    """The weight gradient channels-last: ungrouped, unit stride (measured slower at stride 2: 14.0 against
+    12.5 ms for a 64 -> 128 layer on 16x16 maps at batch 64), channels enough to make runs."""
+    return (groups == 1 and all(s == 1 for s in stride) and x.shape[1] >= _MIN_CHANNELS
+            and x.dtype.kind in "fc" and x.shape[0] > 0)
+
+
+def weight_grad_nchw(x, g, ksize, pads, stride, dilation):
+    """gw (O, C, *kernel) = the (B, O, *out) g contracted with the channels-last columns of the (B, C, *spatial)
+    x over batch and positions. ResNet-18's 3x3 layers at batch 64: 1.1-2.3x faster than the other layout
+    (512 channels on 2x2 maps: 37.6 -> 16.6 ms)."""
+    nd = x.ndim - 2
+    xp = pad(x.transpose((0,) + tuple(range(2, 2 + nd)) + (1,)), pads)
+    o = g.shape[1]
+    g_last = np.empty((g.shape[0],) + g.shape[2:] + (o,), g.dtype)
+    parallel_copyto(g_last, g.transpose((0,) + tuple(range(2, 2 + nd)) + (1,)))
+    gw = np.zeros((o, x.shape[1] * math.prod(ksize)), x.dtype)
+    for samples, rows, cols in _column_chunks(xp, ksize, stride, dilation):
+        gw += g_last[samples, rows].reshape(-1, o).T @ cols
+    # columns run (kernel taps, C): back to (O, C, *kernel)
+    return np.ascontiguousarray(gw.reshape((o,) + tuple(ksize) + (x.shape[1],)).transpose((0, nd + 1) + tuple(range(1, nd + 1))))
 
 
 def conv_nchw(x, w, pads, stride, dilation):

@@ -95,6 +95,8 @@ class ConvWeightGrad(Primitive):
     def forward(x, g, ksize, pads, stride, dilation, groups):
         if _depthwise.weight_grad_applies(x.shape[1], g.shape[1], stride, groups, x.dtype):
             return _depthwise.conv_weight_grad(x, g, ksize, pads, dilation)
+        if _channels_last.weight_grad_applies(x, stride, groups):
+            return _channels_last.weight_grad_nchw(x, g, ksize, pads, stride, dilation)
         return _gemm.conv_weight_grad(x, g, ksize, pads, stride, dilation, groups)
 
     def backward(ctx, u):

@@ -1,5 +1,6 @@
 """Ungrouped convolutions with 16 channels or more, computed channels-last (flambeau/ops/_conv_channels_last.py),
-against PyTorch: values and gradients (the input gradient of a unit-stride layer is such a convolution too),
+against PyTorch: values and gradients (the input gradient of a unit-stride layer is such a convolution too, and
+its weight gradient contracts the same channels-last columns),
 strides, dilations, padding modes, ranks, batch 1 with a sample split into row chunks, an empty batch,
 non-contiguous inputs, float64 and float16; every geometry is checked to take that path."""
 import numpy as np
@@ -31,7 +32,12 @@ GEOMETRIES = [
 
 @pytest.mark.parametrize("name,xs,ws,kwargs", GEOMETRIES)
 def test_against_torch(name, xs, ws, kwargs):
+    """Values and both gradients; the weight gradient is channels-last too at unit stride."""
     assert _takes_this_path(xs, ws, kwargs.get("padding", 0), kwargs.get("stride", 1), kwargs.get("dilation", 1))
+    stride = kwargs.get("stride", 1)
+    unit = all(s == 1 for s in ((stride,) if isinstance(stride, int) else stride))
+    assert _conv_channels_last.weight_grad_applies(np.empty(xs, F32), (stride,) * (len(xs) - 2)
+                                                   if isinstance(stride, int) else stride, 1) == unit
     check(lambda t, x, w, b: getattr(t.nn.functional, name)(x, w, b, **kwargs), randn(*xs, dtype=F32),
           randn(*ws, dtype=F32), randn(ws[0], dtype=F32), atol=1e-5, rtol=1e-4, noncontig="strided")
 
