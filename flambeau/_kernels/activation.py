@@ -251,6 +251,15 @@ def mish_backward(x, g, out, start, stop):
 
 
 @kernel
+def relu_backward(g, y, out, start, stop):
+    """g where y > 0 or y is nan, 0 elsewhere (ReluBackward)."""
+    zero = like(g, 0.0)
+    g, y, out = g[start:stop], y[start:stop], out[start:stop]
+    for i in range(out.size):
+        out[i] = zero if y[i] <= zero else g[i]
+
+
+@kernel
 def softplus_forward(x, out, start, stop, beta, threshold):
     """log(1 + e^z) / beta = (max(z, 0) + log1p(e^-|z|)) / beta, z = beta x; x where z > threshold."""
     b, limit, zero = like(x, beta), like(x, threshold), like(x, 0.0)

@@ -15,8 +15,9 @@ from .._dispatch import OUTPUT, Primitive, apply, update_inplace
 from .._tensor import Tensor
 from ._promote import factor_for, promote, result_dtype
 from .conjugate import holomorphic
-from .elementwise import (_dtype_title, _float_input, _float_operands, _out, add_inplace_variants, cast,
+from .elementwise import (_dtype_title, _float_input, _float_operands, _out, _select, add_inplace_variants, cast,
                           exp, isfinite, not_implemented, require_tensor, where)
+from ._parallel import parallel_rows
 from .elementwise_rounding import Step
 
 _LN2 = math.log(2.0)
@@ -247,9 +248,33 @@ class Relu(Primitive):
     forward = staticmethod(lambda x: np.maximum(x, 0))
 
     def backward(ctx, g):
-        # NOTE: the gradient at 0 is 0 (the subgradient PyTorch picks); nan passes the gradient
-        # through, as PyTorch's threshold_backward does
-        return (where(ctx.output <= 0, 0.0, g),)
+        return (apply(ReluBackward, (g, ctx.output)),)
+
+
+class ReluBackward(Primitive):
+    """relu's gradient (PyTorch's threshold_backward): g where the output y is positive, 0 elsewhere.
+    NOTE: the gradient at 0 is 0 (the subgradient PyTorch picks); a nan output passes g through. One
+    primitive rather than where(y <= 0, 0, g): a compare and a select are two passes and a mask array."""
+    save_inputs = True
+    reads = ((1,), ())
+
+    @staticmethod
+    def forward(g, y):
+        if g.dtype not in _KERNEL_FLOATS or g.dtype != y.dtype or g.size < _KERNEL_MIN:
+            return _select(y <= 0, np.zeros((), g.dtype), g)
+        from .._kernels import activation as kernels
+        g, y = np.ascontiguousarray(g), np.ascontiguousarray(y)
+        out = np.empty_like(g)
+        flat = [a.reshape(-1) for a in (g, y, out)]
+        parallel_rows(lambda start, stop: kernels.relu_backward(*flat, start, stop), out.size, out.size)
+        return out
+
+    def backward(ctx, gg):
+        return apply(ReluBackward, (gg, ctx.inputs[1])), None
+
+
+_KERNEL_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+_KERNEL_MIN = 4096  # below this many elements NumPy's select costs less than a kernel call
 
 
 # ------------------------------------------------------------------------------- binary primitives

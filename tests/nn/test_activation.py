@@ -141,6 +141,29 @@ def test_elu_family_double_backward(i):
     np.testing.assert_allclose(grads[1][1], grads[0][1], rtol=1e-6, atol=1e-12)
 
 
+@pytest.mark.parametrize("dtype", [np.float16, F32, np.float64])
+def test_relu_backward_large_and_nonfinite(dtype):
+    """relu's gradient primitive (ReluBackward) on arrays large enough for its kernel: 0 at 0 and -0,
+    g through a nan output, exactly PyTorch's threshold_backward; strided upstream gradients too."""
+    x = randn(64, 80, dtype=dtype)
+    x[0, :5] = [0.0, -0.0, np.nan, np.inf, -np.inf]
+    check(lambda t, a: t.relu(a), x, atol=0, rtol=0)
+    check(lambda t, a: t.relu(a).T * 2, x, atol=0, rtol=0)
+
+
+def test_relu_double_backward():
+    x, u = randn(64, 80), randn(64, 80)
+    grads = []
+    for lib in (torch, flambeau):
+        leaf = lib.tensor(x, requires_grad=True)
+        upstream = lib.tensor(u, requires_grad=True)
+        (g,) = lib.autograd.grad(lib.relu(leaf), leaf, upstream, create_graph=True)
+        (gg,) = lib.autograd.grad((g * g).sum(), upstream)
+        grads.append((g.detach().numpy(), gg.numpy()))
+    np.testing.assert_array_equal(grads[1][0], grads[0][0])
+    np.testing.assert_array_equal(grads[1][1], grads[0][1])
+
+
 # ------------------------------------------------------------------------------- softmax family
 
 @pytest.mark.parametrize("shape,dim", [((5,), 0), ((3, 4), 0), ((3, 4), 1), ((2, 3, 4), -1), ((2, 3, 4), 1), ((), 0),
