@@ -354,6 +354,37 @@ def log_softmax_forward(x, out, start, stop):
 
 
 @kernel
+def cross_entropy_forward(x, target, probs, losses, start, stop):
+    """Per row: losses[r] = -log_softmax(x)[r, target[r]]; when probs has rows, the softmax goes there."""
+    keep = probs.shape[0] > 0
+    for r in range(start, stop):
+        m = _row_max(x, r)
+        total = 0.0
+        for j in range(x.shape[1]):
+            e = exp(x[r, j] - m)
+            total += e
+            if keep:
+                probs[r, j] = e
+        losses[r] = -_minus_both(x[r, target[r]], m, like(x, np.log(total)))
+        if keep:
+            scale = like(x, 1.0 / total)
+            for j in range(x.shape[1]):
+                probs[r, j] *= scale
+
+
+@kernel
+def cross_entropy_backward(probs, target, coef, out, start, stop):
+    """(softmax - one_hot(target)) * coef, per row."""
+    one = like(probs, 1.0)
+    for r in range(start, stop):
+        c = coef[r]
+        for j in range(probs.shape[1]):
+            out[r, j] = probs[r, j] * c
+        t = target[r]
+        out[r, t] = (probs[r, t] - one) * c
+
+
+@kernel
 def softmax_backward(y, g, out, start, stop):
     """y (g - sum(g y)), per row."""
     for r in range(start, stop):

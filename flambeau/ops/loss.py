@@ -14,7 +14,7 @@ from .._dispatch import Primitive, apply
 from .._tensor import Tensor
 from ..autograd.grad_mode import is_grad_enabled
 from ._parallel import parallel_rows
-from .activation import LOG_SOFTMAX_BOUNDS, skips_shift, softmax
+from .activation import _COMPUTED, _WORK, LOG_SOFTMAX_BOUNDS, skips_shift, softmax
 
 _wrap = Tensor._wrap
 
@@ -91,6 +91,8 @@ class CrossEntropy(Primitive):
 
     @staticmethod
     def forward(x, safe, w, reduction, probs):
+        if _by_kernel(x):
+            return _reduce(_cross_entropy_rows(x, safe, probs) * w, w, reduction)
         n = x.shape[0]
         top = np.empty((n, 1) + x.shape[2:], x.dtype)
         parallel_rows(lambda a, b: np.max(x[a:b], axis=1, keepdims=True, out=top[a:b]), n, x.size)
@@ -116,6 +118,12 @@ class CrossEntropy(Primitive):
         if not is_grad_enabled():  # plain backward: the saved softmax scaled, minus the scale at the targets
             coef = _coefficient_array(g, w, reduction).astype(np_dtype, copy=False)
             out = np.empty_like(probs)  # never in place: a retained graph reads probs again
+            if _by_kernel(probs):
+                from .._kernels import activation as kernels
+                coef = np.ascontiguousarray(coef.reshape(-1))
+                parallel_rows(lambda a, b: kernels.cross_entropy_backward(probs, safe, coef, out, a, b), len(out),
+                              out.size)
+                return (_wrap(out),)
 
             def rows(a, b):
                 index, c = np.expand_dims(safe[a:b], 1), coef[a:b]
@@ -124,6 +132,21 @@ class CrossEntropy(Primitive):
             parallel_rows(rows, len(out), out.size)
             return (_wrap(out),)
         return ((softmax(x, 1) - _one_hot(safe, shape, np_dtype)) * _coefficients(g, w, reduction),)
+
+
+def _by_kernel(x) -> bool:
+    """Whether cross-entropy of (N, C) logits runs as row kernels (one pass forward, one backward)."""
+    return x.ndim == 2 and x.shape[1] > 0 and x.dtype in _COMPUTED
+
+
+def _cross_entropy_rows(x, safe, probs):
+    """Each row's -log_softmax at its target, and the softmax into probs (unless None), by one kernel."""
+    from .._kernels import activation as kernels
+    x = np.ascontiguousarray(x)
+    losses = np.empty(x.shape[0], x.dtype)
+    out = np.empty((0, 0), x.dtype) if probs is None else probs
+    parallel_rows(lambda a, b: kernels.cross_entropy_forward(x, safe, out, losses, a, b), len(x), x.size * _WORK)
+    return losses
 
 
 class TargetIndices(Primitive):

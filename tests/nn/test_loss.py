@@ -194,6 +194,23 @@ def test_extreme_logits():
           edges.astype(F32), grad=False)
 
 
+@pytest.mark.parametrize("dtype", [F32, np.float64])
+def test_cross_entropy_row_kernels(dtype):
+    """(N, C) logits run as row kernels: non-finite rows, an empty batch, and rows split over two threads."""
+    x = randn(6, 5, dtype=dtype)
+    x[1, 2], x[2, 0], x[3, :] = np.inf, np.nan, -np.inf
+    check(lambda t, a: t.nn.functional.cross_entropy(a, t.tensor([0, 2, 1, 3, 4, 0]), reduction="none"), x)
+    check(lambda t, a: t.nn.functional.cross_entropy(a, t.zeros(0, dtype=t.int64)), randn(0, 5, dtype=dtype))
+    big = randn(3000, 100, dtype=dtype) * 4
+    labels = randint(0, 100, 3000)
+    previous = flambeau.get_num_threads()
+    flambeau.set_num_threads(2)
+    try:
+        check(lambda t, a: t.nn.functional.cross_entropy(a, t.tensor(labels)), big, atol=1e-6)
+    finally:
+        flambeau.set_num_threads(previous)
+
+
 # ------------------------------------------------------------------------------- CTC
 
 T_, N_, C_ = 7, 3, 5
