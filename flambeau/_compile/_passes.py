@@ -1,5 +1,9 @@
 """Rewrites of a captured graph before it is replayed (dead code is dropped when the program is built).
 
+fuse_linear: around a linear layer's matmuls, relu(matmul + bias) becomes one in-place step (BiasRelu), and
+relu's gradient with its sum over the batch (the bias gradient) one step with two outputs (ReluBackwardSum):
+each saves a pass over an array that has just left the caches. Both are bit-exact (_fused.py).
+
 transpose_products: a linear layer's weight gradient is recorded as permute(matmul(permute(h), g)): a
 transposed, non-contiguous array, which the optimizer's fused kernels (and eager's AccumulateGrad) must copy
 to a contiguous one on every step. (h^T g)^T = g^T h computes it contiguous in one matmul on transposed views
@@ -10,11 +14,23 @@ from __future__ import annotations
 
 from ..jit._attrs import decode
 from ..jit.ir import Graph, Node, Type, Value
+from ..jit.passes._graph import used_names
+from ..ops.elementwise import Add
+from ..ops.elementwise_math import Relu, ReluBackward
 from ..ops.matmul import MatMul
+from ..ops.reduction import Sum
 from ..ops.shape import Permute
+from ._fused import BiasRelu, ReluBackwardSum
 
-_MATMUL = f"{MatMul.__module__}.{MatMul.__qualname__}"
-_PERMUTE = f"{Permute.__module__}.{Permute.__qualname__}"
+
+
+def _name(prim) -> str:
+    return f"{prim.__module__}.{prim.__qualname__}"
+
+
+_MATMUL, _PERMUTE, _ADD, _RELU, _SUM = map(_name, (MatMul, Permute, Add, Relu, Sum))
+_RELU_BACKWARD, _BIAS_RELU, _RELU_BACKWARD_SUM = map(_name, (ReluBackward, BiasRelu, ReluBackwardSum))
+_FLOATS = ("float32", "float64")
 
 
 def _is_transpose(node: Node) -> bool:
@@ -43,3 +59,56 @@ def transpose_products(graph: Graph, fresh) -> None:
             producer[node.outputs[0].name] = node
         nodes.append(node)
     graph.nodes = nodes
+
+
+def fuse_linear(graph: Graph, held: set, events: list) -> None:
+    """Put in BiasRelu and ReluBackwardSum (see the module docstring). held: the names of values the program
+    hands out or writes back (their arrays must stay their own). A replaced node keeps its place and identity
+    (events name nodes); a removed one is never an event's anchor, and both lie between the same two steps."""
+    from ._program import _segments
+    segment_of = _segments(graph.nodes, events)
+    anchors = {id(last) for last, _, _ in events if last is not None}
+    readers: dict = {}
+    for node in graph.nodes:
+        for name in used_names(node):
+            readers[name] = readers.get(name, 0) + 1
+    producer = {v.name: n for n in graph.nodes for v in n.outputs}
+
+    def absorbable(v: Value, op: str, reader: Node):
+        """v's producer, when it is an `op` node that `reader` may absorb: v read by reader alone, kept by
+        nothing, the producer no anchor and in reader's segment."""
+        node = producer.get(v.name)
+        if node is None or node.op != op or readers.get(v.name) != 1 or v.name in held or id(node) in anchors \
+                or segment_of[id(node)] != segment_of[id(reader)]:
+            return None
+        return node
+
+    dropped = set()
+    for node in graph.nodes:
+        if node.op == _RELU:
+            add = absorbable(node.inputs[0], _ADD, node)
+            z, b = _matrix_and_bias(add) if add is not None and not add.attrs else (None, None)
+            if z is not None and absorbable(z, _MATMUL, add) is not None:
+                node.op, node.inputs, node.attrs = _BIAS_RELU, [z, b], []
+                dropped.add(id(add))
+        elif node.op == _SUM and _is_batch_sum(node) and id(node) not in anchors:
+            source = producer.get(node.inputs[0].name)
+            if source is not None and source.op == _RELU_BACKWARD and segment_of[id(source)] == segment_of[id(node)]:
+                source.op, source.outputs = _RELU_BACKWARD_SUM, source.outputs + node.outputs
+                dropped.add(id(node))
+    graph.nodes = [n for n in graph.nodes if id(n) not in dropped]
+
+
+def _matrix_and_bias(add: Node) -> tuple:
+    """(z, b) of an add of an (N, C) float matrix z and a (C,) bias b of its dtype, either way round."""
+    for z, b in (add.inputs, add.inputs[::-1]):
+        if len(z.type.shape) == 2 and z.type.dtype in _FLOATS and b.type.dtype == z.type.dtype and \
+                tuple(b.type.shape) == tuple(z.type.shape[1:]):
+            return z, b
+    return None, None
+
+
+def _is_batch_sum(node: Node) -> bool:
+    """A sum over axis 0 of an (N, C) float matrix, the dim kept, in its own dtype (a bias gradient)."""
+    x = node.inputs[0].type
+    return len(x.shape) == 2 and x.dtype in _FLOATS and [decode(a, None) for a in node.attrs] == [(0,), True, None]

@@ -19,7 +19,7 @@ import numba
 import numpy as np
 from numba.extending import intrinsic
 
-from ..ops._parallel import parallel_rows
+from ..ops._parallel import GRAIN, parallel_rows
 from . import kernel
 
 # no fast-math flags: PyTorch's operations in its order, each rounded
@@ -41,28 +41,44 @@ _HALF = {np.dtype(np.float16): 1, np.dtype("bfloat16"): 2}  # ml_dtypes register
 _STREAMING = 4  # a thread must get this many times _parallel.GRAIN elements
 
 
+def scalars(dtype, values) -> tuple:
+    """An update's scalar arguments as the kernels take them: numbers cast to the compute dtype `dtype` (as
+    PyTorch casts them), flags left as they are. An optimizer converts them once for all the parameters
+    that share a dtype and a step count."""
+    return tuple([v if isinstance(v, bool) else dtype.type(v) for v in values])
+
+
 def update(step, arrays, scalars) -> None:
     """step(*arrays, start, stop, *scalars, half) over the flat arrays, split over the intra-op
     threads; half: 0, or which half type the parameter is (see `_round`).
 
     arrays: the parameter, its gradient, then the state buffers (a buffer the options leave unused
-    is passed as another array, once more). Half types compute in float32 (and the scalars with
-    them); an array that is not C-contiguous or not of the compute dtype runs on a copy written back
-    afterwards, so the update lands in the array's own memory, a view included."""
+    is passed as another array, once more); scalars: from `scalars`. Half types compute in float32; an
+    array that is not C-contiguous or not of the compute dtype runs on a copy written back afterwards,
+    so the update lands in the array's own memory, a view included."""
     dtype = compute_dtype(arrays[0])
+    half = _HALF.get(arrays[0].dtype, 0)
+    if all(a.dtype == dtype and a.flags.c_contiguous for a in arrays):  # the usual case: every array in place
+        flats = [a.reshape(-1) for a in arrays]
+        _split(step, flats, scalars, half)
+        return
     work: dict = {}  # id -> (array, its flat work array, a copy?): an array passed twice is copied once
     for a in arrays:
         if id(a) not in work:
             direct = a.dtype == dtype and a.flags.c_contiguous
             work[id(a)] = a, a.reshape(-1) if direct else np.ascontiguousarray(a, dtype=dtype).reshape(-1), not direct
-    flats = [work[id(a)][1] for a in arrays]
-    scalars = [s if isinstance(s, bool) else dtype.type(s) for s in scalars]
-    size = flats[0].size
-    half = _HALF.get(arrays[0].dtype, 0)
-    parallel_rows(lambda start, stop: step(*flats, start, stop, *scalars, half), size, size // _STREAMING)
+    _split(step, [work[id(a)][1] for a in arrays], scalars, half)
     for k, (a, flat, copied) in enumerate(work.values()):
         if copied and k != 1:  # the gradient (second) is only read
             a[...] = flat.reshape(a.shape)
+
+
+def _split(step, flats: list, scalars: list, half: int) -> None:
+    size = flats[0].size
+    if size < 2 * _STREAMING * GRAIN:
+        step(*flats, 0, size, *scalars, half)
+    else:
+        parallel_rows(lambda start, stop: step(*flats, start, stop, *scalars, half), size, size // _STREAMING)
 
 
 @intrinsic

@@ -41,8 +41,9 @@ class Adam(Optimizer):
         beta1, beta2 = (_value(b) for b in group["betas"])
         amsgrad, decoupled = group["amsgrad"], group["decoupled_weight_decay"]
         from .._kernels import optim as kernels
+        converted: dict = {}  # (compute dtype, step) -> the kernel's scalars, shared by the parameters alike
         for p in group["params"]:
-            if p.grad is None:
+            if p._grad is None:
                 continue
             state = self.state[p]
             if len(state) == 0:
@@ -55,9 +56,12 @@ class Adam(Optimizer):
             step = _bump_step(state)
             exp_avg, exp_avg_sq = _array(state["exp_avg"]), _array(state["exp_avg_sq"])
             max_sq = _array(state["max_exp_avg_sq"]) if amsgrad else exp_avg_sq
-            # lerp's weight and 1 - weight, each rounded as PyTorch rounds them
-            weight = kernels.compute_dtype(param).type(1 - beta1)
-            kernels.update(kernels.adam, (param, grad, exp_avg, exp_avg_sq, max_sq),
-                           (weight, 1 - weight, beta2, 1 - beta2, lr / (1 - beta1 ** step), (1 - beta2 ** step) ** 0.5,
-                            eps, weight_decay, 1 - lr * weight_decay, decoupled, amsgrad, group["maximize"]))
+            dtype = kernels.compute_dtype(param)
+            scalars = converted.get((dtype, step))
+            if scalars is None:
+                weight = dtype.type(1 - beta1)  # lerp's weight and 1 - weight, each rounded as PyTorch rounds them
+                scalars = converted[dtype, step] = kernels.scalars(dtype, (
+                    weight, 1 - weight, beta2, 1 - beta2, lr / (1 - beta1 ** step), (1 - beta2 ** step) ** 0.5, eps,
+                    weight_decay, 1 - lr * weight_decay, decoupled, amsgrad, group["maximize"]))
+            kernels.update(kernels.adam, (param, grad, exp_avg, exp_avg_sq, max_sq), scalars)
             _written(p)

@@ -52,6 +52,7 @@ class SGD(Optimizer):
                 if first:
                     state["momentum_buffer"] = Tensor._wrap(np.empty_like(p._data))
                 buf = _array(state["momentum_buffer"])
-            kernels.update(kernels.sgd, (param, grad, buf),
-                           (lr, momentum, 1 - dampening, weight_decay, nesterov, maximize, first))
+            scalars = kernels.scalars(kernels.compute_dtype(param),
+                                      (lr, momentum, 1 - dampening, weight_decay, nesterov, maximize, first))
+            kernels.update(kernels.sgd, (param, grad, buf), scalars)
             _written(p)
