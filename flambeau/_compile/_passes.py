@@ -19,7 +19,7 @@ from ..ops.elementwise import Add
 from ..ops.elementwise_math import Relu, ReluBackward
 from ..ops.matmul import MatMul
 from ..ops.reduction import Sum
-from ..ops.shape import Permute
+from ..ops.shape import Permute, Transpose
 from ._fused import BiasRelu, ReluBackwardSum
 
 
@@ -28,20 +28,23 @@ def _name(prim) -> str:
     return f"{prim.__module__}.{prim.__qualname__}"
 
 
-_MATMUL, _PERMUTE, _ADD, _RELU, _SUM = map(_name, (MatMul, Permute, Add, Relu, Sum))
+_MATMUL, _PERMUTE, _TRANSPOSE, _ADD, _RELU, _SUM = map(_name, (MatMul, Permute, Transpose, Add, Relu, Sum))
 _RELU_BACKWARD, _BIAS_RELU, _RELU_BACKWARD_SUM = map(_name, (ReluBackward, BiasRelu, ReluBackwardSum))
 _FLOATS = ("float32", "float64")
 
 
 def _is_transpose(node: Node) -> bool:
-    return node.op == _PERMUTE and [decode(a, None) for a in node.attrs] == [(1, 0)]
+    return node.op in (_PERMUTE, _TRANSPOSE) and [decode(a, None) for a in node.attrs] == [(1, 0)]
 
 
 def transpose_products(graph: Graph, fresh) -> None:
-    """Rewrite permute(matmul(a, b)) of 2-D operands into matmul(b^T, a^T); fresh(prefix) names new values."""
+    """Rewrite permute(matmul(a, b)) of 2-D operands into matmul(b^T, a^T), and let a matmul read a transpose
+    of a transpose (the backward's W^T^T) as the original; fresh(prefix) names new values."""
     producer = {v.name: n for n in graph.nodes for v in n.outputs}
     nodes = []
     for node in graph.nodes:
+        if node.op == _MATMUL:
+            node.inputs = [_untransposed(v, producer) for v in node.inputs]
         source = producer.get(node.inputs[0].name) if node.inputs else None
         if _is_transpose(node) and source is not None and source.op == _MATMUL and \
                 all(len(v.type.shape) == 2 for v in source.inputs):
@@ -59,6 +62,13 @@ def transpose_products(graph: Graph, fresh) -> None:
             producer[node.outputs[0].name] = node
         nodes.append(node)
     graph.nodes = nodes
+
+
+def _untransposed(v: Value, producer: dict) -> Value:
+    """The value v is a transpose of a transpose of (both views), else v."""
+    outer = producer.get(v.name)
+    inner = producer.get(outer.inputs[0].name) if outer is not None and _is_transpose(outer) else None
+    return inner.inputs[0] if inner is not None and _is_transpose(inner) else v
 
 
 def fuse_linear(graph: Graph, held: set, events: list) -> None:

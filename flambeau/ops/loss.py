@@ -23,6 +23,11 @@ _wrap = Tensor._wrap
 
 def class_weights(target, weight, ignore_index: int, n_classes: int, np_dtype) -> tuple:
     """(target with ignored entries set to class 0, per-element weight: weight[target], 0 where ignored)."""
+    if target.size and not 0 <= ignore_index < n_classes and target.dtype.kind in "iu":
+        lo, hi = target.min(), target.max()
+        if 0 <= lo and hi < n_classes:  # every entry a class, none ignored: the usual batch, in fewer passes
+            safe = target.astype(np.int64, copy=False)
+            return safe, weight[safe].astype(np_dtype, copy=False) if weight is not None else np.ones(safe.shape, np_dtype)
     valid = target != ignore_index
     safe = np.where(valid, target, 0).astype(np.int64, copy=False)
     bad = (safe < 0) | (safe >= n_classes)
@@ -49,12 +54,12 @@ def _coefficients(g: Tensor, w, reduction: str) -> Tensor:
     return coef * (g.unsqueeze(1) if reduction == "none" else g)
 
 
-def _coefficient_array(g: Tensor, w, reduction: str):
-    """_coefficients on arrays, for the plain (first-order) backward."""
+def _coefficient_array(g, w, reduction: str):
+    """_coefficients on arrays (g the incoming gradient's), for the plain (first-order) backward."""
     if reduction == "mean":
         total = w.sum()
         w = w / total if total else w
-    return np.expand_dims(w * g._data, 1)
+    return np.expand_dims(w * g, 1)
 
 
 def _one_hot(safe, shape: tuple, np_dtype) -> Tensor:
@@ -78,7 +83,7 @@ class NllLoss(Primitive):
         shape, np_dtype = ctx.metas[0]
         if not is_grad_enabled():  # plain backward: one scatter into zeros
             out = np.zeros(shape, np_dtype)
-            np.put_along_axis(out, np.expand_dims(safe, 1), -_coefficient_array(g, w, reduction), axis=1)
+            np.put_along_axis(out, np.expand_dims(safe, 1), -_coefficient_array(g._data, w, reduction), axis=1)
             return (_wrap(out),)
         return (-_coefficients(g, w, reduction) * _one_hot(safe, shape, np_dtype),)
 
@@ -115,22 +120,8 @@ class CrossEntropy(Primitive):
         x = ctx.inputs[0]
         safe, w, reduction, probs = ctx.args
         shape, np_dtype = ctx.metas[0]
-        if not is_grad_enabled():  # plain backward: the saved softmax scaled, minus the scale at the targets
-            coef = _coefficient_array(g, w, reduction).astype(np_dtype, copy=False)
-            out = np.empty_like(probs)  # never in place: a retained graph reads probs again
-            if _by_kernel(probs):
-                from .._kernels import activation as kernels
-                coef = np.ascontiguousarray(coef.reshape(-1))
-                parallel_rows(lambda a, b: kernels.cross_entropy_backward(probs, safe, coef, out, a, b), len(out),
-                              out.size)
-                return (_wrap(out),)
-
-            def rows(a, b):
-                index, c = np.expand_dims(safe[a:b], 1), coef[a:b]
-                np.multiply(probs[a:b], c, out=out[a:b])
-                np.put_along_axis(out[a:b], index, (np.take_along_axis(probs[a:b], index, axis=1) - 1) * c, axis=1)
-            parallel_rows(rows, len(out), out.size)
-            return (_wrap(out),)
+        if not is_grad_enabled():  # plain backward: one primitive, which a compiled step records as one node
+            return (apply(CrossEntropyGrad, (g,), probs, safe, w, reduction),)
         return ((softmax(x, 1) - _one_hot(safe, shape, np_dtype)) * _coefficients(g, w, reduction),)
 
 
@@ -147,6 +138,29 @@ def _cross_entropy_rows(x, safe, probs):
     out = np.empty((0, 0), x.dtype) if probs is None else probs
     parallel_rows(lambda a, b: kernels.cross_entropy_forward(x, safe, out, losses, a, b), len(x), x.size * _WORK)
     return losses
+
+
+class CrossEntropyGrad(Primitive):
+    """CrossEntropy's plain (first-order) gradient for the incoming gradient g: the softmax the forward saved
+    (probs), scaled, minus the scale at the targets. args: probs, class indices, weights, reduction."""
+    differentiable = False
+
+    @staticmethod
+    def forward(g, probs, safe, w, reduction):
+        coef = _coefficient_array(g, w, reduction).astype(probs.dtype, copy=False)
+        out = np.empty_like(probs)  # never in place: a retained graph reads probs again
+        if _by_kernel(probs):
+            from .._kernels import activation as kernels
+            coef = np.ascontiguousarray(coef.reshape(-1))
+            parallel_rows(lambda a, b: kernels.cross_entropy_backward(probs, safe, coef, out, a, b), len(out), out.size)
+            return out
+
+        def rows(a, b):
+            index, c = np.expand_dims(safe[a:b], 1), coef[a:b]
+            np.multiply(probs[a:b], c, out=out[a:b])
+            np.put_along_axis(out[a:b], index, (np.take_along_axis(probs[a:b], index, axis=1) - 1) * c, axis=1)
+        parallel_rows(rows, len(out), out.size)
+        return out
 
 
 class TargetIndices(Primitive):
