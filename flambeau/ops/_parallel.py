@@ -18,18 +18,23 @@ GRAIN = 1 << 17  # elements a thread must get before the hand-off (tens of micro
 _pools: dict = {}
 
 
-def parallel_rows(kernel, rows: int, size: int) -> None:
-    """Call kernel(start, stop) on row ranges that cover [0, rows) of an array of `size` elements.
+def parallel_rows(kernel, rows: int, size: int, align: int = 1) -> None:
+    """Call kernel(start, stop) on row ranges that cover [0, rows) of an array of `size` elements; the ranges
+    start at multiples of `align` rows.
 
-    Each row goes to exactly one call, so results do not depend on the thread count."""
-    threads = min(get_num_threads(), rows, size // GRAIN)
+    Each row goes to exactly one call, so results do not depend on the thread count. NOTE: a compiled loop
+    over elements runs in vector blocks and finishes its last few elements another way (a narrower vector or
+    scalar code, which fast-math may round differently): an elementwise kernel passes an `align` that is a
+    multiple of any block, so every element but the array's last few is computed in the blocks whatever
+    the split."""
+    threads = min(get_num_threads(), rows // align, size // GRAIN)
     if threads < 2:
         kernel(0, rows)
         return
     pool = _pools.get(threads)
     if pool is None:
         pool = _pools[threads] = ThreadPoolExecutor(threads - 1, thread_name_prefix="flambeau-intraop")
-    bounds = [rows * i // threads for i in range(threads + 1)]
+    bounds = [rows * i // threads // align * align for i in range(threads)] + [rows]
     futures = [pool.submit(kernel, bounds[i], bounds[i + 1]) for i in range(1, threads)]
     kernel(bounds[0], bounds[1])
     for f in futures:

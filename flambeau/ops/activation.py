@@ -29,6 +29,7 @@ _COMPUTED = (np.dtype(np.float32), np.dtype(np.float64))
 # NOTE: an element of these kernels (an exp or erf polynomial, a division) costs about what four plain
 # NumPy passes do, so it counts four times against _parallel.GRAIN: a (256, 1000) softmax uses two threads
 _WORK = 4
+_BLOCK = 1024  # elements: the kernels' thread ranges start at multiples of it (see _parallel.parallel_rows)
 # cross_entropy skips the max shift where every row max lies in this range: the output is
 # x - log(sum(exp(x))), whose rounding grows with the log-sum-exp, so the range keeps it below ~8 + log(C)
 LOG_SOFTMAX_BOUNDS = (-8.0, 8.0)
@@ -54,7 +55,7 @@ def _map(name: str, arrays: tuple, *args):
     compute = _compute_dtype(dtype)
     flat = [np.ascontiguousarray(a, dtype=compute).reshape(-1) for a in arrays]
     out = np.empty(flat[0].size, compute)
-    parallel_rows(lambda start, stop: kernel(*flat, out, start, stop, *args), out.size, out.size * _WORK)
+    parallel_rows(lambda start, stop: kernel(*flat, out, start, stop, *args), out.size, out.size * _WORK, _BLOCK)
     return out.reshape(shape).astype(dtype, copy=False)
 
 
