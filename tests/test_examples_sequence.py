@@ -47,8 +47,11 @@ def test_every_model_variant_trains_a_batch_and_generates(tmp_path, model):
 @pytest.mark.slow
 def test_lstm_language_model_learns_like_pytorch_and_generates(tmp_path):
     # NOTE: on this small corpus the final perplexity moves by about 10% from one seed to the next in either
-    # library (dropout masks), so the two libraries are compared on the mean of two seeds; two epochs (measured:
-    # flambeau 101.5 and 112.0, PyTorch 109.9 and 119.0, a ratio of 0.93)
+    # library (dropout masks), so the two libraries are compared on the mean of two seeds, after two epochs.
+    # Measured: flambeau 101.5 and 112.0, PyTorch 109.9 and 119.0 (ratio 0.93) on an AMD machine; flambeau
+    # 98.0 and 91.5, PyTorch 125.5 and 100.8 (ratio 0.84) on an Intel one, where PyTorch's kernels round
+    # otherwise. The bound: at most 15% worse than PyTorch, and no more than 30% better (which would mean the
+    # script measured something else).
     ckpt, text = tmp_path / "lm.pt", tmp_path / "generated.txt"
     ours, theirs = [], []
     for seed in ("1111", "2"):  # 1111: the script's default
@@ -57,7 +60,7 @@ def test_lstm_language_model_learns_like_pytorch_and_generates(tmp_path):
         ours.append(ppl[-1])
         theirs.append(_valid_ppl(_run(WLM + "main.py", *SHORT_LM, "--epochs", "2", "--seed", seed, "--save",
                                       str(tmp_path / "t.pt"), torch=True))[-1])
-    assert abs(sum(ours) / sum(theirs) - 1) < 0.15, (ours, theirs)
+    assert 0.7 < sum(ours) / sum(theirs) < 1.15, (ours, theirs)
     _run(WLM + "generate.py", "--checkpoint", str(ckpt), "--words", "60", "--outf", str(text))
     words = text.read_text().split()
     assert len(words) == 60 and len(set(words)) > 10

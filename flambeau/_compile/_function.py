@@ -21,7 +21,7 @@ from ..utils._pytree import tree_flatten, tree_unflatten
 from ._aot import CompiledCall, trace_backward
 from ._capture import Capture, _Unsupported
 from ._guards import Guards, module_hooks, reachable_objects
-from ._passes import fuse_linear, transpose_products
+from ._passes import fuse_linear, transpose_activations, transpose_products
 from ._program import Program
 
 CACHE_SIZE_LIMIT = 8  # captures per signature, as torch._dynamo.config.cache_size_limit
@@ -128,7 +128,9 @@ def _build(capture: Capture, out, guards: Guards) -> "_Entry":
     transpose_products(graph, capture._fresh)
     writes = final + [w for e in capture.events for w in e[1]]
     held = values + [w[2] for w in writes if w[2] is not None] + (list(backward[0]) + list(backward[1]) if backward else [])
-    fuse_linear(graph, {v.name for v in held if v is not None}, capture.events)
+    held = {v.name for v in held if v is not None}
+    fuse_linear(graph, held, capture.events)
+    transpose_activations(graph, held, capture._fresh)
     program = Program(graph, capture.sources, capture.events, values, final, backward)
     return _Entry(guards, program, backward[2] if backward else None, differentiable, leaves, spec)
 

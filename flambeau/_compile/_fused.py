@@ -26,12 +26,16 @@ class BiasRelu(Primitive):
 
     @staticmethod
     def forward(z, b):
-        if not (z.dtype in _FLOATS and _rows_of(z, z.dtype) and z.flags.writeable and b.shape == z.shape[1:]
-                and b.dtype == z.dtype):
+        if not (z.dtype in _FLOATS and z.ndim == 2 and z.flags.writeable and b.shape == z.shape[1:]
+                and b.dtype == z.dtype and (z.flags.c_contiguous or z.flags.f_contiguous)):
             return np.maximum(np.add(z, b), 0)
         from .._kernels import linear
         b = np.ascontiguousarray(b)
-        parallel_rows(lambda start, stop: linear.bias_relu(z, b, start, stop), len(z), z.size)
+        if z.flags.c_contiguous:
+            parallel_rows(lambda start, stop: linear.bias_relu(z, b, start, stop), len(z), z.size)
+        else:  # transposed activations (transpose_activations)
+            zt = z.T
+            parallel_rows(lambda start, stop: linear.bias_relu_transposed(zt, b, start, stop), len(zt), z.size)
         return z
 
 
@@ -45,6 +49,8 @@ class ReluBackwardSum(Primitive):
     def forward(g, y):
         if not (g.dtype in _FLOATS and _rows_of(g, g.dtype) and _rows_of(y, g.dtype) and y.shape == g.shape
                 and len(g) > 0):
+            # NOTE: on transposed activations (transpose_activations) NumPy sums along the contiguous axis,
+            # pairwise: the bias gradient differs from eager's row-by-row sum in the last bits
             out = ReluBackward.forward(g, y)
             return out, out.sum(axis=(0,), keepdims=True)
         from .._kernels import linear

@@ -4,6 +4,13 @@ fuse_linear: around a linear layer's matmuls, relu(matmul + bias) becomes one in
 relu's gradient with its sum over the batch (the bias gradient) one step with two outputs (ReluBackwardSum):
 each saves a pass over an array that has just left the caches. Both are bit-exact (_fused.py).
 
+transpose_activations: a relu layer's activations h are kept transposed (F-contiguous): its matmuls compute
+(W @ a^T)^T, which BLAS runs 10-20% faster for the wide, short products of a batch (BLAS computes the same
+sums: the values are bit-equal), and the gradients reaching the layer follow. Only where nothing but matmuls
+and the fused steps read those values, so that no other op and no caller ever sees the layout. NOTE: the bias
+gradient is then summed along the contiguous axis (NumPy's pairwise sum): it differs from eager's in the
+last bits, as the weight gradients of transpose_products do.
+
 transpose_products: a linear layer's weight gradient is recorded as permute(matmul(permute(h), g)): a
 transposed, non-contiguous array, which the optimizer's fused kernels (and eager's AccumulateGrad) must copy
 to a contiguous one on every step. (h^T g)^T = g^T h computes it contiguous in one matmul on transposed views
@@ -122,3 +129,78 @@ def _is_batch_sum(node: Node) -> bool:
     """A sum over axis 0 of an (N, C) float matrix, the dim kept, in its own dtype (a bias gradient)."""
     x = node.inputs[0].type
     return len(x.shape) == 2 and x.dtype in _FLOATS and [decode(a, None) for a in node.attrs] == [(0,), True, None]
+
+
+_WIDE = 32  # output columns from which a product is computed transposed (a narrow one measured slower)
+
+
+def transpose_activations(graph: Graph, held: set, fresh) -> None:
+    """Keep relu layers' activations transposed (see the module docstring); held: names of values the program
+    hands out or writes back; fresh(prefix) names new values."""
+    producer = {v.name: n for n in graph.nodes for v in n.outputs}
+    readers: dict = {}
+    for node in graph.nodes:
+        for name in used_names(node):
+            readers.setdefault(name, []).append(node)
+
+    def product_reads_only(v: Value) -> bool:
+        """Nothing keeps v, and only matmuls read it, directly or through one transpose."""
+        return v.name not in held and all(
+            r.op == _MATMUL or (_is_transpose(r) and r.outputs[0].name not in held and
+                                all(q.op == _MATMUL for q in readers.get(r.outputs[0].name, [])))
+            for r in readers.get(v.name, []))
+
+    def weight_product(z: Value, transposed: bool):
+        """The matmul a @ W^T (transposed) or a @ W computing a wide z for one reader, W a 2-D graph source."""
+        m = producer.get(z.name)
+        if m is None or m.op != _MATMUL or z.name in held or len(readers.get(z.name, [])) != 1:
+            return None
+        a, w = m.inputs
+        if transposed:
+            t = producer.get(w.name)
+            w = t.inputs[0] if t is not None and _is_transpose(t) else None
+        width = z.type.shape[-1]
+        if w is None or w.name in producer or len(w.type.shape) != 2 or len(a.type.shape) != 2 or \
+                not isinstance(width, int) or width < _WIDE:
+            return None
+        return m
+
+    chosen = []
+    for node in graph.nodes:
+        m = weight_product(node.inputs[0], True) if node.op == _BIAS_RELU else None
+        if m is None:
+            continue
+        h, gradients = node.outputs[0], []
+        for r in readers.get(h.name, []):
+            if r.op == _RELU_BACKWARD_SUM and r.inputs[1].name == h.name and r.inputs[0].name != h.name:
+                gm = weight_product(r.inputs[0], False)
+                if gm is None or not product_reads_only(r.outputs[0]):
+                    break
+                gradients.append(gm)
+            elif not (r.op == _MATMUL or (_is_transpose(r) and product_reads_only(r.outputs[0]))):
+                break
+        else:
+            if h.name not in held:
+                chosen += [(m, True)] + [(gm, False) for gm in gradients]
+    before: dict = {}
+    for m, transposed in chosen:
+        before[id(m)] = _transposed_product(m, transposed, producer, fresh)
+    graph.nodes = [n for node in graph.nodes for n in before.get(id(node), []) + [node]]
+
+
+def _transposed_product(m: Node, transposed: bool, producer: dict, fresh) -> list:
+    """Make m (z = a @ W^T, or a @ W) compute z as (W @ a^T)^T (or (W^T @ a^T)^T): m becomes the last
+    transpose, keeping its place and identity; returns the nodes to put before it."""
+    a, w = m.inputs
+    z = m.outputs[0]
+
+    def transpose(v: Value, nodes: list) -> Value:
+        t = Value(fresh("v"), Type(tuple(v.type.shape[::-1]), v.type.dtype, v.type.device))
+        nodes.append(Node(_TRANSPOSE, [v], [t], [{"tuple": [1, 0]}]))
+        return t
+    nodes: list = []
+    weight = producer[w.name].inputs[0] if transposed else transpose(w, nodes)
+    zt = Value(fresh("v"), Type(tuple(z.type.shape[::-1]), z.type.dtype, z.type.device))
+    nodes.append(Node(_MATMUL, [weight, transpose(a, nodes)], [zt], []))
+    m.op, m.inputs, m.attrs = _TRANSPOSE, [zt], [{"tuple": [1, 0]}]
+    return nodes

@@ -27,6 +27,17 @@ def bias_relu(z, b, start, stop):
 
 
 @_exact
+def bias_relu_transposed(zt, b, start, stop):
+    """bias_relu on z = zt.T (z F-contiguous, zt C-contiguous), for z's columns [start, stop)."""
+    zero = like(zt, 0.0)
+    for j in range(start, stop):
+        row, bj = zt[j], b[j]
+        for i in range(row.size):
+            v = row[i] + bj
+            row[i] = v if (v > zero or v != v) else zero
+
+
+@_exact
 def relu_backward_bias_sum(g, y, out, total, start, stop):
     """out = g where y > 0 or y is nan, else 0 (relu's gradient); total = out's rows summed in order;
     for columns [start, stop) (splitting columns keeps every sum's order)."""

@@ -263,6 +263,8 @@ class ReluBackward(Primitive):
         if g.dtype not in _KERNEL_FLOATS or g.dtype != y.dtype or g.size < _KERNEL_MIN:
             return _select(y <= 0, np.zeros((), g.dtype), g)
         from .._kernels import activation as kernels
+        if g.ndim > 1 and g.flags.f_contiguous and y.flags.f_contiguous and g.shape == y.shape:
+            return ReluBackward.forward(g.T, y.T).T  # (a compiled step's transposed activations) in their layout
         g, y = np.ascontiguousarray(g), np.ascontiguousarray(y)
         out = np.empty_like(g)
         flat = [a.reshape(-1) for a in (g, y, out)]

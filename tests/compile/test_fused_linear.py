@@ -27,8 +27,14 @@ def test_bias_relu_equals_add_then_maximum(dtype):
     assert out is z  # into z's own buffer
     np.testing.assert_array_equal(out, expected)
     assert np.array_equal(np.signbit(out), np.signbit(expected))
-    strided = rng.standard_normal((50, 37)).astype(dtype).T  # not C-contiguous: NumPy's operations
-    np.testing.assert_array_equal(BiasRelu.forward(strided, b), np.maximum(np.add(strided, b), 0))
+    transposed = _edges(rng.standard_normal((50, 37)).astype(dtype)).T  # F-contiguous: its own kernel, in place
+    expected = np.maximum(np.add(transposed, b), 0)
+    assert BiasRelu.forward(transposed, b) is transposed
+    np.testing.assert_array_equal(transposed, expected)
+    assert np.array_equal(np.signbit(transposed), np.signbit(expected))
+    strided = rng.standard_normal((37, 100)).astype(dtype)[:, ::2]  # neither: NumPy's operations
+    expected = np.maximum(np.add(strided, b), 0)
+    np.testing.assert_array_equal(BiasRelu.forward(strided, b), expected)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -142,3 +148,61 @@ def test_fusion_stays_between_optimizer_steps():
     for m, ref in zip((a, b), copies):
         for p, q in zip(m.parameters(), ref.parameters()):
             np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_relu_backward_on_transposed_arrays(dtype):
+    rng = np.random.default_rng(5)
+    g, y = (_edges(rng.standard_normal((90, 70)).astype(dtype)).T for _ in range(2))
+    out = ReluBackward.forward(g, y)
+    assert out.flags.f_contiguous
+    np.testing.assert_array_equal(out, np.where(y <= 0, 0, g))
+    total = ReluBackwardSum.forward(g, y)[1]
+    np.testing.assert_allclose(total, np.where(y <= 0, 0, g).sum(0, keepdims=True), rtol=1e-5)
+
+
+def _wide_mlp():
+    flambeau.manual_seed(0)
+    return nn.Sequential(nn.Linear(6, 40), nn.ReLU(), nn.Linear(40, 36), nn.ReLU(), nn.Linear(36, 4))
+
+
+@pytest.mark.parametrize("return_hidden", [False, True])
+def test_wide_relu_layers_keep_activations_transposed(monkeypatch, return_hidden):
+    """Layers of 32 outputs or more compute their products transposed: the fused steps see F-contiguous
+    arrays, the step still equals eager; an activation the step returns keeps eager's layout."""
+    layouts = []
+    forward = BiasRelu.forward
+
+    def recording(z, b):
+        layouts.append(z.flags.f_contiguous)
+        return forward(z, b)
+    monkeypatch.setattr(BiasRelu, "forward", staticmethod(recording))
+    model = _wide_mlp()
+    ref = copy.deepcopy(model)
+
+    def make(m):
+        opt = flambeau.optim.Adam(m.parameters(), lr=0.01)
+
+        def step(x, y):
+            opt.zero_grad()
+            hidden = m[1](m[0](x))
+            loss = nn.functional.cross_entropy(m[2:](hidden), y)
+            loss.backward()
+            opt.step()
+            return (loss, hidden) if return_hidden else loss
+        return step
+    compiled, eager = compile(make(model)), make(ref)
+    rng = np.random.default_rng(6)
+    for _ in range(4):
+        x = flambeau.tensor(rng.standard_normal((8, 6)).astype(np.float32))
+        y = flambeau.tensor(rng.integers(0, 4, 8))
+        ours, theirs = compiled(x, y), eager(x, y)
+        if return_hidden:
+            assert ours[1].is_contiguous()
+            np.testing.assert_array_equal(ours[1].detach().numpy(), theirs[1].detach().numpy())
+            ours, theirs = ours[0], theirs[0]
+        np.testing.assert_allclose(ours.item(), theirs.item(), rtol=1e-5)
+    replayed = layouts[-4:]  # the last two calls replay two layers each
+    assert replayed == ([False, True] * 2 if return_hidden else [True, True] * 2)
+    for p, q in zip(model.parameters(), ref.parameters()):
+        np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), rtol=1e-5, atol=1e-6)
