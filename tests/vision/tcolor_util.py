@@ -46,8 +46,9 @@ def assert_same_error(t_fn, f_fn) -> None:
     assert type(f_exc) is type(t_exc), f"flambeau raised {f_exc!r}, torchvision {t_exc!r}"
 
 
-def assert_same_image(t_img, f_img, atol: float = 0.0) -> None:
-    """Same kind, shape, dtype (or PIL mode) and values within atol."""
+def assert_same_image(t_img, f_img, atol: float = 0.0, picks: float = 0.0) -> None:
+    """Same kind, shape, dtype (or PIL mode) and values within atol, but for a fraction `picks` of the values of
+    a tensor, which may differ by more: nearest-neighbour samples that took the neighbouring pixel."""
     if isinstance(t_img, Image.Image):
         assert isinstance(f_img, Image.Image), f"expected a PIL image, got {type(f_img).__name__}"
         assert f_img.mode == t_img.mode and f_img.size == t_img.size
@@ -58,4 +59,8 @@ def assert_same_image(t_img, f_img, atol: float = 0.0) -> None:
         assert tuple(f_img.shape) == tuple(t_img.shape), f"shape {tuple(f_img.shape)} != {tuple(t_img.shape)}"
         t_arr, f_arr = t_img.numpy(), f_img.numpy()
     diff = np.abs(t_arr.astype(np.float64) - f_arr.astype(np.float64))
-    assert diff.max(initial=0.0) <= atol, f"max difference {diff.max()} > {atol}"
+    if picks and not isinstance(t_img, Image.Image):
+        off = diff > atol
+        assert off.mean() <= picks, f"{off.sum()} of {off.size} values differ by more than {atol}"
+    else:
+        assert diff.max(initial=0.0) <= atol, f"max difference {diff.max()} > {atol}"

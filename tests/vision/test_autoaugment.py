@@ -78,7 +78,12 @@ OPS = [
 def test_apply_op(op, magnitude, interp):
     t_img, f_img = pair(uint8_array(3, 10, 11))
     t_out = TA._apply_op(t_img, op, magnitude, TI[interp], [10.0, 20.0, 30.0])
-    assert_same_image(t_out, FA._apply_op(f_img, op, magnitude, FI[interp], [10.0, 20.0, 30.0]), atol=1)
+    # NOTE: torch's float32 sampling grid (a BLAS matmul) rounds differently with and without AVX-512 (FMA),
+    # so a nearest sample whose coordinate is exactly .5 (ShearY -0.2 has 20 such pixels here) may take either
+    # neighbour: at most 1% of the values (one pixel of these 110) may differ
+    picks = 0.01 if interp == "NEAREST" and op in ("ShearX", "ShearY", "Rotate") else 0.0
+    assert_same_image(t_out, FA._apply_op(f_img, op, magnitude, FI[interp], [10.0, 20.0, 30.0]), atol=1,
+                      picks=picks)
     img = pil_rgb()
     assert_same_image(TA._apply_op(img, op, magnitude, TI[interp], None),
                       FA._apply_op(img, op, magnitude, FI[interp], None))

@@ -39,10 +39,13 @@ def assert_same_image(theirs, ours):
         assert isinstance(ours, flambeau.Tensor)
         a, b = theirs.numpy(), ours.numpy()
         assert (a.dtype, a.shape) == (b.dtype, b.shape)
-        # resampled floats: summation order differs (1e-5); uint8: off by one after rounding, rarely
+        # resampled floats: summation order differs (1e-5 per unit of the largest value, at least 1: float32
+        # rounding of the grid, which torch's BLAS does differently with AVX-512, grows with fills such as 7);
+        # uint8: off by one after rounding, rarely
         diff = np.abs(a.astype(np.float64) - b.astype(np.float64))
-        assert diff.max(initial=0) <= (1 if a.dtype == np.uint8 else 1e-5)
-        assert (diff > (0 if a.dtype == np.uint8 else 1e-5)).mean() <= 0.02
+        tol = 1 if a.dtype == np.uint8 else 1e-5 * max(1.0, float(np.abs(a).max(initial=0)))
+        assert diff.max(initial=0) <= tol
+        assert (diff > (0 if a.dtype == np.uint8 else tol)).mean() <= 0.02
     else:
         assert (theirs.mode, theirs.size) == (ours.mode, ours.size)
         np.testing.assert_array_equal(np.asarray(ours), np.asarray(theirs))
