@@ -127,8 +127,8 @@ def _build(capture: Capture, out, guards: Guards) -> "_Entry":
     graph = capture.graph
     transpose_products(graph, capture._fresh)
     writes = final + [w for e in capture.events for w in e[1]]
-    held = values + [w[2] for w in writes if w[2] is not None] + (list(backward[0]) + list(backward[1]) if backward else [])
-    held = {v.name for v in held if v is not None}
+    kept = values + [w[2] for w in writes] + (list(backward[0]) + list(backward[1]) if backward else [])
+    held = {v.name for v in kept if v is not None}  # what the program hands out or writes back
     fuse_linear(graph, held, capture.events)
     transpose_activations(graph, held, capture._fresh)
     program = Program(graph, capture.sources, capture.events, values, final, backward)

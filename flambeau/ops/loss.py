@@ -27,7 +27,8 @@ def class_weights(target, weight, ignore_index: int, n_classes: int, np_dtype) -
         lo, hi = target.min(), target.max()
         if 0 <= lo and hi < n_classes:  # every entry a class, none ignored: the usual batch, in fewer passes
             safe = target.astype(np.int64, copy=False)
-            return safe, weight[safe].astype(np_dtype, copy=False) if weight is not None else np.ones(safe.shape, np_dtype)
+            w = weight[safe].astype(np_dtype, copy=False) if weight is not None else np.ones(safe.shape, np_dtype)
+            return safe, w
     valid = target != ignore_index
     safe = np.where(valid, target, 0).astype(np.int64, copy=False)
     bad = (safe < 0) | (safe >= n_classes)

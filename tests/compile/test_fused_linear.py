@@ -69,21 +69,24 @@ def _relu_mlp(seed=0):
     return nn.Sequential(nn.Linear(6, 12), nn.ReLU(), nn.Linear(12, 9), nn.ReLU(), nn.Linear(9, 4))
 
 
+def _adam_step(model, return_hidden=False):
+    """A training step on (x, y) with Adam; with return_hidden, it also returns the first layer's activations."""
+    opt = flambeau.optim.Adam(model.parameters(), lr=0.01)
+
+    def step(x, y):
+        opt.zero_grad()
+        hidden = model[1](model[0](x))
+        loss = nn.functional.cross_entropy(model[2:](hidden), y)
+        loss.backward()
+        opt.step()
+        return (loss, hidden) if return_hidden else loss
+    return step
+
+
 def test_relu_mlp_step_is_fused_and_equals_eager():
     model = _relu_mlp()
     ref = copy.deepcopy(model)
-
-    def make(m):
-        opt = flambeau.optim.Adam(m.parameters(), lr=0.01)
-
-        def step(x, y):
-            opt.zero_grad()
-            loss = nn.functional.cross_entropy(m(x), y)
-            loss.backward()
-            opt.step()
-            return loss
-        return step
-    compiled, eager = compile(make(model)), make(ref)
+    compiled, eager = compile(_adam_step(model)), _adam_step(ref)
     rng = np.random.default_rng(2)
     for _ in range(5):
         x = flambeau.tensor(rng.standard_normal((8, 6)).astype(np.float32))
@@ -179,19 +182,7 @@ def test_wide_relu_layers_keep_activations_transposed(monkeypatch, return_hidden
     monkeypatch.setattr(BiasRelu, "forward", staticmethod(recording))
     model = _wide_mlp()
     ref = copy.deepcopy(model)
-
-    def make(m):
-        opt = flambeau.optim.Adam(m.parameters(), lr=0.01)
-
-        def step(x, y):
-            opt.zero_grad()
-            hidden = m[1](m[0](x))
-            loss = nn.functional.cross_entropy(m[2:](hidden), y)
-            loss.backward()
-            opt.step()
-            return (loss, hidden) if return_hidden else loss
-        return step
-    compiled, eager = compile(make(model)), make(ref)
+    compiled, eager = compile(_adam_step(model, return_hidden)), _adam_step(ref, return_hidden)
     rng = np.random.default_rng(6)
     for _ in range(4):
         x = flambeau.tensor(rng.standard_normal((8, 6)).astype(np.float32))
