@@ -130,7 +130,10 @@ def _build(capture: Capture, out, guards: Guards) -> "_Entry":
     kept = values + [w[2] for w in writes] + (list(backward[0]) + list(backward[1]) if backward else [])
     held = {v.name for v in kept if v is not None}  # what the program hands out or writes back
     fuse_linear(graph, held, capture.events)
-    transpose_activations(graph, held, capture._fresh)
+    if backward is None and (capture.events or capture.backward_ran):
+        # a training step (equal to eager to float32 rounding anyway): on transposed activations a narrow
+        # product may round otherwise, which a forward's outputs must not
+        transpose_activations(graph, held, capture._fresh)
     program = Program(graph, capture.sources, capture.events, values, final, backward)
     return _Entry(guards, program, backward[2] if backward else None, differentiable, leaves, spec)
 

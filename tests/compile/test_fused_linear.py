@@ -197,3 +197,23 @@ def test_wide_relu_layers_keep_activations_transposed(monkeypatch, return_hidden
     assert replayed == ([False, True] * 2 if return_hidden else [True, True] * 2)
     for p, q in zip(model.parameters(), ref.parameters()):
         np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_compiled_forward_of_wide_relu_layers_is_bit_equal():
+    """A compiled forward (its backward replayed from one graph) and a no-grad call keep eager's layout: their
+    outputs and the input's gradient are eager's bits (transposed activations are for training steps only)."""
+    model = _wide_mlp()
+    ref = copy.deepcopy(model)
+    compiled = compile(model)
+    rng = np.random.default_rng(7)
+    weights = flambeau.arange(4.0)
+    for _ in range(3):
+        xa = rng.standard_normal((8, 6)).astype(np.float32)
+        x, xr = flambeau.tensor(xa, requires_grad=True), flambeau.tensor(xa, requires_grad=True)
+        out, expected = compiled(x), ref(xr)
+        np.testing.assert_array_equal(out.detach().numpy(), expected.detach().numpy())
+        (out * weights).sum().backward()
+        (expected * weights).sum().backward()
+        np.testing.assert_array_equal(x.grad.numpy(), xr.grad.numpy())
+        with flambeau.no_grad():
+            np.testing.assert_array_equal(compiled(x).numpy(), ref(x).numpy())
