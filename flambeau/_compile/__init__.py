@@ -8,8 +8,7 @@ _guards.py for what a replay assumes. Where it differs from torch.compile:
 - a call that cannot be replayed whole runs eagerly (one warning per reason) where torch.compile would split
   it at a graph break: random draws (dropout in training), values read into Python (.item(), bool()), shapes
   that depend on values (boolean masks, nonzero, unique), in-place writes into views or inputs, tensor hooks
-  on parameters, optimizer.step(closure), primitives that compute outside the dispatch (batch norm's training
-  statistics);
+  on parameters, optimizer.step(closure), arrays computed outside the dispatch;
 - what a training step returns (a call that ran a backward or an optimizer step) carries no autograd history;
 - a call made under vmap, forward-mode AD, jit.trace or the profiler runs eagerly, so that they see its ops.
 """

@@ -36,7 +36,7 @@ DATA_DEPENDENT = ("Nonzero", "Unique", "UniqueConsecutive")
 # primitives taking a scratch array their forward fills and their backward reads (cross entropy's softmax)
 SCRATCH_ARGS = ("CrossEntropy",)
 # primitives taking a list their forward fills with arrays their backward reads (norms, attention)
-SCRATCH_LISTS = ("Normalize", "NormalizeRowsAffine", "ScaledDotProductAttention")
+SCRATCH_LISTS = ("Normalize", "NormalizeRowsAffine", "NormalizeChannels", "ScaledDotProductAttention")
 
 
 class Capture(Tracer):

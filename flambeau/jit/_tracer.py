@@ -122,6 +122,7 @@ class Tracer(_dispatch.Observer):
         try:
             attrs = [encode(a, self._array_name) for a in args]
         except UnserializableArgument as e:
+            self.check_state_unchanged()  # a write into state before this op says more (training batch norm)
             raise RuntimeError(f"jit.trace: primitive {name} has an argument that cannot be saved ({e}); "
                                f"trace arguments must be numbers, strings, None, dtypes, slices and tuples of them")
         if self.by_size and issubclass(prim, (Reshape, Expand)):

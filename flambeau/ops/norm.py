@@ -288,6 +288,22 @@ def normalize_channels(input: Tensor, eps: float, weight: Tensor, bias: Tensor, 
     return apply(NormalizeChannels, (input, weight, bias), eps, stats)
 
 
+class Statistic(Primitive):
+    """Entry k of the list a normalisation's forward filled with its statistics (args: the list, k): a tensor
+    that comes out of the dispatch, so that a compiled step records what is computed from it (the running
+    statistics' update) and reads the list its replay fills."""
+    differentiable = False
+
+    @staticmethod
+    def forward(stats, k):
+        return stats[k]
+
+
+def statistic(stats: list, k: int) -> Tensor:
+    """Entry k of the (mean, var, invstd) a normalisation put in `stats`, as a tensor."""
+    return apply(Statistic, (), stats, k)
+
+
 def count_over(shape: tuple, axes: tuple) -> int:
     return math.prod(shape[a] for a in axes)
 

@@ -338,16 +338,41 @@ def test_module_hooks_run_eagerly():
     assert len(seen) == 2 and replays(compiled) == 0
 
 
-def test_batch_norm_in_training_falls_back_with_its_reason():
+def test_batch_norm_in_training_is_captured():
+    """Training-mode batch norm replays: its statistics come out of the dispatch (ops/norm.py's Statistic), so
+    the running statistics' update is recorded and written back; every value is eager's."""
     model = nn.Sequential(nn.Linear(6, 8), nn.BatchNorm1d(8))
     ref = copy.deepcopy(model)
     compiled = compile(model)
-    x, _ = _mse_data(np.random.default_rng(8))
-    with pytest.warns(UserWarning, match="computed outside the dispatch"):
-        out = compiled(x)
-    assert same(out, ref(x)) and same(compiled(x), ref(x))
+    rng = np.random.default_rng(8)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for _ in range(3):
+            x, _ = _mse_data(rng)
+            assert same(compiled(x), ref(x))
+    assert replays(compiled) == 1
     for k, v in model.state_dict().items():  # the running statistics moved as eager's did
         assert same(v, ref.state_dict()[k]), k
+
+
+def test_cnn_with_batch_norm_training_step_equals_eager():
+    flambeau.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8), nn.ReLU(), nn.Flatten(), nn.Linear(8 * 6 * 6, 5),
+                          nn.BatchNorm1d(5))
+    ref = copy.deepcopy(model)
+    opt, ref_opt = (flambeau.optim.SGD(m.parameters(), lr=0.1, momentum=0.9) for m in (model, ref))
+    compiled = compile(_train_step(model, opt, nn.CrossEntropyLoss()))
+    eager = _train_step(ref, ref_opt, nn.CrossEntropyLoss())
+    rng = np.random.default_rng(9)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for _ in range(4):
+            x = flambeau.tensor(rng.standard_normal((6, 3, 8, 8)).astype(np.float32))
+            y = flambeau.tensor(rng.integers(0, 5, 6))
+            assert close(compiled(x, y), eager(x, y))
+    assert 1 <= replays(compiled) <= 2
+    for k, v in model.state_dict().items():  # weights, running statistics and num_batches_tracked
+        assert close(v, ref.state_dict()[k]), k
 
 
 class _Scaled(nn.Module):

@@ -15,13 +15,12 @@ from ...autograd.grad_mode import no_grad
 from ...ops.creation import zeros
 from ...ops.elementwise import div
 from ...ops.joining import cat
-from ...ops.norm import count_over, normalize_channels, normalize_over, normalize_rows_affine
+from ...ops.norm import count_over, normalize_channels, normalize_over, normalize_rows_affine, statistic
 from ...ops.random import _title
 
 __all__ = ["batch_norm", "instance_norm", "layer_norm", "group_norm", "rms_norm", "local_response_norm",
            "normalize"]
 
-_wrap = Tensor._wrap
 
 
 def _verify_batch_size(size) -> None:
@@ -48,12 +47,14 @@ def _affine(x: Tensor, weight: Tensor | None, bias: Tensor | None, shape: tuple 
 
 
 def _update_running(running: Tensor | None, batch_value, momentum: float) -> None:
-    """running = (1 - momentum) * running + momentum * batch_value, in place and outside autograd."""
+    """running = (1 - momentum) * running + momentum * batch_value(), in place and outside autograd. NOTE: the
+    batch's value is computed once running is scaled, so that jit.trace refuses the write into the buffer (and
+    names it) before it meets the statistics, which it cannot save."""
     if running is None:
         return
     with no_grad():
-        value = _wrap(batch_value.astype(running._data.dtype, copy=False)).reshape(running.shape)
-        running.mul_(1 - momentum).add_(value * momentum)
+        running.mul_(1 - momentum)
+        running.add_(batch_value().to(running.dtype).reshape(running.shape) * momentum)
 
 
 def _check_running_pair(running_mean: Tensor | None, running_var: Tensor | None) -> None:
@@ -102,9 +103,8 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         out = _affine(normalize_over(input, axes, eps, stats), weight, bias, _channel_shape(input))
     if running_mean is not None:
         n = count_over(input.shape, axes)
-        mean, var, _ = stats
-        _update_running(running_mean, mean, momentum)
-        _update_running(running_var, var * (n / (n - 1)), momentum)  # running_var is unbiased
+        _update_running(running_mean, lambda: statistic(stats, 0), momentum)
+        _update_running(running_var, lambda: statistic(stats, 1) * (n / (n - 1)), momentum)  # unbiased
     return out
 
 
@@ -131,9 +131,9 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var
         out = _affine(normalize_over(input, axes, eps, stats), weight, bias, _channel_shape(input))
     if running_mean is not None:
         # PyTorch runs batch norm on (1, N*C, *) with the stats repeated N times, then averages them back
-        mean, var, _ = (s.reshape(-1, channels) for s in stats)
-        _update_running(running_mean, mean.mean(axis=0), momentum)
-        _update_running(running_var, (var * (n / (n - 1))).mean(axis=0), momentum)
+        _update_running(running_mean, lambda: statistic(stats, 0).reshape(-1, channels).mean(0), momentum)
+        _update_running(running_var, lambda: (statistic(stats, 1).reshape(-1, channels) * (n / (n - 1))).mean(0),
+                        momentum)
     return out
 
 
