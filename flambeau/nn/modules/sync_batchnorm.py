@@ -43,8 +43,8 @@ def sync_batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Ten
     mean = summed(input.sum(axes), group=pg) / n
     centred = input - mean.reshape(shape)
     var = summed((centred * centred).sum(axes), group=pg) / n
-    _update_running(running_mean, mean._data, momentum)
-    _update_running(running_var, var._data * (n / (n - 1)), momentum)  # running_var is unbiased
+    _update_running(running_mean, lambda: mean, momentum)
+    _update_running(running_var, lambda: var * (n / (n - 1)), momentum)  # running_var is unbiased
     return _affine(centred * (var + eps).rsqrt().reshape(shape), weight, bias, shape)
 
 
