@@ -30,7 +30,6 @@ from ..ops.shape import Permute, Transpose
 from ._fused import BiasRelu, ReluBackwardSum
 
 
-
 def _name(prim) -> str:
     return f"{prim.__module__}.{prim.__qualname__}"
 

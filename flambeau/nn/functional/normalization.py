@@ -22,7 +22,6 @@ __all__ = ["batch_norm", "instance_norm", "layer_norm", "group_norm", "rms_norm"
            "normalize"]
 
 
-
 def _verify_batch_size(size) -> None:
     if size[0] * count_over(tuple(size), tuple(range(2, len(size)))) == 1:
         raise ValueError(f"Expected more than 1 value per channel when training, got input size {size}")
